@@ -1,0 +1,28 @@
+# fish completion for ipctool and its applet links; the words come from
+# the binary itself (ipctool --list, APPLET --complete-words)
+
+function __ipctool_words
+	set -l tokens (commandline -opc)
+	set -l bin $tokens[1]
+	if test (basename $bin) = ipctool
+		test (count $tokens) -ge 2; or return
+		$bin $tokens[2] --complete-words 2>/dev/null
+	else
+		$bin --complete-words 2>/dev/null
+	end
+end
+
+function __ipctool_needs_applet
+	set -l tokens (commandline -opc)
+	test (count $tokens) -eq 1
+end
+
+complete -c ipctool -n __ipctool_needs_applet -f -a '(ipctool --list 2>/dev/null)' -d applet
+complete -c ipctool -n __ipctool_needs_applet -f -a 'help' -d 'show the help of an applet'
+complete -c ipctool -n __ipctool_needs_applet -l list -d 'list the applets'
+complete -c ipctool -n __ipctool_needs_applet -l install -r -d 'make applet symlinks in DIR'
+complete -c ipctool -n __ipctool_needs_applet -l version -d 'print the version'
+complete -c ipctool -n __ipctool_needs_applet -l help -d 'show the help'
+for a in ipctool bus fifo pipe req sig sock-client sock-server
+	complete -c $a -n 'not __ipctool_needs_applet; or test (commandline -opc)[1] != ipctool' -a '(__ipctool_words)'
+end

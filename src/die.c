@@ -1,0 +1,63 @@
+/* die.c - error prefix via setprogname(3), usage errors, the stdout check at exit */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bsd/stdlib.h>
+
+#include "die.h"
+
+static char progname[64];
+static const char *applet_name;
+
+/* check_stdout: at exit, flush stdout and fail if the data did not get out;
+ * a closed pipe (EPIPE) ends quietly, as a reader that went away is normal */
+static void
+check_stdout(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	if (errno == EPIPE)
+		return;
+	warn("write to stdout");
+	_exit(EXIT_FAIL);
+}
+
+void
+die_init(const char *applet)
+{
+	static int registered;
+
+	applet_name = applet;
+	if (applet != NULL)
+		snprintf(progname, sizeof(progname), "ipctool %s", applet);
+	else
+		snprintf(progname, sizeof(progname), "ipctool");
+	setprogname(progname);
+	if (!registered) {
+		atexit(check_stdout);
+		registered = 1;
+	}
+}
+
+const char *
+die_applet(void)
+{
+	return applet_name;
+}
+
+void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", getprogname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see '%s --help')\n", getprogname());
+	exit(EX_USAGE);
+}

@@ -1,0 +1,23 @@
+/* die.h - exit codes (sysexits) and the usage error of every applet */
+#ifndef IPCTOOL_DIE_H
+#define IPCTOOL_DIE_H
+
+#include <err.h>
+#include <sysexits.h>
+
+/* Exit codes: 0 ok, 1 failure, EX_USAGE 64, EX_UNAVAILABLE 69 (no peer),
+ * EX_TEMPFAIL 75 (timeout). */
+#define EXIT_FAIL 1
+
+/* die_init: set the error prefix ("ipctool APPLET") and the exit-time
+ * stdout check; name NULL means the multi-call binary itself */
+void die_init(const char *applet);
+
+/* die_applet: the applet name given to die_init, or NULL */
+const char *die_applet(void);
+
+/* usage_error: print one line and a --help hint on stderr, exit 64 */
+void usage_error(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,46 @@
+/* out.h - machine output (--json lines) and trace lines (-v/--trace) */
+#ifndef IPCTOOL_OUT_H
+#define IPCTOOL_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Set by -v/--trace */
+extern bool out_trace_on;
+
+/* out_trace: when tracing, print "ipctool APPLET[PID]: <line>" on stderr */
+void out_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* out_trace_ret: trace a system call and its result: " = ret", or
+ * " = -1 ENAME (message)" when ret is -1; returns ret, errno untouched */
+long out_trace_ret(long ret, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A JSON object under construction, printed as one line */
+struct json {
+	char *buf;
+	size_t len, cap;
+	int n;			/* members so far */
+	bool oom;
+};
+
+void json_begin(struct json *j);
+void json_str(struct json *j, const char *key, const char *val);
+void json_strn(struct json *j, const char *key, const char *val, size_t len);
+void json_int(struct json *j, const char *key, long long val);
+void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
+/* json_end: close the object and return the line (with '\n'); NULL when
+ * memory ran out. The buffer stays owned by j until json_free. */
+const char *json_end(struct json *j, size_t *len);
+void json_free(struct json *j);
+
+/* json_escape: append the JSON string literal of val (len bytes, with
+ * quotes) to j; invalid UTF-8 becomes U+FFFD */
+void json_escape(struct json *j, const char *val, size_t len);
+
+/* json_print: end the object, write the line to f, free it; -1 on error */
+int json_print(struct json *j, FILE *f);
+
+#endif

@@ -1,0 +1,38 @@
+/* parse.h - durations, sizes and signal names, on libbsd's strtonum(3) */
+#ifndef IPCTOOL_PARSE_H
+#define IPCTOOL_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* parse_duration: "250ms", "2s", "1.5s", "1m", "1h", a bare number of
+ * seconds, or "inf"/"none" (-1, no limit) into milliseconds; -1 and a
+ * static *errstr on error */
+int parse_duration(const char *s, int64_t *ms, const char **errstr);
+
+/* parse_size: "4096", "64K", "1M", "2G", "1T" (powers of 1024; "KiB",
+ * "KB" and "k" accepted) into bytes; -1 and a static *errstr on error */
+int parse_size(const char *s, uint64_t *bytes, const char **errstr);
+
+/* parse_signal: "USR1", "SIGUSR1", "usr1", "10", "RTMIN", "RTMIN+3",
+ * "RTMAX-2", "0" into a signal number; -1 and a static *errstr on error */
+int parse_signal(const char *s, int *signo, const char **errstr);
+
+/* signal_name: the name of signo without "SIG" ("USR1", "RTMIN+3",
+ * "RTMAX"), written to buf; returns buf, or NULL for an unknown number */
+const char *signal_name(int signo, char *buf, size_t len);
+
+/* What the system does with a signal by default */
+struct signal_info {
+	const char *name;	/* without "SIG" */
+	int number;
+	const char *action;	/* "term", "core", "ign", "stop", "cont" */
+	const char *desc;
+};
+
+/* signal_info: the description of signo (real-time signals get a
+ * generated entry in *tmp); NULL for an unknown number */
+const struct signal_info *signal_info(int signo, struct signal_info *tmp,
+    char *namebuf, size_t namelen);
+
+#endif

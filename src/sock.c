@@ -1,0 +1,302 @@
+/* sock.c - socket(2), bind(2), listen(2), connect(2), getsockname(2) for
+ * unix(7), tcp(7) and udp(7) addresses, each call traced */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "out.h"
+#include "sock.h"
+
+/* fmt_sa: a printable spelling of a kernel address */
+static const char *
+fmt_sa(enum addr_type type, const struct sockaddr *sa, socklen_t len,
+    char *buf, size_t blen)
+{
+	struct addr a;
+
+	if (addr_from_sockaddr(&a, type, sa, len) == -1)
+		return "?";
+	return addr_format(&a, buf, blen);
+}
+
+static const char *
+family_name(int family)
+{
+	return family == AF_UNIX ? "AF_UNIX" : family == AF_INET ? "AF_INET" :
+	    family == AF_INET6 ? "AF_INET6" : "AF_?";
+}
+
+/* open_socket: socket(2) for family and type, traced */
+static int
+open_socket(int family, int type)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+
+	out_trace_ret(fd, "socket(%s, %s)", family_name(family),
+	    type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
+	return fd;
+}
+
+/* bound_addr: getsockname(2) into *bound, traced */
+static int
+bound_addr(int fd, enum addr_type type, struct addr *bound)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char buf[ADDR_STR_MAX];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (addr_from_sockaddr(bound, type, (struct sockaddr *)&ss, len) == -1)
+		return -1;
+	if (bound->type != ADDR_UNIX)
+		out_trace("getsockname(%d) -> %s (port %u)", fd,
+		    addr_format(bound, buf, sizeof(buf)), bound->port);
+	else
+		out_trace("getsockname(%d) -> %s", fd,
+		    addr_format(bound, buf, sizeof(buf)));
+	return 0;
+}
+
+/* stale_unix: 1 when the socket file at sun accepts no connection (a
+ * dead server left it), 0 when someone listens, -1 when it is not a
+ * socket */
+static int
+stale_unix(const struct sockaddr_un *sun, socklen_t len, const char *path)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 1 : -1;
+	if (!S_ISSOCK(st.st_mode))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return 0;
+	rc = connect(fd, (const struct sockaddr *)sun, len);
+	out_trace_ret(rc, "connect(%d, unix:%s) [stale socket check]", fd, path);
+	close(fd);
+	if (rc == -1 && errno == ECONNREFUSED)
+		return 1;
+	return 0;
+}
+
+/* listen_unix: bind a unix socket, replacing a stale file */
+static int
+listen_unix(const struct addr *a, int type, int backlog, mode_t mode)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd, rc, st;
+	mode_t old;
+
+	addr_to_sun(a, &sun, &len);
+	fd = open_socket(AF_UNIX, type);
+	if (fd == -1)
+		return -1;
+	for (int attempt = 0;; attempt++) {
+		/* the socket file gets its mode at creation, no window */
+		old = umask(~(mode ? mode : 0600) & 0777);
+		rc = bind(fd, (struct sockaddr *)&sun, len);
+		umask(old);
+		out_trace_ret(rc, "bind(%d, unix:%s%s)", fd,
+		    a->abstract ? "@" : "", a->path);
+		if (rc == 0 || errno != EADDRINUSE || a->abstract ||
+		    attempt > 0)
+			break;
+		st = stale_unix(&sun, len, a->path);
+		if (st == -1) {
+			errno = EEXIST;
+			break;
+		}
+		if (st == 0) {
+			errno = EADDRINUSE;
+			break;
+		}
+		out_trace_ret(unlink(a->path), "unlink(%s) [stale]", a->path);
+	}
+	if (rc == -1) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (type == SOCK_STREAM &&
+	    out_trace_ret(listen(fd, backlog), "listen(%d, %d)", fd,
+	    backlog) == -1) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+sock_listen(const struct addr *a, int backlog, mode_t mode, struct addr *bound)
+{
+	struct addrinfo *res, *ai;
+	int fd = -1, type, gai, e = 0, one = 1;
+	char buf[ADDR_STR_MAX];
+
+	type = addr_is_stream(a) ? SOCK_STREAM : SOCK_DGRAM;
+	if (a->type == ADDR_UNIX) {
+		fd = listen_unix(a, type, backlog, mode);
+		if (fd >= 0 && bound) {
+			*bound = *a;
+		}
+		return fd;
+	}
+	gai = addr_resolve(a, &res);
+	if (gai != 0) {
+		errno = gai == EAI_SYSTEM ? errno : EADDRNOTAVAIL;
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = open_socket(ai->ai_family, type);
+		if (fd == -1) {
+			e = errno;
+			continue;
+		}
+		if (type == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+		if (out_trace_ret(bind(fd, ai->ai_addr, ai->ai_addrlen),
+		    "bind(%d, %s)", fd, fmt_sa(a->type, ai->ai_addr,
+		    ai->ai_addrlen, buf, sizeof(buf))) == 0 &&
+		    (type == SOCK_DGRAM ||
+		    out_trace_ret(listen(fd, backlog), "listen(%d, %d)", fd,
+		    backlog) == 0))
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		errno = e;
+		return -1;
+	}
+	if (bound && bound_addr(fd, a->type == ADDR_UDP ? ADDR_UDP : ADDR_TCP,
+	    bound) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* connect_one: connect fd to sa, waiting until deadline */
+static int
+connect_one(int fd, const struct sockaddr *sa, socklen_t len, int64_t deadline,
+    const char *name)
+{
+	int rc, ev, soerr;
+	socklen_t sl = sizeof(soerr);
+
+	if (deadline < 0) {
+		do
+			rc = connect(fd, sa, len);
+		while (rc == -1 && errno == EINTR);
+		return (int)out_trace_ret(rc, "connect(%d, %s)", fd, name);
+	}
+	io_set_nonblock(fd, true);
+	rc = connect(fd, sa, len);
+	if (rc == -1 && errno == EINPROGRESS) {
+		out_trace("connect(%d, %s) = -1 EINPROGRESS, polling", fd,
+		    name);
+		ev = io_wait(fd, POLLOUT, deadline);
+		if (ev == 0) {
+			errno = ETIMEDOUT;
+			rc = -1;
+		} else if (ev > 0) {
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+			errno = soerr;
+			rc = soerr ? -1 : 0;
+		}
+	}
+	out_trace_ret(rc, "connect(%d, %s)", fd, name);
+	if (rc == 0)
+		io_set_nonblock(fd, false);
+	return rc;
+}
+
+int
+sock_connect(const struct addr *a, int64_t deadline, struct addr *local)
+{
+	struct addrinfo *res, *ai;
+	int fd = -1, type, gai, e = ECONNREFUSED;
+	char buf[ADDR_STR_MAX];
+
+	type = addr_is_stream(a) ? SOCK_STREAM : SOCK_DGRAM;
+	if (a->type == ADDR_UNIX) {
+		struct sockaddr_un sun;
+		socklen_t len;
+
+		addr_to_sun(a, &sun, &len);
+		fd = open_socket(AF_UNIX, type);
+		if (fd == -1)
+			return -1;
+		if (connect_one(fd, (struct sockaddr *)&sun, len, deadline,
+		    addr_format(a, buf, sizeof(buf))) == -1) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (local)
+			bound_addr(fd, ADDR_UNIX, local);
+		return fd;
+	}
+	gai = addr_resolve(a, &res);
+	if (gai != 0) {
+		errno = gai == EAI_SYSTEM ? errno : EHOSTUNREACH;
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = open_socket(ai->ai_family, type);
+		if (fd == -1) {
+			e = errno;
+			continue;
+		}
+		if (connect_one(fd, ai->ai_addr, ai->ai_addrlen, deadline,
+		    fmt_sa(a->type == ADDR_UDP ? ADDR_UDP : ADDR_TCP,
+		    ai->ai_addr, ai->ai_addrlen, buf, sizeof(buf))) == 0)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1) {
+		errno = e;
+		return -1;
+	}
+	if (local)
+		bound_addr(fd, a->type == ADDR_UDP ? ADDR_UDP : ADDR_TCP, local);
+	return fd;
+}
+
+int
+sock_unlink(const struct addr *a)
+{
+	struct stat st;
+
+	if (a->type != ADDR_UNIX || a->abstract)
+		return 0;
+	if (lstat(a->path, &st) == -1)
+		return -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return (int)out_trace_ret(unlink(a->path), "unlink(%s)", a->path);
+}

@@ -1,0 +1,121 @@
+/* test_parse.c - durations, sizes and signal names */
+#include <signal.h>
+
+#include "check.h"
+#include "parse.h"
+
+static long long
+dur(const char *s)
+{
+	int64_t ms;
+	const char *errstr;
+
+	if (parse_duration(s, &ms, &errstr) == -1)
+		return -999;
+	return ms;
+}
+
+static const char *
+dur_err(const char *s)
+{
+	int64_t ms;
+	const char *errstr = NULL;
+
+	if (parse_duration(s, &ms, &errstr) == 0)
+		return "accepted";
+	return errstr;
+}
+
+static long long
+size(const char *s)
+{
+	uint64_t n;
+	const char *errstr;
+
+	if (parse_size(s, &n, &errstr) == -1)
+		return -999;
+	return (long long)n;
+}
+
+static int
+sig(const char *s)
+{
+	int n;
+	const char *errstr;
+
+	if (parse_signal(s, &n, &errstr) == -1)
+		return -999;
+	return n;
+}
+
+int
+main(void)
+{
+	char buf[32];
+	struct signal_info tmp;
+	const struct signal_info *si;
+
+	CHECK_INT(dur("250ms"), 250);
+	CHECK_INT(dur("2s"), 2000);
+	CHECK_INT(dur("2"), 2000);
+	CHECK_INT(dur("1m"), 60000);
+	CHECK_INT(dur("1h"), 3600000);
+	CHECK_INT(dur("1.5s"), 1500);
+	CHECK_INT(dur("0.25"), 250);
+	CHECK_INT(dur("0"), 0);
+	CHECK_INT(dur("inf"), -1);
+	CHECK_STR(dur_err("5x"), "unknown unit (use ms, s, m or h)");
+	CHECK_STR(dur_err(""), "empty");
+	CHECK_STR(dur_err("-1s"), "not a number");
+	CHECK_STR(dur_err("s"), "not a number");
+	CHECK_STR(dur_err("1.0001s"), "finer than a millisecond");
+	CHECK_STR(dur_err("1.5ms"), "finer than a millisecond");
+	CHECK_STR(dur_err("99999999999999999999s"), "too large");
+
+	CHECK_INT(size("4096"), 4096);
+	CHECK_INT(size("64K"), 65536);
+	CHECK_INT(size("64k"), 65536);
+	CHECK_INT(size("64KiB"), 65536);
+	CHECK_INT(size("1M"), 1048576);
+	CHECK_INT(size("1MB"), 1048576);
+	CHECK_INT(size("2G"), 2147483648LL);
+	CHECK_INT(size("10B"), 10);
+	CHECK_INT(size("1X"), -999);
+	CHECK_INT(size("K"), -999);
+	CHECK_INT(size(""), -999);
+	CHECK_INT(size("1Kx"), -999);
+	CHECK_INT(size("99999999999T"), -999);
+
+	CHECK_INT(sig("USR1"), SIGUSR1);
+	CHECK_INT(sig("SIGUSR1"), SIGUSR1);
+	CHECK_INT(sig("usr1"), SIGUSR1);
+	CHECK_INT(sig("sigterm"), SIGTERM);
+	CHECK_INT(sig("10"), 10);
+	CHECK_INT(sig("0"), 0);
+	CHECK_INT(sig("IOT"), SIGABRT);
+	CHECK_INT(sig("RTMIN"), SIGRTMIN);
+	CHECK_INT(sig("RTMIN+3"), SIGRTMIN + 3);
+	CHECK_INT(sig("SIGRTMIN+3"), SIGRTMIN + 3);
+	CHECK_INT(sig("RTMAX"), SIGRTMAX);
+	CHECK_INT(sig("RTMAX-2"), SIGRTMAX - 2);
+	CHECK_INT(sig("RTMIN-1"), -999);
+	CHECK_INT(sig("RTMIN+99"), -999);
+	CHECK_INT(sig("FOO"), -999);
+	CHECK_INT(sig("65"), -999);
+	CHECK_INT(sig(""), -999);
+	CHECK_INT(sig("USR1x"), -999);
+
+	CHECK_STR(signal_name(SIGUSR1, buf, sizeof(buf)), "USR1");
+	CHECK_STR(signal_name(SIGRTMIN, buf, sizeof(buf)), "RTMIN");
+	CHECK_STR(signal_name(SIGRTMIN + 3, buf, sizeof(buf)), "RTMIN+3");
+	CHECK_STR(signal_name(SIGRTMAX, buf, sizeof(buf)), "RTMAX");
+	CHECK(signal_name(99, buf, sizeof(buf)) == NULL);
+
+	si = signal_info(SIGKILL, &tmp, buf, sizeof(buf));
+	CHECK(si != NULL && si->number == SIGKILL);
+	CHECK_STR(si ? si->action : NULL, "term");
+	si = signal_info(SIGRTMIN + 1, &tmp, buf, sizeof(buf));
+	CHECK_STR(si ? si->name : NULL, "RTMIN+1");
+	CHECK(signal_info(200, &tmp, buf, sizeof(buf)) == NULL);
+	return check_done();
+}

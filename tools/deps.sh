@@ -1,0 +1,37 @@
+#!/bin/sh
+# tools/deps.sh - install the Debian packages the build, the tests and the
+# benchmarks need: only the missing ones, with one apt-get update first;
+# nothing at all when every package is present.
+set -eu
+
+packages="
+	gcc make pkg-config meson ninja-build libbsd-dev scdoc
+	bats bats-assert bats-support bats-file
+	zsh fish procps psmisc iproute2 coreutils
+	socat netcat-openbsd ncat nats-server libnats-dev
+	clang libclang-rt-14-dev valgrind
+"
+
+missing=
+for p in $packages; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		echo "deps: need root (or sudo) to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing
