@@ -44,7 +44,7 @@ applets() {
 	for a in $(applets); do
 		page="$IPCTOOL_SRCDIR/man/ipctool-$a.1.scd"
 		assert_file_exists "$page"
-		grep -q "ipctool-$a(1)" "$IPCTOOL_SRCDIR/man/ipctool.1.scd" ||
+		grep -qF "*ipctool-$a*(1)" "$IPCTOOL_SRCDIR/man/ipctool.1.scd" ||
 			fail "ipctool(1) does not refer to ipctool-$a(1)"
 		for w in $(ipctool "$a" --complete-words | grep -- '^--'); do
 			grep -qF -- "*$w*" "$page" ||
