@@ -1,0 +1,554 @@
+/* subject.c - NATS subject syntax and wildcard matching, and the broker's
+ * subscription index: a trie of tokens whose levels hash literal tokens
+ * and keep '*' and '>' apart, with round-robin queue-group selection.
+ * See https://docs.nats.io/nats-concepts/subjects */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bsd/stdlib.h>
+
+#include "subject.h"
+
+/* A queue group at one node: its members take turns. */
+struct sublist_group {
+	char			 *name;
+	size_t			  len;
+	struct sublist_entry	**v;
+	size_t			  n;
+	size_t			  cap;
+	size_t			  index;	/* in node->groups */
+	unsigned int		  rr;		/* next turn */
+};
+
+/* One token of a pattern; the path from the root spells the pattern. */
+struct sublist_node {
+	struct sublist_node	 *parent;
+	struct sublist_node	 *hnext;	/* chain in the parent's table */
+	uint64_t		  hash;
+	char			 *tok;
+	size_t			  tlen;
+	struct sublist_node	**tab;		/* literal children */
+	size_t			  nbuck;
+	size_t			  nkids;
+	struct sublist_node	 *pwc;		/* child '*' */
+	struct sublist_node	 *fwc;		/* child '>' */
+	struct sublist_entry	**subs;
+	size_t			  nsubs;
+	size_t			  capsubs;
+	struct sublist_group	**groups;
+	size_t			  ngroups;
+	size_t			  capgroups;
+};
+
+/* is_wild: true when the token is exactly the one-byte wildcard w */
+static bool
+is_wild(const char *t, size_t len, char w)
+{
+	return len == 1 && t[0] == w;
+}
+
+/* bad_byte: true for bytes never allowed in a subject or queue name */
+static bool
+bad_byte(unsigned char c)
+{
+	return c <= ' ' || c == 0x7f;
+}
+
+bool
+subject_valid(const char *s, size_t len, bool wild)
+{
+	size_t i, start = 0;
+
+	if (s == NULL || len == 0)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.') {
+			if (bad_byte((unsigned char)s[i]))
+				return false;
+			continue;
+		}
+		if (i == start)
+			return false;		/* empty token */
+		if (is_wild(s + start, i - start, '*') && !wild)
+			return false;
+		if (is_wild(s + start, i - start, '>') && (!wild || i < len))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
+/* token: length of the token at s[*pos] (up to '.' or len); advances *pos
+ * past the token and its dot, or to len + 1 after the last token */
+static size_t
+token(const char *s, size_t len, size_t *pos, const char **tok)
+{
+	const char *dot;
+	size_t tlen;
+
+	*tok = s + *pos;
+	dot = memchr(*tok, '.', len - *pos);
+	tlen = dot ? (size_t)(dot - *tok) : len - *pos;
+	*pos += tlen + 1;
+	return tlen;
+}
+
+bool
+subject_match(const char *pat, size_t plen, const char *subj, size_t slen)
+{
+	const char *pt, *st;
+	size_t pp = 0, sp = 0, ptl, stl;
+
+	if (plen == 0 || slen == 0)
+		return false;
+	while (pp <= plen) {
+		ptl = token(pat, plen, &pp, &pt);
+		if (is_wild(pt, ptl, '>'))
+			return sp <= slen;	/* one or more tokens left */
+		if (sp > slen)
+			return false;
+		stl = token(subj, slen, &sp, &st);
+		if (!is_wild(pt, ptl, '*') &&
+		    (ptl != stl || memcmp(pt, st, ptl) != 0))
+			return false;
+	}
+	return sp > slen;
+}
+
+/* hash: FNV-1a of a token */
+static uint64_t
+hash(const char *t, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (len-- > 0) {
+		h ^= (unsigned char)*t++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* grow: make room for one more element in the array whose pointer is at
+ * vp (n used, *cap slots of size bytes); returns 0, or -1 (ENOMEM) */
+static int
+grow(void *vp, size_t n, size_t *cap, size_t size)
+{
+	void *v, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 4;
+	memcpy(&v, vp, sizeof(v));
+	if ((nv = reallocarray(v, ncap, size)) == NULL)
+		return -1;
+	memcpy(vp, &nv, sizeof(nv));
+	*cap = ncap;
+	return 0;
+}
+
+/* PUSH: append x to array v of n elements and cap slots; 0 or -1 */
+#define PUSH(v, n, cap, x)						\
+	(grow(&(v), (n), &(cap), sizeof(*(v))) == -1 ? -1 :		\
+	    ((v)[(n)++] = (x), 0))
+
+/* node_new: a node for token t under parent, or NULL with errno ENOMEM */
+static struct sublist_node *
+node_new(struct sublist_node *parent, const char *t, size_t len)
+{
+	struct sublist_node *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	if ((n->tok = malloc(len + 1)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	memcpy(n->tok, t, len);
+	n->tok[len] = '\0';
+	n->tlen = len;
+	n->hash = hash(t, len);
+	n->parent = parent;
+	return n;
+}
+
+/* node_free: release n and everything under it; returns nothing */
+static void
+node_free(struct sublist_node *n)
+{
+	struct sublist_node *c, *next;
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nbuck; i++)
+		for (c = n->tab[i]; c != NULL; c = next) {
+			next = c->hnext;
+			node_free(c);
+		}
+	node_free(n->pwc);
+	node_free(n->fwc);
+	for (i = 0; i < n->ngroups; i++) {
+		free(n->groups[i]->name);
+		free(n->groups[i]->v);
+		free(n->groups[i]);
+	}
+	free(n->groups);
+	free(n->subs);
+	free(n->tab);
+	free(n->tok);
+	free(n);
+}
+
+/* child_find: the literal child of n for token t, or NULL */
+static struct sublist_node *
+child_find(const struct sublist_node *n, const char *t, size_t len)
+{
+	struct sublist_node *c;
+	uint64_t h;
+
+	if (n->nbuck == 0)
+		return NULL;
+	h = hash(t, len);
+	for (c = n->tab[h % n->nbuck]; c != NULL; c = c->hnext)
+		if (c->hash == h && c->tlen == len &&
+		    memcmp(c->tok, t, len) == 0)
+			return c;
+	return NULL;
+}
+
+/* child_link: put c in n's table, growing it; returns 0 or -1 (ENOMEM) */
+static int
+child_link(struct sublist_node *n, struct sublist_node *c)
+{
+	struct sublist_node **tab, *x, *next;
+	size_t i, nb;
+
+	if (n->nkids >= n->nbuck) {
+		nb = n->nbuck ? n->nbuck * 2 : 4;
+		if ((tab = calloc(nb, sizeof(*tab))) == NULL)
+			return -1;
+		for (i = 0; i < n->nbuck; i++)
+			for (x = n->tab[i]; x != NULL; x = next) {
+				next = x->hnext;
+				x->hnext = tab[x->hash % nb];
+				tab[x->hash % nb] = x;
+			}
+		free(n->tab);
+		n->tab = tab;
+		n->nbuck = nb;
+	}
+	c->hnext = n->tab[c->hash % n->nbuck];
+	n->tab[c->hash % n->nbuck] = c;
+	n->nkids++;
+	return 0;
+}
+
+/* child_unlink: take c out of its parent; returns nothing */
+static void
+child_unlink(struct sublist_node *c)
+{
+	struct sublist_node *n = c->parent, **pp;
+
+	if (n->pwc == c) {
+		n->pwc = NULL;
+		return;
+	}
+	if (n->fwc == c) {
+		n->fwc = NULL;
+		return;
+	}
+	for (pp = &n->tab[c->hash % n->nbuck]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			n->nkids--;
+			return;
+		}
+}
+
+/* child_get: the child of n for token t, created if missing; NULL with
+ * errno ENOMEM */
+static struct sublist_node *
+child_get(struct sublist_node *n, const char *t, size_t len)
+{
+	struct sublist_node *c, **slot = NULL;
+
+	if (is_wild(t, len, '*'))
+		slot = &n->pwc;
+	else if (is_wild(t, len, '>'))
+		slot = &n->fwc;
+	if (slot != NULL) {
+		if (*slot == NULL)
+			*slot = node_new(n, t, len);
+		return *slot;
+	}
+	if ((c = child_find(n, t, len)) != NULL)
+		return c;
+	if ((c = node_new(n, t, len)) == NULL)
+		return NULL;
+	if (child_link(n, c) == -1) {
+		node_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* node_empty: true when n holds nothing and leads nowhere */
+static bool
+node_empty(const struct sublist_node *n)
+{
+	return n->nsubs == 0 && n->ngroups == 0 && n->nkids == 0 &&
+	    n->pwc == NULL && n->fwc == NULL;
+}
+
+/* prune: free n and its ancestors while they are empty; returns nothing */
+static void
+prune(struct sublist_node *n)
+{
+	struct sublist_node *parent;
+
+	while (n->parent != NULL && node_empty(n)) {
+		parent = n->parent;
+		child_unlink(n);
+		node_free(n);
+		n = parent;
+	}
+}
+
+/* group_get: n's queue group named q, created if missing; NULL with errno
+ * ENOMEM */
+static struct sublist_group *
+group_get(struct sublist_node *n, const char *q, size_t len)
+{
+	struct sublist_group *g;
+	size_t i;
+
+	for (i = 0; i < n->ngroups; i++)
+		if (n->groups[i]->len == len &&
+		    memcmp(n->groups[i]->name, q, len) == 0)
+			return n->groups[i];
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	if ((g->name = malloc(len + 1)) == NULL)
+		goto fail;
+	memcpy(g->name, q, len);
+	g->name[len] = '\0';
+	g->len = len;
+	g->index = n->ngroups;
+	if (PUSH(n->groups, n->ngroups, n->capgroups, g) == -1)
+		goto fail;
+	return g;
+fail:
+	free(g->name);
+	free(g);
+	return NULL;
+}
+
+/* group_drop: free g, empty, and take it out of n; returns nothing */
+static void
+group_drop(struct sublist_node *n, struct sublist_group *g)
+{
+	n->groups[g->index] = n->groups[--n->ngroups];
+	n->groups[g->index]->index = g->index;
+	free(g->name);
+	free(g->v);
+	free(g);
+}
+
+/* queue_valid: true when q is a usable queue group name */
+static bool
+queue_valid(const char *q, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (bad_byte((unsigned char)q[i]))
+			return false;
+	return len > 0;
+}
+
+int
+sublist_init(struct sublist *sl)
+{
+	memset(sl, 0, sizeof(*sl));
+	if ((sl->root = calloc(1, sizeof(*sl->root))) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+sublist_free(struct sublist *sl)
+{
+	node_free(sl->root);
+	sl->root = NULL;
+	sl->count = 0;
+}
+
+int
+sublist_insert(struct sublist *sl, struct sublist_entry *e)
+{
+	struct sublist_node *n = sl->root, *c;
+	struct sublist_group *g = NULL;
+	const char *t;
+	size_t pos = 0, tlen;
+	int rc;
+
+	if (!subject_valid(e->subject, e->subject_len, true) ||
+	    (e->queue != NULL && e->queue_len > 0 &&
+	    !queue_valid(e->queue, e->queue_len))) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (pos <= e->subject_len) {
+		tlen = token(e->subject, e->subject_len, &pos, &t);
+		if ((c = child_get(n, t, tlen)) == NULL)
+			goto fail;
+		n = c;
+	}
+	if (e->queue != NULL && e->queue_len > 0) {
+		if ((g = group_get(n, e->queue, e->queue_len)) == NULL)
+			goto fail;
+		e->index = g->n;
+		rc = PUSH(g->v, g->n, g->cap, e);
+		if (rc == -1 && g->n == 0)
+			group_drop(n, g);
+	} else {
+		e->index = n->nsubs;
+		rc = PUSH(n->subs, n->nsubs, n->capsubs, e);
+	}
+	if (rc == -1)
+		goto fail;
+	e->node = n;
+	e->group = g;
+	sl->count++;
+	return 0;
+fail:
+	prune(n);
+	errno = ENOMEM;
+	return -1;
+}
+
+void
+sublist_remove(struct sublist *sl, struct sublist_entry *e)
+{
+	struct sublist_node *n = e->node;
+	struct sublist_group *g = e->group;
+
+	if (g != NULL) {
+		g->v[e->index] = g->v[--g->n];
+		g->v[e->index]->index = e->index;
+		if (g->n == 0)
+			group_drop(n, g);
+	} else {
+		n->subs[e->index] = n->subs[--n->nsubs];
+		n->subs[e->index]->index = e->index;
+	}
+	e->node = NULL;
+	e->group = NULL;
+	sl->count--;
+	prune(n);
+}
+
+/* collect: add n's plain entries and queue groups to r; 0 or -1 */
+static int
+collect(const struct sublist_node *n, struct sublist_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < n->nsubs; i++)
+		if (PUSH(r->v, r->n, r->cap, n->subs[i]) == -1)
+			return -1;
+	for (i = 0; i < n->ngroups; i++)
+		if (PUSH(r->g, r->ng, r->gcap,
+		    n->groups[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* walk: collect what the tokens of s from pos match below n; 0 or -1 */
+static int
+walk(const struct sublist_node *n, const char *s, size_t len, size_t pos,
+    struct sublist_result *r)
+{
+	const struct sublist_node *c;
+	const char *t;
+	size_t tlen;
+
+	if (pos > len)
+		return collect(n, r);
+	if (n->fwc != NULL && collect(n->fwc, r) == -1)
+		return -1;
+	tlen = token(s, len, &pos, &t);
+	if (n->pwc != NULL && walk(n->pwc, s, len, pos, r) == -1)
+		return -1;
+	if ((c = child_find(n, t, tlen)) != NULL)
+		return walk(c, s, len, pos, r);
+	return 0;
+}
+
+/* same_group: true when two groups carry the same queue name */
+static bool
+same_group(const struct sublist_group *a, const struct sublist_group *b)
+{
+	return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+}
+
+/* pick: append one member per distinct queue name in r->g; 0 or -1 */
+static int
+pick(struct sublist_result *r)
+{
+	struct sublist_group *g;
+	size_t i, j, total, k;
+
+	for (i = 0; i < r->ng; i++) {
+		if ((g = r->g[i]) == NULL)
+			continue;
+		total = g->n;
+		for (j = i + 1; j < r->ng; j++)
+			if (r->g[j] != NULL && same_group(g, r->g[j]))
+				total += r->g[j]->n;
+		k = g->rr++ % total;
+		for (j = i; j < r->ng; j++) {
+			if (r->g[j] == NULL || !same_group(g, r->g[j]))
+				continue;
+			if (k < r->g[j]->n) {
+				if (PUSH(r->v, r->n, r->cap,
+				    r->g[j]->v[k]) == -1)
+					return -1;
+				k = SIZE_MAX;
+			} else if (k != SIZE_MAX)
+				k -= r->g[j]->n;
+			if (j > i)
+				r->g[j] = NULL;
+		}
+	}
+	return 0;
+}
+
+int
+sublist_match(struct sublist *sl, const char *subj, size_t len,
+    struct sublist_result *r)
+{
+	r->n = 0;
+	r->ng = 0;
+	if (!subject_valid(subj, len, false)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (walk(sl->root, subj, len, 0, r) == -1 || pick(r) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return (int)r->n;
+}
+
+void
+sublist_result_free(struct sublist_result *r)
+{
+	free(r->v);
+	free(r->g);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,81 @@
+/* subject.h - NATS subjects: syntax, wildcard matching ('*' one token,
+ * '>' the remaining tokens) and a subscription index (a token trie) with
+ * queue-group selection, for the embedded broker. No I/O. */
+#ifndef IPCTOOL_BUS_SUBJECT_H
+#define IPCTOOL_BUS_SUBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* subject_valid: true when s is a well-formed subject: tokens separated
+ * by '.', none empty, no whitespace or control bytes; with wild, '*' and
+ * '>' are wildcards when they are a whole token and '>' must be last;
+ * without wild (publish subjects) such tokens are refused */
+bool subject_valid(const char *s, size_t len, bool wild);
+
+/* subject_match: true when the literal subject subj matches pattern pat */
+bool subject_match(const char *pat, size_t plen, const char *subj,
+    size_t slen);
+
+struct sublist_node;
+struct sublist_group;
+
+/*
+ * One subscription in the index, embedded by the caller in its own
+ * subscription record (container_of). subject and queue are read only by
+ * sublist_insert (the index keeps its own copies of what it needs); queue
+ * is NULL (or queue_len 0) for a plain subscription.
+ */
+struct sublist_entry {
+	const char		*subject;
+	size_t			 subject_len;
+	const char		*queue;
+	size_t			 queue_len;
+	/* private to the index */
+	struct sublist_node	*node;
+	struct sublist_group	*group;
+	size_t			 index;
+};
+
+/* The index: a trie of subject tokens with '*' and '>' branches. */
+struct sublist {
+	struct sublist_node	*root;
+	size_t			 count;		/* entries inserted */
+};
+
+/* What one subject matched: every plain subscription and one member of
+ * each matching queue group. Reused across calls, grows as needed. */
+struct sublist_result {
+	struct sublist_entry	**v;
+	size_t			  n;
+	size_t			  cap;
+	/* private: queue groups met during the walk */
+	struct sublist_group	**g;
+	size_t			  ng;
+	size_t			  gcap;
+};
+
+/* sublist_init: an empty index; returns 0, or -1 with errno ENOMEM */
+int sublist_init(struct sublist *sl);
+
+/* sublist_free: release the index (the entries belong to the caller) */
+void sublist_free(struct sublist *sl);
+
+/* sublist_insert: add e; returns 0, or -1 with errno EINVAL (bad subject
+ * or queue name) or ENOMEM */
+int sublist_insert(struct sublist *sl, struct sublist_entry *e);
+
+/* sublist_remove: take out e, which must be in sl; prunes empty nodes */
+void sublist_remove(struct sublist *sl, struct sublist_entry *e);
+
+/* sublist_match: fill r with the entries a message on subj goes to (plain
+ * subscriptions, then one member per queue group, chosen round-robin);
+ * returns the count, or -1 with errno EINVAL (not a publish subject) or
+ * ENOMEM */
+int sublist_match(struct sublist *sl, const char *subj, size_t len,
+    struct sublist_result *r);
+
+/* sublist_result_free: release the result's array */
+void sublist_result_free(struct sublist_result *r);
+
+#endif
