@@ -337,3 +337,41 @@ read(3) = 128 (1 signal)"
 	    "$IPCTOOL" sig send -s USR1 1
 	assert_equal "$stderr" "ipctool sig: send USR1 to 1: Operation not permitted"
 }
+
+# complete_bash WORDS...: what the bash completion offers (the last word
+# is the one being completed)
+complete_bash() {
+	(
+		source "$IPCTOOL_SRCDIR/completions/ipctool.bash"
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		_ipctool
+		printf '%s\n' "${COMPREPLY[@]}"
+	)
+}
+
+@test "bash completes signal names after -s and as wait/trap operands" {
+	run -0 complete_bash "$IPCTOOL" sig wait us
+	assert_output "USR1
+USR2"
+	run -0 complete_bash "$IPCTOOL" sig send --signal RTMA
+	assert_output "RTMAX"
+	run -0 complete_bash "$IPCTOOL" sig trap HUP rtmin+2
+	assert_output "RTMIN+2
+RTMIN+20
+RTMIN+21
+RTMIN+22
+RTMIN+23
+RTMIN+24
+RTMIN+25
+RTMIN+26
+RTMIN+27
+RTMIN+28
+RTMIN+29"
+	# after "--" comes the command, and send takes PIDs: no signal names
+	cd "$BATS_TEST_TMPDIR"
+	run -0 complete_bash "$IPCTOOL" sig trap HUP -- USR
+	assert_output ""
+	run -0 complete_bash "$IPCTOOL" sig send USR
+	assert_output ""
+}
