@@ -253,6 +253,16 @@ parse_pid(const char *s)
 	return (pid_t)v;
 }
 
+/* has_target: whether pid is among the n targets */
+static bool
+has_target(const struct target *t, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i].pid == pid)
+			return true;
+	return false;
+}
+
 /* targets: the pids to send to, from the operands or --pidfile */
 static struct target *
 targets(struct args *a, int *n)
@@ -282,11 +292,17 @@ targets(struct args *a, int *n)
 		*n = 1;
 		return t;
 	}
+	*n = 0;
 	for (int i = 0; i < a->nrest; i++) {
-		t[i].pid = parse_pid(a->rest[i]);
-		t[i].alive = true;
+		pid = parse_pid(a->rest[i]);
+		/* with --sync, once per process: a standard signal sent
+		 * twice may arrive once, and be acknowledged once */
+		if (a->sync && has_target(t, *n, pid))
+			continue;
+		t[*n].pid = pid;
+		t[*n].alive = true;
+		(*n)++;
 	}
-	*n = a->nrest;
 	return t;
 }
 
@@ -525,9 +541,17 @@ write_pidfile(const char *path, const sigset_t *waited)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		if (sigismember(waited, fatal[i]) != 1)
-			sigaction(fatal[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		struct sigaction old;
+
+		/* only where the default action would end us: a signal we
+		 * inherited as ignored stays ignored */
+		if (sigismember(waited, fatal[i]) == 1 ||
+		    sigaction(fatal[i], NULL, &old) == -1 ||
+		    old.sa_handler != SIG_DFL)
+			continue;
+		sigaction(fatal[i], &sa, NULL);
+	}
 	if (strlcpy(pidfile_buf, path, sizeof(pidfile_buf)) >=
 	    sizeof(pidfile_buf))
 		errx(EXIT_FAIL, "write pidfile %s: %s", path,

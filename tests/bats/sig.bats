@@ -206,7 +206,8 @@ ipctool sig: USR1: sh exited with status 3"
 	b=$BG_PID
 	wait_for_path "$BATS_TEST_TMPDIR/a.pid"
 	wait_for_path "$BATS_TEST_TMPDIR/b.pid"
-	run -0 ipctool sig send --sync -s USR1 "$a" "$b"
+	# a pid given twice is sent to once: two USR1 could merge into one
+	run -0 ipctool sig send --sync --timeout 10s -s USR1 "$a" "$b" "$a"
 	wait_exit "$a"
 	assert_equal "$WAIT_STATUS" 0
 	wait_exit "$b"
@@ -374,4 +375,41 @@ RTMIN+29"
 	assert_output ""
 	run -0 complete_bash "$IPCTOOL" sig send USR
 	assert_output ""
+}
+
+@test "--pidfile: a signal inherited as ignored stays ignored" {
+	# a background job of a non-interactive shell ignores INT
+	receiver wait USR1
+	ign=$(awk '/^SigIgn/ { print $2 }' "/proc/$RECV_PID/status")
+	(( (16#$ign & 2) != 0 ))
+	run -0 ipctool sig send -s INT "$RECV_PID"
+	run -0 ipctool sig send -s USR1 "$RECV_PID"
+	wait_exit "$RECV_PID"
+	assert_equal "$WAIT_STATUS" 0
+}
+
+@test "sig trap --timeout: exit 75 after the handlers that ran" {
+	out="$BATS_TEST_TMPDIR/ran"
+	receiver trap --count 2 --timeout 1s USR2 -- sh -c 'echo ran >>"$0"' "$out"
+	run -0 ipctool sig send --async -s USR2 --pidfile "$PF"
+	wait_exit "$RECV_PID" 20
+	assert_equal "$WAIT_STATUS" 75
+	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 1s (1 of 2 signals)"
+	assert_equal "$(cat "$out")" "ran"
+	assert_file_not_exists "$PF"
+}
+
+@test "sig wait --count 0 takes signals until stopped; --ack with --json" {
+	receiver wait --count 0 --ack --json RTMIN+5
+	for v in 1 2 3; do
+		run -0 ipctool sig send --sync -s RTMIN+5 --value "$v" --pidfile "$PF"
+	done
+	run -0 cut -d, -f1,2,5 "$RECV_OUT"
+	assert_output '{"signal":"RTMIN+5","number":39,"value":1}
+{"signal":"RTMIN+5","number":39,"value":2}
+{"signal":"RTMIN+5","number":39,"value":3}'
+	kill -HUP "$RECV_PID"
+	wait_exit "$RECV_PID"
+	assert_equal "$WAIT_STATUS" 129
+	assert_file_not_exists "$PF"
 }
