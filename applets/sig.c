@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -306,6 +308,36 @@ targets(struct args *a, int *n)
 	return t;
 }
 
+/* queue_info: the siginfo of a sigqueue(3) from us carrying v */
+static void
+queue_info(siginfo_t *info, int sig, union sigval v)
+{
+	static pid_t self;
+	static uid_t uid;
+
+	if (self == 0) {
+		self = getpid();
+		uid = getuid();
+	}
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	info->si_code = SI_QUEUE;
+	info->si_pid = self;
+	info->si_uid = uid;
+	info->si_value = v;
+}
+
+/* queue: sigqueue(3) without its getpid(2) and getuid(2) on every call
+ * (one rt_sigqueueinfo(2) instead of three system calls); 0 or -1 */
+static int
+queue(pid_t pid, int sig, union sigval v)
+{
+	siginfo_t info;
+
+	queue_info(&info, sig, v);
+	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
+}
+
 /* send_one: kill(2) or sigqueue(3) once, traced; 0 or -1 with errno */
 static int
 send_one(pid_t pid, int sig, bool have_value, int value)
@@ -313,7 +345,7 @@ send_one(pid_t pid, int sig, bool have_value, int value)
 	union sigval v = { .sival_int = value };
 
 	if (have_value)
-		return (int)out_trace_ret(sigqueue(pid, sig, v),
+		return (int)out_trace_ret(queue(pid, sig, v),
 		    "sigqueue(%ld, %s, %d)", (long)pid, signame(sig), value);
 	return (int)out_trace_ret(kill(pid, sig), "kill(%ld, %s)", (long)pid,
 	    signame(sig));
@@ -589,9 +621,10 @@ signal_set(struct args *a, char **names, int n, sigset_t *set, bool trap)
 	}
 }
 
-/* open_signals: block the set and return a nonblocking signalfd for it */
+/* open_signals: block the set and return a signalfd for it, nonblocking
+ * when there is a deadline to poll for */
 static int
-open_signals(const sigset_t *set)
+open_signals(const sigset_t *set, bool nonblock)
 {
 	char nb[512];
 	int fd;
@@ -600,8 +633,10 @@ open_signals(const sigset_t *set)
 	if (out_trace_ret(sigprocmask(SIG_BLOCK, set, NULL),
 	    "sigprocmask(SIG_BLOCK, %s)", nb) == -1)
 		err(EXIT_FAIL, "sigprocmask");
-	fd = (int)out_trace_ret(signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC),
-	    "signalfd(-1, %s, SFD_NONBLOCK|SFD_CLOEXEC)", nb);
+	fd = (int)out_trace_ret(signalfd(-1, set,
+	    (nonblock ? SFD_NONBLOCK : 0) | SFD_CLOEXEC),
+	    "signalfd(-1, %s, %sSFD_CLOEXEC)", nb,
+	    nonblock ? "SFD_NONBLOCK|" : "");
 	if (fd == -1)
 		err(EXIT_FAIL, "signalfd");
 	return fd;
@@ -651,6 +686,49 @@ wants_ack(pid_t pid)
 	return (m & bit) != 0;
 }
 
+/* The sender acknowledged last. A pidfd pins that process: a pid reused
+ * after it exited never gets an acknowledgement meant for it, and its
+ * /proc status is read once per process, not once per signal. */
+static struct {
+	pid_t pid;
+	int pidfd;	/* -1: none (then every acknowledgement looks again) */
+	bool wants;
+} peer = { 0, -1, false };
+
+/* ack_peer: make pid the peer, unless it is already (fresh: look again) */
+static void
+ack_peer(pid_t pid, bool fresh)
+{
+	if (!fresh && peer.pid == pid && peer.pidfd >= 0)
+		return;
+	if (peer.pidfd >= 0)
+		close(peer.pidfd);
+	peer.pid = pid;
+	/* the pidfd first: if pid is reused between the two, the pidfd
+	 * names the dead process and sending to it fails with ESRCH */
+	peer.pidfd = (int)out_trace_ret(pidfd_open(pid, 0), "pidfd_open(%ld)",
+	    (long)pid);
+	if (peer.pidfd >= 0)
+		io_set_cloexec(peer.pidfd);
+	peer.wants = wants_ack(pid);
+}
+
+/* ack_send: send the acknowledgement v to the peer; 0 or -1 with errno */
+static int
+ack_send(union sigval v)
+{
+	siginfo_t info;
+
+	if (peer.pidfd < 0)
+		return (int)out_trace_ret(queue(peer.pid, ACK_SIGNAL, v),
+		    "sigqueue(%ld, %s, %d)", (long)peer.pid,
+		    signame(ACK_SIGNAL), v.sival_int);
+	queue_info(&info, ACK_SIGNAL, v);
+	return (int)out_trace_ret(pidfd_send_signal(peer.pidfd, ACK_SIGNAL,
+	    &info, 0), "pidfd_send_signal(%d (pid %ld), %s, %d)", peer.pidfd,
+	    (long)peer.pid, signame(ACK_SIGNAL), v.sival_int);
+}
+
 /* acknowledge: answer si to its sender with the acknowledgement signal,
  * its value the value received (or the signal number when there was
  * none), but only to a sender that waits for it */
@@ -659,21 +737,30 @@ acknowledge(const struct signalfd_siginfo *si)
 {
 	union sigval v;
 	pid_t pid = (pid_t)si->ssi_pid;
+	int rc;
 
 	if ((si->ssi_code != SI_USER && si->ssi_code != SI_QUEUE) || pid <= 0) {
 		out_trace("no acknowledgement for %s: not sent by a process",
 		    signame((int)si->ssi_signo));
 		return;
 	}
-	if (!wants_ack(pid)) {
-		out_trace("no acknowledgement to %ld: it does not catch %s "
-		    "(not a --sync sender)", (long)pid, signame(ACK_SIGNAL));
-		return;
-	}
 	v.sival_int = has_value(si) ? si->ssi_int : (int)si->ssi_signo;
-	if (out_trace_ret(sigqueue(pid, ACK_SIGNAL, v), "sigqueue(%ld, %s, %d)",
-	    (long)pid, signame(ACK_SIGNAL), v.sival_int) == -1 &&
-	    errno != ESRCH)
+	ack_peer(pid, false);
+	for (int tries = 0; tries < 2; tries++) {
+		if (!peer.wants) {
+			out_trace("no acknowledgement to %ld: it does not "
+			    "catch %s (not a --sync sender)", (long)pid,
+			    signame(ACK_SIGNAL));
+			return;
+		}
+		if ((rc = ack_send(v)) == 0 || errno != ESRCH ||
+		    peer.pidfd < 0)
+			break;
+		/* the process we knew under this pid is gone: a new one
+		 * may have it now */
+		ack_peer(pid, true);
+	}
+	if (rc == -1 && errno != ESRCH)
 		warn("acknowledge %s to %ld", signame((int)si->ssi_signo),
 		    (long)pid);
 }
@@ -716,8 +803,8 @@ flush_out(void)
 	err(EXIT_FAIL, "write to stdout");
 }
 
-/* take: read up to max signals from fd, waiting until deadline; returns
- * how many, 0 on timeout */
+/* take: read up to max signals from fd (blocking, or polling until
+ * deadline when fd is nonblocking); returns how many, 0 on timeout */
 static int
 take(int fd, struct signalfd_siginfo *si, int max, int64_t deadline)
 {
@@ -768,7 +855,7 @@ sig_wait(struct args *a)
 	if (!a->count_set)
 		a->count = 1;
 	signal_set(a, a->rest, a->nrest, &set, false);
-	fd = open_signals(&set);
+	fd = open_signals(&set, a->timeout >= 0);
 	if (a->pidfile)
 		write_pidfile(a->pidfile, &set);
 	while (a->count == 0 || got < a->count) {
@@ -849,7 +936,7 @@ sig_trap(struct args *a)
 	if (a->cmdv == NULL || a->ncmd == 0)
 		usage_error("missing command after '--'");
 	signal_set(a, a->rest, a->nrest, &set, true);
-	fd = open_signals(&set);
+	fd = open_signals(&set, a->timeout >= 0);
 	if (a->pidfile)
 		write_pidfile(a->pidfile, &set);
 	while (a->count == 0 || got < a->count) {

@@ -3,8 +3,10 @@
  * and takes each signal with sigwaitinfo(2) (mode "sigwaitinfo") or in
  * batches of 64 from a signalfd(2) (mode "signalfd"), a sender that
  * sigqueue(3)s N values (retrying while the queue is full). Prints "N
- * SECONDS"; fails when a value is missing or out of order.
- * usage: rt_pair sigwaitinfo|signalfd N */
+ * SECONDS"; fails when a value is missing or out of order. Mode
+ * "pingpong" is the reference for "sig send --sync": each RTMIN is
+ * answered with an RTMAX carrying the same value before the next is sent.
+ * usage: rt_pair sigwaitinfo|signalfd|pingpong N */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,11 +78,54 @@ receive(const sigset_t *set, long n)
 	return 0;
 }
 
+/* echo: answer n signals with RTMAX to the parent; exit status */
+static int
+echo(const sigset_t *set, long n)
+{
+	siginfo_t si;
+
+	for (long i = 0; i < n; i++) {
+		while (sigwaitinfo(set, &si) == -1)
+			if (errno != EINTR)
+				return 2;
+		if (!check(si.si_value.sival_int, i))
+			return 1;
+		if (sigqueue(getppid(), SIGRTMAX, si.si_value) == -1)
+			return 2;
+	}
+	return 0;
+}
+
+/* pingpong: n round trips with the child; -1 on failure */
+static int
+pingpong(pid_t pid, long n)
+{
+	sigset_t ack;
+	siginfo_t si;
+
+	sigemptyset(&ack);
+	sigaddset(&ack, SIGRTMAX);
+	for (long i = 0; i < n; i++) {
+		union sigval v = { .sival_int = (int)i };
+
+		if (sigqueue(pid, SIGRTMIN, v) == -1)
+			return -1;
+		do {
+			while (sigwaitinfo(&ack, &si) == -1)
+				if (errno != EINTR)
+					return -1;
+		} while (si.si_value.sival_int != (int)i);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	int fdmode = argc > 1 && strcmp(argv[1], "signalfd") == 0;
-	long n = argc > 2 ? atol(argv[2]) : 100000;
+	const char *mode = argc > 1 ? argv[1] : "sigwaitinfo";
+	int fdmode = strcmp(mode, "signalfd") == 0;
+	int ppmode = strcmp(mode, "pingpong") == 0;
+	long n = argc > 2 ? atol(argv[2]) : 100000, total = n;
 	struct timespec nap = { 0, 200 * 1000 };
 	sigset_t set;
 	double t0, t1;
@@ -89,14 +134,26 @@ main(int argc, char **argv)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGRTMIN);
+	if (ppmode)
+		sigaddset(&set, SIGRTMAX);
 	sigprocmask(SIG_BLOCK, &set, NULL);	/* the child inherits it */
+	if (ppmode)
+		sigdelset(&set, SIGRTMAX);
 	if ((pid = fork()) == -1) {
 		perror("fork");
 		return 2;
 	}
 	if (pid == 0)
-		_exit(fdmode ? receive_fd(&set, n) : receive(&set, n));
+		_exit(ppmode ? echo(&set, n) : fdmode ? receive_fd(&set, n) :
+		    receive(&set, n));
 	t0 = now();
+	if (ppmode) {
+		if (pingpong(pid, n) == -1) {
+			perror("pingpong");
+			return 2;
+		}
+		n = 0;	/* nothing left to send */
+	}
 	for (long i = 0; i < n; i++) {
 		union sigval v = { .sival_int = (int)i };
 
@@ -114,6 +171,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "rt_pair: the receiver failed\n");
 		return 1;
 	}
-	printf("%ld %.6f\n", n, t1 - t0);
+	printf("%ld %.6f\n", total, t1 - t0);
 	return 0;
 }

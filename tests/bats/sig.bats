@@ -251,7 +251,7 @@ ipctool sig: USR1: sh exited with status 3"
 	wait_exit "$BG_PID"
 	run -0 sed -E 's/^ipctool sig\[[0-9]+\]: //' "$BG_ERR"
 	assert_equal "$output" "sigprocmask(SIG_BLOCK, {USR1,RTMIN}) = 0
-signalfd(-1, {USR1,RTMIN}, SFD_NONBLOCK|SFD_CLOEXEC) = 3
+signalfd(-1, {USR1,RTMIN}, SFD_CLOEXEC) = 3
 pidfile $PF written: ready for signals
 read(3) = 128 (1 signal)"
 }
