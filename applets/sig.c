@@ -1,0 +1,1008 @@
+/* applets/sig.c - send, wait for and handle signals: kill(2), sigqueue(3),
+ * sigprocmask(2), signalfd(2), sigtimedwait(2), fork(2)/execve(2) for trap,
+ * and an acknowledgement protocol on SIGRTMAX (see ipctool-sig(1)) */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "applet.h"
+#include "die.h"
+#include "io.h"
+#include "out.h"
+#include "parse.h"
+#include "pidfile.h"
+
+enum {
+	KEY_ASYNC = 256,
+	KEY_JSON,
+	KEY_SYNC,
+	KEY_VALUE,
+};
+
+static const struct opt sig_opts[] = {
+	{ .so = 'a', .lo = "ack", .help = "acknowledge each signal to its sender" },
+	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .help = "send N signals; stop after N (0: never)" },
+	{ .so = 'p', .lo = "pidfile", .arg = OPT_PATH, .meta = "FILE",
+	    .help = "send: the PID in FILE; wait, trap: write it" },
+	{ .so = 's', .lo = "signal", .arg = OPT_SIGNAL, .meta = "SIG",
+	    .help = "the signal to send (default TERM)" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "give up after DUR (send: 5s)" },
+	{ .lo = "async", .key = KEY_ASYNC, .help = "send and return (the default)" },
+	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
+	{ .lo = "sync", .key = KEY_SYNC,
+	    .help = "wait until each receiver acknowledges" },
+	{ .lo = "value", .key = KEY_VALUE, .arg = OPT_INT, .meta = "N",
+	    .help = "send with sigqueue(3), carrying the int N" },
+	OPT_END
+};
+
+static int sig_main(int argc, char **argv);
+
+const struct applet applet_sig = {
+	.name = "sig",
+	.brief = "send, wait for and handle signals",
+	.usage = "sig list [--json]\n"
+	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] PID...\n"
+	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] -p FILE\n"
+	    "sig wait [-c N] [-t DUR] [--ack] [--json] [-p FILE] SIG...\n"
+	    "sig trap [-c N] [-t DUR] [--ack] [-p FILE] SIG... -- CMD [ARG...]",
+	.subcmds = "list send trap wait",
+	.opts = sig_opts,
+	.main = sig_main,
+};
+
+/* The acknowledgement signal; its value echoes what was acknowledged */
+#define ACK_SIGNAL	SIGRTMAX
+#define SEND_TIMEOUT_MS	5000
+#define BATCH		64
+
+/* Which options a subcommand takes */
+#define T_ACK		0x01
+#define T_COUNT		0x02
+#define T_PIDFILE	0x04
+#define T_SIGNAL	0x08
+#define T_TIMEOUT	0x10
+#define T_JSON		0x20
+#define T_SYNC		0x40
+#define T_VALUE		0x80
+#define T_CMD		0x100	/* a command after "--" */
+
+struct args {
+	const char *cmd;	/* "sig send", for messages */
+	int sig;
+	bool have_value;
+	int value;
+	long long count;
+	bool count_set;
+	bool sync;
+	int64_t timeout;	/* ms, -1 none */
+	const char *timeout_str;
+	bool ack;
+	bool json;
+	const char *pidfile;
+	char **rest;
+	int nrest;
+	char **cmdv;
+	int ncmd;
+};
+
+/* signame: the name of signo in a static buffer (one of four rotating) */
+static const char *
+signame(int signo)
+{
+	static char bufs[4][16];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	if (signal_name(signo, b, sizeof(bufs[0])) == NULL)
+		snprintf(b, sizeof(bufs[0]), "%d", signo);
+	return b;
+}
+
+/* setname: "{USR1,RTMIN}" for the trace, in buf */
+static const char *
+setname(const sigset_t *set, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(buf, len, "{");
+	for (int s = 1; s <= SIGRTMAX && n < len; s++)
+		if (sigismember(set, s) == 1)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n > 1 ? "," : "", signame(s));
+	if (n < len)
+		snprintf(buf + n, len - n, "}");
+	return buf;
+}
+
+/* option_name: "--name" of an option, for messages */
+static const char *
+option_name(const struct opt *o)
+{
+	static char buf[32];
+
+	if (o->lo)
+		snprintf(buf, sizeof(buf), "--%s", o->lo);
+	else
+		snprintf(buf, sizeof(buf), "-%c", o->so);
+	return buf;
+}
+
+/* parse_args: the options and operands of a subcommand into *a; an
+ * option the subcommand does not take is a usage error */
+static void
+parse_args(struct args *a, struct opt_parser *p, int allowed)
+{
+	int k, bit;
+
+	memset(a, 0, sizeof(*a));
+	a->cmd = p->cmd;
+	a->sig = SIGTERM;
+	a->timeout = -1;
+	while ((k = opt_next(p)) != -1) {
+		switch (k) {
+		case 'a': bit = T_ACK; a->ack = true; break;
+		case 'c':
+			bit = T_COUNT;
+			a->count = opt_int(p, 0, INT_MAX);
+			a->count_set = true;
+			break;
+		case 'p': bit = T_PIDFILE; a->pidfile = p->arg; break;
+		case 's': bit = T_SIGNAL; a->sig = opt_signal(p); break;
+		case 't':
+			bit = T_TIMEOUT;
+			a->timeout = opt_duration(p);
+			a->timeout_str = p->arg;
+			break;
+		case KEY_ASYNC: bit = T_SYNC; a->sync = false; break;
+		case KEY_JSON: bit = T_JSON; a->json = true; break;
+		case KEY_SYNC: bit = T_SYNC; a->sync = true; break;
+		case KEY_VALUE:
+			bit = T_VALUE;
+			a->value = (int)opt_int(p, INT_MIN, INT_MAX);
+			a->have_value = true;
+			break;
+		default:
+			usage_error("unexpected option");
+		}
+		if (!(allowed & bit))
+			usage_error("'%s' takes no %s option", a->cmd,
+			    option_name(p->cur));
+	}
+	a->rest = opt_rest(p, &a->nrest);
+	a->cmdv = opt_cmd(p, &a->ncmd);
+	if (a->cmdv && !(allowed & T_CMD)) {
+		/* "--" only ends the options: what follows are operands */
+		for (int i = 0; i < a->ncmd; i++)
+			a->rest[a->nrest++] = a->cmdv[i];
+		a->rest[a->nrest] = NULL;
+		a->cmdv = NULL;
+		a->ncmd = 0;
+	}
+}
+
+/* --- sig list ----------------------------------------------------------- */
+
+/* sig_list: print every signal of the system; returns the exit status */
+static int
+sig_list(struct args *a)
+{
+	struct signal_info tmp;
+	const struct signal_info *si;
+	char nb[16];
+
+	if (a->nrest > 0)
+		usage_error("'sig list' takes no operand ('%s')", a->rest[0]);
+	for (int s = 1; s <= SIGRTMAX; s++) {
+		if ((si = signal_info(s, &tmp, nb, sizeof(nb))) == NULL)
+			continue;
+		if (a->json) {
+			struct json j;
+
+			json_begin(&j);
+			json_str(&j, "signal", si->name);
+			json_int(&j, "number", si->number);
+			json_str(&j, "action", si->action);
+			json_str(&j, "description", si->desc);
+			if (json_print(&j, stdout) == -1)
+				err(EXIT_FAIL, "write to stdout");
+		} else {
+			printf("%-8s %2d  %-4s  %s\n", si->name, si->number,
+			    si->action, si->desc);
+		}
+	}
+	return 0;
+}
+
+/* --- sig send ----------------------------------------------------------- */
+
+struct target {
+	pid_t pid;
+	bool alive;	/* still to be sent to */
+	bool acked;	/* acknowledged this round */
+};
+
+/* parse_pid: the pid in s, or a usage error */
+static pid_t
+parse_pid(const char *s)
+{
+	const char *errstr;
+	long long v;
+
+	if (strspn(s, "0123456789") != strlen(s))
+		usage_error("invalid pid '%s'", s);
+	v = strtonum(s, 1, INT_MAX, &errstr);
+	if (errstr)
+		usage_error("invalid pid '%s': %s", s,
+		    strcmp(errstr, "too small") == 0 ? "not a process" : errstr);
+	return (pid_t)v;
+}
+
+/* has_target: whether pid is among the n targets */
+static bool
+has_target(const struct target *t, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* targets: the pids to send to, from the operands or --pidfile */
+static struct target *
+targets(struct args *a, int *n)
+{
+	struct target *t;
+	const char *errstr;
+	pid_t pid;
+
+	if (a->pidfile && a->nrest > 0)
+		usage_error("give PIDs or --pidfile, not both");
+	if (!a->pidfile && a->nrest == 0)
+		usage_error("missing PID (or --pidfile FILE)");
+	t = calloc(a->pidfile ? 1 : (size_t)a->nrest, sizeof(*t));
+	if (t == NULL)
+		err(EXIT_FAIL, "allocate");
+	if (a->pidfile) {
+		if (pidfile_read(a->pidfile, &pid, &errstr) == -1) {
+			if (errstr)
+				errx(EXIT_FAIL, "read pidfile %s: %s",
+				    a->pidfile, errstr);
+			err(errno == ENOENT ? EX_UNAVAILABLE : EXIT_FAIL,
+			    "read pidfile %s", a->pidfile);
+		}
+		out_trace("pidfile %s: pid %ld", a->pidfile, (long)pid);
+		t[0].pid = pid;
+		t[0].alive = true;
+		*n = 1;
+		return t;
+	}
+	*n = 0;
+	for (int i = 0; i < a->nrest; i++) {
+		pid = parse_pid(a->rest[i]);
+		/* with --sync, once per process: a standard signal sent
+		 * twice may arrive once, and be acknowledged once */
+		if (a->sync && has_target(t, *n, pid))
+			continue;
+		t[*n].pid = pid;
+		t[*n].alive = true;
+		(*n)++;
+	}
+	return t;
+}
+
+/* queue_info: the siginfo of a sigqueue(3) from us carrying v */
+static void
+queue_info(siginfo_t *info, int sig, union sigval v)
+{
+	static pid_t self;
+	static uid_t uid;
+
+	if (self == 0) {
+		self = getpid();
+		uid = getuid();
+	}
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	info->si_code = SI_QUEUE;
+	info->si_pid = self;
+	info->si_uid = uid;
+	info->si_value = v;
+}
+
+/* queue: sigqueue(3) without its getpid(2) and getuid(2) on every call
+ * (one rt_sigqueueinfo(2) instead of three system calls); 0 or -1 */
+static int
+queue(pid_t pid, int sig, union sigval v)
+{
+	siginfo_t info;
+
+	queue_info(&info, sig, v);
+	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
+}
+
+/* send_one: kill(2) or sigqueue(3) once, traced; 0 or -1 with errno */
+static int
+send_one(pid_t pid, int sig, bool have_value, int value)
+{
+	union sigval v = { .sival_int = value };
+
+	if (have_value)
+		return (int)out_trace_ret(queue(pid, sig, v),
+		    "sigqueue(%ld, %s, %d)", (long)pid, signame(sig), value);
+	return (int)out_trace_ret(kill(pid, sig), "kill(%ld, %s)", (long)pid,
+	    signame(sig));
+}
+
+/* nap: sleep about 200 microseconds */
+static void
+nap(void)
+{
+	struct timespec ts = { 0, 200 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* send_retry: send_one, retrying while the receiver's queue is full
+ * (EAGAIN) until deadline, traced once; 0 or -1 with errno (EAGAIN when
+ * the deadline passed) */
+static int
+send_retry(pid_t pid, int sig, bool have_value, int value, int64_t deadline)
+{
+	bool trace = out_trace_on;
+	int rc;
+
+	while ((rc = send_one(pid, sig, have_value, value)) == -1 &&
+	    errno == EAGAIN && io_remaining(deadline) != 0) {
+		if (out_trace_on)
+			out_trace("queue of %ld is full (RLIMIT_SIGPENDING): "
+			    "retrying quietly", (long)pid);
+		out_trace_on = false;
+		nap();
+	}
+	out_trace_on = trace;
+	return rc;
+}
+
+/* send_failed: report a failed send; returns the exit status for it */
+static int
+send_failed(struct args *a, pid_t pid, int sig)
+{
+	int e = errno;
+
+	if (e == EAGAIN) {
+		warnx("send %s to %ld: its signal queue stayed full for %s",
+		    signame(sig), (long)pid, a->timeout_str);
+		return EX_TEMPFAIL;
+	}
+	warn("send %s to %ld", signame(sig), (long)pid);
+	return e == ESRCH ? EX_UNAVAILABLE : EXIT_FAIL;
+}
+
+/* wait_acks: wait until every live target of this round acknowledged
+ * (value want); returns 0, or the exit status of the first failure */
+static int
+wait_acks(struct args *a, struct target *t, int n, int want)
+{
+	int64_t deadline = io_deadline(a->timeout);
+	int pending = 0, status = 0;
+	sigset_t set;
+	siginfo_t si;
+
+	for (int i = 0; i < n; i++) {
+		t[i].acked = !t[i].alive;
+		pending += t[i].alive;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, ACK_SIGNAL);
+	while (pending > 0) {
+		int ms = io_remaining(deadline);
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+		int r = sigtimedwait(&set, &si, ms < 0 ? NULL : &ts);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && errno == EAGAIN)
+			break;
+		if (r == -1)
+			err(EXIT_FAIL, "sigtimedwait");
+		out_trace("sigtimedwait({%s}) = %s from %ld value %d",
+		    signame(ACK_SIGNAL), signame(r), (long)si.si_pid,
+		    si.si_value.sival_int);
+		for (int i = 0; i < n; i++) {
+			if (t[i].acked || t[i].pid != si.si_pid ||
+			    si.si_code != SI_QUEUE ||
+			    si.si_value.sival_int != want)
+				continue;
+			t[i].acked = true;
+			pending--;
+			break;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (t[i].acked)
+			continue;
+		warnx("send %s to %ld: no acknowledgement within %s",
+		    signame(a->sig), (long)t[i].pid, a->timeout_str);
+		t[i].alive = false;
+		if (status == 0)
+			status = EX_TEMPFAIL;
+	}
+	return status;
+}
+
+/* on_ack: never runs (the signal stays blocked and is taken by
+ * sigtimedwait); installing it marks us as catching the signal */
+static void
+on_ack(int sig)
+{
+	(void)sig;
+}
+
+/* block_ack: before anything is sent, block the acknowledgement signal
+ * and install a handler for it, so that receivers see in /proc that we
+ * wait for acknowledgements (sigtimedwait unblocks it while it sleeps,
+ * the handler stays visible as SigCgt) */
+static void
+block_ack(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	char nb[32];
+
+	sigemptyset(&set);
+	sigaddset(&set, ACK_SIGNAL);
+	if (out_trace_ret(sigprocmask(SIG_BLOCK, &set, NULL),
+	    "sigprocmask(SIG_BLOCK, %s)", setname(&set, nb, sizeof(nb))) == -1)
+		err(EXIT_FAIL, "sigprocmask");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_ack;
+	sigemptyset(&sa.sa_mask);
+	if (out_trace_ret(sigaction(ACK_SIGNAL, &sa, NULL),
+	    "sigaction(%s, handler)", signame(ACK_SIGNAL)) == -1)
+		err(EXIT_FAIL, "sigaction");
+}
+
+/* sig_send: send the signal to every target; returns the exit status */
+static int
+sig_send(struct args *a)
+{
+	struct target *t;
+	int n, status = 0, st;
+	long long count = a->count_set ? a->count : 1;
+
+	if (a->count_set && a->count == 0)
+		usage_error("invalid number '0' for --count: too small");
+	if (a->have_value && (long long)a->value + count - 1 > INT_MAX)
+		usage_error("--value %d + --count %lld goes past %d", a->value,
+		    count, INT_MAX);
+	if (a->sync && a->sig == 0)
+		usage_error("--sync: signal 0 is never delivered, so never "
+		    "acknowledged");
+	if (a->sync && (a->sig == SIGKILL || a->sig == SIGSTOP))
+		usage_error("--sync: %s cannot be caught, so never "
+		    "acknowledged", signame(a->sig));
+	if (a->timeout_str == NULL) {
+		a->timeout = SEND_TIMEOUT_MS;
+		a->timeout_str = "5s";
+	}
+	t = targets(a, &n);
+	if (a->sync)
+		block_ack();
+	for (long long i = 0; i < count; i++) {
+		int value = a->value + (int)i;
+		int live = 0;
+
+		for (int j = 0; j < n; j++) {
+			if (!t[j].alive)
+				continue;
+			if (send_retry(t[j].pid, a->sig, a->have_value, value,
+			    io_deadline(a->timeout)) == -1) {
+				st = send_failed(a, t[j].pid, a->sig);
+				if (status == 0)
+					status = st;
+				t[j].alive = false;
+				continue;
+			}
+			live++;
+		}
+		if (live == 0)
+			break;
+		if (a->sync) {
+			st = wait_acks(a, t, n, a->have_value ? value : a->sig);
+			if (status == 0)
+				status = st;
+		}
+	}
+	free(t);
+	return status;
+}
+
+/* --- receiving: sig wait and sig trap ------------------------------------ */
+
+static char pidfile_buf[PATH_MAX];	/* to remove at exit */
+static volatile sig_atomic_t pidfile_set;
+
+/* remove_pidfile: at exit, remove the pidfile we wrote */
+static void
+remove_pidfile(void)
+{
+	if (pidfile_set) {
+		pidfile_set = 0;
+		unlink(pidfile_buf);
+	}
+}
+
+/* on_fatal: a terminating signal we do not wait for: remove the pidfile,
+ * then die of the signal as if we had no handler (default action) */
+static void
+on_fatal(int sig)
+{
+	if (pidfile_set)
+		unlink(pidfile_buf);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* write_pidfile: announce readiness: only called once the signals are
+ * blocked and the signalfd exists, so no signal sent after the file
+ * appears can be lost */
+static void
+write_pidfile(const char *path, const sigset_t *waited)
+{
+	static const int fatal[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		struct sigaction old;
+
+		/* only where the default action would end us: a signal we
+		 * inherited as ignored stays ignored */
+		if (sigismember(waited, fatal[i]) == 1 ||
+		    sigaction(fatal[i], NULL, &old) == -1 ||
+		    old.sa_handler != SIG_DFL)
+			continue;
+		sigaction(fatal[i], &sa, NULL);
+	}
+	if (strlcpy(pidfile_buf, path, sizeof(pidfile_buf)) >=
+	    sizeof(pidfile_buf))
+		errx(EXIT_FAIL, "write pidfile %s: %s", path,
+		    strerror(ENAMETOOLONG));
+	atexit(remove_pidfile);
+	if (pidfile_publish(path, getpid()) == -1)
+		err(EXIT_FAIL, "write pidfile %s", path);
+	pidfile_set = 1;
+	out_trace("pidfile %s written: ready for signals", path);
+}
+
+/* signal_set: the signals named by the operands; a usage error for an
+ * unknown one or one that cannot be caught */
+static void
+signal_set(struct args *a, char **names, int n, sigset_t *set, bool trap)
+{
+	const char *errstr;
+	int s;
+
+	if (n == 0)
+		usage_error("missing signal to %s", trap ? "trap" : "wait for");
+	sigemptyset(set);
+	for (int i = 0; i < n; i++) {
+		if (parse_signal(names[i], &s, &errstr) == -1)
+			usage_error("unknown signal '%s'", names[i]);
+		if (s == 0)
+			usage_error("signal 0 is never delivered");
+		if (s == SIGKILL || s == SIGSTOP)
+			usage_error("%s cannot be caught or blocked",
+			    signame(s));
+		if (trap && s == SIGCHLD)
+			usage_error("trap cannot take CHLD: it waits for its "
+			    "own children");
+		sigaddset(set, s);
+	}
+}
+
+/* open_signals: block the set and return a signalfd for it, nonblocking
+ * when there is a deadline to poll for */
+static int
+open_signals(const sigset_t *set, bool nonblock)
+{
+	char nb[512];
+	int fd;
+
+	setname(set, nb, sizeof(nb));
+	if (out_trace_ret(sigprocmask(SIG_BLOCK, set, NULL),
+	    "sigprocmask(SIG_BLOCK, %s)", nb) == -1)
+		err(EXIT_FAIL, "sigprocmask");
+	fd = (int)out_trace_ret(signalfd(-1, set,
+	    (nonblock ? SFD_NONBLOCK : 0) | SFD_CLOEXEC),
+	    "signalfd(-1, %s, %sSFD_CLOEXEC)", nb,
+	    nonblock ? "SFD_NONBLOCK|" : "");
+	if (fd == -1)
+		err(EXIT_FAIL, "signalfd");
+	return fd;
+}
+
+/* has_value: whether the signal carries a value (sent with sigqueue) */
+static bool
+has_value(const struct signalfd_siginfo *si)
+{
+	return si->ssi_code == SI_QUEUE;
+}
+
+/* proc_mask: the hex mask after "\nKEY:\t" in a /proc status text */
+static uint64_t
+proc_mask(const char *status, const char *key)
+{
+	char pat[16];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	if ((p = strstr(status, pat)) == NULL)
+		return 0;
+	return strtoull(p + strlen(pat), NULL, 16);
+}
+
+/* wants_ack: whether pid catches the acknowledgement signal (SigCgt in
+ * /proc/PID/status; a --sync sender does), or blocks or ignores it, so
+ * that an acknowledgement cannot kill it */
+static bool
+wants_ack(pid_t pid)
+{
+	char path[64], buf[4096];
+	uint64_t bit = 1ULL << (ACK_SIGNAL - 1), m;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	n = io_read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	m = proc_mask(buf, "SigBlk") | proc_mask(buf, "SigIgn") |
+	    proc_mask(buf, "SigCgt");
+	return (m & bit) != 0;
+}
+
+/* The sender acknowledged last. A pidfd pins that process: a pid reused
+ * after it exited never gets an acknowledgement meant for it, and its
+ * /proc status is read once per process, not once per signal. */
+static struct {
+	pid_t pid;
+	int pidfd;	/* -1: none (then every acknowledgement looks again) */
+	bool wants;
+} peer = { 0, -1, false };
+
+/* ack_peer: make pid the peer, unless it is already (fresh: look again) */
+static void
+ack_peer(pid_t pid, bool fresh)
+{
+	if (!fresh && peer.pid == pid && peer.pidfd >= 0)
+		return;
+	if (peer.pidfd >= 0)
+		close(peer.pidfd);
+	peer.pid = pid;
+	/* the pidfd first: if pid is reused between the two, the pidfd
+	 * names the dead process and sending to it fails with ESRCH */
+	peer.pidfd = (int)out_trace_ret(pidfd_open(pid, 0), "pidfd_open(%ld)",
+	    (long)pid);
+	if (peer.pidfd >= 0)
+		io_set_cloexec(peer.pidfd);
+	peer.wants = wants_ack(pid);
+}
+
+/* ack_send: send the acknowledgement v to the peer; 0 or -1 with errno */
+static int
+ack_send(union sigval v)
+{
+	siginfo_t info;
+
+	if (peer.pidfd < 0)
+		return (int)out_trace_ret(queue(peer.pid, ACK_SIGNAL, v),
+		    "sigqueue(%ld, %s, %d)", (long)peer.pid,
+		    signame(ACK_SIGNAL), v.sival_int);
+	queue_info(&info, ACK_SIGNAL, v);
+	return (int)out_trace_ret(pidfd_send_signal(peer.pidfd, ACK_SIGNAL,
+	    &info, 0), "pidfd_send_signal(%d (pid %ld), %s, %d)", peer.pidfd,
+	    (long)peer.pid, signame(ACK_SIGNAL), v.sival_int);
+}
+
+/* acknowledge: answer si to its sender with the acknowledgement signal,
+ * its value the value received (or the signal number when there was
+ * none), but only to a sender that waits for it */
+static void
+acknowledge(const struct signalfd_siginfo *si)
+{
+	union sigval v;
+	pid_t pid = (pid_t)si->ssi_pid;
+	int rc;
+
+	if ((si->ssi_code != SI_USER && si->ssi_code != SI_QUEUE) || pid <= 0) {
+		out_trace("no acknowledgement for %s: not sent by a process",
+		    signame((int)si->ssi_signo));
+		return;
+	}
+	v.sival_int = has_value(si) ? si->ssi_int : (int)si->ssi_signo;
+	ack_peer(pid, false);
+	for (int tries = 0; tries < 2; tries++) {
+		if (!peer.wants) {
+			out_trace("no acknowledgement to %ld: it does not "
+			    "catch %s (not a --sync sender)", (long)pid,
+			    signame(ACK_SIGNAL));
+			return;
+		}
+		if ((rc = ack_send(v)) == 0 || errno != ESRCH ||
+		    peer.pidfd < 0)
+			break;
+		/* the process we knew under this pid is gone: a new one
+		 * may have it now */
+		ack_peer(pid, true);
+	}
+	if (rc == -1 && errno != ESRCH)
+		warn("acknowledge %s to %ld", signame((int)si->ssi_signo),
+		    (long)pid);
+}
+
+/* print_signal: one line (or JSON object) for si on stdout */
+static void
+print_signal(struct args *a, const struct signalfd_siginfo *si)
+{
+	const char *name = signame((int)si->ssi_signo);
+
+	if (a->json) {
+		struct json j;
+
+		json_begin(&j);
+		json_str(&j, "signal", name);
+		json_int(&j, "number", si->ssi_signo);
+		json_int(&j, "pid", si->ssi_pid);
+		json_int(&j, "uid", si->ssi_uid);
+		if (has_value(si))
+			json_int(&j, "value", si->ssi_int);
+		if (json_print(&j, stdout) == -1)
+			err(EXIT_FAIL, "write to stdout");
+		return;
+	}
+	if (has_value(si))
+		printf("%s pid=%u uid=%u value=%d\n", name, si->ssi_pid,
+		    si->ssi_uid, si->ssi_int);
+	else
+		printf("%s pid=%u uid=%u\n", name, si->ssi_pid, si->ssi_uid);
+}
+
+/* flush_out: push the printed lines out; a reader gone ends us quietly */
+static void
+flush_out(void)
+{
+	if (fflush(stdout) == 0)
+		return;
+	if (errno == EPIPE)
+		exit(0);
+	err(EXIT_FAIL, "write to stdout");
+}
+
+/* take: read up to max signals from fd (blocking, or polling until
+ * deadline when fd is nonblocking); returns how many, 0 on timeout */
+static int
+take(int fd, struct signalfd_siginfo *si, int max, int64_t deadline)
+{
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		n = read(fd, si, sizeof(*si) * (size_t)max);
+		if (n > 0) {
+			out_trace("read(%d) = %zd (%zd signal%s)", fd, n,
+			    n / (ssize_t)sizeof(*si),
+			    n == (ssize_t)sizeof(*si) ? "" : "s");
+			return (int)(n / (ssize_t)sizeof(*si));
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			err(EXIT_FAIL, "read signalfd");
+		r = io_wait(fd, POLLIN, deadline);
+		if (r == -1)
+			err(EXIT_FAIL, "poll signalfd");
+		if (r == 0)
+			return 0;
+	}
+}
+
+/* timed_out: the timeout message and status */
+static int
+timed_out(struct args *a, long long got)
+{
+	if (a->count > 0)
+		warnx("timed out after %s (%lld of %lld signals)",
+		    a->timeout_str, got, a->count);
+	else
+		warnx("timed out after %s (%lld signal%s)", a->timeout_str,
+		    got, got == 1 ? "" : "s");
+	return EX_TEMPFAIL;
+}
+
+/* sig_wait: print the signals as they come; returns the exit status */
+static int
+sig_wait(struct args *a)
+{
+	struct signalfd_siginfo si[BATCH];
+	int64_t deadline = io_deadline(a->timeout);
+	long long got = 0;
+	sigset_t set;
+	int fd, n, max;
+
+	if (!a->count_set)
+		a->count = 1;
+	signal_set(a, a->rest, a->nrest, &set, false);
+	fd = open_signals(&set, a->timeout >= 0);
+	if (a->pidfile)
+		write_pidfile(a->pidfile, &set);
+	while (a->count == 0 || got < a->count) {
+		max = BATCH;
+		if (a->count > 0 && a->count - got < max)
+			max = (int)(a->count - got);
+		if ((n = take(fd, si, max, deadline)) == 0)
+			return timed_out(a, got);
+		for (int i = 0; i < n; i++)
+			print_signal(a, &si[i]);
+		flush_out();
+		if (a->ack)
+			for (int i = 0; i < n; i++)
+				acknowledge(&si[i]);
+		got += n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* setenv_num: setenv name to the decimal n */
+static void
+setenv_num(const char *name, long long n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", n);
+	setenv(name, buf, 1);
+}
+
+/* run_handler: run the command for si and wait for it; returns its
+ * wait status, or -1 when it could not be started */
+static int
+run_handler(struct args *a, const struct signalfd_siginfo *si)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = (pid_t)out_trace_ret(fork(), "fork()");
+	if (pid == -1) {
+		warn("fork for %s", a->cmdv[0]);
+		return -1;
+	}
+	if (pid == 0) {
+		io_child_signals();
+		setenv("IPCTOOL_SIGNAL", signame((int)si->ssi_signo), 1);
+		setenv_num("IPCTOOL_SIGNAL_NUMBER", si->ssi_signo);
+		setenv_num("IPCTOOL_SIGNAL_PID", si->ssi_pid);
+		setenv_num("IPCTOOL_SIGNAL_UID", si->ssi_uid);
+		if (has_value(si))
+			setenv_num("IPCTOOL_SIGNAL_VALUE", si->ssi_int);
+		else
+			unsetenv("IPCTOOL_SIGNAL_VALUE");
+		execvp(a->cmdv[0], a->cmdv);
+		warn("exec %s", a->cmdv[0]);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			err(EXIT_FAIL, "waitpid %ld", (long)pid);
+	out_trace("waitpid(%ld) = status %d", (long)pid,
+	    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return st;
+}
+
+/* sig_trap: run the command for each signal, one at a time; returns the
+ * exit status */
+static int
+sig_trap(struct args *a)
+{
+	struct signalfd_siginfo si;
+	int64_t deadline = io_deadline(a->timeout);
+	long long got = 0;
+	sigset_t set;
+	int fd, st;
+
+	if (a->cmdv == NULL || a->ncmd == 0)
+		usage_error("missing command after '--'");
+	signal_set(a, a->rest, a->nrest, &set, true);
+	fd = open_signals(&set, a->timeout >= 0);
+	if (a->pidfile)
+		write_pidfile(a->pidfile, &set);
+	while (a->count == 0 || got < a->count) {
+		/* one at a time: the rest stay pending in the kernel, where
+		 * standard signals coalesce and real-time ones queue */
+		if (take(fd, &si, 1, deadline) == 0)
+			return timed_out(a, got);
+		st = run_handler(a, &si);
+		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+			warnx("%s: %s exited with status %d",
+			    signame((int)si.ssi_signo), a->cmdv[0],
+			    WEXITSTATUS(st));
+		else if (st != -1 && WIFSIGNALED(st))
+			warnx("%s: %s killed by %s",
+			    signame((int)si.ssi_signo), a->cmdv[0],
+			    signame(WTERMSIG(st)));
+		if (a->ack)
+			acknowledge(&si);
+		got++;
+	}
+	close(fd);
+	return 0;
+}
+
+/* --- dispatch ----------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int allowed;
+	int (*run)(struct args *);
+} subcmds[] = {
+	{ "list", T_JSON, sig_list },
+	{ "send", T_COUNT | T_PIDFILE | T_SIGNAL | T_TIMEOUT | T_SYNC |
+	    T_VALUE, sig_send },
+	{ "trap", T_ACK | T_COUNT | T_PIDFILE | T_TIMEOUT | T_CMD, sig_trap },
+	{ "wait", T_ACK | T_COUNT | T_PIDFILE | T_TIMEOUT | T_JSON, sig_wait },
+};
+
+static int
+sig_main(int argc, char **argv)
+{
+	struct opt_parser p;
+	struct args a;
+	char cmd[16];
+	int rc;
+
+	if (argc < 2)
+		usage_error("missing subcommand (list, send, wait or trap)");
+	if (argv[1][0] == '-') {
+		/* --help, --version and friends, or an unknown option */
+		opt_init(&p, &applet_sig, "sig", argc, argv);
+		while (opt_next(&p) != -1)
+			usage_error("missing subcommand before '%s'",
+			    option_name(p.cur));
+		usage_error("missing subcommand (list, send, wait or trap)");
+	}
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
+		if (strcmp(argv[1], subcmds[i].name) != 0)
+			continue;
+		snprintf(cmd, sizeof(cmd), "sig %s", subcmds[i].name);
+		opt_init(&p, &applet_sig, cmd, argc - 1, argv + 1);
+		parse_args(&a, &p, subcmds[i].allowed);
+		rc = subcmds[i].run(&a);
+		opt_free(&p);
+		return rc;
+	}
+	usage_error("unknown subcommand '%s' (list, send, wait or trap)",
+	    argv[1]);
+}
