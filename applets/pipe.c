@@ -499,7 +499,8 @@ link_splice(struct link *l)
 		n = splice(l->src, NULL, d->fd, NULL, RELAY_CHUNK,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		l->calls++;
-		if (!l->traced) {
+		if (!l->traced && (n != -1 || errno != EAGAIN)) {
+			/* the first one that did something */
 			out_trace_ret(n, "splice(%d, NULL, %d, NULL, %d, "
 			    "SPLICE_F_MOVE|SPLICE_F_NONBLOCK)", l->src, d->fd,
 			    RELAY_CHUNK);
@@ -598,13 +599,16 @@ link_tee(struct link *l)
 				n = tee(l->src, d->fd, l->chunk,
 				    SPLICE_F_NONBLOCK);
 				l->calls++;
-				if (!l->traced) {
+				if (!l->traced &&
+				    (n != -1 || errno != EAGAIN)) {
 					out_trace_ret(n, "tee(%d, %d, %zu, "
 					    "SPLICE_F_NONBLOCK)", l->src,
 					    d->fd, l->chunk);
 					l->traced = out_trace_on;
 				}
-				if (n > 0) {
+				if (n >= 0) {
+					/* what tee could not copy is written
+					 * from the buffer in L_WRITE */
 					d->got = (size_t)n;
 					d->teed = true;
 				} else if (n == -1 && errno == EAGAIN) {
@@ -1021,14 +1025,16 @@ all_reaped(void)
 }
 
 /* on_signal: drain the signalfd: reap children, pass INT, TERM and HUP
- * on to the stages */
+ * sent by a process (kill(2)) on to the stages */
 static void
 on_signal(void)
 {
 	struct signalfd_siginfo si;
 
 	while (read(R.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
+		/* a terminal's ^C or hangup (sent by the kernel) reaches the
+		 * stages directly, in the same process group */
+		if (si.ssi_signo == SIGCHLD || si.ssi_code == SI_KERNEL)
 			continue;
 		out_trace("received signal %u: passing it on to the stages",
 		    si.ssi_signo);

@@ -258,7 +258,8 @@ ipctool pipe: stage 2 (cat) killed by signal TERM"
 }
 
 @test "-v traces pipe2, fork, execve and the relay's splice" {
-	run -0 --separate-stderr ipctool pipe -v --progress echo hi :: cat
+	run -0 --separate-stderr ipctool pipe -v --progress -s 8K echo hi :: cat
+	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: fcntl\([0-9]+, F_SETPIPE_SZ, 8192\) = 8192"
 	assert_output "hi"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: pipe2\(O_CLOEXEC\) = 0"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: fork\(\) for stage 1 \(echo\) = [0-9]+"
