@@ -61,8 +61,8 @@ static const struct opt pipe_opts[] = {
 const struct applet applet_pipe = {
 	.name = "pipe",
 	.brief = "run commands connected by anonymous pipes",
-	.usage = "pipe [-0] [-s BYTES] [-t DUR] [--stats] [--progress] [--sh]\n"
-	    "     [--fan-out | --fan-in | --cycle] CMD [ARG...] [:: CMD ...]\n"
+	.usage = "pipe [OPTIONS] CMD [ARG...] [:: CMD [ARG...]]...\n"
+	    "pipe [OPTIONS] --fan-out | --fan-in | --cycle CMD... :: CMD...\n"
 	    "pipe --info",
 	.opts = pipe_opts,
 	.flags = APPLET_POSIX,
@@ -193,8 +193,7 @@ do_info(void)
 	long pb;
 	long long max;
 
-	if (out_trace_ret(pipe2(p, O_CLOEXEC), "pipe2([%s], O_CLOEXEC)",
-	    "...") == -1)
+	if (out_trace_ret(pipe2(p, O_CLOEXEC), "pipe2(O_CLOEXEC)") == -1)
 		err(EXIT_FAIL, "pipe2");
 	pb = fpathconf(p[0], _PC_PIPE_BUF);
 	out_trace("fpathconf(%d, _PC_PIPE_BUF) = %ld", p[0], pb);

@@ -157,6 +157,20 @@ B"
 2000 5"
 }
 
+@test "--fan-in: 8 writers x 10,000 lines, every line whole and in its writer's order" {
+	d=$BATS_TEST_TMPDIR
+	cmd=()
+	for w in 1 2 3 4 5 6 7 8; do
+		cmd+=(awk -v w=$w 'BEGIN { for (i = 1; i <= 10000; i++) printf "%d %d %0*d\n", w, i, (i * w) % 500, 0 }' ::)
+	done
+	run -0 ipctool pipe --fan-in "${cmd[@]}" sh -c "cat >$d/out"
+	assert_equal "$(wc -l <"$d/out")" 80000
+	for w in 1 2 3 4 5 6 7 8; do
+		awk -v w=$w 'BEGIN { for (i = 1; i <= 10000; i++) printf "%d %d %0*d\n", w, i, (i * w) % 500, 0 }' >"$d/want"
+		grep "^$w " "$d/out" | cmp - "$d/want"
+	done
+}
+
 @test "--fan-in with -0: NUL-delimited messages, a last one without delimiter gets one" {
 	run -0 bash -c '"$IPCTOOL" pipe -0 --fan-in printf "a1\0a2\0" :: printf "b1" :: sort -z | tr "\0" "\n"'
 	assert_output "a1
