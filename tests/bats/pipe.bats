@@ -5,14 +5,13 @@
 
 load helpers.bash
 
-# big_lines CHAR N SIZE: N lines of SIZE times CHAR, each written in
-# pieces (tr writes a few KiB at a time), so messages arrive split
+# big_lines CHAR N SIZE: N lines of SIZE times CHAR; awk writes them in
+# blocks that do not match lines, so long messages arrive in pieces
 big_lines() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		head -c "$3" /dev/zero | tr '\0' "$1"
-		echo
-	done
+	awk -v c="$1" -v n="$2" -v size="$3" 'BEGIN {
+		for (s = c; length(s) < size; s = s s) ;
+		s = substr(s, 1, size)
+		for (i = 0; i < n; i++) print s }'
 }
 export -f big_lines
 
