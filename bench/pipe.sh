@@ -22,7 +22,7 @@ timed() {
 		t0=$(date +%s.%N)
 		bash -c "$1" >/dev/null 2>&1
 		t1=$(date +%s.%N)
-		runs+=("$(echo "$t1 - $t0" | bc -l)")
+		runs+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
 	done
 	best "${runs[@]}"
 }
@@ -32,7 +32,7 @@ row() {
 	local s
 	s=$(timed "$2")
 	printf '%-44s %8.3f s %9.1f MiB/s\n' "$1" "$s" \
-	    "$(echo "$bytes / 1048576 / $s" | bc -l)"
+	    "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print b / 1048576 / s }')"
 }
 
 export IPCTOOL

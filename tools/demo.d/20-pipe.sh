@@ -20,7 +20,8 @@ show pipe --fan-in sh "$DEMO_DIR/lines.sh" a :: sh "$DEMO_DIR/lines.sh" b :: \
     awk '{ print length($0), substr($0, 1, 1) }'
 
 say "pipe: a coprocess, which a shell pipeline cannot build"
-show pipe --cycle --sh 'echo 2^64; read r; echo "bc says $r" >&2' :: bc
+show pipe --cycle --sh 'echo 21; read r; echo "the other one says $r" >&2' :: \
+    'while read n; do echo $((n * 2)); done'
 
 say "pipe: 1 GiB relayed with splice(2), capacity 1 MiB per pipe"
 show pipe --size 1M --progress head -c 1G /dev/zero :: cat :: wc -c
