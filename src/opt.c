@@ -86,6 +86,7 @@ opt_init(struct opt_parser *p, const struct applet *ap, const char *cmd,
 	p->rest = reallocarray(NULL, (size_t)argc + 1, sizeof(char *));
 	if (p->rest == NULL)
 		err(EXIT_FAIL, "allocate");
+	p->rest[0] = NULL;	/* opt_rest is NULL-terminated, even empty */
 }
 
 void

@@ -110,6 +110,11 @@ main(void)
 		cmd = opt_cmd(&p, &n);
 		CHECK_INT(n, 1);
 		CHECK_STR(cmd ? cmd[0] : NULL, "-0");
+		/* no operands: still a NULL-terminated list (found by
+		 * fuzzing: rest[0] was uninitialised) */
+		rest = opt_rest(&p, &n);
+		CHECK_INT(n, 0);
+		CHECK(rest[0] == NULL);
 		opt_free(&p);
 	}
 	{
