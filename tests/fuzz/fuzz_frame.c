@@ -8,7 +8,8 @@
  * Input: byte 0 picks the mode (bits 0-1: line, NUL, raw), the transport
  * (bit 2: socketpair) and the reading path (bit 3: blocking frame_read,
  * else nonblocking frame_fill/frame_next interleaved with the writes);
- * bytes 1-2 the maximum message size (0: the default); byte 3 seeds the
+ * bytes 1-2 the maximum message size (0: the default; bit 4 of byte 0:
+ * SIZE_MAX minus 0-3, no limit at all); byte 3 seeds the
  * sizes of the writes; the rest is the stream. */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,7 +191,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (max != 0 && max < 0x8000)
 		max = max % 512 + 1;
 	m.initmax = max;
-	m.max = max ? max : FRAME_MAX_DEFAULT;
+	/* or a maximum so large that it is no limit (--max 16E) */
+	if (flags & 0x10)
+		m.initmax = SIZE_MAX - (data[1] & 3);
+	m.max = m.initmax ? m.initmax : FRAME_MAX_DEFAULT;
 	m.data = data + 4;
 	m.len = size - 4;
 	if (flags & 8 && m.len > 32768)

@@ -4,11 +4,13 @@
  * and undocumented options. Usage errors and --help/--version call exit(3):
  * this target is linked with -Wl,--wrap=exit, so such an exit comes back
  * here by longjmp(3) with its status (which must be 64, or 0 after a help
- * option); stdio's stdout and stderr point at /dev/null meanwhile (the
- * sanitizers and FUZZ_CHECK write to fd 2 directly and are still heard).
- * Checked: each option returned is in the table, with an argument exactly
- * when it takes one, lying inside argv; the operands are argv elements in
- * order; the command after "--" is the tail of argv.
+ * option). Meanwhile stdio's stdout points at /dev/null and its stderr at
+ * a memory stream (the sanitizers and FUZZ_CHECK write to fd 2 directly
+ * and are still heard). Checked: each option returned is in the table,
+ * with an argument exactly when it takes one, lying inside argv; the
+ * operands are argv elements in order; the command after "--" is the tail
+ * of argv; a usage error is one line on stderr, whatever bytes argv held
+ * (no control character but its final newline).
  *
  * Input: byte 0 (bit 0: POSIX order, bit 1: cmd "test send"), then the
  * argv elements after argv[0], NUL-separated. */
@@ -149,6 +151,25 @@ check_rest(struct opt_parser *p)
 	}
 }
 
+/* check_stderr: what went to stderr (len bytes): nothing, or after a
+ * usage error exactly one line without control characters */
+static void
+check_stderr(const char *s, size_t len, int status)
+{
+	if (status != 64) {
+		FUZZ_CHECK(len == 0);
+		return;
+	}
+	FUZZ_CHECK(len > 1 && s[len - 1] == '\n');
+	for (size_t i = 0; i < len - 1; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			dprintf(2, "usage error with byte 0x%02x: %.*s\n",
+			    (unsigned char)s[i], (int)len, s);
+			FUZZ_CHECK(!"a usage error is one line");
+		}
+	}
+}
+
 /* parse_all: run the parser over args to the end; may leave by exit */
 static void
 parse_all(const char *cmd)
@@ -178,8 +199,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FILE *out = stdout, *err = stderr;
-	size_t off = 1;
+	FILE *out = stdout, *err = stderr, *mem;
+	char *msg = NULL;
+	size_t off = 1, msglen = 0;
 
 	if (size < 1)
 		return 0;
@@ -197,8 +219,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	args[nargs] = NULL;
 	parser_live = false;
 	exit_status = -1;
+	mem = open_memstream(&msg, &msglen);
+	FUZZ_CHECK(mem != NULL);
 	stdout = devnull;
-	stderr = devnull;
+	stderr = mem;
 	if (setjmp(exit_jmp) == 0) {
 		in_target = 1;
 		parse_all(data[0] & 2 ? "test send" : NULL);
@@ -209,6 +233,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	stdout = out;
 	stderr = err;
+	fclose(mem);
+	check_stderr(msg, msglen, exit_status);
+	free(msg);
 	if (parser_live)
 		opt_free(&parser);
 	out_trace_on = false;
