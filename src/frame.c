@@ -24,8 +24,9 @@ frame_reader_init(struct frame_reader *r, int fd, enum frame_mode mode,
 	r->fd = fd;
 	r->mode = mode;
 	r->max = max ? max : FRAME_MAX_DEFAULT;
+	/* r->max + 1 would wrap for a maximum of SIZE_MAX ("no limit") */
 	r->cap = mode == FRAME_RAW ? FRAME_RAW_CHUNK :
-	    (r->max + 1 < 65536 ? r->max + 1 : 65536);
+	    (r->max < 65535 ? r->max + 1 : 65536);
 	r->buf = malloc(r->cap);
 	if (r->buf == NULL)
 		return -1;
@@ -98,7 +99,7 @@ frame_fill(struct frame_reader *r)
 		size_t cap = r->cap * 2;
 		char *nb;
 
-		if (cap > r->max + 2)
+		if (r->max < SIZE_MAX - 2 && cap > r->max + 2)
 			cap = r->max + 2;
 		if (cap <= r->cap) {
 			errno = EMSGSIZE;

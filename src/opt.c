@@ -31,6 +31,37 @@ static const struct opt common_opts[] = {
 	OPT_END
 };
 
+/* shown: s (up to n bytes or its NUL) for a one-line message: control
+ * characters as C escapes ("\n", "\x1b"), cut with "..." when it does not
+ * fit in buf (len >= 8); returns buf */
+static const char *
+shown(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[8];
+		size_t el = 1;
+
+		if (c >= '\a' && c <= '\r')
+			el = (size_t)snprintf(e, sizeof(e), "\\%c",
+			    "abtnvfr"[c - '\a']);
+		else if (c < 0x20 || c == 0x7f)
+			el = (size_t)snprintf(e, sizeof(e), "\\x%02x", c);
+		else
+			e[0] = (char)c;
+		if (o + el + 4 > len) {		/* keep room for "...\0" */
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		memcpy(buf + o, e, el);
+		o += el;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* opt_key: the key opt_next returns for o */
 static int
 opt_key(const struct opt *o)
@@ -86,6 +117,7 @@ opt_init(struct opt_parser *p, const struct applet *ap, const char *cmd,
 	p->rest = reallocarray(NULL, (size_t)argc + 1, sizeof(char *));
 	if (p->rest == NULL)
 		err(EXIT_FAIL, "allocate");
+	p->rest[0] = NULL;	/* opt_rest is NULL-terminated, even empty */
 }
 
 void
@@ -145,6 +177,7 @@ int
 opt_next(struct opt_parser *p)
 {
 	const struct opt *o;
+	char vb[128];
 
 again:
 	p->arg = NULL;
@@ -154,7 +187,8 @@ again:
 
 		o = find_short(p->ap, c);
 		if (o == NULL)
-			usage_error("unknown option '-%c'", c);
+			usage_error("unknown option '-%s'",
+			    shown(p->cluster - 1, 1, vb, sizeof(vb)));
 		if (o->arg != OPT_FLAG) {
 			if (*p->cluster) {
 				p->arg = p->cluster;
@@ -207,8 +241,8 @@ again:
 
 			o = find_long(p->ap, name, len);
 			if (o == NULL)
-				usage_error("unknown option '--%.*s'", (int)len,
-				    name);
+				usage_error("unknown option '--%s'",
+				    shown(name, len, vb, sizeof(vb)));
 			if (o->arg == OPT_FLAG && eq)
 				usage_error("option '--%s' takes no argument",
 				    o->lo);
@@ -265,10 +299,11 @@ opt_duration(struct opt_parser *p)
 {
 	const char *errstr;
 	int64_t ms;
-	char nb[64];
+	char nb[64], vb[128];
 
 	if (parse_duration(p->arg, &ms, &errstr) == -1)
-		usage_error("invalid duration '%s' for %s: %s", p->arg,
+		usage_error("invalid duration '%s' for %s: %s",
+		    shown(p->arg, SIZE_MAX, vb, sizeof(vb)),
 		    optname(p, nb, sizeof(nb)), errstr);
 	return ms;
 }
@@ -278,10 +313,11 @@ opt_size(struct opt_parser *p)
 {
 	const char *errstr;
 	uint64_t n;
-	char nb[64];
+	char nb[64], vb[128];
 
 	if (parse_size(p->arg, &n, &errstr) == -1)
-		usage_error("invalid size '%s' for %s: %s", p->arg,
+		usage_error("invalid size '%s' for %s: %s",
+		    shown(p->arg, SIZE_MAX, vb, sizeof(vb)),
 		    optname(p, nb, sizeof(nb)), errstr);
 	return n;
 }
@@ -291,11 +327,12 @@ opt_int(struct opt_parser *p, long long min, long long max)
 {
 	const char *errstr;
 	long long n;
-	char nb[64];
+	char nb[64], vb[128];
 
 	n = strtonum(p->arg, min, max, &errstr);
 	if (errstr)
-		usage_error("invalid number '%s' for %s: %s", p->arg,
+		usage_error("invalid number '%s' for %s: %s",
+		    shown(p->arg, SIZE_MAX, vb, sizeof(vb)),
 		    optname(p, nb, sizeof(nb)), errstr);
 	return n;
 }
@@ -305,9 +342,11 @@ opt_signal(struct opt_parser *p)
 {
 	const char *errstr;
 	int sig;
+	char vb[128];
 
 	if (parse_signal(p->arg, &sig, &errstr) == -1)
-		usage_error("unknown signal '%s'", p->arg);
+		usage_error("unknown signal '%s'",
+		    shown(p->arg, SIZE_MAX, vb, sizeof(vb)));
 	return sig;
 }
 

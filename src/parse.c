@@ -42,6 +42,7 @@ parse_duration(const char *s, int64_t *ms, const char **errstr)
 	if (strcasecmp(s, "inf") == 0 || strcasecmp(s, "none") == 0 ||
 	    strcasecmp(s, "infinity") == 0) {
 		*ms = -1;
+		*errstr = NULL;
 		return 0;
 	}
 	n = split_number(p, ibuf, sizeof(ibuf));

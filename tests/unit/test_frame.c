@@ -141,5 +141,22 @@ main(void)
 		close(p[0]);
 		close(p[1]);
 	}
+
+	/* a maximum of SIZE_MAX is no limit, not an overflow (found by
+	 * fuzzing: max + 1 and max + 2 wrapped, every read failed) */
+	for (size_t m = SIZE_MAX - 2; m != 0; m++) {
+		char *long_line = malloc(200000);
+
+		memset(long_line, 'x', 200000);
+		long_line[199999] = '\n';
+		fd = feed(long_line, 200000);
+		CHECK(frame_reader_init(&r, fd, FRAME_LINE, m) == 0);
+		CHECK_INT(frame_read(&r, &msg, &len), 1);
+		CHECK_INT(len, 199999);
+		CHECK_INT(frame_read(&r, &msg, &len), 0);
+		frame_reader_free(&r);
+		close(fd);
+		free(long_line);
+	}
 	return check_done();
 }

@@ -49,6 +49,39 @@ exits(char **argv, int argc)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* usage_msg: run the parser over argv in a child that reads a duration
+ * for -t; what it wrote on stderr (a static buffer) */
+static const char *
+usage_msg(char **argv, int argc)
+{
+	static char buf[512];
+	int fds[2], st;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(fds) == -1)
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		struct opt_parser p;
+
+		close(fds[0]);
+		dup2(fds[1], 2);
+		opt_init(&p, &test_applet, NULL, argc, argv);
+		while (opt_next(&p) != -1)
+			if (p.cur->so == 't')
+				opt_duration(&p);
+		exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	close(fds[0]);
+	waitpid(pid, &st, 0);
+	return buf;
+}
+
 int
 main(void)
 {
@@ -110,6 +143,11 @@ main(void)
 		cmd = opt_cmd(&p, &n);
 		CHECK_INT(n, 1);
 		CHECK_STR(cmd ? cmd[0] : NULL, "-0");
+		/* no operands: still a NULL-terminated list (found by
+		 * fuzzing: rest[0] was uninitialised) */
+		rest = opt_rest(&p, &n);
+		CHECK_INT(n, 0);
+		CHECK(rest[0] == NULL);
 		opt_free(&p);
 	}
 	{
@@ -153,6 +191,21 @@ main(void)
 		CHECK_INT(exits(a5, 2), 64);
 		CHECK_INT(exits(a6, 2), 0);
 		(void)a4; (void)a7; (void)a8;
+	}
+	{
+		/* arguments echoed in a usage error stay on one line (found
+		 * by fuzzing: a newline in argv split the message) */
+		char *a1[] = { "test", "-t", "1\n2\x1b", NULL };
+		char *a2[] = { "test", "--no\tpe", NULL };
+		char *a3[] = { "test", "-\n", NULL };
+
+		CHECK_STR(usage_msg(a1, 3), "ipctool test: invalid duration "
+		    "'1\\n2\\x1b' for --timeout: unknown unit (use ms, s, m "
+		    "or h) (see 'ipctool test --help')\n");
+		CHECK_STR(usage_msg(a2, 2), "ipctool test: unknown option "
+		    "'--no\\tpe' (see 'ipctool test --help')\n");
+		CHECK_STR(usage_msg(a3, 2), "ipctool test: unknown option "
+		    "'-\\n' (see 'ipctool test --help')\n");
 	}
 	return check_done();
 }

@@ -64,6 +64,15 @@ main(void)
 	CHECK_INT(dur("0.25"), 250);
 	CHECK_INT(dur("0"), 0);
 	CHECK_INT(dur("inf"), -1);
+	{
+		/* errstr is NULL on every success, "inf" too (found by
+		 * fuzzing: it was left as it was) */
+		int64_t ms;
+		const char *errstr = "stale";
+
+		CHECK_INT(parse_duration("none", &ms, &errstr), 0);
+		CHECK(errstr == NULL);
+	}
 	CHECK_STR(dur_err("5x"), "unknown unit (use ms, s, m or h)");
 	CHECK_STR(dur_err(""), "empty");
 	CHECK_STR(dur_err("-1s"), "not a number");
