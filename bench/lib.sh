@@ -16,7 +16,11 @@
 : "${IPCTOOL:?}" "${BENCH_RESULTS:?}" "${BENCH_BIN:?}" "${BENCH_TMP:?}"
 
 # How long one run of one contender may take, in seconds
-: "${BENCH_RUN_LIMIT:=120}"
+if [ -n "${QUICK:-}" ]; then
+	: "${BENCH_RUN_LIMIT:=20}"
+else
+	: "${BENCH_RUN_LIMIT:=120}"
+fi
 ROUNDS=5
 [ -n "${QUICK:-}" ] && ROUNDS=3
 
@@ -67,7 +71,9 @@ record() {
 
 # have_applet NAME: true when NAME is in `ipctool --list`
 have_applet() {
-	"$IPCTOOL" --list 2>/dev/null | grep -qx -- "$1"
+	local list
+	list=$("$IPCTOOL" --list 2>/dev/null) || return 1
+	grep -qx -- "$1" <<<"$list"
 }
 
 # scenario NAME GROUP UNIT BETTER TITLE [TARGET [GOAL_PEER [GOAL_REF]]]:
@@ -294,10 +300,10 @@ SPAWN_RUNS=300
 export SPAWN_RUNS
 export -f spawn_us
 
-# stream_bytes: how much a stream scenario moves: 2 GiB, 512 MiB when quick
+# stream_bytes: how much a stream scenario moves: 2 GiB, 384 MiB when quick
 stream_bytes() {
 	if [ -n "${QUICK:-}" ]; then
-		echo $((512 << 20))
+		echo $((384 << 20))
 	else
 		echo $((2 << 30))
 	fi

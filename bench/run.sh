@@ -42,19 +42,28 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ -x "$IPCTOOL" ] || { echo "bench: no binary at $IPCTOOL" >&2; exit 1; }
-for tool in cc python3 timeout ss socat nc ncat pv hyperfine busybox; do
+for tool in cc pkg-config python3 timeout taskset ss socat nc ncat pv \
+    hyperfine busybox nats-server mosquitto mosquitto_pub mosquitto_sub; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "bench: $tool is missing (make deps installs it)" >&2
 		exit 1
 	fi
 done
 
-# The references, built the way the project builds C
+# The references and the peers' C clients, built the way the project
+# builds C (natsbench links the Debian libnats)
 mkdir "$BENCH_BIN"
-for src in "$here"/limits/*.c; do
+for src in "$here"/limits/*.c "$here"/peers/*.c; do
+	libs=
+	case $src in
+	*/natsbench.c) libs=$(pkg-config --libs libnats) ;;
+	esac
+	# shellcheck disable=SC2086
 	cc -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror \
-	    -o "$BENCH_BIN/$(basename "$src" .c)" "$src"
+	    -Wno-unused-parameter -o "$BENCH_BIN/$(basename "$src" .c)" \
+	    "$src" $libs
 done
+cp "$here"/peers/*.sh "$BENCH_BIN"/
 : >"$BENCH_RESULTS"
 
 started=$(date +%s)
@@ -70,8 +79,10 @@ for file in "$here"/scenarios/*.sh; do
 	    "$here/lib.sh" "$file" &
 	scenario_pid=$!
 	rc=0
+	t0=$(date +%s)
 	wait "$scenario_pid" || rc=$?
 	scenario_pid=
+	echo "bench: $name took $(($(date +%s) - t0)) s" >&2
 	if [ "$rc" -ne 0 ]; then
 		echo "bench: $name stopped with exit $rc" >&2
 		printf 'E\t%s\t%s\n' "$name" "scenario file exited $rc" \
@@ -79,6 +90,9 @@ for file in "$here"/scenarios/*.sh; do
 	fi
 done
 
+# The raw samples too: `bench/report.py bench/report.tsv bench/report`
+# writes the report again from them
+cp "$BENCH_RESULTS" "$here/report.tsv"
 python3 "$here/report.py" "$BENCH_RESULTS" "$here/report" \
     --ipctool "$IPCTOOL" --quick "${QUICK:-0}" \
     --seconds "$(($(date +%s) - started))"
