@@ -10,6 +10,7 @@ packages="
 	zsh fish procps psmisc iproute2 coreutils
 	socat netcat-openbsd ncat nats-server libnats-dev
 	clang libclang-rt-14-dev valgrind
+	pv hyperfine busybox mosquitto mosquitto-clients
 "
 
 missing=

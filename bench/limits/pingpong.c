@@ -1,0 +1,83 @@
+/* pingpong.c - the near-limit round trip: a parent and its child bounce a
+ * message over a socketpair(2) with blocking read(2)/write(2), N times, and
+ * the parent prints round trips per second. Run it under taskset(1) to
+ * compare one CPU with two (a cross-CPU wake-up costs more). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* full: read (w == 0) or write exactly len bytes; 0 or -1 */
+static int
+full(int fd, char *buf, size_t len, int w)
+{
+	while (len > 0) {
+		ssize_t n = w ? write(fd, buf, len) : read(fd, buf, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* now: monotonic seconds */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 100000;
+	size_t size = argc > 2 ? (size_t)atol(argv[2]) : 32;
+	char buf[4096] = { 0 };
+	int sv[2], status;
+	pid_t pid;
+	double t0, t1;
+
+	if (n <= 0 || size == 0 || size > sizeof(buf)) {
+		fprintf(stderr, "usage: pingpong [COUNT [SIZE<=4096]]\n");
+		return 64;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
+		perror("pingpong: socketpair");
+		return 1;
+	}
+	if ((pid = fork()) == -1) {
+		perror("pingpong: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		while (full(sv[1], buf, size, 0) == 0)
+			if (full(sv[1], buf, size, 1) == -1)
+				_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	t0 = now();
+	for (long i = 0; i < n; i++) {
+		if (full(sv[0], buf, size, 1) == -1 ||
+		    full(sv[0], buf, size, 0) == -1) {
+			perror("pingpong");
+			return 1;
+		}
+	}
+	t1 = now();
+	close(sv[0]);
+	waitpid(pid, &status, 0);
+	printf("%.0f\n", (double)n / (t1 - t0));
+	return 0;
+}

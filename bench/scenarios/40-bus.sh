@@ -1,0 +1,27 @@
+# bench/scenarios/40-bus.sh - messages per second through a broker: one
+# publisher, 1 and 4 subscribers, 32-byte messages. The embedded broker
+# (`ipctool bus daemon`) and nats-server are driven by the same libnats
+# client (bench/peers/natsbench.c); mosquitto by mosquitto_pub/_sub.
+n=1000000
+[ -z "${QUICK:-}" ] || n=100000
+for subs in 1 4; do
+	scenario "bus-pubsub-$subs" bus msg/s higher \
+	    "bus: 1 publisher → $subs subscriber(s), $n × 32 B each" \
+	    "≥ 1.0× nats-server, ≥ 1.5× mosquitto" 1.0
+	needs bus
+	contender ipctool "ipctool bus daemon" \
+	    "\$BENCH_BIN/natsbench pubsub nats://127.0.0.1:\$PORT $n $subs 32" \
+	    "\$IPCTOOL bus daemon --no-auth --listen tcp:127.0.0.1:\$PORT" \
+	    '+tcp:$PORT'
+	contender peer "nats-server" \
+	    "\$BENCH_BIN/natsbench pubsub nats://127.0.0.1:\$PORT $n $subs 32" \
+	    "exec nats-server -a 127.0.0.1 -p \$PORT" '+tcp:$PORT'
+	contender peer "mosquitto" \
+	    "\$BENCH_BIN/mqttbench.sh \$PORT $n $subs \$RUN_DIR" \
+	    "printf '%s\n' 'listener '\$PORT' 127.0.0.1' 'allow_anonymous true' \
+	        'max_queued_messages 0' 'persistence false' 'log_dest none' \
+	        >\$RUN_DIR/mosquitto.conf &&
+	     exec mosquitto -c \$RUN_DIR/mosquitto.conf" '+tcp:$PORT'
+	note "messages per second counts deliveries: $n × $subs per run."
+	run_rounds rate $((n * subs))
+done

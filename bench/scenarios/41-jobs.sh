@@ -1,0 +1,40 @@
+# bench/scenarios/41-jobs.sh - jobs (request → result) per second on the
+# bus: synchronous round trips from one persistent client (window 1) and
+# pipelined jobs (window 64), each job a trivial echo. ipctool: `req call
+# --async --window W` to `req serve -- cat` through the embedded broker;
+# the peer: a libnats requester and responder through nats-server.
+m=5000
+[ -z "${QUICK:-}" ] || m=500
+bus='tcp:127.0.0.1:$PORT'
+# the embedded broker and one worker; $RUN_DIR/ready once a job went through
+ipctool_side="\$IPCTOOL bus daemon --no-auth --listen $bus &
+	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
+	    sleep 0.05; done
+	\$IPCTOOL req serve --bus $bus bench.job -- cat &
+	for i in \$(seq 200); do
+	    \$IPCTOOL req call --bus $bus --timeout 1s bench.job x >/dev/null 2>&1 &&
+	        { echo ready >\$RUN_DIR/ready; break; }
+	    sleep 0.05; done
+	wait"
+nats_side="nats-server -a 127.0.0.1 -p \$PORT &
+	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
+	    sleep 0.05; done
+	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT bench.job >\$RUN_DIR/ready &
+	wait"
+for window in 1 64; do
+	jobs=$m
+	[ "$window" -eq 1 ] || jobs=$((m * 4))
+	scenario "jobs-window-$window" jobs jobs/s higher \
+	    "req: $jobs jobs, window $window ($([ "$window" -eq 1 ] && echo synchronous || echo pipelined))" \
+	    "≥ 1.0× libnats through nats-server" 1.0
+	needs bus req
+	contender ipctool "ipctool req" \
+	    "seq $jobs | \$IPCTOOL req call --async --window $window --bus $bus bench.job >/dev/null" \
+	    "$ipctool_side" '+file:$RUN_DIR/ready'
+	contender peer "libnats + nats-server" \
+	    "\$BENCH_BIN/natsbench req nats://127.0.0.1:\$PORT bench.job $jobs $window" \
+	    "$nats_side" '+file:$RUN_DIR/ready'
+	note "each ipctool job runs cat(1) in the worker; the libnats responder" \
+	    "answers in-process."
+	run_rounds rate "$jobs"
+done
