@@ -22,7 +22,14 @@ receiver() {
 	wait_for_path "$PF"
 }
 
-# send_as_known_pid ARGS...: run "ipctool sig send ARGS" in a process
+# start_sleep SECONDS: a background sleep(1), once it runs sleep (before
+# its exec, a signal would hit the forked shell instead)
+start_sleep() {
+	start_bg sleep "$1"
+	wait_until 10 grep -qx sleep "/proc/$BG_PID/comm"
+}
+
+# send_known ARGS...: run "ipctool sig send ARGS" in a process
 # whose pid is known beforehand (printed to $SENDER_PID_FILE, then exec)
 send_known() {
 	SENDER_PID_FILE="$BATS_TEST_TMPDIR/sender.$RANDOM"
@@ -223,6 +230,14 @@ ipctool sig: USR1: sh exited with status 3"
 	wait_for_line "$RECV_OUT" "^USR1 "
 }
 
+@test "send --sync: exit 69 at once when the receiver dies instead of answering" {
+	start_sleep 60
+	run -69 --separate-stderr ipctool sig send --sync --timeout 30s -s USR1 "$BG_PID"
+	assert_equal "$stderr" "ipctool sig: send USR1 to $BG_PID: it exited without acknowledging"
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 138
+}
+
 @test "an acknowledgement never kills a sender that does not wait for one" {
 	receiver wait --ack -v USR1
 	# bash's kill builtin: if an RTMAX came back, bash would die of it
@@ -235,11 +250,12 @@ ipctool sig: USR1: sh exited with status 3"
 }
 
 @test "send without --value uses kill(2), with --value sigqueue(3) (--trace)" {
-	receiver wait --count 2 USR1
+	# two different signals: two USR1 could merge into one
+	receiver wait --count 2 USR1 USR2
 	run -0 --separate-stderr ipctool sig send -v -s USR1 "$RECV_PID"
 	assert_regex "$stderr" "^ipctool sig\[[0-9]+\]: kill\($RECV_PID, USR1\) = 0$"
-	run -0 --separate-stderr ipctool sig send --trace -s USR1 --value 9 "$RECV_PID"
-	assert_regex "$stderr" "^ipctool sig\[[0-9]+\]: sigqueue\($RECV_PID, USR1, 9\) = 0$"
+	run -0 --separate-stderr ipctool sig send --trace -s USR2 --value 9 "$RECV_PID"
+	assert_regex "$stderr" "^ipctool sig\[[0-9]+\]: sigqueue\($RECV_PID, USR2, 9\) = 0$"
 	wait_exit "$RECV_PID"
 	assert_equal "$WAIT_STATUS" 0
 }
@@ -265,7 +281,7 @@ read(3) = 128 (1 signal)"
 }
 
 @test "send TERM by default; signal 0 only checks the process exists" {
-	start_bg sleep 30
+	start_sleep 30
 	run -0 ipctool sig send -s 0 "$BG_PID"
 	run -0 ipctool sig send "$BG_PID"
 	wait_exit "$BG_PID"
