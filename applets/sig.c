@@ -693,7 +693,9 @@ signal_set(struct args *a, char **names, int n, sigset_t *set, bool trap)
 		if (trap && s == SIGCHLD)
 			usage_error("trap cannot take CHLD: it waits for its "
 			    "own children");
-		sigaddset(set, s);
+		if (sigaddset(set, s) == -1)
+			usage_error("signal %d is reserved by the C library",
+			    s);
 	}
 }
 
@@ -986,6 +988,8 @@ run_handler(struct args *a, const struct signalfd_siginfo *si)
 			setenv_num("IPCTOOL_SIGNAL_VALUE", si->ssi_int);
 		else
 			unsetenv("IPCTOOL_SIGNAL_VALUE");
+		out_trace("execvp(%s) with IPCTOOL_SIGNAL=%s", a->cmdv[0],
+		    signame((int)si->ssi_signo));
 		execvp(a->cmdv[0], a->cmdv);
 		warn("exec %s", a->cmdv[0]);
 		_exit(errno == ENOENT ? 127 : 126);

@@ -272,6 +272,22 @@ pidfile $PF written: ready for signals
 read(3) = 128 (1 signal)"
 }
 
+@test "sig trap --trace shows fork, execvp and waitpid" {
+	receiver trap -v --count 1 --ack USR1 -- true
+	run -0 ipctool sig send --sync -s USR1 --pidfile "$PF"
+	wait_exit "$RECV_PID"
+	assert_equal "$WAIT_STATUS" 0
+	run -0 sed -E 's/^ipctool sig\[[0-9]+\]: //' "$RECV_ERR"
+	assert_line --index 0 "sigprocmask(SIG_BLOCK, {USR1}) = 0"
+	assert_line --index 1 "signalfd(-1, {USR1}, SFD_CLOEXEC) = 3"
+	assert_line --index 3 "read(3) = 128 (1 signal)"
+	assert_line --regexp '^fork\(\) = [0-9]+$'
+	assert_line "execvp(true) with IPCTOOL_SIGNAL=USR1"
+	assert_line --regexp '^waitpid\([0-9]+\) = status 0$'
+	assert_line --regexp '^pidfd_open\([0-9]+\) = [0-9]+$'
+	assert_line --regexp '^pidfd_send_signal\([0-9]+ \(pid [0-9]+\), RTMAX, 10\) = 0$'
+}
+
 @test "send to several PIDs: a missing one is reported, the others still get it" {
 	receiver wait USR1
 	run -69 --separate-stderr ipctool sig send -s USR1 2147483647 "$RECV_PID"
@@ -314,6 +330,8 @@ read(3) = 128 (1 signal)"
 	e "KILL cannot be caught or blocked"
 	run -64 --separate-stderr ipctool sig trap SIGSTOP -- true
 	e "STOP cannot be caught or blocked"
+	run -64 --separate-stderr ipctool sig wait 32
+	e "signal 32 is reserved by the C library"
 	run -64 --separate-stderr ipctool sig trap CHLD -- true
 	e "trap cannot take CHLD: it waits for its own children"
 	run -64 --separate-stderr ipctool sig trap USR1
