@@ -373,18 +373,6 @@ read(3) = 128 (1 signal)"
 	assert_equal "$stderr" "ipctool sig: send USR1 to 1: Operation not permitted"
 }
 
-# complete_bash WORDS...: what the bash completion offers (the last word
-# is the one being completed)
-complete_bash() {
-	(
-		source "$IPCTOOL_SRCDIR/completions/ipctool.bash"
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		_ipctool
-		printf '%s\n' "${COMPREPLY[@]}"
-	)
-}
-
 @test "bash completes signal names after -s and as wait/trap operands" {
 	run -0 complete_bash "$IPCTOOL" sig wait us
 	assert_output "USR1
