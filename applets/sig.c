@@ -448,7 +448,9 @@ wait_acks(struct args *a, struct target *t, int n, int want,
 		t[i].acked = !t[i].alive;
 		pending += t[i].alive;
 	}
-	while ((pending -= take_acks(t, n, want)) > 0) {
+	/* poll first: the acknowledgement can hardly be there already, and
+	 * a read that finds nothing costs a system call per round trip */
+	while (pending > 0) {
 		/* the acknowledgement signal, and the pidfd of every target
 		 * still to answer: readable when that process has exited */
 		pfd[0] = (struct pollfd){ .fd = ack_fd, .events = POLLIN };
@@ -882,13 +884,21 @@ flush_out(void)
 }
 
 /* take: read up to max signals from fd (blocking, or polling until
- * deadline when fd is nonblocking); returns how many, 0 on timeout */
+ * deadline when fd is nonblocking; poll_first when the last read found
+ * the queue drained); returns how many, 0 on timeout */
 static int
-take(int fd, struct signalfd_siginfo *si, int max, int64_t deadline)
+take(int fd, struct signalfd_siginfo *si, int max, int64_t deadline,
+    bool poll_first)
 {
 	ssize_t n;
 	int r;
 
+	if (poll_first && deadline >= 0) {
+		if ((r = io_wait(fd, POLLIN, deadline)) == -1)
+			err(EXIT_FAIL, "poll signalfd");
+		if (r == 0)
+			return 0;
+	}
 	for (;;) {
 		n = read(fd, si, sizeof(*si) * (size_t)max);
 		if (n > 0) {
@@ -927,6 +937,7 @@ sig_wait(struct args *a)
 	struct signalfd_siginfo si[BATCH];
 	int64_t deadline = io_deadline(a->timeout);
 	long long got = 0;
+	bool drained = false;
 	sigset_t set;
 	int fd, n, max;
 
@@ -940,8 +951,9 @@ sig_wait(struct args *a)
 		max = BATCH;
 		if (a->count > 0 && a->count - got < max)
 			max = (int)(a->count - got);
-		if ((n = take(fd, si, max, deadline)) == 0)
+		if ((n = take(fd, si, max, deadline, drained)) == 0)
 			return timed_out(a, got);
+		drained = n < max;
 		for (int i = 0; i < n; i++)
 			print_signal(a, &si[i]);
 		flush_out();
@@ -1022,7 +1034,7 @@ sig_trap(struct args *a)
 	while (a->count == 0 || got < a->count) {
 		/* one at a time: the rest stay pending in the kernel, where
 		 * standard signals coalesce and real-time ones queue */
-		if (take(fd, &si, 1, deadline) == 0)
+		if (take(fd, &si, 1, deadline, false) == 0)
 			return timed_out(a, got);
 		st = run_handler(a, &si);
 		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
