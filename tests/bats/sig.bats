@@ -112,11 +112,11 @@ RTMIN+3 pid=$p2 uid=$UID_ value=-42"
 }
 
 @test "sig wait --timeout: exit 75 with what arrived so far" {
-	receiver wait --count 3 --timeout 1s USR1
+	receiver wait --count 3 --timeout 2s USR1
 	run -0 ipctool sig send -s USR1 --pidfile "$PF"
 	wait_exit "$RECV_PID" 20
 	assert_equal "$WAIT_STATUS" 75
-	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 1s (1 of 3 signals)"
+	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 2s (1 of 3 signals)"
 	assert_equal "$(wc -l <"$RECV_OUT")" 1
 	run -75 --separate-stderr ipctool sig wait --timeout 50ms USR2
 	assert_equal "$stderr" "ipctool sig: timed out after 50ms (0 of 1 signals)"
@@ -412,11 +412,11 @@ RTMIN+29"
 
 @test "sig trap --timeout: exit 75 after the handlers that ran" {
 	out="$BATS_TEST_TMPDIR/ran"
-	receiver trap --count 2 --timeout 1s USR2 -- sh -c 'echo ran >>"$0"' "$out"
+	receiver trap --count 2 --timeout 2s USR2 -- sh -c 'echo ran >>"$0"' "$out"
 	run -0 ipctool sig send --async -s USR2 --pidfile "$PF"
 	wait_exit "$RECV_PID" 20
 	assert_equal "$WAIT_STATUS" 75
-	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 1s (1 of 2 signals)"
+	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 2s (1 of 2 signals)"
 	assert_equal "$(cat "$out")" "ran"
 	assert_file_not_exists "$PF"
 }
