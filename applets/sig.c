@@ -235,6 +235,7 @@ sig_list(struct args *a)
 
 struct target {
 	pid_t pid;
+	int pidfd;	/* with --sync, to see it exit; -1 when none */
 	bool alive;	/* still to be sent to */
 	bool acked;	/* acknowledged this round */
 };
@@ -290,6 +291,7 @@ targets(struct args *a, int *n)
 		}
 		out_trace("pidfile %s: pid %ld", a->pidfile, (long)pid);
 		t[0].pid = pid;
+		t[0].pidfd = -1;
 		t[0].alive = true;
 		*n = 1;
 		return t;
@@ -302,6 +304,7 @@ targets(struct args *a, int *n)
 		if (a->sync && has_target(t, *n, pid))
 			continue;
 		t[*n].pid = pid;
+		t[*n].pidfd = -1;
 		t[*n].alive = true;
 		(*n)++;
 	}
@@ -396,44 +399,89 @@ send_failed(struct args *a, pid_t pid, int sig)
 	return e == ESRCH ? EX_UNAVAILABLE : EXIT_FAIL;
 }
 
-/* wait_acks: wait until every live target of this round acknowledged
- * (value want); returns 0, or the exit status of the first failure */
+static int ack_fd = -1;	/* signalfd of the acknowledgement signal */
+
+/* take_acks: read the acknowledgements that arrived and mark the targets
+ * they acknowledge (from the target's pid, value want); returns how many
+ * targets were marked */
 static int
-wait_acks(struct args *a, struct target *t, int n, int want)
+take_acks(struct target *t, int n, int want)
+{
+	struct signalfd_siginfo si[BATCH];
+	ssize_t r;
+	int marked = 0;
+
+	while ((r = read(ack_fd, si, sizeof(si))) > 0) {
+		for (size_t k = 0; k < (size_t)r / sizeof(si[0]); k++) {
+			out_trace("read(%d) = %s from %ld value %d", ack_fd,
+			    signame((int)si[k].ssi_signo),
+			    (long)si[k].ssi_pid, si[k].ssi_int);
+			for (int i = 0; i < n; i++) {
+				if (t[i].acked ||
+				    t[i].pid != (pid_t)si[k].ssi_pid ||
+				    si[k].ssi_code != SI_QUEUE ||
+				    si[k].ssi_int != want)
+					continue;
+				t[i].acked = true;
+				marked++;
+				break;
+			}
+		}
+	}
+	if (r == -1 && errno != EAGAIN && errno != EINTR)
+		err(EXIT_FAIL, "read signalfd");
+	return marked;
+}
+
+/* wait_acks: wait until every live target of this round acknowledged
+ * (value want), has exited, or the timeout passed; pfd has room for
+ * n + 1 entries, idx for n; returns 0, or the exit status of the first
+ * failure */
+static int
+wait_acks(struct args *a, struct target *t, int n, int want,
+    struct pollfd *pfd, int *idx)
 {
 	int64_t deadline = io_deadline(a->timeout);
-	int pending = 0, status = 0;
-	sigset_t set;
-	siginfo_t si;
+	int pending = 0, status = 0, np, r;
 
 	for (int i = 0; i < n; i++) {
 		t[i].acked = !t[i].alive;
 		pending += t[i].alive;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, ACK_SIGNAL);
+	/* poll first: the acknowledgement can hardly be there already, and
+	 * a read that finds nothing costs a system call per round trip */
 	while (pending > 0) {
-		int ms = io_remaining(deadline);
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-		int r = sigtimedwait(&set, &si, ms < 0 ? NULL : &ts);
-
+		/* the acknowledgement signal, and the pidfd of every target
+		 * still to answer: readable when that process has exited */
+		pfd[0] = (struct pollfd){ .fd = ack_fd, .events = POLLIN };
+		np = 1;
+		for (int i = 0; i < n; i++)
+			if (!t[i].acked && t[i].pidfd >= 0) {
+				idx[np - 1] = i;
+				pfd[np++] = (struct pollfd){ .fd = t[i].pidfd,
+				    .events = POLLIN };
+			}
+		r = poll(pfd, (nfds_t)np, io_remaining(deadline));
 		if (r == -1 && errno == EINTR)
 			continue;
-		if (r == -1 && errno == EAGAIN)
-			break;
 		if (r == -1)
-			err(EXIT_FAIL, "sigtimedwait");
-		out_trace("sigtimedwait({%s}) = %s from %ld value %d",
-		    signame(ACK_SIGNAL), signame(r), (long)si.si_pid,
-		    si.si_value.sival_int);
-		for (int i = 0; i < n; i++) {
-			if (t[i].acked || t[i].pid != si.si_pid ||
-			    si.si_code != SI_QUEUE ||
-			    si.si_value.sival_int != want)
-				continue;
-			t[i].acked = true;
-			pending--;
+			err(EXIT_FAIL, "poll");
+		if (r == 0)
 			break;
+		/* an acknowledgement is sent before its sender exits */
+		pending -= take_acks(t, n, want);
+		for (int k = 1; k < np; k++) {
+			struct target *x = &t[idx[k - 1]];
+
+			if (!pfd[k].revents || x->acked)
+				continue;
+			warnx("send %s to %ld: it exited without acknowledging",
+			    signame(a->sig), (long)x->pid);
+			x->acked = true;
+			x->alive = false;
+			pending--;
+			if (status == 0)
+				status = EX_UNAVAILABLE;
 		}
 	}
 	for (int i = 0; i < n; i++) {
@@ -448,18 +496,17 @@ wait_acks(struct args *a, struct target *t, int n, int want)
 	return status;
 }
 
-/* on_ack: never runs (the signal stays blocked and is taken by
- * sigtimedwait); installing it marks us as catching the signal */
+/* on_ack: never runs (the signal stays blocked and is read from a
+ * signalfd); installing it marks us as catching the signal */
 static void
 on_ack(int sig)
 {
 	(void)sig;
 }
 
-/* block_ack: before anything is sent, block the acknowledgement signal
- * and install a handler for it, so that receivers see in /proc that we
- * wait for acknowledgements (sigtimedwait unblocks it while it sleeps,
- * the handler stays visible as SigCgt) */
+/* block_ack: before anything is sent, block the acknowledgement signal,
+ * install a handler for it, so that receivers see in /proc that we wait
+ * for acknowledgements (SigBlk and SigCgt), and open ack_fd to read them */
 static void
 block_ack(void)
 {
@@ -478,13 +525,32 @@ block_ack(void)
 	if (out_trace_ret(sigaction(ACK_SIGNAL, &sa, NULL),
 	    "sigaction(%s, handler)", signame(ACK_SIGNAL)) == -1)
 		err(EXIT_FAIL, "sigaction");
+	ack_fd = (int)out_trace_ret(signalfd(-1, &set, SFD_NONBLOCK |
+	    SFD_CLOEXEC), "signalfd(-1, %s, SFD_NONBLOCK|SFD_CLOEXEC)", nb);
+	if (ack_fd == -1)
+		err(EXIT_FAIL, "signalfd");
+}
+
+/* watch_targets: open a pidfd for each target, to see it exit while we
+ * wait for its acknowledgement (none where pidfd_open(2) fails) */
+static void
+watch_targets(struct target *t, int n)
+{
+	for (int i = 0; i < n; i++) {
+		t[i].pidfd = (int)out_trace_ret(pidfd_open(t[i].pid, 0),
+		    "pidfd_open(%ld)", (long)t[i].pid);
+		if (t[i].pidfd >= 0)
+			io_set_cloexec(t[i].pidfd);
+	}
 }
 
 /* sig_send: send the signal to every target; returns the exit status */
 static int
 sig_send(struct args *a)
 {
+	struct pollfd *pfd = NULL;
 	struct target *t;
+	int *idx = NULL;
 	int n, status = 0, st;
 	long long count = a->count_set ? a->count : 1;
 
@@ -504,8 +570,14 @@ sig_send(struct args *a)
 		a->timeout_str = "5s";
 	}
 	t = targets(a, &n);
-	if (a->sync)
+	if (a->sync) {
 		block_ack();
+		watch_targets(t, n);
+		pfd = calloc((size_t)n + 1, sizeof(*pfd));
+		idx = calloc((size_t)n, sizeof(*idx));
+		if (pfd == NULL || idx == NULL)
+			err(EXIT_FAIL, "allocate");
+	}
 	for (long long i = 0; i < count; i++) {
 		int value = a->value + (int)i;
 		int live = 0;
@@ -526,11 +598,17 @@ sig_send(struct args *a)
 		if (live == 0)
 			break;
 		if (a->sync) {
-			st = wait_acks(a, t, n, a->have_value ? value : a->sig);
+			st = wait_acks(a, t, n, a->have_value ? value : a->sig,
+			    pfd, idx);
 			if (status == 0)
 				status = st;
 		}
 	}
+	for (int j = 0; j < n; j++)
+		if (t[j].pidfd >= 0)
+			close(t[j].pidfd);
+	free(idx);
+	free(pfd);
 	free(t);
 	return status;
 }
@@ -617,7 +695,9 @@ signal_set(struct args *a, char **names, int n, sigset_t *set, bool trap)
 		if (trap && s == SIGCHLD)
 			usage_error("trap cannot take CHLD: it waits for its "
 			    "own children");
-		sigaddset(set, s);
+		if (sigaddset(set, s) == -1)
+			usage_error("signal %d is reserved by the C library",
+			    s);
 	}
 }
 
@@ -804,13 +884,21 @@ flush_out(void)
 }
 
 /* take: read up to max signals from fd (blocking, or polling until
- * deadline when fd is nonblocking); returns how many, 0 on timeout */
+ * deadline when fd is nonblocking; poll_first when the last read found
+ * the queue drained); returns how many, 0 on timeout */
 static int
-take(int fd, struct signalfd_siginfo *si, int max, int64_t deadline)
+take(int fd, struct signalfd_siginfo *si, int max, int64_t deadline,
+    bool poll_first)
 {
 	ssize_t n;
 	int r;
 
+	if (poll_first && deadline >= 0) {
+		if ((r = io_wait(fd, POLLIN, deadline)) == -1)
+			err(EXIT_FAIL, "poll signalfd");
+		if (r == 0)
+			return 0;
+	}
 	for (;;) {
 		n = read(fd, si, sizeof(*si) * (size_t)max);
 		if (n > 0) {
@@ -849,6 +937,7 @@ sig_wait(struct args *a)
 	struct signalfd_siginfo si[BATCH];
 	int64_t deadline = io_deadline(a->timeout);
 	long long got = 0;
+	bool drained = false;
 	sigset_t set;
 	int fd, n, max;
 
@@ -862,8 +951,9 @@ sig_wait(struct args *a)
 		max = BATCH;
 		if (a->count > 0 && a->count - got < max)
 			max = (int)(a->count - got);
-		if ((n = take(fd, si, max, deadline)) == 0)
+		if ((n = take(fd, si, max, deadline, drained)) == 0)
 			return timed_out(a, got);
+		drained = n < max;
 		for (int i = 0; i < n; i++)
 			print_signal(a, &si[i]);
 		flush_out();
@@ -910,6 +1000,8 @@ run_handler(struct args *a, const struct signalfd_siginfo *si)
 			setenv_num("IPCTOOL_SIGNAL_VALUE", si->ssi_int);
 		else
 			unsetenv("IPCTOOL_SIGNAL_VALUE");
+		out_trace("execvp(%s) with IPCTOOL_SIGNAL=%s", a->cmdv[0],
+		    signame((int)si->ssi_signo));
 		execvp(a->cmdv[0], a->cmdv);
 		warn("exec %s", a->cmdv[0]);
 		_exit(errno == ENOENT ? 127 : 126);
@@ -942,7 +1034,7 @@ sig_trap(struct args *a)
 	while (a->count == 0 || got < a->count) {
 		/* one at a time: the rest stay pending in the kernel, where
 		 * standard signals coalesce and real-time ones queue */
-		if (take(fd, &si, 1, deadline) == 0)
+		if (take(fd, &si, 1, deadline, false) == 0)
 			return timed_out(a, got);
 		st = run_handler(a, &si);
 		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0)

@@ -62,9 +62,10 @@ receive_fd(const sigset_t *set, long n)
 	return 0;
 }
 
-/* receive: take n signals, each carrying the next value; exit status */
+/* receive: take n signals, each carrying the next value, answering
+ * each with an RTMAX to the parent when echo is set; exit status */
 static int
-receive(const sigset_t *set, long n)
+receive(const sigset_t *set, long n, int echo)
 {
 	siginfo_t si;
 
@@ -74,23 +75,7 @@ receive(const sigset_t *set, long n)
 				return 2;
 		if (!check(si.si_value.sival_int, i))
 			return 1;
-	}
-	return 0;
-}
-
-/* echo: answer n signals with RTMAX to the parent; exit status */
-static int
-echo(const sigset_t *set, long n)
-{
-	siginfo_t si;
-
-	for (long i = 0; i < n; i++) {
-		while (sigwaitinfo(set, &si) == -1)
-			if (errno != EINTR)
-				return 2;
-		if (!check(si.si_value.sival_int, i))
-			return 1;
-		if (sigqueue(getppid(), SIGRTMAX, si.si_value) == -1)
+		if (echo && sigqueue(getppid(), SIGRTMAX, si.si_value) == -1)
 			return 2;
 	}
 	return 0;
@@ -144,8 +129,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (pid == 0)
-		_exit(ppmode ? echo(&set, n) : fdmode ? receive_fd(&set, n) :
-		    receive(&set, n));
+		_exit(fdmode ? receive_fd(&set, n) : receive(&set, n, ppmode));
 	t0 = now();
 	if (ppmode) {
 		if (pingpong(pid, n) == -1) {

@@ -83,18 +83,6 @@ applets() {
 	run -0 bash -n "$IPCTOOL_SRCDIR/completions/ipctool.bash"
 }
 
-# complete WORDS...: what the bash completion offers for the command line
-# WORDS (the last one is the word being completed)
-complete_bash() {
-	(
-		source "$IPCTOOL_SRCDIR/completions/ipctool.bash"
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		_ipctool
-		printf '%s\n' "${COMPREPLY[@]}"
-	)
-}
-
 @test "bash completes applet names after ipctool" {
 	run -0 complete_bash "$IPCTOOL" ""
 	for a in $(applets); do

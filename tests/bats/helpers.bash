@@ -103,6 +103,18 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# complete_bash WORDS...: what the bash completion offers for the command
+# line WORDS (the last one is the word being completed)
+complete_bash() {
+	(
+		source "$IPCTOOL_SRCDIR/completions/ipctool.bash"
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		_ipctool
+		printf '%s\n' "${COMPREPLY[@]}"
+	)
+}
+
 # teardown: kill and reap every background process of the test
 kill_bg() {
 	local pid

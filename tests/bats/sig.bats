@@ -22,7 +22,14 @@ receiver() {
 	wait_for_path "$PF"
 }
 
-# send_as_known_pid ARGS...: run "ipctool sig send ARGS" in a process
+# start_sleep SECONDS: a background sleep(1), once it runs sleep (before
+# its exec, a signal would hit the forked shell instead)
+start_sleep() {
+	start_bg sleep "$1"
+	wait_until 10 grep -qx sleep "/proc/$BG_PID/comm"
+}
+
+# send_known ARGS...: run "ipctool sig send ARGS" in a process
 # whose pid is known beforehand (printed to $SENDER_PID_FILE, then exec)
 send_known() {
 	SENDER_PID_FILE="$BATS_TEST_TMPDIR/sender.$RANDOM"
@@ -105,11 +112,11 @@ RTMIN+3 pid=$p2 uid=$UID_ value=-42"
 }
 
 @test "sig wait --timeout: exit 75 with what arrived so far" {
-	receiver wait --count 3 --timeout 1s USR1
+	receiver wait --count 3 --timeout 2s USR1
 	run -0 ipctool sig send -s USR1 --pidfile "$PF"
 	wait_exit "$RECV_PID" 20
 	assert_equal "$WAIT_STATUS" 75
-	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 1s (1 of 3 signals)"
+	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 2s (1 of 3 signals)"
 	assert_equal "$(wc -l <"$RECV_OUT")" 1
 	run -75 --separate-stderr ipctool sig wait --timeout 50ms USR2
 	assert_equal "$stderr" "ipctool sig: timed out after 50ms (0 of 1 signals)"
@@ -223,6 +230,14 @@ ipctool sig: USR1: sh exited with status 3"
 	wait_for_line "$RECV_OUT" "^USR1 "
 }
 
+@test "send --sync: exit 69 at once when the receiver dies instead of answering" {
+	start_sleep 60
+	run -69 --separate-stderr ipctool sig send --sync --timeout 30s -s USR1 "$BG_PID"
+	assert_equal "$stderr" "ipctool sig: send USR1 to $BG_PID: it exited without acknowledging"
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 138
+}
+
 @test "an acknowledgement never kills a sender that does not wait for one" {
 	receiver wait --ack -v USR1
 	# bash's kill builtin: if an RTMAX came back, bash would die of it
@@ -235,11 +250,12 @@ ipctool sig: USR1: sh exited with status 3"
 }
 
 @test "send without --value uses kill(2), with --value sigqueue(3) (--trace)" {
-	receiver wait --count 2 USR1
+	# two different signals: two USR1 could merge into one
+	receiver wait --count 2 USR1 USR2
 	run -0 --separate-stderr ipctool sig send -v -s USR1 "$RECV_PID"
 	assert_regex "$stderr" "^ipctool sig\[[0-9]+\]: kill\($RECV_PID, USR1\) = 0$"
-	run -0 --separate-stderr ipctool sig send --trace -s USR1 --value 9 "$RECV_PID"
-	assert_regex "$stderr" "^ipctool sig\[[0-9]+\]: sigqueue\($RECV_PID, USR1, 9\) = 0$"
+	run -0 --separate-stderr ipctool sig send --trace -s USR2 --value 9 "$RECV_PID"
+	assert_regex "$stderr" "^ipctool sig\[[0-9]+\]: sigqueue\($RECV_PID, USR2, 9\) = 0$"
 	wait_exit "$RECV_PID"
 	assert_equal "$WAIT_STATUS" 0
 }
@@ -256,6 +272,22 @@ pidfile $PF written: ready for signals
 read(3) = 128 (1 signal)"
 }
 
+@test "sig trap --trace shows fork, execvp and waitpid" {
+	receiver trap -v --count 1 --ack USR1 -- true
+	run -0 ipctool sig send --sync -s USR1 --pidfile "$PF"
+	wait_exit "$RECV_PID"
+	assert_equal "$WAIT_STATUS" 0
+	run -0 sed -E 's/^ipctool sig\[[0-9]+\]: //' "$RECV_ERR"
+	assert_line --index 0 "sigprocmask(SIG_BLOCK, {USR1}) = 0"
+	assert_line --index 1 "signalfd(-1, {USR1}, SFD_CLOEXEC) = 3"
+	assert_line --index 3 "read(3) = 128 (1 signal)"
+	assert_line --regexp '^fork\(\) = [0-9]+$'
+	assert_line "execvp(true) with IPCTOOL_SIGNAL=USR1"
+	assert_line --regexp '^waitpid\([0-9]+\) = status 0$'
+	assert_line --regexp '^pidfd_open\([0-9]+\) = [0-9]+$'
+	assert_line --regexp '^pidfd_send_signal\([0-9]+ \(pid [0-9]+\), RTMAX, 10\) = 0$'
+}
+
 @test "send to several PIDs: a missing one is reported, the others still get it" {
 	receiver wait USR1
 	run -69 --separate-stderr ipctool sig send -s USR1 2147483647 "$RECV_PID"
@@ -265,7 +297,7 @@ read(3) = 128 (1 signal)"
 }
 
 @test "send TERM by default; signal 0 only checks the process exists" {
-	start_bg sleep 30
+	start_sleep 30
 	run -0 ipctool sig send -s 0 "$BG_PID"
 	run -0 ipctool sig send "$BG_PID"
 	wait_exit "$BG_PID"
@@ -298,6 +330,8 @@ read(3) = 128 (1 signal)"
 	e "KILL cannot be caught or blocked"
 	run -64 --separate-stderr ipctool sig trap SIGSTOP -- true
 	e "STOP cannot be caught or blocked"
+	run -64 --separate-stderr ipctool sig wait 32
+	e "signal 32 is reserved by the C library"
 	run -64 --separate-stderr ipctool sig trap CHLD -- true
 	e "trap cannot take CHLD: it waits for its own children"
 	run -64 --separate-stderr ipctool sig trap USR1
@@ -339,18 +373,6 @@ read(3) = 128 (1 signal)"
 	assert_equal "$stderr" "ipctool sig: send USR1 to 1: Operation not permitted"
 }
 
-# complete_bash WORDS...: what the bash completion offers (the last word
-# is the one being completed)
-complete_bash() {
-	(
-		source "$IPCTOOL_SRCDIR/completions/ipctool.bash"
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		_ipctool
-		printf '%s\n' "${COMPREPLY[@]}"
-	)
-}
-
 @test "bash completes signal names after -s and as wait/trap operands" {
 	run -0 complete_bash "$IPCTOOL" sig wait us
 	assert_output "USR1
@@ -390,11 +412,11 @@ RTMIN+29"
 
 @test "sig trap --timeout: exit 75 after the handlers that ran" {
 	out="$BATS_TEST_TMPDIR/ran"
-	receiver trap --count 2 --timeout 1s USR2 -- sh -c 'echo ran >>"$0"' "$out"
+	receiver trap --count 2 --timeout 2s USR2 -- sh -c 'echo ran >>"$0"' "$out"
 	run -0 ipctool sig send --async -s USR2 --pidfile "$PF"
 	wait_exit "$RECV_PID" 20
 	assert_equal "$WAIT_STATUS" 75
-	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 1s (1 of 2 signals)"
+	assert_equal "$(cat "$RECV_ERR")" "ipctool sig: timed out after 2s (1 of 2 signals)"
 	assert_equal "$(cat "$out")" "ran"
 	assert_file_not_exists "$PF"
 }
