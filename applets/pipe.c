@@ -138,7 +138,7 @@ struct merge {
 	size_t outlen;
 	bool delim_next;	/* a delimiter to add after out */
 	bool done;
-	uint64_t bytes, msgs;
+	uint64_t bytes, msgs, reads, writes;
 	int64_t end_ms;
 };
 
@@ -704,6 +704,10 @@ merge_end(struct merge *m)
 	m->dst = -1;
 	m->done = true;
 	m->end_ms = io_now_ms();
+	out_trace("merge done: %llu messages, %llu bytes; %llu read and "
+	    "%llu write calls", (unsigned long long)m->msgs,
+	    (unsigned long long)m->bytes, (unsigned long long)m->reads,
+	    (unsigned long long)m->writes);
 	for (int i = 0; i < m->nsrc; i++) {
 		if (m->src[i].fd != -1)
 			close(m->src[i].fd);
@@ -716,10 +720,11 @@ merge_end(struct merge *m)
 /* merge_fill: one nonblocking read(2) into source s; returns 1 with
  * data, 0 at end of file, -1 when it would block */
 static int
-merge_fill(struct msrc *s)
+merge_fill(struct merge *m, struct msrc *s)
 {
 	ssize_t n;
 
+	m->reads++;
 	if (s->start > 0) {
 		memmove(s->buf, s->buf + s->start, s->end - s->start);
 		s->end -= s->start;
@@ -808,7 +813,7 @@ merge_owner(struct merge *m)
 		m->owner = -1;
 		return 1;
 	}
-	return merge_fill(s) == -1 ? 0 : 1;
+	return merge_fill(m, s) == -1 ? 0 : 1;
 }
 
 /* merge_step: move whole messages from the writers to the last stage
@@ -826,6 +831,7 @@ merge_step(struct merge *m, struct pollfd *pf, int *npf)
 		}
 		if (m->outlen > 0) {
 			n = write(m->dst, m->out, m->outlen);
+			m->writes++;
 			if (n > 0) {
 				m->out += n;
 				m->outlen -= (size_t)n;
@@ -862,7 +868,7 @@ merge_step(struct merge *m, struct pollfd *pf, int *npf)
 			if (s->eof || s->end - s->start == MERGE_BUF)
 				continue;
 			live++;
-			if (merge_fill(s) != -1)
+			if (merge_fill(m, s) != -1)
 				got++;
 		}
 		if (got)

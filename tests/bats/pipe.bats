@@ -279,6 +279,8 @@ ipctool pipe: stage 2 (cat) killed by signal TERM"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: execvp\(\"cat\", \.\.\.\)"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: splice\([0-9]+, NULL, [0-9]+, NULL, [0-9]+, SPLICE_F_MOVE\|SPLICE_F_NONBLOCK\) = 3"
 	assert_regex "$stderr" "waitpid\([0-9]+\) -> stage 2 \(cat\) exited 0"
+	run -0 --separate-stderr ipctool pipe -v --fan-in printf 'a\nb\n' :: printf c :: cat
+	assert_regex "$stderr" "merge done: 3 messages, 6 bytes; [0-9]+ read and [0-9]+ write calls"
 }
 
 @test "bad command lines: one line, exit 64" {
