@@ -1119,46 +1119,63 @@ stop_relays(void)
 		merge_end(&R.merge);
 }
 
+/* step_relays: let every relay move what it can; fills pf (after the
+ * signalfd) with what they wait for; returns the number of entries */
+static int
+step_relays(struct pollfd *pf)
+{
+	int npf = 0;
+
+	pf[npf++] = (struct pollfd){ R.sigfd, POLLIN, 0 };
+	for (int i = 0; i < R.nlinks; i++) {
+		struct link *l = &R.links[i];
+
+		if (l->phase == L_DONE)
+			continue;
+		if (l->tee)
+			link_tee(l);
+		else
+			link_splice(l);
+		if (l->phase != L_DONE)
+			pf[npf++] = (struct pollfd){ l->wait_fd, l->wait_ev, 0 };
+	}
+	if (R.has_merge && !R.merge.done)
+		merge_step(&R.merge, pf, &npf);
+	return npf;
+}
+
+/* earliest: the poll(2) timeout for the nearer of two deadlines (-1 is
+ * never) */
+static int
+earliest(int64_t a, int64_t b)
+{
+	int ma = io_remaining(a), mb = io_remaining(b);
+
+	if (ma < 0)
+		return mb;
+	if (mb < 0)
+		return ma;
+	return ma < mb ? ma : mb;
+}
+
 /* run: move the data and wait for the stages; returns true on timeout */
 static bool
 run(void)
 {
 	int64_t deadline = io_deadline(R.timeout_ms), kill_at = -1;
 	int64_t next_tick = R.progress ? io_now_ms() + TICK_MS : -1;
-	int cap = 1 + R.nst + 1, npf, ms;
-	struct pollfd *pf = calloc((size_t)cap + R.nst, sizeof(*pf));
+	struct pollfd *pf = calloc(2 * (size_t)R.nst + 2, sizeof(*pf));
 	bool timed_out = false;
+	int npf;
 
 	if (pf == NULL)
 		err(EXIT_FAIL, "allocate");
 	for (;;) {
-		npf = 0;
-		pf[npf++] = (struct pollfd){ R.sigfd, POLLIN, 0 };
-		for (int i = 0; i < R.nlinks; i++) {
-			struct link *l = &R.links[i];
-
-			if (l->phase == L_DONE)
-				continue;
-			if (l->tee)
-				link_tee(l);
-			else
-				link_splice(l);
-			if (l->phase != L_DONE)
-				pf[npf++] = (struct pollfd){ l->wait_fd,
-				    l->wait_ev, 0 };
-		}
-		if (R.has_merge && !R.merge.done)
-			merge_step(&R.merge, pf, &npf);
+		npf = step_relays(pf);
 		if (all_reaped() && relays_done())
 			break;
-		ms = io_remaining(timed_out ? kill_at : deadline);
-		if (next_tick >= 0) {
-			int t = io_remaining(next_tick);
-
-			if (ms < 0 || t < ms)
-				ms = t;
-		}
-		if (poll(pf, (nfds_t)npf, ms) == -1 && errno != EINTR)
+		if (poll(pf, (nfds_t)npf, earliest(timed_out ? kill_at :
+		    deadline, next_tick)) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[0].revents)
 			on_signal();
@@ -1173,7 +1190,8 @@ run(void)
 			stop_relays();
 			signal_all(SIGTERM);
 			kill_at = io_now_ms() + GRACE_MS;
-		} else if (timed_out && io_remaining(kill_at) == 0) {
+		} else if (timed_out && kill_at >= 0 &&
+		    io_remaining(kill_at) == 0) {
 			signal_all(SIGKILL);
 			kill_at = -1;
 		}
