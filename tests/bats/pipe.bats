@@ -105,6 +105,11 @@ B"
 	check "$f.5" 'pipe:' 'pipe:'
 }
 
+@test "with stdin closed no pipe lands on descriptor 0: the first stage reads /dev/null" {
+	run -0 bash -c '"$IPCTOOL" pipe sh -c "readlink /proc/\$\$/fd/0" :: cat <&-'
+	assert_output "/dev/null"
+}
+
 @test "--fan-out copies the first command's output to every other" {
 	d=$BATS_TEST_TMPDIR
 	run -0 --separate-stderr ipctool pipe --fan-out seq 20000 :: sh -c "cat >$d/a" :: sh -c "cat >$d/b" :: sh -c "wc -l >$d/c"
