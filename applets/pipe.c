@@ -138,7 +138,7 @@ struct merge {
 	size_t outlen;
 	bool delim_next;	/* a delimiter to add after out */
 	bool done;
-	uint64_t bytes, msgs;
+	uint64_t bytes, msgs, reads, writes;
 	int64_t end_ms;
 };
 
@@ -561,122 +561,153 @@ consume(struct link *l, bool partial)
 	return 0;
 }
 
+/* tee_next: take the next chunk in hand (L_IDLE to L_TEE); returns 1
+ * to go on, 0 when waiting for data or at end of file */
+static int
+tee_next(struct link *l)
+{
+	int avail;
+
+	if (ioctl(l->src, FIONREAD, &avail) == -1)
+		err(EXIT_FAIL, "ioctl FIONREAD");
+	if (avail == 0) {
+		/* nothing buffered: end of file, or wait */
+		if (hungup(l->src)) {
+			link_finish(l);
+			return 0;
+		}
+		return link_wait(l, l->src, POLLIN);
+	}
+	l->chunk = (size_t)avail > RELAY_CHUNK ? RELAY_CHUNK : (size_t)avail;
+	for (int i = 0; i < l->ndst; i++)
+		l->dst[i].teed = false;
+	l->phase = L_TEE;
+	return 1;
+}
+
+/* tee_one: tee(2) the chunk to consumer d; returns 1 when d is served
+ * (or gone), 0 to wait for it, -1 when no consumer is left */
+static int
+tee_one(struct link *l, struct dst *d)
+{
+	ssize_t n;
+
+	do {
+		n = tee(l->src, d->fd, l->chunk, SPLICE_F_NONBLOCK);
+		l->calls++;
+	} while (n == -1 && errno == EINTR);
+	if (!l->traced && (n != -1 || errno != EAGAIN)) {
+		out_trace_ret(n, "tee(%d, %d, %zu, SPLICE_F_NONBLOCK)", l->src,
+		    d->fd, l->chunk);
+		l->traced = out_trace_on;
+	}
+	if (n >= 0) {
+		/* what tee could not copy is written from the buffer */
+		d->got = (size_t)n;
+		d->teed = true;
+		return 1;
+	}
+	if (errno == EAGAIN)
+		return link_wait(l, d->fd, POLLOUT);
+	if (errno == EPIPE)
+		return dst_gone(l, d) ? -1 : 1;
+	err(EXIT_FAIL, "tee from stage %d", l->from + 1);
+}
+
+/* tee_all: copy the chunk to every consumer, then take it out of the
+ * source (L_TEE to L_WRITE or L_IDLE); returns 1 to go on, 0 to wait */
+static int
+tee_all(struct link *l)
+{
+	bool partial = false;
+	int r;
+
+	for (int i = 0; i < l->ndst; i++) {
+		if (l->dst[i].dead || l->dst[i].teed)
+			continue;
+		if ((r = tee_one(l, &l->dst[i])) <= 0) {
+			if (r == -1)
+				link_finish(l);
+			return 0;
+		}
+	}
+	for (int i = 0; i < l->ndst; i++)
+		if (!l->dst[i].dead && l->dst[i].got < l->chunk)
+			partial = true;
+	if (consume(l, partial) == -1)
+		err(EXIT_FAIL, "relay from stage %d", l->from + 1);
+	l->bytes += l->chunk;
+	for (int i = 0; i < l->ndst; i++) {
+		struct dst *d = &l->dst[i];
+
+		if (d->dead)
+			continue;
+		d->bytes += d->got;
+		if (R.stats)
+			d->msgs += count_delims(l->buf, d->got);
+	}
+	l->phase = partial ? L_WRITE : L_IDLE;
+	return 1;
+}
+
+/* tee_rest: write(2) what tee left out to each consumer (L_WRITE to
+ * L_IDLE); returns 1 to go on, 0 to wait */
+static int
+tee_rest(struct link *l)
+{
+	ssize_t n;
+
+	for (int i = 0; i < l->ndst; i++) {
+		struct dst *d = &l->dst[i];
+
+		while (!d->dead && d->got < l->chunk) {
+			n = write(d->fd, l->buf + d->got, l->chunk - d->got);
+			if (n > 0) {
+				if (R.stats)
+					d->msgs += count_delims(l->buf + d->got,
+					    (size_t)n);
+				d->got += (size_t)n;
+				d->bytes += (uint64_t)n;
+			} else if (errno == EAGAIN) {
+				return link_wait(l, d->fd, POLLOUT);
+			} else if (errno == EPIPE) {
+				if (dst_gone(l, d)) {
+					link_finish(l);
+					return 0;
+				}
+			} else if (errno != EINTR) {
+				err(EXIT_FAIL, "write to stage %d",
+				    d->stage + 1);
+			}
+		}
+	}
+	l->phase = L_IDLE;
+	return 1;
+}
+
 /* link_tee: the relay that copies each chunk to every consumer with
  * tee(2), then consumes it; returns 0 (waiting or done) */
 static int
 link_tee(struct link *l)
 {
-	int avail;
-	ssize_t n;
-	bool partial;
+	int go = 1;
 
-	for (;;) {
+	while (go) {
 		switch (l->phase) {
 		case L_IDLE:
-			if (ioctl(l->src, FIONREAD, &avail) == -1)
-				err(EXIT_FAIL, "ioctl FIONREAD");
-			if (avail == 0) {
-				/* nothing buffered: end of file, or wait */
-				if (hungup(l->src)) {
-					link_finish(l);
-					return 0;
-				}
-				return link_wait(l, l->src, POLLIN);
-			}
-			l->chunk = (size_t)avail > RELAY_CHUNK ? RELAY_CHUNK :
-			    (size_t)avail;
-			for (int i = 0; i < l->ndst; i++)
-				l->dst[i].teed = false;
-			l->phase = L_TEE;
+			go = tee_next(l);
 			break;
 		case L_TEE:
-			for (int i = 0; i < l->ndst; i++) {
-				struct dst *d = &l->dst[i];
-
-				if (d->dead || d->teed)
-					continue;
-				n = tee(l->src, d->fd, l->chunk,
-				    SPLICE_F_NONBLOCK);
-				l->calls++;
-				if (!l->traced &&
-				    (n != -1 || errno != EAGAIN)) {
-					out_trace_ret(n, "tee(%d, %d, %zu, "
-					    "SPLICE_F_NONBLOCK)", l->src,
-					    d->fd, l->chunk);
-					l->traced = out_trace_on;
-				}
-				if (n >= 0) {
-					/* what tee could not copy is written
-					 * from the buffer in L_WRITE */
-					d->got = (size_t)n;
-					d->teed = true;
-				} else if (n == -1 && errno == EAGAIN) {
-					return link_wait(l, d->fd, POLLOUT);
-				} else if (n == -1 && errno == EPIPE) {
-					if (dst_gone(l, d)) {
-						link_finish(l);
-						return 0;
-					}
-				} else if (n == -1 && errno != EINTR) {
-					err(EXIT_FAIL, "tee from stage %d",
-					    l->from + 1);
-				} else {
-					i--;	/* EINTR: again */
-				}
-			}
-			partial = false;
-			for (int i = 0; i < l->ndst; i++)
-				if (!l->dst[i].dead && l->dst[i].got < l->chunk)
-					partial = true;
-			if (consume(l, partial) == -1)
-				err(EXIT_FAIL, "relay from stage %d",
-				    l->from + 1);
-			l->bytes += l->chunk;
-			for (int i = 0; i < l->ndst; i++) {
-				struct dst *d = &l->dst[i];
-
-				if (d->dead)
-					continue;
-				d->bytes += d->got;
-				if (R.stats)
-					d->msgs += count_delims(l->buf, d->got);
-			}
-			l->phase = partial ? L_WRITE : L_IDLE;
+			go = tee_all(l);
 			break;
 		case L_WRITE:
-			for (int i = 0; i < l->ndst; i++) {
-				struct dst *d = &l->dst[i];
-
-				while (!d->dead && d->got < l->chunk) {
-					n = write(d->fd, l->buf + d->got,
-					    l->chunk - d->got);
-					if (n > 0) {
-						if (R.stats)
-							d->msgs += count_delims(
-							    l->buf + d->got,
-							    (size_t)n);
-						d->got += (size_t)n;
-						d->bytes += (uint64_t)n;
-					} else if (errno == EAGAIN) {
-						return link_wait(l, d->fd,
-						    POLLOUT);
-					} else if (errno == EPIPE) {
-						if (dst_gone(l, d)) {
-							link_finish(l);
-							return 0;
-						}
-					} else if (errno != EINTR) {
-						err(EXIT_FAIL, "write to stage "
-						    "%d", d->stage + 1);
-					}
-				}
-			}
-			l->phase = L_IDLE;
+			go = tee_rest(l);
 			break;
 		default:
-			return 0;
+			go = 0;
 		}
 	}
+	return 0;
 }
 
 /* merge_emit: start writing len bytes at p to the merged output; the
@@ -704,6 +735,10 @@ merge_end(struct merge *m)
 	m->dst = -1;
 	m->done = true;
 	m->end_ms = io_now_ms();
+	out_trace("merge done: %llu messages, %llu bytes; %llu read and "
+	    "%llu write calls", (unsigned long long)m->msgs,
+	    (unsigned long long)m->bytes, (unsigned long long)m->reads,
+	    (unsigned long long)m->writes);
 	for (int i = 0; i < m->nsrc; i++) {
 		if (m->src[i].fd != -1)
 			close(m->src[i].fd);
@@ -716,10 +751,11 @@ merge_end(struct merge *m)
 /* merge_fill: one nonblocking read(2) into source s; returns 1 with
  * data, 0 at end of file, -1 when it would block */
 static int
-merge_fill(struct msrc *s)
+merge_fill(struct merge *m, struct msrc *s)
 {
 	ssize_t n;
 
+	m->reads++;
 	if (s->start > 0) {
 		memmove(s->buf, s->buf + s->start, s->end - s->start);
 		s->end -= s->start;
@@ -808,7 +844,7 @@ merge_owner(struct merge *m)
 		m->owner = -1;
 		return 1;
 	}
-	return merge_fill(s) == -1 ? 0 : 1;
+	return merge_fill(m, s) == -1 ? 0 : 1;
 }
 
 /* merge_step: move whole messages from the writers to the last stage
@@ -826,6 +862,7 @@ merge_step(struct merge *m, struct pollfd *pf, int *npf)
 		}
 		if (m->outlen > 0) {
 			n = write(m->dst, m->out, m->outlen);
+			m->writes++;
 			if (n > 0) {
 				m->out += n;
 				m->outlen -= (size_t)n;
@@ -862,7 +899,7 @@ merge_step(struct merge *m, struct pollfd *pf, int *npf)
 			if (s->eof || s->end - s->start == MERGE_BUF)
 				continue;
 			live++;
-			if (merge_fill(s) != -1)
+			if (merge_fill(m, s) != -1)
 				got++;
 		}
 		if (got)
@@ -1082,46 +1119,63 @@ stop_relays(void)
 		merge_end(&R.merge);
 }
 
+/* step_relays: let every relay move what it can; fills pf (after the
+ * signalfd) with what they wait for; returns the number of entries */
+static int
+step_relays(struct pollfd *pf)
+{
+	int npf = 0;
+
+	pf[npf++] = (struct pollfd){ R.sigfd, POLLIN, 0 };
+	for (int i = 0; i < R.nlinks; i++) {
+		struct link *l = &R.links[i];
+
+		if (l->phase == L_DONE)
+			continue;
+		if (l->tee)
+			link_tee(l);
+		else
+			link_splice(l);
+		if (l->phase != L_DONE)
+			pf[npf++] = (struct pollfd){ l->wait_fd, l->wait_ev, 0 };
+	}
+	if (R.has_merge && !R.merge.done)
+		merge_step(&R.merge, pf, &npf);
+	return npf;
+}
+
+/* earliest: the poll(2) timeout for the nearer of two deadlines (-1 is
+ * never) */
+static int
+earliest(int64_t a, int64_t b)
+{
+	int ma = io_remaining(a), mb = io_remaining(b);
+
+	if (ma < 0)
+		return mb;
+	if (mb < 0)
+		return ma;
+	return ma < mb ? ma : mb;
+}
+
 /* run: move the data and wait for the stages; returns true on timeout */
 static bool
 run(void)
 {
 	int64_t deadline = io_deadline(R.timeout_ms), kill_at = -1;
 	int64_t next_tick = R.progress ? io_now_ms() + TICK_MS : -1;
-	int cap = 1 + R.nst + 1, npf, ms;
-	struct pollfd *pf = calloc((size_t)cap + R.nst, sizeof(*pf));
+	struct pollfd *pf = calloc(2 * (size_t)R.nst + 2, sizeof(*pf));
 	bool timed_out = false;
+	int npf;
 
 	if (pf == NULL)
 		err(EXIT_FAIL, "allocate");
 	for (;;) {
-		npf = 0;
-		pf[npf++] = (struct pollfd){ R.sigfd, POLLIN, 0 };
-		for (int i = 0; i < R.nlinks; i++) {
-			struct link *l = &R.links[i];
-
-			if (l->phase == L_DONE)
-				continue;
-			if (l->tee)
-				link_tee(l);
-			else
-				link_splice(l);
-			if (l->phase != L_DONE)
-				pf[npf++] = (struct pollfd){ l->wait_fd,
-				    l->wait_ev, 0 };
-		}
-		if (R.has_merge && !R.merge.done)
-			merge_step(&R.merge, pf, &npf);
+		npf = step_relays(pf);
 		if (all_reaped() && relays_done())
 			break;
-		ms = io_remaining(timed_out ? kill_at : deadline);
-		if (next_tick >= 0) {
-			int t = io_remaining(next_tick);
-
-			if (ms < 0 || t < ms)
-				ms = t;
-		}
-		if (poll(pf, (nfds_t)npf, ms) == -1 && errno != EINTR)
+		if (poll(pf, (nfds_t)npf, earliest(timed_out ? kill_at :
+		    deadline, next_tick)) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[0].revents)
 			on_signal();
@@ -1136,7 +1190,8 @@ run(void)
 			stop_relays();
 			signal_all(SIGTERM);
 			kill_at = io_now_ms() + GRACE_MS;
-		} else if (timed_out && io_remaining(kill_at) == 0) {
+		} else if (timed_out && kill_at >= 0 &&
+		    io_remaining(kill_at) == 0) {
 			signal_all(SIGKILL);
 			kill_at = -1;
 		}
@@ -1269,41 +1324,47 @@ stdio_open(void)
 		close(fd);
 }
 
-static int
-pipe_main(int argc, char **argv)
+/* set_topo: the shape asked for; usage error when one was already */
+static void
+set_topo(enum topology t)
 {
-	struct opt_parser p;
-	int c, n, ntopo = 0, status;
-	bool info = false, timed_out;
-	char **words;
+	static bool set;
 
-	R.delim = '\n';
-	R.timeout_ms = -1;
-	opt_init(&p, &applet_pipe, NULL, argc, argv);
-	while ((c = opt_next(&p)) != -1) {
+	if (set && R.topo != t)
+		usage_error("--fan-out, --fan-in and --cycle exclude each "
+		    "other");
+	R.topo = t;
+	set = true;
+}
+
+/* parse_opts: read the options into R; returns true for --info */
+static bool
+parse_opts(struct opt_parser *p)
+{
+	bool info = false;
+	int c;
+
+	while ((c = opt_next(p)) != -1) {
 		switch (c) {
 		case '0':
 			R.delim = '\0';
 			break;
 		case 's':
-			R.size = opt_size(&p);
-			R.size_arg = p.arg;
+			R.size = opt_size(p);
+			R.size_arg = p->arg;
 			break;
 		case 't':
-			R.timeout_ms = opt_duration(&p);
-			R.timeout_arg = p.arg;
+			R.timeout_ms = opt_duration(p);
+			R.timeout_arg = p->arg;
 			break;
 		case KEY_CYCLE:
-			R.topo = CYCLE;
-			ntopo++;
+			set_topo(CYCLE);
 			break;
 		case KEY_FAN_IN:
-			R.topo = FAN_IN;
-			ntopo++;
+			set_topo(FAN_IN);
 			break;
 		case KEY_FAN_OUT:
-			R.topo = FAN_OUT;
-			ntopo++;
+			set_topo(FAN_OUT);
 			break;
 		case KEY_INFO:
 			info = true;
@@ -1319,27 +1380,49 @@ pipe_main(int argc, char **argv)
 			break;
 		}
 	}
-	words = opt_rest(&p, &n);
-	if (n == 0 && opt_cmd(&p, &n) != NULL)
-		words = opt_cmd(&p, &n);
-	if (info) {
-		if (n > 0)
-			usage_error("--info takes no command");
-		opt_free(&p);
-		return do_info();
-	}
-	if (ntopo > 1)
-		usage_error("--fan-out, --fan-in and --cycle exclude each "
-		    "other");
-	if (n == 0)
-		usage_error("missing command");
-	split(words, n);
+	return info;
+}
+
+/* check_stages: the commands fit the shape, or a usage error */
+static void
+check_stages(void)
+{
 	if (R.topo == CYCLE && R.nst != 2)
 		usage_error("--cycle needs exactly two commands, not %d",
 		    R.nst);
 	if ((R.topo == FAN_OUT || R.topo == FAN_IN) && R.nst < 2)
 		usage_error("--%s needs at least two commands",
 		    R.topo == FAN_OUT ? "fan-out" : "fan-in");
+}
+
+static int
+pipe_main(int argc, char **argv)
+{
+	struct opt_parser p;
+	int n, status;
+	bool timed_out;
+	char **words;
+
+	R.delim = '\n';
+	R.timeout_ms = -1;
+	opt_init(&p, &applet_pipe, NULL, argc, argv);
+	if (parse_opts(&p)) {
+		int ncmd = 0;
+
+		opt_rest(&p, &n);
+		opt_cmd(&p, &ncmd);
+		if (n + ncmd > 0)
+			usage_error("--info takes no command");
+		opt_free(&p);
+		return do_info();
+	}
+	words = opt_rest(&p, &n);
+	if (n == 0 && opt_cmd(&p, &n) != NULL)
+		words = opt_cmd(&p, &n);
+	if (n == 0)
+		usage_error("missing command");
+	split(words, n);
+	check_stages();
 	if (R.size_arg)
 		check_size();
 	if (R.sh)

@@ -105,6 +105,11 @@ B"
 	check "$f.5" 'pipe:' 'pipe:'
 }
 
+@test "with stdin closed no pipe lands on descriptor 0: the first stage reads /dev/null" {
+	run -0 bash -c '"$IPCTOOL" pipe sh -c "readlink /proc/\$\$/fd/0" :: cat <&-'
+	assert_output "/dev/null"
+}
+
 @test "--fan-out copies the first command's output to every other" {
 	d=$BATS_TEST_TMPDIR
 	run -0 --separate-stderr ipctool pipe --fan-out seq 20000 :: sh -c "cat >$d/a" :: sh -c "cat >$d/b" :: sh -c "wc -l >$d/c"
@@ -279,6 +284,8 @@ ipctool pipe: stage 2 (cat) killed by signal TERM"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: execvp\(\"cat\", \.\.\.\)"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: splice\([0-9]+, NULL, [0-9]+, NULL, [0-9]+, SPLICE_F_MOVE\|SPLICE_F_NONBLOCK\) = 3"
 	assert_regex "$stderr" "waitpid\([0-9]+\) -> stage 2 \(cat\) exited 0"
+	run -0 --separate-stderr ipctool pipe -v --fan-in printf 'a\nb\n' :: printf c :: cat
+	assert_regex "$stderr" "merge done: 3 messages, 6 bytes; [0-9]+ read and [0-9]+ write calls"
 }
 
 @test "bad command lines: one line, exit 64" {
