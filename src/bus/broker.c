@@ -31,11 +31,9 @@
 #include "bus/subject.h"
 
 #define RING_MIN	4096		/* first output buffer */
-#define RING_KEEP	(256 * 1024)	/* an empty ring larger than this is freed */
-#define IN_MIN		16384		/* first input buffer */
-#define IN_KEEP		(256 * 1024)	/* an empty input buffer larger is freed */
-#define IN_SLACK	65536		/* batching room past one operation */
-#define READ_MIN	4096		/* grow the input buffer below this room */
+#define RING_KEEP	(4 * 1024 * 1024) /* an empty ring larger than this is freed */
+#define READ_MAX	(256 * 1024)	/* bytes of one read(2) */
+#define IN_KEEP		4096		/* a larger empty stash is freed */
 #define ERR_ROOM	128		/* kept past max_pending for the last -ERR */
 #define LINGER_MS	5000		/* a closing client's time to take its -ERR */
 #define PAUSE_MS	100		/* listeners rest this long after EMFILE */
@@ -106,7 +104,9 @@ struct broker {
 	const struct broker_config *cfg;
 	size_t			 max_payload, max_control, max_pending;
 	int			 max_clients, max_subs;
-	size_t			 max_in;	/* largest input buffer */
+	size_t			 max_in;	/* the read buffer: an unfinished
+						 * operation and READ_MAX */
+	char			*rbuf;
 	int			 ep, sigfd;
 	int			 sigkind;	/* epoll tag of sigfd */
 	struct listener		 l[BROKER_MAX_LISTENERS];
@@ -238,7 +238,8 @@ ring_consume(struct ring *r, size_t n)
 	r->len -= n;
 	if (r->len == 0) {
 		r->head = 0;
-		if (r->cap > RING_KEEP) {
+		/* idle clients hold no buffer; busy ones keep theirs */
+		if (r->cap <= RING_MIN || r->cap > RING_KEEP) {
 			free(r->buf);
 			r->buf = NULL;
 			r->cap = 0;
@@ -247,6 +248,40 @@ ring_consume(struct ring *r, size_t n)
 }
 
 /* Clients: output */
+
+/* drain: write what c has pending without blocking, as far as the kernel
+ * takes it; errors are left for flush() to find. Returns the bytes
+ * still pending. */
+static size_t
+drain(struct client *c)
+{
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov };
+	ssize_t n;
+
+	while (c->out.len > 0) {
+		mh.msg_iovlen = ring_iov(&c->out, iov);
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ring_consume(&c->out, (size_t)n);
+	}
+	return c->out.len;
+}
+
+/* reserve: room for n more bytes of output to c within max_pending,
+ * writing what is pending first when needed; 0, or -1 when c is a slow
+ * consumer */
+static int
+reserve(struct broker *b, struct client *c, size_t n)
+{
+	if (ring_reserve(&c->out, n, b->max_pending) == 0)
+		return 0;
+	drain(c);
+	return ring_reserve(&c->out, n, b->max_pending);
+}
 
 static void close_now(struct broker *b, struct client *c, const char *why);
 
@@ -307,7 +342,7 @@ send_ctl(struct broker *b, struct client *c, const char *p, size_t n)
 {
 	if (c->closing || c->dead)
 		return;
-	if (ring_reserve(&c->out, n, b->max_pending) == -1) {
+	if (reserve(b, c, n) == -1) {
 		b->slow++;
 		close_after(b, c, proto_strerror(PROTO_ESLOW),
 		    "slow consumer, disconnected");
@@ -474,8 +509,7 @@ deliver_one(struct broker *b, struct bsub *s, const struct msg *m)
 		n = proto_fmt_msg(b->line, b->linecap, m->subject, sid,
 		    m->reply, NULL, m->data.len);
 	total = n + (h ? m->hdr.len : 0) + m->data.len + 2;
-	if (n >= b->linecap ||
-	    ring_reserve(&t->out, total, b->max_pending) == -1) {
+	if (n >= b->linecap || reserve(b, t, total) == -1) {
 		b->slow++;
 		close_after(b, t, proto_strerror(PROTO_ESLOW),
 		    "slow consumer, disconnected");
@@ -761,42 +795,21 @@ handle(struct broker *b, struct client *c, const struct proto_op *op)
 
 /* Clients: input */
 
-/* in_room: make the input buffer of c able to take more bytes (at least
- * what the parser said it needs); 0 or -1 when out of memory */
-static int
-in_room(struct broker *b, struct client *c)
-{
-	size_t cap = c->incap > 0 ? c->incap : IN_MIN;
-	char *nb;
-
-	while (cap < c->pp.need || cap - c->inlen < READ_MIN) {
-		if (cap >= b->max_in)
-			break;
-		cap = cap * 2 > b->max_in ? b->max_in : cap * 2;
-	}
-	if (cap == c->incap)
-		return 0;
-	if ((nb = realloc(c->in, cap)) == NULL)
-		return -1;
-	c->in = nb;
-	c->incap = cap;
-	return 0;
-}
-
-/* parse_input: take every complete operation of c's input buffer */
-static void
-parse_input(struct broker *b, struct client *c)
+/* parse_input: act on every complete operation in buf (len bytes of c's
+ * input, starting at an operation); returns the bytes taken */
+static size_t
+parse_input(struct broker *b, struct client *c, const char *buf, size_t len)
 {
 	struct proto_op op;
 	size_t off = 0;
 	int rc;
 
-	while (!c->closing && !c->dead && off < c->inlen) {
-		rc = proto_parse(&c->pp, c->in + off, c->inlen - off, &op);
+	while (!c->closing && !c->dead && off < len) {
+		rc = proto_parse(&c->pp, buf + off, len - off, &op);
 		if (rc == 0)
 			break;
 		if (b->cfg->trace)
-			trace_line(b, c, "<-", c->in + off, c->inlen - off);
+			trace_line(b, c, "<-", buf + off, len - off);
 		if (rc < 0 && proto_fatal(rc)) {
 			fail(b, c, rc);
 			break;
@@ -809,36 +822,47 @@ parse_input(struct broker *b, struct client *c)
 		}
 		off += op.len;
 	}
-	if (c->dead || c->closing) {
-		c->inlen = 0;
-		return;
+	return off;
+}
+
+/* stash: keep the n bytes of an unfinished operation at p for c's next
+ * read; 0 or -1 when out of memory */
+static int
+stash(struct client *c, const char *p, size_t n)
+{
+	char *nb;
+
+	if (n > c->incap) {
+		if ((nb = realloc(c->in, n)) == NULL)
+			return -1;
+		c->in = nb;
+		c->incap = n;
 	}
-	if (off > 0) {
-		memmove(c->in, c->in + off, c->inlen - off);
-		c->inlen -= off;
-	}
-	if (c->inlen == 0 && c->incap > IN_KEEP) {
+	memcpy(c->in, p, n);
+	c->inlen = n;
+	if (n == 0 && c->incap > IN_KEEP) {
 		free(c->in);
 		c->in = NULL;
 		c->incap = 0;
 	}
+	return 0;
 }
 
-/* client_read: one read(2) of what c sent, then parse it */
+/* client_read: one read(2) of what c sent into the shared read buffer,
+ * after the unfinished operation c left last time; parse it all and
+ * keep what is unfinished again. Idle clients hold no input buffer. */
 static void
 client_read(struct broker *b, struct client *c)
 {
+	size_t have = c->inlen, room = b->max_in - have, off;
 	ssize_t n;
 
-	if (in_room(b, c) == -1) {
-		close_now(b, c, "out of memory");
-		return;
-	}
-	if (c->incap == c->inlen) {
+	if (room == 0) {
 		fail(b, c, PROTO_ECONTROL);
 		return;
 	}
-	n = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
+	memcpy(b->rbuf, c->in, have);
+	n = read(c->fd, b->rbuf + have, room > READ_MAX ? READ_MAX : room);
 	if (n == 0) {
 		/* the client half-closed: it still gets what it asked for */
 		if (c->out.len > 0)
@@ -852,8 +876,11 @@ client_read(struct broker *b, struct client *c)
 			close_now(b, c, strerror(errno));
 		return;
 	}
-	c->inlen += (size_t)n;
-	parse_input(b, c);
+	off = parse_input(b, c, b->rbuf, have + (size_t)n);
+	if (c->dead || c->closing)
+		c->inlen = 0;
+	else if (stash(c, b->rbuf + off, have + (size_t)n - off) == -1)
+		close_now(b, c, "out of memory");
 }
 
 /* close_now: close c at once (subscriptions go, the struct is freed
@@ -1283,6 +1310,7 @@ broker_free(struct broker *b)
 	sublist_result_free(&b->res);
 	sublist_free(&b->sl);
 	free(b->line);
+	free(b->rbuf);
 	if (b->sigfd != -1)
 		close(b->sigfd);
 	if (b->ep != -1)
@@ -1302,7 +1330,7 @@ limits(struct broker *b, const struct broker_config *cfg)
 	    64 * 1024 * 1024;
 	b->max_clients = cfg->max_clients ? cfg->max_clients : 10000;
 	b->max_subs = cfg->max_subs ? cfg->max_subs : 10000;
-	b->max_in = b->max_control + b->max_payload + 2 + IN_SLACK;
+	b->max_in = b->max_control + b->max_payload + 2 + READ_MAX;
 	/* a MSG line: a subject and a reply of one control line each */
 	b->linecap = 2 * b->max_control + 128;
 }
@@ -1332,6 +1360,7 @@ broker_run(const struct broker_config *cfg)
 	if (sigprocmask(SIG_BLOCK, &mask, &old) == -1)
 		return -1;
 	if ((b.line = malloc(b.linecap)) == NULL ||
+	    (b.rbuf = malloc(b.max_in)) == NULL ||
 	    sublist_init(&b.sl) == -1 ||
 	    (b.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (b.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)

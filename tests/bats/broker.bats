@@ -183,7 +183,7 @@ PONG"
 	n=$(grep -c ': connected' "$BROKER_LOG")
 	peer
 	peer
-	wait_until 10 test "$(grep -c ': connected' "$BROKER_LOG")" -eq $((n + 2))
+	wait_until 10 bash -c "[ \$(grep -c ': connected' '$BROKER_LOG') -eq $((n + 2)) ]"
 	run -0 bash -c "socat -u UNIX-CONNECT:$SOCK - | tr -d '\r'"
 	assert_equal "$output" "-ERR 'Maximum Connections Exceeded'"
 	run -0 grep -c 'refused a client: 2 clients already' "$BROKER_LOG"
