@@ -838,7 +838,8 @@ stash(struct client *c, const char *p, size_t n)
 		c->in = nb;
 		c->incap = n;
 	}
-	memcpy(c->in, p, n);
+	if (n > 0)
+		memcpy(c->in, p, n);
 	c->inlen = n;
 	if (n == 0 && c->incap > IN_KEEP) {
 		free(c->in);
@@ -861,7 +862,8 @@ client_read(struct broker *b, struct client *c)
 		fail(b, c, PROTO_ECONTROL);
 		return;
 	}
-	memcpy(b->rbuf, c->in, have);
+	if (have > 0)
+		memcpy(b->rbuf, c->in, have);
 	n = read(c->fd, b->rbuf + have, room > READ_MAX ? READ_MAX : room);
 	if (n == 0) {
 		/* the client half-closed: it still gets what it asked for */
