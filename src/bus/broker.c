@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,7 +41,7 @@
 #define ACCEPT_BATCH	64
 #define MAX_EVENTS	256
 #define TRACE_MAX	200		/* bytes of a protocol line in a trace */
-#define STAT_SUBJECT	"$SYS.REQ.IPCTOOL.STAT"
+#define STAT_SUBJECT	BROKER_STAT_SUBJECT
 
 enum src_kind { SRC_LISTENER = 1, SRC_CLIENT, SRC_SIGNAL };
 
@@ -86,6 +87,7 @@ struct client {
 	bool			 dirty;		/* on the flush list */
 	bool			 want_out;	/* EPOLLOUT registered */
 	int64_t			 linger_until;
+	int64_t			 auth_until;	/* untrusted: CONNECT before */
 	char			 name[64];
 	char			 lang[32];
 	char			 peer[ADDR_STR_MAX + 48];
@@ -120,6 +122,8 @@ struct broker {
 	uint64_t		 next_id;
 	struct client		*dirty, *dead;
 	int			 nclosing;
+	int			 nuntrusted;	/* clients yet to authenticate */
+	int64_t			 auth_timeout;
 	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
 	uint64_t		 slow, total_clients;
 	int64_t			 start_ms;
@@ -714,6 +718,8 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	}
 	if (co.tls_required)
 		return PROTO_EPROTOCOL;	/* no TLS here: use a leaf node */
+	if (!c->trusted)
+		b->nuntrusted--;
 	c->trusted = true;
 	c->connected = true;
 	c->verbose = co.verbose;
@@ -896,6 +902,8 @@ close_now(struct broker *b, struct client *c, const char *why)
 		sub_unlink(b, c->subs[c->nsubs - 1]);
 	epoll_ctl(b->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	if (!c->trusted)
+		b->nuntrusted--;
 	if (c->closing)
 		b->nclosing--;
 	else
@@ -1036,6 +1044,10 @@ add_client(struct broker *b, struct listener *l, int fd)
 	b->clients = c;
 	b->nclients++;
 	b->total_clients++;
+	if (!c->trusted) {
+		c->auth_until = io_now_ms() + b->auth_timeout;
+		b->nuntrusted++;
+	}
 	blog(b, "client %" PRIu64 " %s: connected%s", c->id, c->peer,
 	    c->trusted ? "" : " (token required)");
 	send_info(b, c);
@@ -1220,11 +1232,14 @@ timeout_ms(struct broker *b)
 
 	if (b->paused)
 		until = b->paused_until;
-	if (b->nclosing > 0)
-		for (c = b->clients; c != NULL; c = c->next)
-			if (c->closing && (until == -1 ||
-			    c->linger_until < until))
-				until = c->linger_until;
+	if (b->nclosing > 0 || b->nuntrusted > 0)
+		for (c = b->clients; c != NULL; c = c->next) {
+			int64_t t = c->closing ? c->linger_until :
+			    !c->trusted ? c->auth_until : -1;
+
+			if (t != -1 && (until == -1 || t < until))
+				until = t;
+		}
 	if (until == -1)
 		return -1;
 	return until <= now ? 0 : (int)(until - now);
@@ -1239,12 +1254,14 @@ expire(struct broker *b)
 
 	if (b->paused && now >= b->paused_until)
 		pause_listeners(b, false);
-	if (b->nclosing == 0)
+	if (b->nclosing == 0 && b->nuntrusted == 0)
 		return;
 	for (c = b->clients; c != NULL; c = next) {
 		next = c->next;
 		if (c->closing && now >= c->linger_until)
 			close_now(b, c, "linger expired");
+		else if (!c->closing && !c->trusted && now >= c->auth_until)
+			fail(b, c, PROTO_EAUTHTIMEOUT);
 	}
 }
 
@@ -1332,9 +1349,28 @@ limits(struct broker *b, const struct broker_config *cfg)
 	    64 * 1024 * 1024;
 	b->max_clients = cfg->max_clients ? cfg->max_clients : 10000;
 	b->max_subs = cfg->max_subs ? cfg->max_subs : 10000;
+	b->auth_timeout = cfg->auth_timeout_ms > 0 ? cfg->auth_timeout_ms :
+	    2000;
 	b->max_in = b->max_control + b->max_payload + 2 + READ_MAX;
 	/* a MSG line: a subject and a reply of one control line each */
 	b->linecap = 2 * b->max_control + 128;
+}
+
+/* raise_nofile: lift the soft descriptor limit toward max_clients (up to
+ * the hard limit), so that the limit that refuses clients is ours */
+static void
+raise_nofile(struct broker *b)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)b->max_clients + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		blog(b, "descriptor limit raised to %llu",
+		    (unsigned long long)rl.rlim_cur);
 }
 
 int
@@ -1361,6 +1397,7 @@ broker_run(const struct broker_config *cfg)
 	}
 	if (sigprocmask(SIG_BLOCK, &mask, &old) == -1)
 		return -1;
+	raise_nofile(&b);
 	if ((b.line = malloc(b.linecap)) == NULL ||
 	    (b.rbuf = malloc(b.max_in)) == NULL ||
 	    sublist_init(&b.sl) == -1 ||

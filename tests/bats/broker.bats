@@ -210,6 +210,14 @@ PONG"
 	assert_equal "$output" 1
 }
 
+@test "a client that must authenticate and stays silent is timed out" {
+	broker --token s3cret --auth-timeout 300 "tcp:0"
+	run -0 bash -c "socat -u TCP:127.0.0.1:$TCP_PORT - | tr -d '\r'"
+	assert_line --index 1 "-ERR 'Authorization Timeout'"
+	assert_equal "${#lines[@]}" 2
+	run -0 grep -c 'Authorization Timeout, disconnected' "$BROKER_LOG"
+}
+
 @test "a TCP listener without a token needs --no-auth" {
 	run -1 --separate-stderr "$BROKERD" tcp:0
 	assert_equal "$stderr" "brokerd: Invalid argument"

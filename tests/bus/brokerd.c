@@ -2,7 +2,8 @@
  * options, fills a broker_config and calls broker_run, logging to stderr.
  * Usage: brokerd [--no-auth] [--token T] [--trace] [--addr-file F]
  *        [--max-pending N] [--max-payload N] [--max-clients N]
- *        [--max-subs N] [--max-control N] ADDR|default... */
+ *        [--max-subs N] [--max-control N] [--auth-timeout MS]
+ *        ADDR|default... */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,6 +77,8 @@ main(int argc, char **argv)
 			cfg.max_clients = (int)number(o, v);
 		else if (strcmp(o, "--max-subs") == 0)
 			cfg.max_subs = (int)number(o, v);
+		else if (strcmp(o, "--auth-timeout") == 0)
+			cfg.auth_timeout_ms = (int)number(o, v);
 		else if (strcmp(o, "--max-control") == 0)
 			cfg.max_control = number(o, v);
 		else {
