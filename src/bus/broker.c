@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -1457,6 +1458,105 @@ broker_prepare_dir(const char *path)
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
 		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+char *
+broker_token_path(char *buf, size_t len)
+{
+	char *slash;
+
+	if (broker_default_path(buf, len) == NULL ||
+	    (slash = strrchr(buf, '/')) == NULL ||
+	    (size_t)(slash - buf) + sizeof("/token") > len)
+		return NULL;
+	strlcpy(slash, "/token", len - (size_t)(slash - buf));
+	return buf;
+}
+
+/* token_create: a new random token (hex) in a new 0600 file at path, and
+ * in buf; 0 or -1 with errno (EEXIST when someone made it first) */
+static int
+token_create(const char *path, char *buf, size_t len)
+{
+	unsigned char rnd[BROKER_TOKEN_BYTES];
+	size_t i;
+	int fd, e;
+
+	if (len < 2 * sizeof(rnd) + 1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -1;
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return -1;
+	buf[2 * sizeof(rnd)] = '\n';
+	if (io_write_full(fd, buf, 2 * sizeof(rnd) + 1) == -1 ||
+	    close(fd) == -1) {
+		e = errno;
+		unlink(path);
+		errno = e;
+		return -1;
+	}
+	buf[2 * sizeof(rnd)] = '\0';
+	return 0;
+}
+
+int
+broker_token_load(const char *path, bool create, char *buf, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && create) {
+		if (token_create(path, buf, len) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+		/* another process made it first: read theirs */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	n = io_read_full(fd, buf, len);
+	e = errno;
+	close(fd);
+	if (n == -1) {
+		errno = e;
+		return -1;
+	}
+	if ((size_t)n == len) {
+		errno = EFBIG;
+		return -1;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || memchr(buf, '\0', (size_t)n) != NULL ||
+	    strpbrk(buf, " \t\r\n\"\\") != NULL) {
+		errno = EINVAL;
 		return -1;
 	}
 	return 0;

@@ -81,6 +81,24 @@ int broker_prepare_dir(const char *path);
  */
 #define BROKER_STAT_SUBJECT	"$SYS.REQ.IPCTOOL.STAT"
 
+#define BROKER_TOKEN_BYTES	24	/* random bytes of a new token */
+#define BROKER_TOKEN_MAX	256	/* longest token, NUL included */
+
+/* broker_token_path: the default token file next to the default socket
+ * ($XDG_RUNTIME_DIR/ipctool/token or /tmp/ipctool-$UID/token) into buf;
+ * returns buf, or NULL when it does not fit */
+char *broker_token_path(char *buf, size_t len);
+
+/* broker_token_load: read the token in the file at path into buf (one
+ * line, trailing blanks dropped). With create, a missing file is made
+ * (O_EXCL, mode 0600, no symlink followed) holding 2*BROKER_TOKEN_BYTES
+ * random hex digits from getrandom(2). Returns 0, or -1 with errno:
+ * ENOENT (missing, no create), EPERM (not a regular file of ours, or
+ * readable by others), EFBIG (longer than len - 1), EINVAL (empty, or
+ * blanks, quotes or backslashes inside: it must fit in a JSON string as
+ * is) */
+int broker_token_load(const char *path, bool create, char *buf, size_t len);
+
 /* broker_run: listen on every address of cfg and serve until SIGTERM or
  * SIGINT (then close every client, remove the UNIX socket files it
  * created, return 0). The signals are blocked and read from a signalfd

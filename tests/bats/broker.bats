@@ -210,6 +210,18 @@ PONG"
 	assert_equal "$output" 1
 }
 
+@test "--token-file makes a 0600 token file once and requires its token" {
+	tf="$BATS_TEST_TMPDIR/token"
+	broker --token-file "$tf" "tcp:0"
+	assert_equal "$(stat -c %a "$tf")" 600
+	run -0 grep -cxE '[0-9a-f]{48}' "$tf"
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" "CONNECT {\"auth_token\":\"$(cat "$tf")\"}\r\nPING\r\n"
+	assert_equal "${lines[1]}" "PONG"
+	chmod 644 "$tf"
+	run -1 --separate-stderr "$BROKERD" --token-file "$tf" tcp:0
+	assert_equal "$stderr" "brokerd: token file $tf: Operation not permitted"
+}
+
 @test "a client that must authenticate and stays silent is timed out" {
 	broker --token s3cret --auth-timeout 300 "tcp:0"
 	run -0 bash -c "socat -u TCP:127.0.0.1:$TCP_PORT - | tr -d '\r'"

@@ -1,6 +1,7 @@
 /* brokerd.c - test-only driver of the embedded broker: parses a few
  * options, fills a broker_config and calls broker_run, logging to stderr.
- * Usage: brokerd [--no-auth] [--token T] [--trace] [--addr-file F]
+ * Usage: brokerd [--no-auth] [--token T] [--token-file F] [--trace]
+ *        [--addr-file F]
  *        [--max-pending N] [--max-payload N] [--max-clients N]
  *        [--max-subs N] [--max-control N] [--auth-timeout MS]
  *        ADDR|default... */
@@ -40,7 +41,7 @@ int
 main(int argc, char **argv)
 {
 	struct broker_config cfg = { 0 };
-	char path[256];
+	char path[256], token[BROKER_TOKEN_MAX];
 	const char *errstr, *a;
 	int i;
 
@@ -67,7 +68,14 @@ main(int argc, char **argv)
 		i++;
 		if (strcmp(o, "--token") == 0)
 			cfg.token = v;
-		else if (strcmp(o, "--addr-file") == 0)
+		else if (strcmp(o, "--token-file") == 0) {
+			if (broker_token_load(v, true, token, sizeof(token))) {
+				fprintf(stderr, "brokerd: token file %s: %s\n",
+				    v, strerror(errno));
+				return 1;
+			}
+			cfg.token = token;
+		} else if (strcmp(o, "--addr-file") == 0)
 			cfg.addr_file = v;
 		else if (strcmp(o, "--max-pending") == 0)
 			cfg.max_pending = number(o, v);

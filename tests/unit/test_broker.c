@@ -150,6 +150,61 @@ test_serve(void)
 	CHECK_INT(access(path, F_OK), -1);
 }
 
+/* test_token: made once with 0600, read back, refused when open to
+ * others or malformed */
+static void
+test_token(void)
+{
+	char path[300], tok[BROKER_TOKEN_MAX], again[BROKER_TOKEN_MAX];
+	struct stat st;
+	FILE *f;
+
+	setenv("XDG_RUNTIME_DIR", "/run/user/7", 1);
+	CHECK_STR(broker_token_path(path, sizeof(path)),
+	    "/run/user/7/ipctool/token");
+	snprintf(path, sizeof(path), "%s/token", tmp);
+	errno = 0;
+	CHECK_INT(broker_token_load(path, false, tok, sizeof(tok)), -1);
+	CHECK_INT(errno, ENOENT);
+	CHECK_INT(broker_token_load(path, true, tok, sizeof(tok)), 0);
+	CHECK_INT(strlen(tok), 2 * BROKER_TOKEN_BYTES);
+	CHECK_INT(strspn(tok, "0123456789abcdef"), 2 * BROKER_TOKEN_BYTES);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK_INT(broker_token_load(path, true, again, sizeof(again)), 0);
+	CHECK_STR(again, tok);				/* not made anew */
+	errno = 0;
+	CHECK_INT(broker_token_load(path, false, again, 10), -1);
+	CHECK_INT(errno, EFBIG);
+	chmod(path, 0640);
+	errno = 0;
+	CHECK_INT(broker_token_load(path, false, again, sizeof(again)), -1);
+	CHECK_INT(errno, EPERM);
+	chmod(path, 0600);
+	f = fopen(path, "w");
+	fputs("two words\n", f);
+	fclose(f);
+	errno = 0;
+	CHECK_INT(broker_token_load(path, false, again, sizeof(again)), -1);
+	CHECK_INT(errno, EINVAL);
+	f = fopen(path, "w");
+	fputs("s3cret \r\n", f);
+	fclose(f);
+	CHECK_INT(broker_token_load(path, false, again, sizeof(again)), 0);
+	CHECK_STR(again, "s3cret");
+	unlink(path);
+}
+
+/* cleanup: remove tmp/name */
+static void
+cleanup(const char *name)
+{
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/%s", tmp, name);
+	unlink(p);
+}
+
 int
 main(void)
 {
@@ -159,10 +214,10 @@ main(void)
 	test_default_path();
 	test_prepare_dir();
 	test_setup_errors();
+	test_token();
 	test_serve();
-	snprintf(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp), "/addr");
-	unlink(tmp);
-	*strrchr(tmp, '/') = '\0';
+	cleanup("addr");
+	cleanup("file");
 	rmdir(tmp);
 	return check_done();
 }
