@@ -161,6 +161,51 @@ PONG"
 	run -0 grep -c 'disconnected' "$BROKER_LOG"
 }
 
+@test "mutated protocol from 100 clients at once never brings the broker down" {
+	broker --max-payload 4096 "unix:$SOCK"
+	run -0 python3 -c '
+import random, socket, sys
+random.seed(6)
+good = [b"CONNECT {\"verbose\":true,\"headers\":true,\"no_responders\":true}\r\n",
+        b"SUB a.* 1\r\n", b"SUB a.> q 2\r\n", b"SUB _I.x 3\r\n", b"UNSUB 1 2\r\n",
+        b"PUB a.b _I.x 5\r\nhello\r\n", b"HPUB a.c 12 14\r\nNATS/1.0\r\n\r\nhi\r\n",
+        b"PUB none _I.x 0\r\n\r\n", b"PING\r\n", b"PONG\r\n", b"UNSUB 2\r\n"]
+def mutate(b):
+    b = bytearray(b)
+    for _ in range(random.randint(1, 4)):
+        op = random.randint(0, 3)
+        i = random.randrange(len(b) + 1)
+        if op == 0 and i < len(b): b[i] = random.randrange(256)
+        elif op == 1: b[i:i] = bytes(random.randrange(256) for _ in range(random.randint(1, 8)))
+        elif op == 2 and i < len(b): del b[i:i + random.randint(1, 6)]
+        else: b[i:i] = random.choice([b"\r\n", b" ", b"99999999999999999999", b"-1", b"{", b"\x00"])
+    return bytes(b)
+socks = []
+for n in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.setblocking(False)
+    socks.append(s)
+for rnd in range(20):
+    for s in socks:
+        msg = b"".join(random.choice(good) if random.random() < 0.7 else mutate(random.choice(good))
+                       for _ in range(random.randint(1, 10)))
+        try: s.send(msg)
+        except OSError: pass
+        try: s.recv(65536)
+        except OSError: pass
+for s in socks: s.close()
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1])
+c.sendall(b"PING\r\n")
+f = c.makefile("rb")
+f.readline()
+print(f.readline().decode().strip())
+' "$SOCK"
+	assert_equal "$output" "PONG"
+	run -1 grep -E 'runtime error|Sanitizer' "$BROKER_LOG"
+}
+
 @test "invalid subjects get -ERR and the connection stays" {
 	broker "unix:$SOCK"
 	run -0 raw_unix 'SUB foo..bar 1\r\nPUB foo.* 1\r\nx\r\nSUB a.>.b 2\r\nPING\r\n'
