@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -149,8 +150,29 @@ blog(const struct broker *b, const char *fmt, ...)
 	b->cfg->log(b->cfg->log_arg, line);
 }
 
+/* redact: overwrite the string value of "key" in the JSON text s with
+ * '*' (credentials never reach a log) */
+static void
+redact(char *s, const char *key)
+{
+	char *p = s;
+
+	while ((p = strstr(p, key)) != NULL) {
+		p += strlen(key);
+		while (*p == ' ' || *p == '\t' || *p == ':')
+			p++;
+		if (*p != '"')
+			continue;
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				*p++ = '*';
+			*p = '*';
+		}
+	}
+}
+
 /* trace_line: log the protocol line at p (up to its newline) of client c,
- * dir "<-" received or "->" sent */
+ * dir "<-" received or "->" sent; CONNECT credentials are masked */
 static void
 trace_line(const struct broker *b, const struct client *c, const char *dir,
     const char *p, size_t len)
@@ -167,6 +189,10 @@ trace_line(const struct broker *b, const struct client *c, const char *dir,
 	for (i = 0; i < n; i++)
 		buf[i] = (unsigned char)p[i] < 0x20 ? '?' : p[i];
 	buf[n] = '\0';
+	if (strncasecmp(buf, "CONNECT", 7) == 0) {
+		redact(buf, "\"auth_token\"");
+		redact(buf, "\"pass\"");
+	}
 	blog(b, "client %" PRIu64 " %s %s%s", c->id, dir, buf,
 	    nl == NULL && len > TRACE_MAX ? "..." : "");
 }

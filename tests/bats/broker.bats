@@ -376,6 +376,14 @@ print(got)
 -> PONG"
 }
 
+@test "--trace never shows credentials" {
+	broker --trace --token s3cret "tcp:0"
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"user":"me","pass":"nope","auth_token" : "s3\\"cret"}\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
+	run -0 grep -F '<- CONNECT' "$BROKER_LOG"
+	assert_output 'brokerd: client 1 <- CONNECT {"user":"me","pass":"****","auth_token" : "********"}'
+}
+
 @test "a request on \$SYS.REQ.IPCTOOL.STAT returns the broker's state as JSON" {
 	broker "unix:$SOCK"
 	peer
