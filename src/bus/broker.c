@@ -72,6 +72,7 @@ struct bsub {
 	struct client		*c;
 	uint64_t		 max;	/* UNSUB max, 0 = none */
 	uint64_t		 got;
+	bool			 indexed;	/* in the subscription index */
 	size_t			 sidlen;
 	char			 sid[];
 };
@@ -340,6 +341,21 @@ set_events(struct broker *b, struct client *c, bool out)
 	return 0;
 }
 
+/* unindex: take c's subscriptions out of the index, so that no message
+ * (and no queue group's turn) goes to a client on its way out; the
+ * records stay until close_now (a match being delivered may hold them) */
+static void
+unindex(struct broker *b, struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (c->subs[i]->indexed) {
+			sublist_remove(&b->sl, &c->subs[i]->e);
+			c->subs[i]->indexed = false;
+		}
+}
+
 /* close_after: queue "-ERR 'text'" for c (none when text is NULL), stop
  * reading it and close it once its output is written (or after
  * LINGER_MS) */
@@ -360,6 +376,7 @@ close_after(struct broker *b, struct client *c, const char *text,
 		if (b->cfg->trace)
 			trace_line(b, c, "->", line, n);
 	}
+	unindex(b, c);
 	c->closing = true;
 	c->linger_until = io_now_ms() + LINGER_MS;
 	b->nclosing++;
@@ -446,7 +463,8 @@ sub_unlink(struct broker *b, struct bsub *s)
 	struct client *c = s->c;
 	size_t i;
 
-	sublist_remove(&b->sl, &s->e);
+	if (s->indexed)
+		sublist_remove(&b->sl, &s->e);
 	for (i = 0; i < c->nsubs; i++)
 		if (c->subs[i] == s) {
 			c->subs[i] = c->subs[--c->nsubs];
@@ -499,6 +517,7 @@ sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 		free(s);
 		return errno == EINVAL ? PROTO_ESUBJECT : PROTO_EMAXSUBS;
 	}
+	s->indexed = true;
 	c->subs[c->nsubs++] = s;
 	return 0;
 }
