@@ -746,6 +746,19 @@ token_eq(const char *got, const char *want)
 	return d == 0 && wl > 0;
 }
 
+/* printable: s with control bytes replaced by '?' (names reach logs and
+ * terminals); returns s */
+static char *
+printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* do_connect: CONNECT {json}; 0 or a fatal code */
 static int
 do_connect(struct broker *b, struct client *c, const struct proto_op *op)
@@ -773,12 +786,12 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	c->headers = co.headers;
 	c->no_responders = co.no_responders && co.headers;
 	c->echo = co.echo;
-	strlcpy(c->name, co.name, sizeof(c->name));
-	strlcpy(c->lang, co.lang, sizeof(c->lang));
+	strlcpy(c->name, printable(co.name), sizeof(c->name));
+	strlcpy(c->lang, printable(co.lang), sizeof(c->lang));
 	if (c->name[0] != '\0' || c->lang[0] != '\0')
 		blog(b, "client %" PRIu64 " %s: connect name '%s' lang '%s' "
 		    "version '%s'", c->id, c->peer, c->name, c->lang,
-		    co.version);
+		    printable(co.version));
 	return 0;
 }
 

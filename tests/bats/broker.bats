@@ -387,13 +387,14 @@ print(got)
 @test "a request on \$SYS.REQ.IPCTOOL.STAT returns the broker's state as JSON" {
 	broker "unix:$SOCK"
 	peer
-	printf 'CONNECT {"name":"watcher","lang":"sh"}\r\nSUB a.* 1\r\nSUB b 2\r\nPUB a.x 2\r\nhi\r\nPING\r\n' >&"$PEER_FD"
+	printf 'CONNECT {"name":"watcher","lang":"s\\u001bh"}\r\nSUB a.* 1\r\nSUB b 2\r\nPUB a.x 2\r\nhi\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
 	run -0 raw_unix 'SUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
 	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
 	assert_equal "${lines[3]}" "PONG"
 	run -0 jq -c '[.nclients, .subscriptions, .in_msgs, (.clients | map([.id, .name, .lang, .subs, .in_msgs, .out_msgs, (.addr | test("^unix:.* pid [0-9]+ uid [0-9]+$"))]))]' <<<"${lines[2]}"
-	assert_equal "$output" '[2,3,2,[[2,"","",1,1,0,true],[1,"watcher","sh",2,1,1,true]]]'
+	assert_equal "$output" '[2,3,2,[[2,"","",1,1,0,true],[1,"watcher","s?h",2,1,1,true]]]'
+	run -0 grep -c "connect name 'watcher' lang 's?h' version ''" "$BROKER_LOG"
 }
 
 @test "libnats: pub/sub, wildcards, headers, queue groups, request/reply, no responders over TCP" {
