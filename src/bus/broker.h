@@ -26,8 +26,13 @@ struct broker_config {
 	int max_subs;			/* per client, 0 = 10000 */
 	size_t max_control;		/* 0 = 4096 */
 	size_t max_pending;		/* output buffer per client before Slow Consumer, 0 = 64 MiB */
+	int auth_timeout_ms;		/* a client that must authenticate has this long to send CONNECT, 0 = 2000 */
 	/* log: one line about connections, errors, slow consumers (and, when
-	 * trace is set, every protocol line); the applet prints it. NULL = quiet */
+	 * trace is set, every protocol line); the applet prints it. NULL = quiet.
+	 * Lines look like "listening on tcp:127.0.0.1:4222 (token required)",
+	 * "client 3 unix:/run/user/1000/ipctool/bus.sock pid 42 uid 1000:
+	 * connected", "client 3 ...: slow consumer, disconnected",
+	 * "client 3 <- PUB a 5", "client 4 -> MSG a 1 5" (trace) */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
 	bool trace;			/* log protocol lines too */
@@ -43,10 +48,70 @@ char *broker_default_path(char *buf, size_t len);
  * others; 0 on success */
 int broker_prepare_dir(const char *path);
 
+/*
+ * Who must authenticate. A client on a UNIX path socket is trusted: the
+ * socket file is 0600 in a 0700 directory, so only its owner (and root)
+ * can connect at all. A client on an abstract UNIX socket (unix:@name,
+ * which has no permissions) is trusted when SO_PEERCRED says it runs as
+ * the broker's user or root. Every other client (TCP, other users) gets
+ * "auth_required":true in INFO and must send CONNECT with "auth_token"
+ * equal to cfg->token, or "pass" equal to it (any "user": so that clients
+ * with only user/password settings work), within auth_timeout_ms; else
+ * -ERR 'Authorization Violation' (or 'Authorization Timeout') and a
+ * disconnect. cfg->no_auth trusts everyone. Tokens compare in constant
+ * time.
+ *
+ * Statistics: a PUB with a reply subject on "$SYS.REQ.IPCTOOL.STAT" is
+ * answered (as a MSG to the reply subject, like any responder would) with
+ * one JSON object, members in this order:
+ *   {"server_id":"IPCTOOL...","version":"0.1.0","uptime_ms":N,
+ *    "clients":[{"id":N,"name":"...","lang":"...",
+ *                "addr":"tcp:127.0.0.1:40000" or
+ *                       "unix:/path pid N uid N",
+ *                "subs":N,"in_msgs":N,"out_msgs":N,"in_bytes":N,
+ *                "out_bytes":N,"pending":N}, ...],
+ *    "nclients":N,"total_clients":N,"subscriptions":N,
+ *    "in_msgs":N,"out_msgs":N,"in_bytes":N,"out_bytes":N,
+ *    "slow_consumers":N}
+ * name and lang come from the client's CONNECT ("" when absent); in_* count
+ * PUB/HPUB received, out_* MSG/HMSG sent, bytes are payload bytes (headers
+ * excluded); pending is the client's unsent output; clients are listed
+ * newest first (the asker included). The request also goes to ordinary
+ * subscribers of the subject, like any message.
+ */
+#define BROKER_STAT_SUBJECT	"$SYS.REQ.IPCTOOL.STAT"
+
+#define BROKER_TOKEN_BYTES	24	/* random bytes of a new token */
+#define BROKER_TOKEN_MAX	256	/* longest token, NUL included */
+
+/* broker_token_path: the default token file next to the default socket
+ * ($XDG_RUNTIME_DIR/ipctool/token or /tmp/ipctool-$UID/token) into buf;
+ * returns buf, or NULL when it does not fit */
+char *broker_token_path(char *buf, size_t len);
+
+/* broker_token_load: read the token in the file at path into buf (one
+ * line, trailing blanks dropped). With create, a missing file is made
+ * (O_EXCL, mode 0600, no symlink followed) holding 2*BROKER_TOKEN_BYTES
+ * random hex digits from getrandom(2). Returns 0, or -1 with errno:
+ * ENOENT (missing, no create), EPERM (not a regular file of ours, or
+ * readable by others), EFBIG (longer than len - 1), EINVAL (empty, or
+ * blanks, quotes or backslashes inside: it must fit in a JSON string as
+ * is) */
+int broker_token_load(const char *path, bool create, char *buf, size_t len);
+
 /* broker_run: listen on every address of cfg and serve until SIGTERM or
- * SIGINT (then close every client, remove UNIX socket files, return 0).
- * Returns -1 with errno when a listener cannot be set up (EADDRINUSE when
- * another broker is live there), before serving anyone. */
+ * SIGINT (then close every client, remove the UNIX socket files it
+ * created, return 0). The signals are blocked and read from a signalfd
+ * while it runs; the old mask is restored. Returns -1 with errno, before
+ * serving anyone, when a listener cannot be set up: EADDRINUSE when a live
+ * broker owns it (a stale socket file is replaced), EEXIST when the path is
+ * another kind of file, EINVAL for no address or a TCP listener with
+ * neither token nor no_auth, EPROTONOSUPPORT for udp. The first listener's
+ * bound address ("tcp:127.0.0.1:PORT" with the port the kernel chose, or
+ * "unix:PATH") is written to addr_file once every listener is up. It
+ * raises the soft RLIMIT_NOFILE toward max_clients (within the hard
+ * limit); accept(2) failing for want of descriptors pauses the listeners
+ * for 100 ms instead of spinning. */
 int broker_run(const struct broker_config *cfg);
 
 #endif

@@ -1,0 +1,1621 @@
+/* broker.c - the embedded bus broker: the NATS client protocol served from
+ * one epoll(7) loop over UNIX and TCP listeners (accept4(2), read(2),
+ * sendmsg(2) with an iovec per output ring, signalfd(2) for SIGTERM and
+ * SIGINT, SO_PEERCRED for UNIX peers). Memory per client is bounded: a
+ * client whose output passes max_pending is a slow consumer and goes.
+ * See https://docs.nats.io/reference/reference-protocols/nats-protocol */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "config.h"
+#include "io.h"
+#include "sock.h"
+#include "bus/broker.h"
+#include "bus/proto.h"
+#include "bus/subject.h"
+
+#define RING_MIN	4096		/* first output buffer */
+#define RING_KEEP	(4 * 1024 * 1024) /* an empty ring larger than this is freed */
+#define READ_MAX	(256 * 1024)	/* bytes of one read(2) */
+#define IN_KEEP		4096		/* a larger empty stash is freed */
+#define ERR_ROOM	128		/* kept past max_pending for the last -ERR */
+#define LINGER_MS	5000		/* a closing client's time to take its -ERR */
+#define PAUSE_MS	100		/* listeners rest this long after EMFILE */
+#define ACCEPT_BATCH	64
+#define MAX_EVENTS	256
+#define TRACE_MAX	200		/* bytes of a protocol line in a trace */
+#define STAT_SUBJECT	BROKER_STAT_SUBJECT
+
+enum src_kind { SRC_LISTENER = 1, SRC_CLIENT, SRC_SIGNAL };
+
+/* A byte ring: len bytes from head, wrapping at cap. */
+struct ring {
+	char	*buf;
+	size_t	 cap, head, len;
+};
+
+struct listener {
+	enum src_kind	 kind;
+	int		 fd;
+	struct addr	 bound;
+	bool		 auth;		/* CONNECT must carry the token */
+	bool		 unix_file;	/* a socket file to remove at exit */
+	dev_t		 dev;
+	ino_t		 ino;
+	char		 name[ADDR_STR_MAX];
+};
+
+struct client;
+
+/* One subscription: its index entry, owner, delivery limit and sid. */
+struct bsub {
+	struct sublist_entry	 e;
+	struct client		*c;
+	uint64_t		 max;	/* UNSUB max, 0 = none */
+	uint64_t		 got;
+	bool			 indexed;	/* in the subscription index */
+	size_t			 sidlen;
+	char			 sid[];
+};
+
+struct client {
+	enum src_kind		 kind;
+	int			 fd;
+	uint64_t		 id;
+	struct listener		*l;
+	bool			 connected;	/* CONNECT seen */
+	bool			 trusted;	/* no token needed */
+	bool			 verbose, pedantic, headers, no_responders, echo;
+	bool			 closing;	/* flushing its last -ERR */
+	bool			 dead;		/* closed, freed after the batch */
+	bool			 dirty;		/* on the flush list */
+	bool			 want_out;	/* EPOLLOUT registered */
+	int64_t			 linger_until;
+	int64_t			 auth_until;	/* untrusted: CONNECT before */
+	char			 name[64];
+	char			 lang[32];
+	char			 peer[ADDR_STR_MAX + 48];
+	struct proto_parser	 pp;
+	char			*in;
+	size_t			 inlen, incap;
+	struct ring		 out;
+	struct bsub		**subs;
+	size_t			 nsubs, capsubs;
+	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
+	struct client		*prev, *next;	/* every live client */
+	struct client		*link;		/* dirty or dead list */
+};
+
+struct broker {
+	const struct broker_config *cfg;
+	size_t			 max_payload, max_control, max_pending;
+	int			 max_clients, max_subs;
+	size_t			 max_in;	/* the read buffer: an unfinished
+						 * operation and READ_MAX */
+	char			*rbuf;
+	int			 ep, sigfd;
+	int			 sigkind;	/* epoll tag of sigfd */
+	struct listener		 l[BROKER_MAX_LISTENERS];
+	int			 nl;
+	bool			 paused;
+	int64_t			 paused_until;
+	struct sublist		 sl;
+	struct sublist_result	 res;
+	struct client		*clients;
+	int			 nclients;
+	uint64_t		 next_id;
+	struct client		*dirty, *dead;
+	int			 nclosing;
+	int			 nuntrusted;	/* clients yet to authenticate */
+	int64_t			 auth_timeout;
+	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
+	uint64_t		 slow, total_clients;
+	int64_t			 start_ms;
+	char			*line;		/* scratch for control lines */
+	size_t			 linecap;
+	char			 server_id[32];
+	bool			 stop;
+};
+
+/* blog: format one log line and hand it to the log callback */
+static void __attribute__((format(printf, 2, 3)))
+blog(const struct broker *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (b->cfg->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	b->cfg->log(b->cfg->log_arg, line);
+}
+
+/* redact: overwrite the string value of "key" in the JSON text s with
+ * '*' (credentials never reach a log) */
+static void
+redact(char *s, const char *key)
+{
+	char *p = s;
+
+	while ((p = strstr(p, key)) != NULL) {
+		p += strlen(key);
+		while (*p == ' ' || *p == '\t' || *p == ':')
+			p++;
+		if (*p != '"')
+			continue;
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				*p++ = '*';
+			*p = '*';
+		}
+	}
+}
+
+/* trace_line: log the protocol line at p (up to its newline) of client c,
+ * dir "<-" received or "->" sent; CONNECT credentials are masked */
+static void
+trace_line(const struct broker *b, const struct client *c, const char *dir,
+    const char *p, size_t len)
+{
+	const char *nl = memchr(p, '\n', len);
+	size_t n = nl != NULL ? (size_t)(nl - p) : len;
+	char buf[TRACE_MAX + 4];
+	size_t i;
+
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > TRACE_MAX)
+		n = TRACE_MAX;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)p[i] < 0x20 ? '?' : p[i];
+	buf[n] = '\0';
+	if (strncasecmp(buf, "CONNECT", 7) == 0) {
+		redact(buf, "\"auth_token\"");
+		redact(buf, "\"pass\"");
+	}
+	blog(b, "client %" PRIu64 " %s %s%s", c->id, dir, buf,
+	    nl == NULL && len > TRACE_MAX ? "..." : "");
+}
+
+/* Output rings */
+
+/* ring_reserve: make room for need more bytes in r without passing
+ * limit; 0, or -1 when limit (or memory) does not allow it */
+static int
+ring_reserve(struct ring *r, size_t need, size_t limit)
+{
+	size_t cap, first;
+	char *nb;
+
+	if (r->cap - r->len >= need)
+		return 0;
+	if (r->len + need > limit)
+		return -1;
+	cap = r->cap > 0 ? r->cap : RING_MIN;
+	while (cap < r->len + need)
+		cap *= 2;
+	if (cap > limit)
+		cap = limit;
+	if ((nb = malloc(cap)) == NULL)
+		return -1;
+	if (r->len > 0) {
+		first = r->cap - r->head < r->len ? r->cap - r->head : r->len;
+		memcpy(nb, r->buf + r->head, first);
+		memcpy(nb + first, r->buf, r->len - first);
+	}
+	free(r->buf);
+	r->buf = nb;
+	r->cap = cap;
+	r->head = 0;
+	return 0;
+}
+
+/* ring_put: append n bytes (room reserved) */
+static void
+ring_put(struct ring *r, const void *p, size_t n)
+{
+	size_t tail = r->head + r->len, first;
+
+	if (tail >= r->cap)
+		tail -= r->cap;
+	first = r->cap - tail < n ? r->cap - tail : n;
+	memcpy(r->buf + tail, p, first);
+	memcpy(r->buf, (const char *)p + first, n - first);
+	r->len += n;
+}
+
+/* ring_iov: the pending bytes as one or two iovecs; returns the count */
+static int
+ring_iov(const struct ring *r, struct iovec iov[2])
+{
+	size_t first = r->cap - r->head < r->len ? r->cap - r->head : r->len;
+
+	iov[0].iov_base = r->buf + r->head;
+	iov[0].iov_len = first;
+	if (first == r->len)
+		return 1;
+	iov[1].iov_base = r->buf;
+	iov[1].iov_len = r->len - first;
+	return 2;
+}
+
+/* ring_consume: drop n written bytes, freeing a large empty ring */
+static void
+ring_consume(struct ring *r, size_t n)
+{
+	r->head += n;
+	if (r->head >= r->cap)
+		r->head -= r->cap;
+	r->len -= n;
+	if (r->len == 0) {
+		r->head = 0;
+		/* idle clients hold no buffer; busy ones keep theirs */
+		if (r->cap <= RING_MIN || r->cap > RING_KEEP) {
+			free(r->buf);
+			r->buf = NULL;
+			r->cap = 0;
+		}
+	}
+}
+
+/* Clients: output */
+
+/* drain: write what c has pending without blocking, as far as the kernel
+ * takes it; errors are left for flush() to find. Returns the bytes
+ * still pending. */
+static size_t
+drain(struct client *c)
+{
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov };
+	ssize_t n;
+
+	while (c->out.len > 0) {
+		mh.msg_iovlen = ring_iov(&c->out, iov);
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ring_consume(&c->out, (size_t)n);
+	}
+	return c->out.len;
+}
+
+/* reserve: room for n more bytes of output to c within max_pending,
+ * writing what is pending first when needed; 0, or -1 when c is a slow
+ * consumer */
+static int
+reserve(struct broker *b, struct client *c, size_t n)
+{
+	if (ring_reserve(&c->out, n, b->max_pending) == 0)
+		return 0;
+	drain(c);
+	return ring_reserve(&c->out, n, b->max_pending);
+}
+
+static void close_now(struct broker *b, struct client *c, const char *why);
+
+/* mark_dirty: put c on the list flushed after this batch */
+static void
+mark_dirty(struct broker *b, struct client *c)
+{
+	if (!c->dirty) {
+		c->dirty = true;
+		c->link = b->dirty;
+		b->dirty = c;
+	}
+}
+
+/* set_events: register the epoll events c needs now; 0 or -1 */
+static int
+set_events(struct broker *b, struct client *c, bool out)
+{
+	struct epoll_event ev = { .data.ptr = c };
+
+	ev.events = (c->closing ? 0 : EPOLLIN) | (out ? EPOLLOUT : 0);
+	if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
+		return -1;
+	c->want_out = out;
+	return 0;
+}
+
+/* unindex: take c's subscriptions out of the index, so that no message
+ * (and no queue group's turn) goes to a client on its way out; the
+ * records stay until close_now (a match being delivered may hold them) */
+static void
+unindex(struct broker *b, struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (c->subs[i]->indexed) {
+			sublist_remove(&b->sl, &c->subs[i]->e);
+			c->subs[i]->indexed = false;
+		}
+}
+
+/* close_after: queue "-ERR 'text'" for c (none when text is NULL), stop
+ * reading it and close it once its output is written (or after
+ * LINGER_MS) */
+static void
+close_after(struct broker *b, struct client *c, const char *text,
+    const char *why)
+{
+	char line[ERR_ROOM];
+	size_t n;
+
+	if (c->closing || c->dead)
+		return;
+	blog(b, "client %" PRIu64 " %s: %s", c->id, c->peer, why);
+	n = text != NULL ? proto_fmt_err(line, sizeof(line), text) : 0;
+	if (n > 0 && n < sizeof(line) &&
+	    ring_reserve(&c->out, n, b->max_pending + ERR_ROOM) == 0) {
+		ring_put(&c->out, line, n);
+		if (b->cfg->trace)
+			trace_line(b, c, "->", line, n);
+	}
+	unindex(b, c);
+	c->closing = true;
+	c->linger_until = io_now_ms() + LINGER_MS;
+	b->nclosing++;
+	set_events(b, c, c->want_out);
+	mark_dirty(b, c);
+}
+
+/* send_ctl: queue a control line (INFO, PONG, +OK, -ERR) for c */
+static void
+send_ctl(struct broker *b, struct client *c, const char *p, size_t n)
+{
+	if (c->closing || c->dead)
+		return;
+	if (reserve(b, c, n) == -1) {
+		b->slow++;
+		close_after(b, c, proto_strerror(PROTO_ESLOW),
+		    "slow consumer, disconnected");
+		return;
+	}
+	ring_put(&c->out, p, n);
+	if (b->cfg->trace)
+		trace_line(b, c, "->", p, n);
+	mark_dirty(b, c);
+}
+
+/* send_err: queue "-ERR 'text'" for c (the connection stays) */
+static void
+send_err(struct broker *b, struct client *c, int code)
+{
+	char line[ERR_ROOM];
+	size_t n = proto_fmt_err(line, sizeof(line), proto_strerror(code));
+
+	send_ctl(b, c, line, n);
+}
+
+/* fail: -ERR for a fatal code, then close */
+static void
+fail(struct broker *b, struct client *c, int code)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "%s, disconnected", proto_strerror(code));
+	close_after(b, c, proto_strerror(code), why);
+}
+
+/* flush: write what c has pending without blocking; registers EPOLLOUT
+ * when the kernel takes less; closes c on a write error or when a
+ * closing client is done */
+static void
+flush(struct broker *b, struct client *c)
+{
+	struct iovec iov[2];
+	struct msghdr mh = { .msg_iov = iov };
+	ssize_t n;
+
+	while (c->out.len > 0) {
+		mh.msg_iovlen = ring_iov(&c->out, iov);
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			close_now(b, c, strerror(errno));
+			return;
+		}
+		ring_consume(&c->out, (size_t)n);
+	}
+	if (c->out.len == 0 && c->closing) {
+		close_now(b, c, "closed");
+		return;
+	}
+	if ((c->out.len > 0) != c->want_out &&
+	    set_events(b, c, c->out.len > 0) == -1)
+		close_now(b, c, strerror(errno));
+}
+
+/* Subscriptions */
+
+/* sub_unlink: take s out of the index and of its client; frees it */
+static void
+sub_unlink(struct broker *b, struct bsub *s)
+{
+	struct client *c = s->c;
+	size_t i;
+
+	if (s->indexed)
+		sublist_remove(&b->sl, &s->e);
+	for (i = 0; i < c->nsubs; i++)
+		if (c->subs[i] == s) {
+			c->subs[i] = c->subs[--c->nsubs];
+			break;
+		}
+	free(s);
+}
+
+/* sub_find: c's subscription with sid, or NULL */
+static struct bsub *
+sub_find(const struct client *c, struct proto_str sid)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (c->subs[i]->sidlen == sid.len &&
+		    memcmp(c->subs[i]->sid, sid.p, sid.len) == 0)
+			return c->subs[i];
+	return NULL;
+}
+
+/* sub_add: SUB subject [queue] sid; 0 or a PROTO_E* code */
+static int
+sub_add(struct broker *b, struct client *c, const struct proto_op *op)
+{
+	struct bsub *s, **v;
+	size_t cap;
+
+	if (sub_find(c, op->sid) != NULL)
+		return 0;		/* as nats-server: a repeated sid is ignored */
+	if (c->nsubs >= (size_t)b->max_subs)
+		return PROTO_EMAXSUBS;
+	if (c->nsubs == c->capsubs) {
+		cap = c->capsubs > 0 ? c->capsubs * 2 : 4;
+		if ((v = realloc(c->subs, cap * sizeof(*v))) == NULL)
+			return PROTO_EMAXSUBS;
+		c->subs = v;
+		c->capsubs = cap;
+	}
+	if ((s = calloc(1, sizeof(*s) + op->sid.len + 1)) == NULL)
+		return PROTO_EMAXSUBS;
+	s->c = c;
+	s->sidlen = op->sid.len;
+	memcpy(s->sid, op->sid.p, op->sid.len);
+	s->e.subject = op->subject.p;
+	s->e.subject_len = op->subject.len;
+	s->e.queue = op->queue.len > 0 ? op->queue.p : NULL;
+	s->e.queue_len = op->queue.len;
+	if (sublist_insert(&b->sl, &s->e) == -1) {
+		free(s);
+		return errno == EINVAL ? PROTO_ESUBJECT : PROTO_EMAXSUBS;
+	}
+	s->indexed = true;
+	c->subs[c->nsubs++] = s;
+	return 0;
+}
+
+/* sub_del: UNSUB sid [max] */
+static void
+sub_del(struct broker *b, struct client *c, const struct proto_op *op)
+{
+	struct bsub *s = sub_find(c, op->sid);
+
+	if (s == NULL)
+		return;			/* as nats-server: unknown sids are ignored */
+	if (op->max > 0 && s->got < op->max)
+		s->max = op->max;
+	else
+		sub_unlink(b, s);
+}
+
+/* Delivery */
+
+struct msg {
+	struct proto_str subject, reply, hdr, data;
+};
+
+/* deliver_one: queue MSG (or HMSG) m for subscription s; a client that
+ * cannot take it is a slow consumer */
+static void
+deliver_one(struct broker *b, struct bsub *s, const struct msg *m)
+{
+	struct client *t = s->c;
+	struct proto_str sid = { s->sid, s->sidlen };
+	bool h = m->hdr.len > 0 && t->headers;
+	size_t n, total;
+
+	if (h)
+		n = proto_fmt_hmsg(b->line, b->linecap, m->subject, sid,
+		    m->reply, NULL, m->hdr.len, NULL, m->data.len);
+	else
+		n = proto_fmt_msg(b->line, b->linecap, m->subject, sid,
+		    m->reply, NULL, m->data.len);
+	total = n + (h ? m->hdr.len : 0) + m->data.len + 2;
+	if (n >= b->linecap || reserve(b, t, total) == -1) {
+		b->slow++;
+		close_after(b, t, proto_strerror(PROTO_ESLOW),
+		    "slow consumer, disconnected");
+		return;
+	}
+	ring_put(&t->out, b->line, n);
+	if (h)
+		ring_put(&t->out, m->hdr.p, m->hdr.len);
+	ring_put(&t->out, m->data.p, m->data.len);
+	ring_put(&t->out, PROTO_CRLF, 2);
+	if (b->cfg->trace)
+		trace_line(b, t, "->", b->line, n);
+	t->out_msgs++;
+	t->out_bytes += m->data.len;
+	b->out_msgs++;
+	b->out_bytes += m->data.len;
+	mark_dirty(b, t);
+}
+
+/* route: deliver m from client c (NULL: the broker) to every match;
+ * returns the number of subscriptions that got it */
+static int
+route(struct broker *b, struct client *c, const struct msg *m)
+{
+	struct bsub *s;
+	int n, i, got = 0;
+
+	n = sublist_match(&b->sl, m->subject.p, m->subject.len, &b->res);
+	for (i = 0; i < n; i++) {
+		s = (struct bsub *)((char *)b->res.v[i] -
+		    offsetof(struct bsub, e));
+		if (s->c->closing || s->c->dead || (s->c == c && !c->echo))
+			continue;
+		deliver_one(b, s, m);
+		got++;
+		if (++s->got >= s->max && s->max > 0)
+			sub_unlink(b, s);
+	}
+	return got;
+}
+
+/* no_responders: tell c that nobody took its request: HMSG to c's own
+ * subscription on the reply subject with the header "NATS/1.0 503" */
+static void
+no_responders(struct broker *b, struct client *c, struct proto_str reply)
+{
+	static const char hdr[] = "NATS/1.0 503\r\n\r\n";
+	struct msg m = { .subject = reply,
+	    .hdr = { hdr, sizeof(hdr) - 1 }, .data = { "", 0 } };
+	struct bsub *s;
+	int n, i;
+
+	n = sublist_match(&b->sl, reply.p, reply.len, &b->res);
+	for (i = 0; i < n; i++) {
+		s = (struct bsub *)((char *)b->res.v[i] -
+		    offsetof(struct bsub, e));
+		if (s->c == c) {
+			deliver_one(b, s, &m);
+			if (s->max > 0 && ++s->got >= s->max)
+				sub_unlink(b, s);
+			return;
+		}
+	}
+}
+
+/* Statistics */
+
+struct sbuf {
+	char	*p;
+	size_t	 len, cap;
+	bool	 oom;
+};
+
+/* sb_printf: append formatted text */
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *np;
+
+	for (;;) {
+		if (sb->oom)
+			return;
+		va_start(ap, fmt);
+		n = vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < sb->cap - sb->len) {
+			sb->len += (size_t)n;
+			return;
+		}
+		if ((np = realloc(sb->p, sb->cap * 2 + (size_t)n + 64)) ==
+		    NULL) {
+			sb->oom = true;
+			return;
+		}
+		sb->p = np;
+		sb->cap = sb->cap * 2 + (size_t)n + 64;
+	}
+}
+
+/* sb_str: append "key":"escaped value" */
+static void
+sb_str(struct sbuf *sb, const char *key, const char *val)
+{
+	char esc[sizeof(((struct client *)0)->peer) * 6 + 3];
+
+	proto_json_escape(esc, sizeof(esc), PROTO_STR(val));
+	sb_printf(sb, "\"%s\":%s", key, esc);
+}
+
+/* stat_json: the broker's state as one JSON object (see broker.h) in a
+ * malloc'ed buffer, *len its length; NULL when memory ran out */
+static char *
+stat_json(const struct broker *b, size_t *len)
+{
+	struct sbuf sb = { malloc(4096), 0, 4096, false };
+	const struct client *c;
+	bool first = true;
+
+	if (sb.p == NULL)
+		return NULL;
+	sb_printf(&sb, "{\"server_id\":\"%s\",\"version\":\"%s\","
+	    "\"uptime_ms\":%" PRId64 ",\"clients\":[", b->server_id,
+	    IPCTOOL_VERSION, io_now_ms() - b->start_ms);
+	for (c = b->clients; c != NULL; c = c->next) {
+		if (c->dead)
+			continue;
+		sb_printf(&sb, "%s{\"id\":%" PRIu64 ",", first ? "" : ",",
+		    c->id);
+		first = false;
+		sb_str(&sb, "name", c->name);
+		sb_printf(&sb, ",");
+		sb_str(&sb, "lang", c->lang);
+		sb_printf(&sb, ",");
+		sb_str(&sb, "addr", c->peer);
+		sb_printf(&sb, ",\"subs\":%zu,\"in_msgs\":%" PRIu64
+		    ",\"out_msgs\":%" PRIu64 ",\"in_bytes\":%" PRIu64
+		    ",\"out_bytes\":%" PRIu64 ",\"pending\":%zu}", c->nsubs,
+		    c->in_msgs, c->out_msgs, c->in_bytes, c->out_bytes,
+		    c->out.len);
+	}
+	sb_printf(&sb, "],\"nclients\":%d,\"total_clients\":%" PRIu64
+	    ",\"subscriptions\":%zu,\"in_msgs\":%" PRIu64 ",\"out_msgs\":%"
+	    PRIu64 ",\"in_bytes\":%" PRIu64 ",\"out_bytes\":%" PRIu64
+	    ",\"slow_consumers\":%" PRIu64 "}", b->nclients,
+	    b->total_clients, b->sl.count, b->in_msgs, b->out_msgs,
+	    b->in_bytes, b->out_bytes, b->slow);
+	if (sb.oom) {
+		free(sb.p);
+		return NULL;
+	}
+	*len = sb.len;
+	return sb.p;
+}
+
+/* stat_reply: answer a request on STAT_SUBJECT with the statistics */
+static void
+stat_reply(struct broker *b, struct proto_str reply)
+{
+	struct msg m = { .subject = reply };
+	size_t len;
+	char *json = stat_json(b, &len);
+
+	if (json == NULL)
+		return;
+	m.data.p = json;
+	m.data.len = len;
+	route(b, NULL, &m);
+	free(json);
+}
+
+/* Operations */
+
+/* token_eq: constant-time comparison of a received credential */
+static bool
+token_eq(const char *got, const char *want)
+{
+	size_t gl = strlen(got), wl = strlen(want), i;
+	unsigned char d = gl != wl;
+
+	for (i = 0; i < wl; i++)
+		d |= (unsigned char)(want[i] ^ (i < gl ? got[i] : 0));
+	return d == 0 && wl > 0;
+}
+
+/* printable: s with control bytes replaced by '?' (names reach logs and
+ * terminals); returns s */
+static char *
+printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+/* do_connect: CONNECT {json}; 0 or a fatal code */
+static int
+do_connect(struct broker *b, struct client *c, const struct proto_op *op)
+{
+	struct proto_connect co;
+	const char *tok = b->cfg->token;
+
+	proto_connect_init(&co);
+	if (proto_connect_parse(&co, op->arg.p, op->arg.len) != 0)
+		return PROTO_EPARSE;
+	if (!c->trusted && (tok == NULL || (!token_eq(co.auth_token, tok) &&
+	    !token_eq(co.pass, tok)))) {
+		blog(b, "client %" PRIu64 " %s: authorization violation",
+		    c->id, c->peer);
+		return PROTO_EAUTH;
+	}
+	if (co.tls_required)
+		return PROTO_EPROTOCOL;	/* no TLS here: use a leaf node */
+	if (!c->trusted)
+		b->nuntrusted--;
+	c->trusted = true;
+	c->connected = true;
+	c->verbose = co.verbose;
+	c->pedantic = co.pedantic;
+	c->headers = co.headers;
+	c->no_responders = co.no_responders && co.headers;
+	c->echo = co.echo;
+	strlcpy(c->name, printable(co.name), sizeof(c->name));
+	strlcpy(c->lang, printable(co.lang), sizeof(c->lang));
+	if (c->name[0] != '\0' || c->lang[0] != '\0')
+		blog(b, "client %" PRIu64 " %s: connect name '%s' lang '%s' "
+		    "version '%s'", c->id, c->peer, c->name, c->lang,
+		    printable(co.version));
+	return 0;
+}
+
+/* do_pub: PUB/HPUB from c */
+static void
+do_pub(struct broker *b, struct client *c, const struct proto_op *op)
+{
+	struct msg m = { op->subject, op->reply, op->hdr, op->data };
+	int got;
+
+	c->in_msgs++;
+	c->in_bytes += op->data.len;
+	b->in_msgs++;
+	b->in_bytes += op->data.len;
+	got = route(b, c, &m);
+	if (op->reply.len > 0 && op->subject.len == sizeof(STAT_SUBJECT) - 1 &&
+	    memcmp(op->subject.p, STAT_SUBJECT, op->subject.len) == 0) {
+		stat_reply(b, op->reply);
+		got++;
+	}
+	if (got == 0 && op->reply.len > 0 && c->no_responders)
+		no_responders(b, c, op->reply);
+}
+
+/* handle: act on one parsed operation of c; 0, or a fatal code */
+static int
+handle(struct broker *b, struct client *c, const struct proto_op *op)
+{
+	int rc = 0;
+
+	if (!c->trusted && op->kind != PROTO_OP_CONNECT)
+		return PROTO_EAUTH;
+	switch (op->kind) {
+	case PROTO_OP_CONNECT:
+		if ((rc = do_connect(b, c, op)) != 0)
+			return rc;
+		break;
+	case PROTO_OP_PUB:
+	case PROTO_OP_HPUB:
+		/* as nats-server: +OK before the deliveries */
+		if (c->verbose)
+			send_ctl(b, c, PROTO_OK, sizeof(PROTO_OK) - 1);
+		do_pub(b, c, op);
+		return 0;
+	case PROTO_OP_SUB:
+		if ((rc = sub_add(b, c, op)) != 0) {
+			send_err(b, c, rc);
+			return 0;
+		}
+		break;
+	case PROTO_OP_UNSUB:
+		sub_del(b, c, op);
+		break;
+	case PROTO_OP_PING:
+		send_ctl(b, c, PROTO_PONG, sizeof(PROTO_PONG) - 1);
+		return 0;
+	case PROTO_OP_PONG:
+		return 0;
+	default:
+		return PROTO_EUNKNOWN;
+	}
+	if (c->verbose)
+		send_ctl(b, c, PROTO_OK, sizeof(PROTO_OK) - 1);
+	return 0;
+}
+
+/* Clients: input */
+
+/* parse_input: act on every complete operation in buf (len bytes of c's
+ * input, starting at an operation); returns the bytes taken */
+static size_t
+parse_input(struct broker *b, struct client *c, const char *buf, size_t len)
+{
+	struct proto_op op;
+	size_t off = 0;
+	int rc;
+
+	while (!c->closing && !c->dead && off < len) {
+		rc = proto_parse(&c->pp, buf + off, len - off, &op);
+		if (rc == 0)
+			break;
+		if (b->cfg->trace)
+			trace_line(b, c, "<-", buf + off, len - off);
+		if (rc < 0 && proto_fatal(rc)) {
+			fail(b, c, rc);
+			break;
+		}
+		if (rc < 0)
+			send_err(b, c, rc);
+		else if ((rc = handle(b, c, &op)) != 0) {
+			fail(b, c, rc);
+			break;
+		}
+		off += op.len;
+	}
+	return off;
+}
+
+/* stash: keep the n bytes of an unfinished operation at p for c's next
+ * read; 0 or -1 when out of memory */
+static int
+stash(struct client *c, const char *p, size_t n)
+{
+	char *nb;
+
+	if (n > c->incap) {
+		if ((nb = realloc(c->in, n)) == NULL)
+			return -1;
+		c->in = nb;
+		c->incap = n;
+	}
+	if (n > 0)
+		memcpy(c->in, p, n);
+	c->inlen = n;
+	if (n == 0 && c->incap > IN_KEEP) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+	return 0;
+}
+
+/* client_read: one read(2) of what c sent into the shared read buffer,
+ * after the unfinished operation c left last time; parse it all and
+ * keep what is unfinished again. Idle clients hold no input buffer. */
+static void
+client_read(struct broker *b, struct client *c)
+{
+	size_t have = c->inlen, room = b->max_in - have, off;
+	ssize_t n;
+
+	if (room == 0) {
+		fail(b, c, PROTO_ECONTROL);
+		return;
+	}
+	if (have > 0)
+		memcpy(b->rbuf, c->in, have);
+	n = read(c->fd, b->rbuf + have, room > READ_MAX ? READ_MAX : room);
+	if (n == 0) {
+		/* the client half-closed: it still gets what it asked for */
+		if (c->out.len > 0)
+			close_after(b, c, NULL, "disconnected");
+		else
+			close_now(b, c, "disconnected");
+		return;
+	}
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			close_now(b, c, strerror(errno));
+		return;
+	}
+	off = parse_input(b, c, b->rbuf, have + (size_t)n);
+	if (c->dead || c->closing)
+		c->inlen = 0;
+	else if (stash(c, b->rbuf + off, have + (size_t)n - off) == -1)
+		close_now(b, c, "out of memory");
+}
+
+/* close_now: close c at once (subscriptions go, the struct is freed
+ * after the batch) */
+static void
+close_now(struct broker *b, struct client *c, const char *why)
+{
+	if (c->dead)
+		return;
+	while (c->nsubs > 0)
+		sub_unlink(b, c->subs[c->nsubs - 1]);
+	epoll_ctl(b->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (!c->trusted)
+		b->nuntrusted--;
+	if (c->closing)
+		b->nclosing--;
+	else
+		blog(b, "client %" PRIu64 " %s: %s", c->id, c->peer, why);
+	c->dead = true;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		b->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	b->nclients--;
+	if (!c->dirty) {
+		c->link = b->dead;
+		b->dead = c;
+	}
+	/* a dirty client is freed when the flush list is walked */
+}
+
+/* client_free: release a closed client */
+static void
+client_free(struct client *c)
+{
+	free(c->subs);
+	free(c->in);
+	free(c->out.buf);
+	free(c);
+}
+
+/* peer_name: how the log and the statistics show c's peer */
+static void
+peer_name(struct client *c, int fd, const struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct ucred cr;
+	struct addr a;
+	char buf[ADDR_STR_MAX];
+
+	c->trusted = !l->auth;
+	if (l->bound.type == ADDR_UNIX) {
+		len = sizeof(cr);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
+			snprintf(c->peer, sizeof(c->peer), "%s pid %ld uid %ld",
+			    l->name, (long)cr.pid, (long)cr.uid);
+			c->trusted = cr.uid == geteuid() || cr.uid == 0 ||
+			    !l->auth;
+		} else
+			strlcpy(c->peer, l->name, sizeof(c->peer));
+		return;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    addr_from_sockaddr(&a, ADDR_TCP, (struct sockaddr *)&ss,
+	    len) == 0)
+		strlcpy(c->peer, addr_format(&a, buf, sizeof(buf)),
+		    sizeof(c->peer));
+	else
+		strlcpy(c->peer, "tcp:?", sizeof(c->peer));
+	c->trusted = !l->auth;
+}
+
+/* send_info: queue the INFO line that greets c */
+static void
+send_info(struct broker *b, struct client *c)
+{
+	struct proto_info in;
+	char line[2048];
+	size_t n;
+
+	proto_info_init(&in);
+	strlcpy(in.server_id, b->server_id, sizeof(in.server_id));
+	strlcpy(in.server_name, "ipctool", sizeof(in.server_name));
+	strlcpy(in.version, IPCTOOL_VERSION, sizeof(in.version));
+	if (c->l->bound.type != ADDR_UNIX) {
+		strlcpy(in.host, c->l->bound.host, sizeof(in.host));
+		in.port = c->l->bound.port;
+	}
+	in.proto = 1;
+	in.max_payload = b->max_payload;
+	in.client_id = c->id;
+	in.headers = true;
+	in.auth_required = !c->trusted;
+	n = proto_fmt_info(line, sizeof(line), &in);
+	if (n < sizeof(line))
+		send_ctl(b, c, line, n);
+}
+
+/* refuse: tell a client over the limit why, without waiting */
+static void
+refuse(int fd)
+{
+	char line[ERR_ROOM];
+	size_t n = proto_fmt_err(line, sizeof(line),
+	    proto_strerror(PROTO_EMAXCONN));
+
+	(void)send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+/* add_client: a client for the accepted fd; 0 or -1 */
+static int
+add_client(struct broker *b, struct listener *l, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct client *c;
+	int one = 1;
+
+	if (b->nclients >= b->max_clients) {
+		blog(b, "%s: refused a client: %d clients already", l->name,
+		    b->nclients);
+		refuse(fd);
+		return 0;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return -1;
+	}
+	c->kind = SRC_CLIENT;
+	c->fd = fd;
+	c->id = ++b->next_id;
+	c->l = l;
+	c->echo = true;
+	proto_parser_init(&c->pp, PROTO_SERVER);
+	c->pp.max_control = b->max_control;
+	c->pp.max_payload = b->max_payload;
+	peer_name(c, fd, l);
+	if (l->bound.type != ADDR_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ev.data.ptr = c;
+	if (epoll_ctl(b->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		close(fd);
+		free(c);
+		return -1;
+	}
+	c->next = b->clients;
+	if (b->clients != NULL)
+		b->clients->prev = c;
+	b->clients = c;
+	b->nclients++;
+	b->total_clients++;
+	if (!c->trusted) {
+		c->auth_until = io_now_ms() + b->auth_timeout;
+		b->nuntrusted++;
+	}
+	blog(b, "client %" PRIu64 " %s: connected%s", c->id, c->peer,
+	    c->trusted ? "" : " (token required)");
+	send_info(b, c);
+	return 0;
+}
+
+/* pause_listeners: stop accepting for PAUSE_MS (out of descriptors) */
+static void
+pause_listeners(struct broker *b, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int i;
+
+	for (i = 0; i < b->nl; i++) {
+		ev.data.ptr = &b->l[i];
+		epoll_ctl(b->ep, on ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
+		    b->l[i].fd, &ev);
+	}
+	b->paused = on;
+	b->paused_until = io_now_ms() + PAUSE_MS;
+}
+
+/* do_accept: accept4(2) the waiting connections of l */
+static void
+do_accept(struct broker *b, struct listener *l)
+{
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				blog(b, "%s: accept: %s (pausing %d ms)",
+				    l->name, strerror(errno), PAUSE_MS);
+				pause_listeners(b, true);
+			}
+			return;
+		}
+		if (add_client(b, l, fd) == -1)
+			blog(b, "%s: add client: %s", l->name,
+			    strerror(errno));
+	}
+}
+
+/* Set-up and teardown */
+
+/* write_addr_file: the first bound address and a newline into path,
+ * atomically (a temporary file renamed); 0 or -1 */
+static int
+write_addr_file(const char *path, const struct addr *a)
+{
+	char tmp[4096], buf[ADDR_STR_MAX + 1];
+	size_t n;
+	int fd, e;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+	    (long)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	addr_format(a, buf, sizeof(buf) - 1);
+	n = strlen(buf);
+	buf[n++] = '\n';
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		return -1;
+	if (io_write_full(fd, buf, n) == -1 || close(fd) == -1 ||
+	    rename(tmp, path) == -1) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* open_listeners: bind every configured address; 0 or -1 with errno */
+static int
+open_listeners(struct broker *b)
+{
+	const struct broker_config *cfg = b->cfg;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct listener *l;
+	struct stat st;
+	int i;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		const struct addr *a = &cfg->listen[i];
+
+		if (a->type != ADDR_UNIX && a->type != ADDR_TCP &&
+		    a->type != ADDR_NATS) {
+			errno = EPROTONOSUPPORT;
+			return -1;
+		}
+		l = &b->l[b->nl];
+		memset(l, 0, sizeof(*l));
+		l->kind = SRC_LISTENER;
+		if ((l->fd = sock_listen(a, 1024, cfg->unix_mode,
+		    &l->bound)) == -1)
+			return -1;
+		b->nl++;
+		if (a->type == ADDR_UNIX && !a->abstract) {
+			/* sock_listen's bound address of a path is the path */
+			l->bound = *a;
+			if (stat(a->path, &st) == 0) {
+				l->unix_file = true;
+				l->dev = st.st_dev;
+				l->ino = st.st_ino;
+			}
+		}
+		addr_format(&l->bound, l->name, sizeof(l->name));
+		/* a path socket is guarded by its 0600 mode; an abstract one
+		 * and TCP are open to every local user */
+		l->auth = !(a->type == ADDR_UNIX && !a->abstract) &&
+		    !cfg->no_auth;
+		if (l->auth && cfg->token == NULL && a->type != ADDR_UNIX) {
+			errno = EINVAL;
+			return -1;
+		}
+		io_set_nonblock(l->fd, true);
+		ev.data.ptr = l;
+		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1)
+			return -1;
+		blog(b, "listening on %s%s", l->name,
+		    l->auth ? " (token required)" : "");
+	}
+	return 0;
+}
+
+/* close_listeners: close them and remove the socket files still ours */
+static void
+close_listeners(struct broker *b)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < b->nl; i++) {
+		close(b->l[i].fd);
+		if (b->l[i].unix_file && lstat(b->l[i].bound.path, &st) == 0 &&
+		    st.st_dev == b->l[i].dev && st.st_ino == b->l[i].ino)
+			unlink(b->l[i].bound.path);
+	}
+	b->nl = 0;
+}
+
+/* end_batch: flush the clients written to during the batch, then free
+ * the ones closed */
+static void
+end_batch(struct broker *b)
+{
+	struct client *c, *next;
+
+	while ((c = b->dirty) != NULL) {
+		b->dirty = NULL;
+		for (; c != NULL; c = next) {
+			next = c->link;
+			c->dirty = false;
+			if (c->dead) {
+				/* closed while dirty: close_now left it here */
+				c->link = b->dead;
+				b->dead = c;
+			} else
+				flush(b, c);	/* close_now inside sees !dirty */
+		}
+	}
+	for (c = b->dead; c != NULL; c = next) {
+		next = c->link;
+		client_free(c);
+	}
+	b->dead = NULL;
+}
+
+/* timeout_ms: how long epoll_wait may sleep (closing clients and paused
+ * listeners have deadlines) */
+static int
+timeout_ms(struct broker *b)
+{
+	int64_t now = io_now_ms(), until = -1;
+	struct client *c;
+
+	if (b->paused)
+		until = b->paused_until;
+	if (b->nclosing > 0 || b->nuntrusted > 0)
+		for (c = b->clients; c != NULL; c = c->next) {
+			int64_t t = c->closing ? c->linger_until :
+			    !c->trusted ? c->auth_until : -1;
+
+			if (t != -1 && (until == -1 || t < until))
+				until = t;
+		}
+	if (until == -1)
+		return -1;
+	return until <= now ? 0 : (int)(until - now);
+}
+
+/* expire: close lingering clients whose time is up, resume listeners */
+static void
+expire(struct broker *b)
+{
+	int64_t now = io_now_ms();
+	struct client *c, *next;
+
+	if (b->paused && now >= b->paused_until)
+		pause_listeners(b, false);
+	if (b->nclosing == 0 && b->nuntrusted == 0)
+		return;
+	for (c = b->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->closing && now >= c->linger_until)
+			close_now(b, c, "linger expired");
+		else if (!c->closing && !c->trusted && now >= c->auth_until)
+			fail(b, c, PROTO_EAUTHTIMEOUT);
+	}
+}
+
+/* on_signal: read the signalfd; a SIGTERM or SIGINT stops the loop */
+static void
+on_signal(struct broker *b)
+{
+	struct signalfd_siginfo si;
+
+	while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		blog(b, "%s from pid %u: shutting down",
+		    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT",
+		    si.ssi_pid);
+		b->stop = true;
+	}
+}
+
+/* serve: the event loop; returns when a signal asked to stop */
+static void
+serve(struct broker *b)
+{
+	struct epoll_event ev[MAX_EVENTS];
+	struct client *c;
+	int n, i;
+
+	while (!b->stop) {
+		n = epoll_wait(b->ep, ev, MAX_EVENTS, timeout_ms(b));
+		if (n == -1 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			enum src_kind k = *(enum src_kind *)ev[i].data.ptr;
+
+			if (k == SRC_SIGNAL) {
+				on_signal(b);
+				continue;
+			}
+			if (k == SRC_LISTENER) {
+				do_accept(b, ev[i].data.ptr);
+				continue;
+			}
+			c = ev[i].data.ptr;
+			if (c->dead)
+				continue;
+			if (ev[i].events & EPOLLIN)
+				client_read(b, c);
+			else if (ev[i].events & (EPOLLERR | EPOLLHUP))
+				close_now(b, c, "connection reset");
+			if (!c->dead && (ev[i].events & EPOLLOUT))
+				mark_dirty(b, c);
+		}
+		end_batch(b);
+		expire(b);
+		end_batch(b);
+	}
+}
+
+/* broker_free: close every client and release the broker's memory */
+static void
+broker_free(struct broker *b)
+{
+	while (b->clients != NULL)
+		close_now(b, b->clients, "broker shutting down");
+	end_batch(b);
+	close_listeners(b);
+	sublist_result_free(&b->res);
+	sublist_free(&b->sl);
+	free(b->line);
+	free(b->rbuf);
+	if (b->sigfd != -1)
+		close(b->sigfd);
+	if (b->ep != -1)
+		close(b->ep);
+}
+
+/* limits: copy the configuration's limits, defaults for zeros */
+static void
+limits(struct broker *b, const struct broker_config *cfg)
+{
+	b->cfg = cfg;
+	b->max_payload = cfg->max_payload ? cfg->max_payload :
+	    PROTO_MAX_PAYLOAD;
+	b->max_control = cfg->max_control ? cfg->max_control :
+	    PROTO_MAX_CONTROL;
+	b->max_pending = cfg->max_pending ? cfg->max_pending :
+	    64 * 1024 * 1024;
+	b->max_clients = cfg->max_clients ? cfg->max_clients : 10000;
+	b->max_subs = cfg->max_subs ? cfg->max_subs : 10000;
+	b->auth_timeout = cfg->auth_timeout_ms > 0 ? cfg->auth_timeout_ms :
+	    2000;
+	b->max_in = b->max_control + b->max_payload + 2 + READ_MAX;
+	/* a MSG line: a subject and a reply of one control line each */
+	b->linecap = 2 * b->max_control + 128;
+}
+
+/* raise_nofile: lift the soft descriptor limit toward max_clients (up to
+ * the hard limit), so that the limit that refuses clients is ours */
+static void
+raise_nofile(struct broker *b)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)b->max_clients + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		blog(b, "descriptor limit raised to %llu",
+		    (unsigned long long)rl.rlim_cur);
+}
+
+int
+broker_run(const struct broker_config *cfg)
+{
+	static struct broker zero;
+	struct broker b = zero;
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask, old;
+	int e;
+
+	limits(&b, cfg);
+	b.ep = b.sigfd = -1;
+	b.start_ms = io_now_ms();
+	b.sigkind = SRC_SIGNAL;
+	snprintf(b.server_id, sizeof(b.server_id), "IPCTOOL%ld%" PRId64,
+	    (long)getpid(), b.start_ms);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (cfg->nlisten < 1 || cfg->nlisten > BROKER_MAX_LISTENERS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sigprocmask(SIG_BLOCK, &mask, &old) == -1)
+		return -1;
+	raise_nofile(&b);
+	if ((b.line = malloc(b.linecap)) == NULL ||
+	    (b.rbuf = malloc(b.max_in)) == NULL ||
+	    sublist_init(&b.sl) == -1 ||
+	    (b.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (b.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		goto fail;
+	ev.data.ptr = &b.sigkind;
+	if (epoll_ctl(b.ep, EPOLL_CTL_ADD, b.sigfd, &ev) == -1 ||
+	    open_listeners(&b) == -1)
+		goto fail;
+	if (cfg->addr_file != NULL &&
+	    write_addr_file(cfg->addr_file, &b.l[0].bound) == -1)
+		goto fail;
+	serve(&b);
+	broker_free(&b);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+fail:
+	e = errno;
+	broker_free(&b);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return -1;
+}
+
+char *
+broker_default_path(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/ipctool/bus.sock", xdg);
+	else
+		n = snprintf(buf, len, "/tmp/ipctool-%ld/bus.sock",
+		    (long)geteuid());
+	if (n < 0 || (size_t)n >= len || (size_t)n >= ADDR_PATH_MAX)
+		return NULL;
+	return buf;
+}
+
+int
+broker_prepare_dir(const char *path)
+{
+	char copy[4096], *dir;
+	struct stat st;
+
+	if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	dir = dirname(copy);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (lstat(dir, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+char *
+broker_token_path(char *buf, size_t len)
+{
+	char *slash;
+
+	if (broker_default_path(buf, len) == NULL ||
+	    (slash = strrchr(buf, '/')) == NULL ||
+	    (size_t)(slash - buf) + sizeof("/token") > len)
+		return NULL;
+	strlcpy(slash, "/token", len - (size_t)(slash - buf));
+	return buf;
+}
+
+/* token_create: a new random token (hex) in a new 0600 file at path, and
+ * in buf; 0 or -1 with errno (EEXIST when someone made it first) */
+static int
+token_create(const char *path, char *buf, size_t len)
+{
+	unsigned char rnd[BROKER_TOKEN_BYTES];
+	size_t i;
+	int fd, e;
+
+	if (len < 2 * sizeof(rnd) + 1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -1;
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return -1;
+	buf[2 * sizeof(rnd)] = '\n';
+	if (io_write_full(fd, buf, 2 * sizeof(rnd) + 1) == -1 ||
+	    close(fd) == -1) {
+		e = errno;
+		unlink(path);
+		errno = e;
+		return -1;
+	}
+	buf[2 * sizeof(rnd)] = '\0';
+	return 0;
+}
+
+int
+broker_token_load(const char *path, bool create, char *buf, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && create) {
+		if (token_create(path, buf, len) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+		/* another process made it first: read theirs */
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	n = io_read_full(fd, buf, len);
+	e = errno;
+	close(fd);
+	if (n == -1) {
+		errno = e;
+		return -1;
+	}
+	if ((size_t)n == len) {
+		errno = EFBIG;
+		return -1;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || memchr(buf, '\0', (size_t)n) != NULL ||
+	    strpbrk(buf, " \t\r\n\"\\") != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,437 @@
+#!/usr/bin/env bats
+# broker.bats - the embedded NATS broker (src/bus/broker.c) through its
+# test driver tests/bus/brokerd, driven by real peers: raw protocol lines
+# over socat, and the libnats C client (tests/interop/nats_*.c) when it
+# was built
+
+load helpers.bash
+
+BIN="${IPCTOOL_BUILDDIR:-$IPCTOOL_SRCDIR/build}/tests"
+BROKERD="$BIN/brokerd"
+
+setup() {
+	SOCK="$BATS_TEST_TMPDIR/bus.sock"
+	ADDR_FILE="$BATS_TEST_TMPDIR/addr"
+}
+
+# broker ARGS...: start brokerd with ARGS, wait until it listens; sets
+# BROKER_PID, BROKER_LOG and BROKER_ADDR (the first bound address)
+broker() {
+	rm -f "$ADDR_FILE"
+	start_bg "$BROKERD" --addr-file "$ADDR_FILE" "$@"
+	BROKER_PID=$BG_PID
+	BROKER_LOG=$BG_ERR
+	wait_for_path "$ADDR_FILE"
+	BROKER_ADDR=$(cat "$ADDR_FILE")
+	TCP_PORT=${BROKER_ADDR##*:}
+}
+
+# raw SOCAT_ADDR TEXT: send TEXT (printf escapes), print every line the
+# broker sent until it closed the connection, without the "\r"
+raw() {
+	printf "$2" | socat -t 5 - "$1" | tr -d '\r'
+}
+
+# raw_unix TEXT: raw over $SOCK
+raw_unix() {
+	raw "UNIX-CONNECT:$SOCK" "$1"
+}
+
+# peer: a long-lived raw client on $SOCK fed through a FIFO; sets
+# PEER_FD (write protocol lines to it), PEER_PID and PEER_OUT
+peer() {
+	local fifo="$BATS_TEST_TMPDIR/peer.$BG_N.in"
+	mkfifo "$fifo"
+	start_bg_in "$fifo" socat -t 5 - "${1:-UNIX-CONNECT:$SOCK}"
+	PEER_PID=$BG_PID
+	PEER_OUT=$BG_OUT
+	exec {PEER_FD}>"$fifo"
+}
+
+# no_cr FILE: FILE without "\r"
+no_cr() {
+	tr -d '\r' <"$1"
+}
+
+need_nats() {
+	[ -x "$BIN/nats_pubsub" ] || skip "libnats-dev not installed"
+}
+
+@test "INFO greets every client with proto, headers, max_payload and auth" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'PING\r\n'
+	assert_line --index 0 --regexp '^INFO \{"server_id":"[A-Z0-9]+","server_name":"ipctool","version":"[0-9.]+","port":0,"proto":1,"max_payload":1048576,"client_id":1,"headers":true,"auth_required":false\}$'
+	assert_line --index 1 'PONG'
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "verbose CONNECT, SUB with wildcards and a queue group, PUB, MSG" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'CONNECT {"verbose":true}\r\nSUB foo.* 1\r\nSUB foo.> 2\r\nSUB foo.bar q 3\r\nSUB foo.bar q 4\r\nPUB foo.bar 5\r\nhello\r\nPUB foo.bar.baz r.1 2\r\nhi\r\nPUB foo.bar 3\r\nbye\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "+OK
++OK
++OK
++OK
++OK
++OK
+MSG foo.bar 2 5
+hello
+MSG foo.bar 1 5
+hello
+MSG foo.bar 3 5
+hello
++OK
+MSG foo.bar.baz 2 r.1 2
+hi
++OK
+MSG foo.bar 2 3
+bye
+MSG foo.bar 1 3
+bye
+MSG foo.bar 4 3
+bye
+PONG"
+}
+
+@test "UNSUB with a maximum stops after that many, plain UNSUB at once" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'SUB a 1\r\nSUB a 2\r\nUNSUB 1 2\r\nUNSUB 2\r\nUNSUB 99\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "MSG a 1 1
+x
+MSG a 1 1
+y
+PONG"
+}
+
+@test "HPUB reaches a headers client as HMSG and a plain one as MSG" {
+	broker "unix:$SOCK"
+	peer
+	printf 'SUB h 7\r\nPING\r\n' >&"$PEER_FD"
+	wait_for_line "$PEER_OUT" '^PONG'
+	run -0 raw_unix 'CONNECT {"headers":true}\r\nSUB h 1\r\nHPUB h 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "HMSG h 1 18 20
+NATS/1.0
+A: b
+
+hi
+PONG"
+	printf 'PING\r\n' >&"$PEER_FD"
+	exec {PEER_FD}>&-
+	wait_exit "$PEER_PID"
+	assert_equal "$(no_cr "$PEER_OUT" | tail -n +2)" "PONG
+MSG h 7 2
+hi
+PONG"
+}
+
+@test "a request nobody subscribed to gets the no-responders status" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'CONNECT {"headers":true,"no_responders":true}\r\nSUB _INBOX.x 9\r\nPUB nobody _INBOX.x 1\r\nx\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "HMSG _INBOX.x 9 16 16
+NATS/1.0 503
+
+
+PONG"
+	# without no_responders in CONNECT: silence, as nats-server
+	run -0 raw_unix 'CONNECT {"headers":true}\r\nSUB _INBOX.x 9\r\nPUB nobody _INBOX.x 1\r\nx\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "PONG"
+}
+
+@test "echo false keeps a client's own messages from it" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'CONNECT {"echo":false}\r\nSUB e 1\r\nPUB e 1\r\nx\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "PONG"
+}
+
+@test "malformed input gets -ERR and a disconnect, the broker lives on" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'FOO bar\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Unknown Protocol Operation'"
+	assert_equal "${#lines[@]}" 2
+	run -0 raw_unix 'PUB a notanumber\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
+	assert_equal "${#lines[@]}" 2
+	run -0 raw_unix 'PUB a 3\r\nxyzzy\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
+	run -0 raw_unix 'CONNECT {"verbose":tru\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
+	run bash -c "head -c 100000 /dev/urandom | socat -t 5 - UNIX-CONNECT:$SOCK"
+	run -0 raw_unix 'PING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	run -0 grep -c 'disconnected' "$BROKER_LOG"
+}
+
+@test "mutated protocol from 100 clients at once never brings the broker down" {
+	broker --max-payload 4096 "unix:$SOCK"
+	run -0 python3 -c '
+import random, socket, sys
+random.seed(6)
+good = [b"CONNECT {\"verbose\":true,\"headers\":true,\"no_responders\":true}\r\n",
+        b"SUB a.* 1\r\n", b"SUB a.> q 2\r\n", b"SUB _I.x 3\r\n", b"UNSUB 1 2\r\n",
+        b"PUB a.b _I.x 5\r\nhello\r\n", b"HPUB a.c 12 14\r\nNATS/1.0\r\n\r\nhi\r\n",
+        b"PUB none _I.x 0\r\n\r\n", b"PING\r\n", b"PONG\r\n", b"UNSUB 2\r\n"]
+def mutate(b):
+    b = bytearray(b)
+    for _ in range(random.randint(1, 4)):
+        op = random.randint(0, 3)
+        i = random.randrange(len(b) + 1)
+        if op == 0 and i < len(b): b[i] = random.randrange(256)
+        elif op == 1: b[i:i] = bytes(random.randrange(256) for _ in range(random.randint(1, 8)))
+        elif op == 2 and i < len(b): del b[i:i + random.randint(1, 6)]
+        else: b[i:i] = random.choice([b"\r\n", b" ", b"99999999999999999999", b"-1", b"{", b"\x00"])
+    return bytes(b)
+socks = []
+for n in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.setblocking(False)
+    socks.append(s)
+for rnd in range(20):
+    for s in socks:
+        msg = b"".join(random.choice(good) if random.random() < 0.7 else mutate(random.choice(good))
+                       for _ in range(random.randint(1, 10)))
+        try: s.send(msg)
+        except OSError: pass
+        try: s.recv(65536)
+        except OSError: pass
+for s in socks: s.close()
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1])
+c.sendall(b"PING\r\n")
+f = c.makefile("rb")
+f.readline()
+print(f.readline().decode().strip())
+' "$SOCK"
+	assert_equal "$output" "PONG"
+	run -1 grep -E 'runtime error|Sanitizer' "$BROKER_LOG"
+}
+
+@test "invalid subjects get -ERR and the connection stays" {
+	broker "unix:$SOCK"
+	run -0 raw_unix 'SUB foo..bar 1\r\nPUB foo.* 1\r\nx\r\nSUB a.>.b 2\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "-ERR 'Invalid Subject'
+-ERR 'Invalid Publish Subject'
+-ERR 'Invalid Subject'
+PONG"
+}
+
+@test "limits: payload, control line, subscriptions and clients" {
+	broker --max-payload 16 --max-control 64 --max-subs 2 --max-clients 2 "unix:$SOCK"
+	run -0 raw_unix 'PUB a 17\r\n'
+	assert_line --index 0 --regexp '"max_payload":16,'
+	assert_equal "${lines[1]}" "-ERR 'Maximum Payload Violation'"
+	run -0 raw_unix "PUB $(printf 'a%.0s' {1..70}) 1\r\n"
+	assert_equal "${lines[1]}" "-ERR 'Maximum Control Line Exceeded'"
+	run -0 raw_unix 'SUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPUB c 1\r\nx\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "-ERR 'Maximum Subscriptions Exceeded'
+PONG"
+	n=$(grep -c ': connected' "$BROKER_LOG")
+	peer
+	peer
+	wait_until 10 bash -c "[ \$(grep -c ': connected' '$BROKER_LOG') -eq $((n + 2)) ]"
+	run -0 bash -c "socat -u UNIX-CONNECT:$SOCK - | tr -d '\r'"
+	assert_equal "$output" "-ERR 'Maximum Connections Exceeded'"
+	run -0 grep -c 'refused a client: 2 clients already' "$BROKER_LOG"
+}
+
+@test "TCP needs the token (auth_token, or pass), UNIX clients are trusted" {
+	broker --token s3cret "tcp:0" "unix:$SOCK"
+	T="TCP:127.0.0.1:$TCP_PORT"
+	run -0 raw "$T" 'PING\r\n'
+	assert_line --index 0 --regexp '"auth_required":true\}$'
+	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
+	run -0 raw "$T" 'CONNECT {"auth_token":"wrong"}\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
+	assert_equal "${#lines[@]}" 2
+	run -0 raw "$T" 'CONNECT {"verbose":true,"auth_token":"s3cret"}\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "+OK
+PONG"
+	run -0 raw "$T" 'CONNECT {"user":"me","pass":"s3cret"}\r\nPING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	run -0 raw_unix 'PING\r\n'
+	assert_line --index 0 --regexp '"auth_required":false\}$'
+	assert_equal "${lines[1]}" "PONG"
+	run -0 grep -c 'authorization violation' "$BROKER_LOG"
+	assert_equal "$output" 1
+}
+
+@test "--token-file makes a 0600 token file once and requires its token" {
+	tf="$BATS_TEST_TMPDIR/token"
+	broker --token-file "$tf" "tcp:0"
+	assert_equal "$(stat -c %a "$tf")" 600
+	run -0 grep -cxE '[0-9a-f]{48}' "$tf"
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" "CONNECT {\"auth_token\":\"$(cat "$tf")\"}\r\nPING\r\n"
+	assert_equal "${lines[1]}" "PONG"
+	chmod 644 "$tf"
+	run -1 --separate-stderr "$BROKERD" --token-file "$tf" tcp:0
+	assert_equal "$stderr" "brokerd: token file $tf: Operation not permitted"
+}
+
+@test "a client that must authenticate and stays silent is timed out" {
+	broker --token s3cret --auth-timeout 300 "tcp:0"
+	run -0 bash -c "socat -u TCP:127.0.0.1:$TCP_PORT - | tr -d '\r'"
+	assert_line --index 1 "-ERR 'Authorization Timeout'"
+	assert_equal "${#lines[@]}" 2
+	run -0 grep -c 'Authorization Timeout, disconnected' "$BROKER_LOG"
+}
+
+@test "a TCP listener without a token needs --no-auth" {
+	run -1 --separate-stderr "$BROKERD" tcp:0
+	assert_equal "$stderr" "brokerd: Invalid argument"
+	broker --no-auth tcp:0
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'PING\r\n'
+	assert_line --index 0 --regexp '"host":"127.0.0.1","port":[1-9][0-9]*,.*"auth_required":false\}$'
+	assert_equal "${lines[1]}" "PONG"
+}
+
+@test "default path: directory 0700, socket 0600, live broker never stolen, stale socket replaced" {
+	export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/xdg"
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	broker default
+	assert_equal "$BROKER_ADDR" "unix:$XDG_RUNTIME_DIR/ipctool/bus.sock"
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ipctool")" 700
+	assert_equal "$(stat -c '%a %F' "$XDG_RUNTIME_DIR/ipctool/bus.sock")" "600 socket"
+	run -69 --separate-stderr "$BROKERD" default
+	assert_equal "$stderr" "brokerd: Address already in use"
+	kill -KILL "$BROKER_PID"
+	wait_exit "$BROKER_PID"
+	[ -S "$XDG_RUNTIME_DIR/ipctool/bus.sock" ]
+	broker default
+	SOCK="$XDG_RUNTIME_DIR/ipctool/bus.sock"
+	run -0 raw_unix 'PING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	chmod 755 "$XDG_RUNTIME_DIR/ipctool"
+	run -1 --separate-stderr "$BROKERD" default
+	assert_equal "$stderr" "brokerd: default path: Operation not permitted"
+}
+
+@test "SIGTERM and SIGINT shut down cleanly and remove the socket file" {
+	broker "unix:$SOCK" "unix:$SOCK.2"
+	peer
+	wait_for_line "$BROKER_LOG" 'connected'
+	kill -TERM "$BROKER_PID"
+	wait_exit "$BROKER_PID"
+	assert_equal "$WAIT_STATUS" 0
+	[ ! -e "$SOCK" ]
+	[ ! -e "$SOCK.2" ]
+	run -0 grep -c 'SIGTERM from pid' "$BROKER_LOG"
+	wait_exit "$PEER_PID"
+	broker "unix:$SOCK"
+	kill -INT "$BROKER_PID"
+	wait_exit "$BROKER_PID"
+	assert_equal "$WAIT_STATUS" 0
+	[ ! -e "$SOCK" ]
+}
+
+@test "a slow consumer gets -ERR 'Slow Consumer' and goes; others go on" {
+	broker --max-pending 65536 "unix:$SOCK"
+	peer
+	printf 'SUB big 1\r\nPING\r\n' >&"$PEER_FD"
+	wait_for_line "$PEER_OUT" '^PONG'
+	kill -STOP "$PEER_PID"
+	# a publisher that subscribes too and reads its own 3,000 messages
+	# in steps of 100 (PING/PONG): never behind, never disconnected
+	run -0 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"SUB big 1\r\n")
+pub = b"PUB big 1000\r\n" + b"x" * 1000 + b"\r\n"
+got = 0
+for step in range(30):
+    s.sendall(pub * 100 + b"PING\r\n")
+    while True:
+        line = f.readline()
+        if line.startswith(b"MSG big 1 1000"):
+            f.read(1002)
+            got += 1
+        elif line == b"PONG\r\n":
+            break
+        else:
+            sys.exit("unexpected %r" % line)
+print(got)
+' "$SOCK"
+	assert_equal "$output" 3000
+	wait_for_line "$BROKER_LOG" 'slow consumer, disconnected'
+	run -0 grep -c 'slow consumer' "$BROKER_LOG"
+	assert_equal "$output" 1
+	kill -CONT "$PEER_PID"
+	exec {PEER_FD}>&-
+	wait_exit "$PEER_PID" 20
+	assert_equal "$(no_cr "$PEER_OUT" | tail -1)" "-ERR 'Slow Consumer'"
+}
+
+@test "--trace logs connections and protocol lines" {
+	broker --trace "unix:$SOCK"
+	run -0 raw_unix 'SUB t 5\r\nPUB t 2\r\nhi\r\nPING\r\n'
+	run -0 sed -n 's/^brokerd: client 1 //p' "$BROKER_LOG"
+	assert_line --index 0 --regexp "^unix:$SOCK pid [0-9]+ uid [0-9]+: connected$"
+	assert_line --index 1 --regexp '^-> INFO \{'
+	assert_equal "$(printf '%s\n' "${lines[@]:2:5}")" "<- SUB t 5
+<- PUB t 2
+-> MSG t 5 2
+<- PING
+-> PONG"
+}
+
+@test "--trace never shows credentials" {
+	broker --trace --token s3cret "tcp:0"
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"user":"me","pass":"nope","auth_token" : "s3\\"cret"}\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
+	run -0 grep -F '<- CONNECT' "$BROKER_LOG"
+	assert_output 'brokerd: client 1 <- CONNECT {"user":"me","pass":"****","auth_token" : "********"}'
+}
+
+@test "a request on \$SYS.REQ.IPCTOOL.STAT returns the broker's state as JSON" {
+	broker "unix:$SOCK"
+	peer
+	printf 'CONNECT {"name":"watcher","lang":"s\\u001bh"}\r\nSUB a.* 1\r\nSUB b 2\r\nPUB a.x 2\r\nhi\r\nPING\r\n' >&"$PEER_FD"
+	wait_for_line "$PEER_OUT" '^PONG'
+	run -0 raw_unix 'SUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
+	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
+	assert_equal "${lines[3]}" "PONG"
+	run -0 jq -c '[.nclients, .subscriptions, .in_msgs, (.clients | map([.id, .name, .lang, .subs, .in_msgs, .out_msgs, (.addr | test("^unix:.* pid [0-9]+ uid [0-9]+$"))]))]' <<<"${lines[2]}"
+	assert_equal "$output" '[2,3,2,[[2,"","",1,1,0,true],[1,"watcher","s?h",2,1,1,true]]]'
+	run -0 grep -c "connect name 'watcher' lang 's?h' version ''" "$BROKER_LOG"
+}
+
+@test "libnats: pub/sub, wildcards, headers, queue groups, request/reply, no responders over TCP" {
+	need_nats
+	broker --token tok "tcp:0"
+	run -0 "$BIN/nats_pubsub" "nats://127.0.0.1:$TCP_PORT" tok
+	assert_equal "$output" "pubsub 100 in order, 50 via t.*.z, 0 wrong
+headers X-Test: yes, data body
+queue 300 delivered, 0 duplicates, every member used: yes
+request reply re:ping
+request to nobody: No responders available for request"
+}
+
+@test "libnats: the same scenario gives the same output from nats-server" {
+	need_nats
+	command -v nats-server >/dev/null || skip "nats-server not installed"
+	port=$(free_port)
+	start_bg nats-server -a 127.0.0.1 -p "$port"
+	wait_for_port "$port"
+	run -0 "$BIN/nats_pubsub" "nats://127.0.0.1:$port"
+	theirs=$output
+	broker --no-auth "tcp:0"
+	run -0 "$BIN/nats_pubsub" "nats://127.0.0.1:$TCP_PORT"
+	assert_equal "$output" "$theirs"
+}
+
+@test "load: 8 publishers x 10,000 messages reach each of 4 subscribers" {
+	need_nats
+	broker --token tok "tcp:0"
+	run -0 "$BIN/nats_load" "nats://127.0.0.1:$TCP_PORT" tok fanout
+	assert_line "fanout: 320000 of 320000 delivered, 0 out of order"
+	refute_output --partial "Slow"
+}
+
+@test "load: a queue group of 4 splits 80,000 messages, none lost or duplicated" {
+	need_nats
+	broker --token tok "tcp:0"
+	run -0 "$BIN/nats_load" "nats://127.0.0.1:$TCP_PORT" tok queue
+	assert_line "queue group: 80000 delivered, 0 lost, 0 duplicated"
+}
