@@ -166,3 +166,25 @@ serve() {
 	run -64 --separate-stderr ipctool sock-client tcp:1 -- cat
 	assert_equal "$stderr" "ipctool sock-client: sock-client runs no command: '--' is for sock-server (see 'ipctool sock-client --help')"
 }
+
+@test "--timeout: a connect that gets no answer gives up with exit 75" {
+	# a listener whose backlog is full: the kernel drops further SYNs
+	start_bg python3 -c '
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+port = l.getsockname()[1]
+c = []
+for i in range(3):
+    s = socket.socket(); s.setblocking(False)
+    try: s.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    c.append(s)
+time.sleep(0.3)
+print(port, flush=True)
+time.sleep(60)
+'
+	wait_for_line "$BG_OUT" '^[0-9]+$'
+	port=$(cat "$BG_OUT")
+	run -75 --separate-stderr ipctool sock-client -t 300ms "tcp:127.0.0.1:$port" </dev/null
+	assert_equal "$stderr" "ipctool sock-client: connect tcp:127.0.0.1:$port: timed out after 300ms"
+}

@@ -358,3 +358,20 @@ EOF
 	run -1 --separate-stderr ipctool sock-server tcp:192.0.2.1:0
 	assert_equal "$stderr" "ipctool sock-server: bind tcp:192.0.2.1:0: the host is not an address of this machine"
 }
+
+@test "a privileged port without permission: one clear line, exit 1" {
+	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv to drop privileges"
+	[ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" -gt 80 ] || skip "port 80 is not privileged here"
+	run -1 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    --inh-caps=-all --bounding-set=-all "$IPCTOOL" sock-server tcp:80
+	assert_equal "$stderr" "ipctool sock-server: bind tcp:127.0.0.1:80: permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE"
+}
+
+@test "exec: --max-clients counts running commands" {
+	hold h
+	serve -q --max-clients 1 -v tcp:0 -- sh -c 'cat >/dev/null; echo served'
+	start_bg_in "$HOLD" "$IPCTOOL" sock-client "$ADDR"
+	wait_for_line "$SRV_ERR" 'fork\(\) = [0-9]+'
+	run -0 ipctool sock-client -t 5s "$ADDR" </dev/null
+	assert_output "ipctool sock-server: too many clients (at most 1), try again later"
+}
