@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "io.h"
 #include "out.h"
+#include "parse.h"
 #include "relay.h"
 #include "sock.h"
 
@@ -67,17 +68,6 @@ struct client {
 	char *dgram;		/* a reply datagram */
 };
 
-/* fmt_ms: a duration for messages ("2s", "250ms") */
-static const char *
-fmt_ms(int64_t ms, char *buf, size_t len)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, len, "%llds", (long long)(ms / 1000));
-	else
-		snprintf(buf, len, "%lldms", (long long)ms);
-	return buf;
-}
-
 /* unavailable: exit 69 (nothing there) or 75 (timeout) for errno e */
 static void __attribute__((noreturn))
 unavailable(struct client *c, int e)
@@ -93,7 +83,7 @@ unavailable(struct client *c, int e)
 		    "%s (no such file)", c->where);
 	case ETIMEDOUT:
 		errx(EX_TEMPFAIL, "connect %s: timed out after %s", c->where,
-		    fmt_ms(c->timeout, dur, sizeof(dur)));
+		    duration_format(c->timeout, dur, sizeof(dur)));
 	case EHOSTUNREACH:
 	case ENETUNREACH:
 	case ECONNRESET:
@@ -191,7 +181,7 @@ next_reply(struct client *c, char **msg, size_t *len, int64_t deadline,
 		ev = io_wait(c->fd, POLLIN, deadline);
 		if (ev == 0)
 			errx(EX_TEMPFAIL, "no %s from %s within %s", what,
-			    c->where, fmt_ms(c->timeout, dur, sizeof(dur)));
+			    c->where, duration_format(c->timeout, dur, sizeof(dur)));
 		if (ev == -1)
 			err(EXIT_FAIL, "poll");
 		if (c->udp) {
@@ -430,7 +420,7 @@ do_udp(struct client *c)
 static int
 run(struct client *c)
 {
-	struct relay_opts ro;
+	struct relay_opts ro = { 0 };
 	char dur[32];
 
 	if (c->request)
@@ -441,12 +431,14 @@ run(struct client *c)
 		return do_udp(c);
 	ro.half_close = !c->no_shutdown;
 	ro.idle_ms = c->timeout;
+	/* a server's half-close does not cut a file or pipe short */
+	ro.input_after_eof = !isatty(STDIN_FILENO);
 	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, NULL) == -1) {
 		if (errno == EPIPE)
 			return 0;
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", c->where,
-			    fmt_ms(c->timeout, dur, sizeof(dur)));
+			    duration_format(c->timeout, dur, sizeof(dur)));
 		unavailable(c, errno);
 	}
 	return 0;

@@ -25,6 +25,7 @@
 #include "frame.h"
 #include "io.h"
 #include "out.h"
+#include "parse.h"
 #include "relay.h"
 #include "sock.h"
 
@@ -139,17 +140,6 @@ cleanup(void)
 	}
 }
 
-/* fmt_ms: a duration for messages ("2s", "250ms") */
-static const char *
-fmt_ms(int64_t ms, char *buf, size_t len)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, len, "%llds", (long long)(ms / 1000));
-	else
-		snprintf(buf, len, "%lldms", (long long)ms);
-	return buf;
-}
-
 /* listen_failed: explain why the address could not be claimed, and exit */
 static void __attribute__((noreturn))
 listen_failed(const struct addr *a, int e)
@@ -234,6 +224,26 @@ command_check(const char *cmd)
 }
 
 /* --- output queue of a client --- */
+
+/* grow: make *buf hold at least need bytes (doubling); 0, or -1 with
+ * errno ENOMEM */
+static int
+grow(char **buf, size_t *cap, size_t need)
+{
+	size_t n = *cap ? *cap : 4096;
+	char *nb;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	nb = realloc(*buf, n);
+	if (nb == NULL)
+		return -1;
+	*buf = nb;
+	*cap = n;
+	return 0;
+}
 
 /* ep_update: set what epoll watches on c */
 static void
@@ -336,7 +346,6 @@ client_queue(struct server *s, struct client *c, const char *p, size_t len,
     int delim)
 {
 	size_t need = c->outlen + len + 1;
-	char *nb;
 
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
@@ -354,17 +363,9 @@ client_queue(struct server *s, struct client *c, const char *p, size_t len,
 			c->outoff = 0;
 			need = c->outlen + len + 1;
 		}
-		if (need > c->outcap) {
-			size_t cap = c->outcap ? c->outcap : 4096;
-			while (cap < need)
-				cap *= 2;
-			nb = realloc(c->out, cap);
-			if (nb == NULL) {
-				client_close(s, c, "out of memory");
-				return -1;
-			}
-			c->out = nb;
-			c->outcap = cap;
+		if (grow(&c->out, &c->outcap, need) == -1) {
+			client_close(s, c, "out of memory");
+			return -1;
 		}
 	}
 	memcpy(c->out + c->outlen, p, len);
@@ -476,19 +477,9 @@ client_read(struct server *s, struct client *c)
 		client_close(s, c, "message too long");
 		return -1;
 	}
-	if (c->inlen + (size_t)n > c->incap) {
-		size_t cap = c->incap ? c->incap * 2 : READ_CHUNK * 2;
-		char *nb;
-
-		while (cap < c->inlen + (size_t)n)
-			cap *= 2;
-		nb = realloc(c->in, cap);
-		if (nb == NULL) {
-			client_close(s, c, "out of memory");
-			return -1;
-		}
-		c->in = nb;
-		c->incap = cap;
+	if (grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
+		client_close(s, c, "out of memory");
+		return -1;
 	}
 	memcpy(c->in + c->inlen, buf, (size_t)n);
 	c->inlen += (size_t)n;
@@ -500,7 +491,7 @@ client_read(struct server *s, struct client *c)
 static void
 stdin_read(struct server *s)
 {
-	char buf[READ_CHUNK], *d, *nb;
+	char buf[READ_CHUNK], *d;
 	int delim = frame_delim(s->fmode);
 	size_t start = 0;
 	ssize_t n;
@@ -518,19 +509,11 @@ stdin_read(struct server *s)
 		buf[0] = (char)delim;
 		n = 1;
 	}
-	if (s->sinlen + (size_t)n > s->sincap) {
-		size_t cap = s->sincap ? s->sincap * 2 : READ_CHUNK * 2;
-		while (cap < s->sinlen + (size_t)n)
-			cap *= 2;
-		if (cap > FRAME_MAX_DEFAULT * 2)
-			errx(EXIT_FAIL, "stdin: line longer than %d MiB",
-			    FRAME_MAX_DEFAULT >> 20);
-		nb = realloc(s->sin, cap);
-		if (nb == NULL)
-			err(EXIT_FAIL, "stdin");
-		s->sin = nb;
-		s->sincap = cap;
-	}
+	if (s->sinlen + (size_t)n > FRAME_MAX_DEFAULT)
+		errx(EXIT_FAIL, "stdin: line longer than %d MiB",
+		    FRAME_MAX_DEFAULT >> 20);
+	if (grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
+		err(EXIT_FAIL, "stdin");
 	memcpy(s->sin + s->sinlen, buf, (size_t)n);
 	s->sinlen += (size_t)n;
 	while ((d = memchr(s->sin + start, delim, s->sinlen - start))) {
@@ -811,7 +794,7 @@ serve_many(struct server *s)
 			err(EXIT_FAIL, "epoll_wait");
 		if (n == 0)
 			errx(EX_TEMPFAIL, "no client within %s",
-			    fmt_ms(s->timeout, dur, sizeof(dur)));
+			    duration_format(s->timeout, dur, sizeof(dur)));
 		for (int i = 0; i < n && !s->done; i++) {
 			void *p = evs[i].data.ptr;
 			struct client *c = p;
@@ -834,12 +817,27 @@ serve_many(struct server *s)
 	return s->status;
 }
 
+/* stdin_is_data: true when stdin is a regular file or a pipe */
+static bool
+stdin_is_data(void)
+{
+	struct stat st;
+
+	return fstat(STDIN_FILENO, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
 /* serve_one: nc -l: take one client, stop listening, relay stdin to it
  * and it to stdout (splice) until it closes; returns the exit status */
 static int
 serve_one(struct server *s)
 {
-	struct relay_opts ro = { .half_close = false, .idle_ms = s->timeout };
+	/* after the client's half-close, a file or pipe on stdin is still
+	 * sent in full (nc -l would stop); a terminal is not waited for. The
+	 * end of a file or pipe is passed on as a half-close; /dev/null or a
+	 * terminal says nothing, so a client is not cut off by them. */
+	struct relay_opts ro = { .half_close = stdin_is_data(),
+	    .idle_ms = s->timeout, .input_after_eof = !isatty(STDIN_FILENO) };
 	struct relay_stats st;
 	char name[ADDR_STR_MAX], dur[32];
 	struct addr peer;
@@ -850,7 +848,7 @@ serve_one(struct server *s)
 		ev = io_wait(s->lfd, POLLIN, io_deadline(s->timeout));
 		if (ev == 0)
 			errx(EX_TEMPFAIL, "no client within %s",
-			    fmt_ms(s->timeout, dur, sizeof(dur)));
+			    duration_format(s->timeout, dur, sizeof(dur)));
 		if (ev == -1)
 			err(EXIT_FAIL, "poll");
 		fd = accept_fd(s, &peer, name, sizeof(name));
@@ -868,7 +866,7 @@ serve_one(struct server *s)
 			return 0;
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", name,
-			    fmt_ms(s->timeout, dur, sizeof(dur)));
+			    duration_format(s->timeout, dur, sizeof(dur)));
 		err(EXIT_FAIL, "%s", name);
 	}
 	out_trace("%s closed: %llu bytes in, %llu bytes out%s", name,
@@ -953,7 +951,7 @@ serve_udp(struct server *s)
 			err(EXIT_FAIL, "poll");
 		if (rc == 0)
 			errx(EX_TEMPFAIL, "no datagram within %s",
-			    fmt_ms(s->timeout, dur, sizeof(dur)));
+			    duration_format(s->timeout, dur, sizeof(dur)));
 		if (pfd[0].revents) {
 			len = sizeof(ss);
 			n = recvfrom(s->lfd, buf, sizeof(buf), 0,

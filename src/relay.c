@@ -178,7 +178,7 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 	if (up.done && o->half_close)
 		out_trace_ret(shutdown(sock, SHUT_WR), "shutdown(%d, SHUT_WR)"
 		    " [no input]", sock);
-	while (!down.done) {
+	while (!down.done || (o->input_after_eof && !up.done)) {
 		dir_poll(&up, &pfd[0]);
 		dir_poll(&down, &pfd[1]);
 		n = poll(pfd, 2, idle);

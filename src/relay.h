@@ -10,6 +10,8 @@
 struct relay_opts {
 	bool half_close;	/* shutdown(SHUT_WR) on the socket at input EOF */
 	int64_t idle_ms;	/* give up after this long without traffic; -1 never */
+	bool input_after_eof;	/* go on sending input after the socket's
+				 * read side ended (until input EOF or EPIPE) */
 };
 
 struct relay_stats {
@@ -19,7 +21,8 @@ struct relay_stats {
 };
 
 /* relay_stream: copy in to sock and sock to out until the socket's read
- * side ends and everything read from it is written out; in may be -1 (no
+ * side ends and everything read from it is written out (and, with
+ * input_after_eof, until the input is sent too); in may be -1 (no
  * input: the socket is half-closed at once when half_close is set).
  * Never blocks one direction on the other, so an echoing peer cannot
  * deadlock it. Returns 0, or -1 with errno: ETIMEDOUT when idle_ms

@@ -120,8 +120,8 @@ serve() {
 	run -0 ipctool sock-client "tcp:127.0.0.1:$port" <<<"via socat"
 	assert_output "via socat"
 	start_bg socat "UNIX-LISTEN:$BATS_TEST_TMPDIR/so.sock" EXEC:'tr a-z A-Z'
-	wait_for_path "$BATS_TEST_TMPDIR/so.sock"
-	run -0 ipctool sock-client "unix:$BATS_TEST_TMPDIR/so.sock" <<<"shout"
+	# the file exists from bind(2), before listen(2): --retry covers that
+	run -0 ipctool sock-client --retry 10s "unix:$BATS_TEST_TMPDIR/so.sock" <<<"shout"
 	assert_output "SHOUT"
 	uport=$(free_port)
 	start_bg socat "UDP-RECVFROM:$uport,bind=127.0.0.1,fork" EXEC:cat
@@ -141,8 +141,7 @@ serve() {
 	wait_for_line "$nc_out" '^to nc$'
 	sock="$BATS_TEST_TMPDIR/nc.sock"
 	start_bg_in "$BATS_TEST_TMPDIR/in" nc -l -N -U "$sock"
-	wait_for_path "$sock"
-	run -0 ipctool sock-client "unix:$sock" <<<"to nc unix"
+	run -0 ipctool sock-client --retry 10s "unix:$sock" <<<"to nc unix"
 	assert_output "from nc"
 }
 

@@ -80,6 +80,26 @@ hold() {
 	grep -q "67108864 bytes in, 0 bytes out (splice)" "$SRV_ERR"
 }
 
+@test "relay: a file on stdin is sent whole, even after the client's half-close" {
+	head -c 8M /dev/urandom >"$BATS_TEST_TMPDIR/data"
+	serve_in "$BATS_TEST_TMPDIR/data" -q tcp:0
+	ipctool sock-client "$ADDR" </dev/null >"$BATS_TEST_TMPDIR/copy"
+	cmp "$BATS_TEST_TMPDIR/data" "$BATS_TEST_TMPDIR/copy"
+	wait_exit "$SRV_PID"
+	assert_equal "$WAIT_STATUS" 0
+}
+
+@test "relay: the end of stdin is a half-close; the client's upload still arrives" {
+	head -c 8M /dev/urandom >"$BATS_TEST_TMPDIR/data"
+	echo ok >"$BATS_TEST_TMPDIR/in"
+	serve_in "$BATS_TEST_TMPDIR/in" -q -v tcp:0
+	run -0 ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/data"
+	assert_output ok
+	wait_exit "$SRV_PID"
+	cmp "$BATS_TEST_TMPDIR/data" "$SRV_OUT"
+	grep -q 'shutdown([0-9]*, SHUT_WR) \[input ended after 3 bytes\] = 0' "$SRV_ERR"
+}
+
 @test "-k: lines of clients sending at once are never cut" {
 	python3 -c 'print("\n".join(["A" * 5000] * 300))' >"$BATS_TEST_TMPDIR/a"
 	python3 -c 'print("\n".join(["B" * 5000] * 300))' >"$BATS_TEST_TMPDIR/b"
