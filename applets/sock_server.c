@@ -419,7 +419,7 @@ deliver(struct server *s, struct client *c, const char *msg, size_t len)
 			    client_queue(s, o, msg, len, delim) == 0)
 				client_flush(s, o);
 		}
-	if (s->ack) {
+	if (s->ack && c->fd >= 0) {
 		n = snprintf(ack, sizeof(ack), "ack %llu",
 		    (unsigned long long)c->nmsg);
 		client_queue(s, c, ack, (size_t)n, delim);
@@ -434,7 +434,10 @@ split_messages(struct server *s, struct client *c)
 	size_t start = 0;
 	char *d;
 
-	while ((d = memchr(c->in + start, delim, c->inlen - start)) != NULL) {
+	/* c->fd < 0: c was dropped on the way (its memory lives until the
+	 * end of the round) */
+	while (c->fd >= 0 &&
+	    (d = memchr(c->in + start, delim, c->inlen - start)) != NULL) {
 		deliver(s, c, c->in + start, (size_t)(d - (c->in + start)));
 		start = (size_t)(d - c->in) + 1;
 	}
@@ -461,6 +464,8 @@ client_read(struct server *s, struct client *c)
 		if (!s->echo && c->inlen > 0) {
 			deliver(s, c, c->in, c->inlen);
 			c->inlen = 0;
+			if (c->fd < 0)
+				return -1;
 		}
 		c->closing = true;
 		shutdown(c->fd, SHUT_RD);
@@ -484,6 +489,8 @@ client_read(struct server *s, struct client *c)
 	memcpy(c->in + c->inlen, buf, (size_t)n);
 	c->inlen += (size_t)n;
 	split_messages(s, c);
+	if (c->fd < 0)
+		return -1;
 	return client_flush(s, c);
 }
 

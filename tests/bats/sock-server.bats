@@ -395,3 +395,21 @@ EOF
 	run -0 ipctool sock-client -t 5s "$ADDR" </dev/null
 	assert_output "ipctool sock-server: too many clients (at most 1), try again later"
 }
+
+@test "udp: a port in use is named too; relay mode removes its socket file on SIGTERM" {
+	serve -q udp:0 </dev/null
+	run -69 --separate-stderr ipctool sock-server "$ADDR"
+	assert_equal "$stderr" "ipctool sock-server: port $PORT is already in use (by ipctool, pid $SRV_PID)"
+	serve -q "unix:$BATS_TEST_TMPDIR/r.sock" </dev/null
+	kill -TERM "$SRV_PID"
+	wait_exit "$SRV_PID"
+	assert_equal "$WAIT_STATUS" 143
+	assert_file_not_exists "$BATS_TEST_TMPDIR/r.sock"
+}
+
+@test "-0: NUL-terminated messages, acknowledged one by one" {
+	serve -q -k -0 --ack tcp:0 </dev/null
+	run -0 ipctool sock-client -0 --sync -m $'two\nlines' -m second "$ADDR"
+	# acknowledged means written out: no wait needed
+	assert_equal "$(tr '\0' '|' <"$SRV_OUT")" $'two\nlines|second|'
+}
