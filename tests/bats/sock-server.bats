@@ -303,7 +303,7 @@ EOF
 	run -0 jq -r '.event + " " + .data + " " + (.peer | test("^udp:127.0.0.1:[0-9]+$") | tostring)' "$SRV_OUT"
 	assert_output "message one true"
 	serve -q --echo udp:0
-	run -0 ipctool sock-client -t 2s "$ADDR" <<<"bounce"
+	run -0 ipctool sock-client -t 500ms "$ADDR" <<<"bounce"
 	assert_output "bounce"
 	serve -q --ack udp:0 </dev/null
 	run -0 ipctool sock-client --sync -t 2s -m a -m b "$ADDR"
