@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bsd/stdlib.h>
@@ -485,7 +484,36 @@ print_scalar(const char *p, size_t len)
 	fwrite(p, 1, len, stdout);
 }
 
-/* print_array: each element on a line of its own, "- " first */
+/* print_inline: the members of an object as "key=value" words on one
+ * line (values with blanks quoted) */
+static void
+print_inline(const char *p, size_t len)
+{
+	struct proto_json_iter it;
+	struct proto_str k, v;
+	enum proto_json_type t;
+	bool first = true;
+
+	proto_json_begin(&it, p, len);
+	while (proto_json_next(&it, &k, &v, &t) == 1) {
+		bool str = t == PROTO_JSON_STRING;
+		bool q = str && memchr(v.p, ' ', v.len) != NULL;
+
+		printf("%s%.*s=%s", first ? "" : " ", (int)k.len, k.p,
+		    q ? "\"" : "");
+		if (str)
+			print_scalar(v.p - 1, v.len + 2);
+		else
+			fwrite(v.p, 1, v.len, stdout);
+		if (q)
+			putchar('"');
+		first = false;
+	}
+	putchar('\n');
+}
+
+/* print_array: each element on a line of its own, "- " first (objects as
+ * key=value words) */
 static void
 print_array(const char *p, size_t len, int indent)
 {
@@ -497,7 +525,9 @@ print_array(const char *p, size_t len, int indent)
 		if (q >= end || (e = json_end_of(q, end)) == NULL)
 			break;
 		printf("%*s- ", indent, "");
-		if (*q == '{' || *q == '[') {
+		if (*q == '{') {
+			print_inline(q, (size_t)(e - q));
+		} else if (*q == '[') {
 			putchar('\n');
 			print_value(q, (size_t)(e - q), indent + 2);
 		} else {
@@ -584,62 +614,42 @@ cmd_stat(struct opt_parser *p)
 /* daemon */
 
 #if HAVE_BROKER
-/* daemon_log: the broker's log lines on stderr */
+/* daemon_log: the broker's log lines on stderr; without -v the routine
+ * ones (a client connected, said hello, went away) are left out */
 static void
 daemon_log(void *arg, const char *line)
 {
+	size_t n = strlen(line);
+
+	if (!out_trace_on && ((n >= 11 && strcmp(line + n - 11,
+	    ": connected") == 0) || (n >= 14 && strcmp(line + n - 14,
+	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL))
+		return;
 	fprintf(stderr, "%s: %s\n", getprogname(), line);
 }
 
-/* make_token: 32 random hex digits into buf (33 bytes) */
-static void
-make_token(char *buf)
+/* token_error: why a token file was refused */
+static const char *
+token_error(int e)
 {
-	unsigned char r[16];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		err(EXIT_FAIL, "getrandom");
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(buf + 2 * i, 3, "%02x", r[i]);
-}
-
-/* load_token: the token in path, created (0600, random) when missing; a
- * file others may read or that we do not own is refused */
-static void
-load_token(const char *path, char *buf, size_t len)
-{
-	struct stat sb;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1 && errno == ENOENT) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
-		if (fd == -1)
-			err(EXIT_FAIL, "create token file %s", path);
-		make_token(buf);
-		if (io_write_full(fd, buf, strlen(buf)) == -1 ||
-		    io_write_full(fd, "\n", 1) == -1 || close(fd) == -1)
-			err(EXIT_FAIL, "write token file %s", path);
-		return;
+	switch (e) {
+	case EPERM:
+		return "not a regular file of yours, or readable by others";
+	case EINVAL:
+		return "empty, or holds blanks, quotes or backslashes";
+	case EFBIG:
+		return "the token is too long";
+	default:
+		return strerror(e);
 	}
-	if (fd == -1)
-		err(EXIT_FAIL, "open token file %s", path);
-	if (fstat(fd, &sb) == -1)
-		err(EXIT_FAIL, "stat token file %s", path);
-	close(fd);
-	if (sb.st_uid != getuid() || (sb.st_mode & 077) != 0)
-		errx(EXIT_FAIL, "token file %s: must be yours and mode 0600",
-		    path);
-	if (bus_read_token(path, buf, len) == -1)
-		err(EXIT_FAIL, "read token file %s", path);
 }
 
 static int
 cmd_daemon(struct opt_parser *p)
 {
-	static char token[PROTO_FIELD_MAX];
+	static char token[BROKER_TOKEN_MAX];
 	char def[ADDR_STR_MAX + 8], tpath[ADDR_PATH_MAX + 1];
+	char dpath[ADDR_PATH_MAX + 1];
 	struct broker_config *cfg = &o.cfg;
 	bool tcp = false;
 	const char *errstr;
@@ -664,8 +674,10 @@ cmd_daemon(struct opt_parser *p)
 		else if (a->type != ADDR_UNIX)
 			usage_error("the bus listens on unix: or tcp: "
 			    "addresses only");
+		/* the default socket's directory is ours to make (0700) */
 		if (a->type == ADDR_UNIX && !a->abstract &&
-		    getenv(BUS_ENV_ADDR) == NULL && i == 0 &&
+		    broker_default_path(dpath, sizeof(dpath)) != NULL &&
+		    strcmp(dpath, a->path) == 0 &&
 		    broker_prepare_dir(a->path) == -1)
 			err(EXIT_FAIL, "prepare the directory of %s", a->path);
 	}
@@ -682,7 +694,9 @@ cmd_daemon(struct opt_parser *p)
 				    tpath);
 			path = tpath;
 		}
-		load_token(path, token, sizeof(token));
+		if (broker_token_load(path, true, token, sizeof(token)) == -1)
+			errx(EXIT_FAIL, "token file %s: %s", path,
+			    token_error(errno));
 		cfg->token = token;
 	}
 	cfg->no_auth = o.no_auth;

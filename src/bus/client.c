@@ -28,6 +28,7 @@
 
 #if HAVE_BROKER
 #define default_path broker_default_path
+#define token_path broker_token_path
 #else
 /* default_path: the broker's default socket (the rule of broker.h's
  * broker_default_path, used until the broker is built in) */
@@ -40,9 +41,24 @@ default_path(char *buf, size_t len)
 	if (x != NULL && x[0] == '/')
 		n = snprintf(buf, len, "%s/ipctool/bus.sock", x);
 	else
-		n = snprintf(buf, len, "/tmp/ipctool-%u/bus.sock",
-		    (unsigned)getuid());
+		n = snprintf(buf, len, "/tmp/ipctool-%ld/bus.sock",
+		    (long)geteuid());
 	return n < 0 || (size_t)n >= len ? NULL : buf;
+}
+
+/* token_path: the token file next to the default socket (the rule of
+ * broker.h's broker_token_path) */
+static char *
+token_path(char *buf, size_t len)
+{
+	char *slash;
+
+	if (default_path(buf, len) == NULL ||
+	    (slash = strrchr(buf, '/')) == NULL ||
+	    (size_t)(slash - buf) + sizeof("/" BUS_TOKEN_NAME) > len)
+		return NULL;
+	strlcpy(slash, "/" BUS_TOKEN_NAME, len - (size_t)(slash - buf));
+	return buf;
 }
 #endif
 
@@ -64,15 +80,7 @@ bus_default_addr(char *buf, size_t len)
 char *
 bus_default_token_path(char *buf, size_t len)
 {
-	char *slash;
-
-	if (default_path(buf, len) == NULL)
-		return NULL;
-	slash = strrchr(buf, '/');
-	if (slash == NULL || strlcpy(slash + 1, BUS_TOKEN_NAME,
-	    len - (size_t)(slash + 1 - buf)) >= len - (size_t)(slash + 1 - buf))
-		return NULL;
-	return buf;
+	return token_path(buf, len);
 }
 
 int
@@ -496,7 +504,7 @@ send_connect(struct bus_client *c, const char *name)
 	strlcpy(cn.name, name ? name : "ipctool", sizeof(cn.name));
 	strlcpy(cn.lang, "C", sizeof(cn.lang));
 	strlcpy(cn.version, IPCTOOL_VERSION, sizeof(cn.version));
-	if (c->info.auth_required && c->addr.type != ADDR_UNIX)
+	if (c->info.auth_required)
 		(void)find_token(cn.auth_token, sizeof(cn.auth_token));
 	n = proto_fmt_connect(buf, sizeof(buf), &cn);
 	explicit_bzero(&cn, sizeof(cn));

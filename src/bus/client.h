@@ -15,7 +15,7 @@
 
 #define BUS_ENV_ADDR	"IPCTOOL_BUS"		/* overrides the default address */
 #define BUS_ENV_TOKEN	"IPCTOOL_BUS_TOKEN"	/* auth_token for TCP */
-#define BUS_TOKEN_NAME	"bus.token"		/* next to the default socket */
+#define BUS_TOKEN_NAME	"token"			/* next to the default socket */
 #define BUS_STAT_SUBJECT "$SYS.REQ.IPCTOOL.STAT"
 #define BUS_INBOX_MAX	64
 
@@ -62,7 +62,7 @@ struct bus_client {
 char *bus_default_addr(char *buf, size_t len);
 
 /* bus_default_token_path: the token file next to the default socket
- * (.../ipctool/bus.token) into buf; returns buf, or NULL */
+ * (.../ipctool/token) into buf; returns buf, or NULL */
 char *bus_default_token_path(char *buf, size_t len);
 
 /* bus_read_token: the first line of file path into buf (at most len-1

@@ -169,7 +169,7 @@ three"
 	assert_equal "$stderr" "ipctool bus: connect to $NATS_URL: Authorization Violation"
 	IPCTOOL_BUS_TOKEN=s3cret run -0 ipctool bus pub a x
 	mkdir -p "$XDG_RUNTIME_DIR/ipctool"
-	echo s3cret >"$XDG_RUNTIME_DIR/ipctool/bus.token"
+	echo s3cret >"$XDG_RUNTIME_DIR/ipctool/token"
 	run -0 ipctool bus pub a x
 	IPCTOOL_BUS_TOKEN=wrong run -1 ipctool bus pub a x
 }
@@ -214,10 +214,15 @@ world"
 
 @test "bus daemon: stat answers with JSON, printed readably" {
 	start_daemon
+	start_sub idle.one idle.two
 	run -0 --separate-stderr ipctool bus stat --json
-	assert_regex "$output" '^\{.*\}$'
+	assert_regex "$output" '^\{"server_id":"[^"]+","version":"[^"]+",.*"nclients":2,.*\}$'
 	run -0 --separate-stderr ipctool bus stat
-	refute_output ""
+	assert_line --regexp '^server_id: .+$'
+	assert_line 'clients:'
+	assert_line --regexp '^  - id=[0-9]+ name="ipctool bus sub" lang=C addr="unix:.* pid [0-9]+ uid [0-9]+" subs=2 .*pending=0$'
+	assert_line 'nclients: 2'
+	assert_line 'subscriptions: 3'
 }
 
 @test "bus daemon: the same scenario yields the same deliveries as nats-server" {
@@ -253,7 +258,7 @@ three"
 @test "bus daemon: TCP needs the token from the 0600 token file unless --no-auth" {
 	start_daemon --listen tcp:127.0.0.1:0
 	assert_regex "$DAEMON_ADDR" '^tcp:127\.0\.0\.1:[0-9]+$'
-	run -0 stat -c %a "$XDG_RUNTIME_DIR/ipctool/bus.token"
+	run -0 stat -c %a "$XDG_RUNTIME_DIR/ipctool/token"
 	assert_output "600"
 	run -0 ipctool bus pub --bus "$DAEMON_ADDR" a x
 	IPCTOOL_BUS_TOKEN=wrong run -1 --separate-stderr ipctool bus pub --bus "$DAEMON_ADDR" a x
@@ -264,4 +269,35 @@ three"
 	start_daemon
 	run -69 --separate-stderr ipctool bus daemon
 	assert_equal "$stderr" "ipctool bus: listen: a broker is already running there"
+}
+
+@test "bus daemon: --no-auth TCP needs no token; SIGTERM removes the socket" {
+	start_daemon --listen "unix:$BATS_TEST_TMPDIR/bus.sock" --listen tcp:127.0.0.1:0 --no-auth
+	assert_equal "$DAEMON_ADDR" "unix:$BATS_TEST_TMPDIR/bus.sock"
+	assert_file_not_exists "$XDG_RUNTIME_DIR/ipctool/token"
+	kill -TERM "$DAEMON_PID"
+	wait_exit "$DAEMON_PID"
+	assert_equal "$WAIT_STATUS" 0
+	assert_file_not_exists "$BATS_TEST_TMPDIR/bus.sock"
+}
+
+@test "bus daemon: a token file others may read is refused" {
+	need_daemon
+	echo s3cret >"$BATS_TEST_TMPDIR/tok"
+	chmod 0644 "$BATS_TEST_TMPDIR/tok"
+	run -1 --separate-stderr ipctool bus daemon --listen tcp:127.0.0.1:0 --token-file "$BATS_TEST_TMPDIR/tok"
+	assert_equal "$stderr" "ipctool bus: token file $BATS_TEST_TMPDIR/tok: not a regular file of yours, or readable by others"
+	run -64 --separate-stderr ipctool bus daemon --no-auth --token-file "$BATS_TEST_TMPDIR/tok"
+	assert_equal "$stderr" "ipctool bus: --no-auth and --token-file exclude each other (see 'ipctool bus --help')"
+}
+
+@test "bus daemon: the default socket is 0600 in a 0700 directory, found by the clients" {
+	need_daemon
+	start_bg "$IPCTOOL" bus daemon --addr-file "$BATS_TEST_TMPDIR/a"
+	wait_for_path "$BATS_TEST_TMPDIR/a" 20
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" "unix:$XDG_RUNTIME_DIR/ipctool/bus.sock"
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ipctool")" "700"
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ipctool/bus.sock")" "600"
+	run -69 --separate-stderr ipctool bus pub --sync nobody x
+	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
 }

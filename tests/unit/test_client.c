@@ -200,7 +200,7 @@ test_defaults(const char *dir)
 	unsetenv("IPCTOOL_BUS");
 	snprintf(path, sizeof(path), "unix:%s/ipctool/bus.sock", dir);
 	CHECK_STR(bus_default_addr(buf, sizeof(buf)), path);
-	snprintf(path, sizeof(path), "%s/ipctool/bus.token", dir);
+	snprintf(path, sizeof(path), "%s/ipctool/token", dir);
 	CHECK_STR(bus_default_token_path(buf, sizeof(buf)), path);
 	setenv("IPCTOOL_BUS", "tcp:127.0.0.1:4222", 1);
 	CHECK_STR(bus_default_addr(buf, sizeof(buf)), "tcp:127.0.0.1:4222");
