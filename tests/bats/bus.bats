@@ -93,7 +93,7 @@ sensor.hall.temp say \"hi\"	and\\go"
 	start_sub -q workers jobs
 	out2=$SUB_OUT
 	seq 1 200 | ipctool bus pub jobs
-	wait_until 20 test "$(($(lines_in "$out1") + $(lines_in "$out2")))" -ge 200
+	wait_until 20 total_lines_ge 200 "$out1" "$out2"
 	run -0 sort -n "$out1" "$out2"
 	assert_output "$(seq 1 200)"
 }
@@ -199,6 +199,49 @@ three"
 	assert_regex "$stderr" '<- PONG'
 }
 
+# total_lines_ge N FILE...: true once the files hold N lines together
+total_lines_ge() {
+	local n=$1
+	shift
+	[ "$(cat "$@" | wc -l)" -ge "$n" ]
+}
+
+# fanout: 8 publishers x 10000 messages to 4 subscribers (each gets all
+# 80000), then to a queue group of 4 (split, none lost or duplicated)
+fanout() {
+	local i p outs=() qouts=() qpids=() pids=()
+	for i in 1 2 3 4; do
+		start_sub -c 80000 -t 60s load
+		outs+=("$SUB_OUT") pids+=("$SUB_PID")
+	done
+	for p in 1 2 3 4 5 6 7 8; do
+		seq -f "p$p-%g" 1 10000 | ipctool bus pub load &
+	done
+	for i in "${pids[@]}"; do
+		wait_exit "$i" 60
+		assert_equal "$WAIT_STATUS" 0
+	done
+	for i in "${outs[@]}"; do
+		assert_equal "$(sort -u "$i" | wc -l)" 80000
+		assert_equal "$(wc -l <"$i")" 80000
+	done
+	for i in 1 2 3 4; do
+		start_sub -q four qload
+		qouts+=("$SUB_OUT")
+	done
+	for p in 1 2 3 4 5 6 7 8; do
+		seq -f "p$p-%g" 1 10000 | ipctool bus pub qload &
+	done
+	wait_until 60 total_lines_ge 80000 "${qouts[@]}"
+	assert_equal "$(cat "${qouts[@]}" | wc -l)" 80000
+	assert_equal "$(cat "${qouts[@]}" | sort -u | wc -l)" 80000
+}
+
+@test "bus: 8 x 10000 messages reach 4 subscribers whole and split over a queue group of 4 (nats-server)" {
+	start_nats
+	fanout
+}
+
 # The embedded broker
 
 @test "bus daemon: pub, sub, queue groups and --sync through the embedded broker" {
@@ -300,4 +343,9 @@ three"
 	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ipctool/bus.sock")" "600"
 	run -69 --separate-stderr ipctool bus pub --sync nobody x
 	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
+}
+
+@test "bus daemon: 8 x 10000 messages reach 4 subscribers whole and split over a queue group of 4" {
+	start_daemon
+	fanout
 }

@@ -155,6 +155,17 @@ interop() {
 	assert_equal "$stderr" "ipctool req: send job: payload of 101 bytes is larger than the bus's max_payload 100"
 }
 
+@test "req: a result beyond max_payload is status 125, the worker goes on (nats-server)" {
+	printf 'max_payload: 1000\n' >"$BATS_TEST_TMPDIR/n.conf"
+	start_nats -c "$BATS_TEST_TMPDIR/n.conf"
+	start_serve big -- sh -c 'read n; head -c "$n" /dev/zero | tr "\\0" x'
+	run -125 --separate-stderr ipctool req call big 5000
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ipctool req: job failed: result larger than the bus's max_payload"
+	run -0 ipctool req call big 3
+	assert_output "xxx"
+}
+
 @test "req: serve --count exits 0 after N jobs; SIGTERM finishes the running job (nats-server)" {
 	start_nats
 	start_serve --count 2 up -- tr a-z A-Z
