@@ -244,9 +244,12 @@ rm_one(const char *path)
 struct sender {
 	const struct cfg *c;
 	int fd;			/* the FIFO, O_WRONLY|O_NONBLOCK */
-	unsigned long long seq;	/* messages sent so far */
+	unsigned long long seq;	/* messages (raw: bytes) taken so far */
+	unsigned long long sent;	/* messages written into the FIFO */
 	char batch[PIPE_BUF];	/* async: whole messages for one write */
 	size_t blen;
+	unsigned bcount;	/* messages in the batch */
+	bool nolock;		/* flock(2) not supported here */
 	int reply;		/* --sync: our reply FIFO, O_RDWR */
 	char ackbuf[64];
 	size_t acklen;
@@ -312,8 +315,8 @@ static void __attribute__((noreturn))
 gone(struct sender *s)
 {
 	errx(EX_UNAVAILABLE, "write to %s: the receiver closed the FIFO "
-	    "(%llu message%s sent)", s->c->path, s->seq,
-	    s->seq == 1 ? "" : "s");
+	    "(%llu message%s sent)", s->c->path, s->sent,
+	    s->sent == 1 ? "" : "s");
 }
 
 /* lock: flock(2) the FIFO, waiting up to the timeout (exit 75) */
@@ -322,10 +325,15 @@ lock(struct sender *s, int how)
 {
 	int rc;
 
-	if (flock(s->fd, how | LOCK_NB) == 0)
+	if (s->nolock || flock(s->fd, how | LOCK_NB) == 0)
 		return;
-	if (errno != EWOULDBLOCK)
-		err(EXIT_FAIL, "flock %s", s->c->path);
+	if (errno != EWOULDBLOCK) {
+		/* e.g. a file system without flock: PIPE_BUF still holds */
+		out_trace_ret(-1, "flock(%d): senders go without the lock",
+		    s->fd);
+		s->nolock = true;
+		return;
+	}
 	out_trace("flock(%d, %s): another sender holds the FIFO", s->fd,
 	    how == LOCK_EX ? "LOCK_EX" : "LOCK_SH");
 	timer_start(s->c->timeout);
@@ -384,7 +392,8 @@ put(struct sender *s, const char *buf, size_t len)
 			gone(s);
 		err(EXIT_FAIL, "write to %s", s->c->path);
 	}
-	flock(s->fd, LOCK_UN);
+	if (!s->nolock)
+		flock(s->fd, LOCK_UN);
 }
 
 /* flush: write the batched messages in one write(2) */
@@ -394,7 +403,9 @@ flush(struct sender *s)
 	if (s->blen == 0)
 		return;
 	put(s, s->batch, s->blen);
+	s->sent += s->bcount;
 	s->blen = 0;
+	s->bcount = 0;
 }
 
 /* reply_open: make the private reply FIFO of --sync, writable by whoever
@@ -537,6 +548,7 @@ send_sync(struct sender *s, const char *msg, size_t len)
 	buf[(size_t)hl + len] = (char)frame_delim(s->c->mode);
 	put(s, buf, (size_t)hl + len + 1);
 	free(buf);
+	s->sent = seq;
 	wait_ack(s, seq);
 	s->seq = seq;
 }
@@ -559,10 +571,12 @@ send_async(struct sender *s, const char *msg, size_t len)
 		buf[len] = delim;
 		put(s, buf, len + 1);
 		free(buf);
+		s->sent++;
 	} else {
 		memcpy(s->batch + s->blen, msg, len);
 		s->batch[s->blen + len] = delim;
 		s->blen += len + 1;
+		s->bcount++;
 	}
 	s->seq++;
 }

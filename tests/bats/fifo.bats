@@ -321,6 +321,17 @@ one_ack() {
 	assert_equal "$(cat "$BG_OUT")" "$(sha256sum <"$BATS_TEST_TMPDIR/data")"
 }
 
+@test "--raw falls back to read/write where splice cannot go (O_APPEND)" {
+	ipctool fifo make "$F"
+	echo first >"$BATS_TEST_TMPDIR/log"
+	start_bg bash -c '"$IPCTOOL" fifo recv --raw -v "$1" >>"$2"' _ "$F" "$BATS_TEST_TMPDIR/log"
+	seq 1 3 | ipctool fifo send --raw "$F"
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/log")" "$(printf 'first\n1\n2\n3')"
+	grep -q 'splice cannot write stdout: read(2)/write(2)' "$BG_ERR"
+}
+
 @test "--raw arguments go as they are, without delimiters" {
 	ipctool fifo make "$F"
 	start_bg "$IPCTOOL" fifo recv --raw "$F"
