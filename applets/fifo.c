@@ -155,18 +155,25 @@ timer_stop(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* stat_fifo: stat path (following links) and insist on a FIFO; exits 1
- * with a message naming what it is otherwise */
+/* want_fifo: exit 1 unless rc (of stat/fstat into st) says a FIFO */
+static void
+want_fifo(int rc, const struct stat *st, const char *verb, const char *path)
+{
+	if (rc == -1)
+		err(EXIT_FAIL, "%s %s", verb, path);
+	if (!S_ISFIFO(st->st_mode))
+		errx(EXIT_FAIL, "%s %s: is %s, not a FIFO", verb, path,
+		    kind(st->st_mode));
+}
+
+/* stat_fifo: stat path (following links) and insist on a FIFO, before
+ * opening it: open(2) of a device may have effects of its own */
 static void
 stat_fifo(const char *verb, const char *path)
 {
 	struct stat st;
 
-	if (stat(path, &st) == -1)
-		err(EXIT_FAIL, "%s %s", verb, path);
-	if (!S_ISFIFO(st.st_mode))
-		errx(EXIT_FAIL, "%s %s: is %s, not a FIFO", verb, path,
-		    kind(st.st_mode));
+	want_fifo(stat(path, &st), &st, verb, path);
 }
 
 /* check_fd_fifo: after open, make sure fd is a FIFO (the path may have
@@ -176,11 +183,7 @@ check_fd_fifo(int fd, const char *verb, const char *path)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) == -1)
-		err(EXIT_FAIL, "%s %s", verb, path);
-	if (!S_ISFIFO(st.st_mode))
-		errx(EXIT_FAIL, "%s %s: is %s, not a FIFO", verb, path,
-		    kind(st.st_mode));
+	want_fifo(fstat(fd, &st), &st, verb, path);
 }
 
 /* ---- make and rm -------------------------------------------------------- */

@@ -117,6 +117,36 @@ one_ack() {
 	assert_equal "$(od -An -c "$BG_OUT" | tr -s ' ')" " a \n \n b \n l a s t \n"
 }
 
+@test "short messages are batched whole into one write(2) of at most PIPE_BUF" {
+	ipctool fifo make "$F"
+	start_bg "$IPCTOOL" fifo recv "$F"
+	run -0 --separate-stderr bash -c 'printf "a\nbb\nccc\n" | "$IPCTOOL" fifo send -v "$1"' _ "$F"
+	assert_equal "$(grep -c 'write(' <<<"$stderr")" 1
+	assert_regex "$stderr" 'write\([0-9]+, 9 bytes\) = 9'
+	wait_exit "$BG_PID"
+	assert_equal "$(cat "$BG_OUT")" "$(printf 'a\nbb\nccc')"
+	# 4095 bytes and a newline: still one write; 4096 and a newline: the
+	# exclusive lock is taken for it
+	start_bg "$IPCTOOL" fifo recv "$F"
+	run -0 --separate-stderr ipctool fifo send -v "$F" "$(printf '%4095s' '')" "$(printf '%4096s' '')"
+	assert_regex "$stderr" 'write\([0-9]+, 4096 bytes\) = 4096'
+	assert_regex "$stderr" 'write\([0-9]+, 4097 bytes\) = 4097'
+	wait_exit "$BG_PID"
+	assert_equal "$(wc -c <"$BG_OUT")" 8193
+}
+
+@test "plays with the shell's own tools: echo into it, cat out of it" {
+	mkfifo "$BATS_TEST_TMPDIR/m"
+	start_bg "$IPCTOOL" fifo recv "$BATS_TEST_TMPDIR/m"
+	echo "from echo" >"$BATS_TEST_TMPDIR/m"
+	wait_exit "$BG_PID"
+	assert_equal "$(cat "$BG_OUT")" "from echo"
+	start_bg cat "$BATS_TEST_TMPDIR/m"
+	ipctool fifo send "$BATS_TEST_TMPDIR/m" "to cat"
+	wait_exit "$BG_PID"
+	assert_equal "$(cat "$BG_OUT")" "to cat"
+}
+
 @test "-0: NUL-terminated messages may hold newlines" {
 	ipctool fifo make "$F"
 	start_bg "$IPCTOOL" fifo recv -0 --json "$F"
