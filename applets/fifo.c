@@ -614,12 +614,12 @@ send_stdin(struct sender *s)
 	for (;;) {
 		while ((rc = frame_next(&r, &msg, &len)) == 1)
 			send_one(s, msg, len);
+		flush(s);	/* also what came before a bad message */
 		if (rc == -1)
 			errx(EXIT_FAIL, "read stdin: message %llu is longer "
 			    "than --max-size %zu", s->seq + 1, s->c->max);
 		if (r.eof)
 			break;
-		flush(s);
 		n = frame_fill(&r);
 		if (n == -1 && errno == EAGAIN) {
 			io_wait(STDIN_FILENO, POLLIN, -1);

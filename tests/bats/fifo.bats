@@ -374,6 +374,12 @@ one_ack() {
 	ipctool fifo make "$F"
 	run -1 --separate-stderr ipctool fifo send --max-size 4 "$F" 12345
 	assert_equal "$stderr" "ipctool fifo: send to $F: message 1 is 5 bytes, longer than --max-size 4"
+	# what came before a message that is too long still goes out
+	start_bg "$IPCTOOL" fifo recv "$F"
+	run -1 --separate-stderr bash -c 'printf "ok\n12345\nnot sent\n" | "$IPCTOOL" fifo send --max-size 4 "$1"' _ "$F"
+	assert_equal "$stderr" "ipctool fifo: read stdin: message 2 is longer than --max-size 4"
+	wait_exit "$BG_PID"
+	assert_equal "$(cat "$BG_OUT")" ok
 	start_bg "$IPCTOOL" fifo recv --max-size 4 "$F"
 	ipctool fifo send "$F" 1234 123456
 	wait_exit "$BG_PID"
