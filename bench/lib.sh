@@ -3,7 +3,8 @@
 # would pick instead, the near-limit references), then run them in
 # alternating rounds and append every sample to $BENCH_RESULTS.
 #
-# Records (tab-separated lines of $BENCH_RESULTS, read by bench/report.py):
+# Records (tab-separated lines of $BENCH_RESULTS, read by
+# bench/mkreport.py):
 #   S name group unit better title target    a scenario
 #   V name role label round value            one sample
 #   F name label reason                      a contender that failed
@@ -182,7 +183,7 @@ fresh_env() {
 # run_once I: run contender I once; sets RUN_US to its elapsed
 # microseconds, or fails with the reason in $RUN_DIR/why
 run_once() {
-	local i=$1 spid= t0 t1 rc=0 src=0 ready daemon=
+	local i=$1 spid='' t0 t1 rc=0 src=0 ready daemon=''
 	if [ -n "${SC_SERVER[$i]}" ]; then
 		start "${SC_SERVER[$i]}" "$RUN_DIR/server.err"
 		spid=$STARTED

@@ -90,10 +90,10 @@ for file in "$here"/scenarios/*.sh; do
 	fi
 done
 
-# The raw samples too: `bench/report.py bench/report.tsv bench/report`
+# The raw samples too: `bench/mkreport.py bench/report.tsv bench/report`
 # writes the report again from them
 cp "$BENCH_RESULTS" "$here/report.tsv"
-python3 "$here/report.py" "$BENCH_RESULTS" "$here/report" \
+python3 "$here/mkreport.py" "$BENCH_RESULTS" "$here/report" \
     --ipctool "$IPCTOOL" --quick "${QUICK:-0}" \
     --seconds "$(($(date +%s) - started))"
 echo "bench: wrote bench/report.md, bench/report.json, bench/report.svg" \
