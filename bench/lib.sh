@@ -5,11 +5,12 @@
 #
 # Records (tab-separated lines of $BENCH_RESULTS, read by
 # bench/mkreport.py):
-#   S name group unit better title target    a scenario
-#   V name role label round value            one sample
-#   F name label reason                      a contender that failed
-#   K name reason                            ipctool skipped, and why
-#   N name text                              a note for the report
+#   S name group unit better title target goal_peer goal_ref   a scenario
+#   V name role label round value      one sample
+#   F name label reason                a contender that failed
+#   K name reason                      ipctool skipped, and why
+#   N name text                        a note for the report
+#   E file reason                      (run.sh) a scenario file that stopped
 #
 # Every command runs under timeout(1), which kills its whole process group;
 # servers started in the background are remembered and killed on exit.
