@@ -65,10 +65,16 @@ say() {
 	printf 'bench: %s\n' "$*" >&2
 }
 
-# record FIELDS...: append one tab-separated record to the results
+# record FIELDS...: append one tab-separated record to the results, each
+# field on one line and without tabs
 record() {
+	local f fields=()
+	for f in "$@"; do
+		f=${f//$'\t'/ }
+		fields+=("${f//$'\n'/ }")
+	done
 	local IFS=$'\t'
-	printf '%s\n' "$*" >>"$BENCH_RESULTS"
+	printf '%s\n' "${fields[*]}" >>"$BENCH_RESULTS"
 }
 
 # have_applet NAME: true when NAME is in `ipctool --list`
@@ -195,7 +201,8 @@ run_once() {
 		fi
 		if ! wait_ready "$ready" "$spid"; then
 			echo "server not ready on $ready:" \
-			    "$(head -c 300 "$RUN_DIR/server.err")" >"$RUN_DIR/why"
+			    "$(head -c 300 "$RUN_DIR/server.err" | tr '\n' ' ')" \
+			    >"$RUN_DIR/why"
 			return 1
 		fi
 	fi

@@ -27,6 +27,8 @@ def load(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             rec = line.rstrip("\n").split("\t")
+            if len(rec) < 3 or rec[0] not in "SVFKNE":
+                continue  # not a record: never stop the report for it
             kind, name = rec[0], rec[1]
             if kind == "S":
                 rec += [""] * (9 - len(rec))
