@@ -167,6 +167,21 @@ def host_info(ipctool):
     return info
 
 
+def summary_line(doc):
+    """How many targets were met, missed, skipped; which ones missed."""
+    count = {}
+    for sc in doc["scenarios"]:
+        count.setdefault(sc["status"], []).append(sc["name"])
+    parts = [f"**{len(count.get(k, []))} {k}**" for k in
+             ("met", "not met", "failed", "skipped", "measured")
+             if count.get(k)]
+    line = "Targets: " + ", ".join(parts) + "."
+    for k in ("not met", "failed"):
+        if count.get(k):
+            line += f" {k.capitalize()}: {', '.join(count[k])}."
+    return line
+
+
 def markdown(doc):
     """The report as Markdown: the table, then every scenario in full."""
     h = doc["host"]
@@ -183,6 +198,8 @@ def markdown(doc):
         "ipctool does than the best peer or the best near-limit reference "
         "(above 1.00× ipctool wins, whichever way the unit points). "
         "Chart: `report.svg`.",
+        "",
+        summary_line(doc),
         "",
         "| scenario | unit | ipctool | peers | ratio | reference | "
         "ratio to ref | target | verdict |",
