@@ -9,12 +9,18 @@
 set -euo pipefail
 
 : "${IPCTOOL:?set IPCTOOL to the ipctool binary (make bench does)}"
-QUICK=${QUICK:-}
+case ${QUICK:-} in
+"" | 0 | no | false) QUICK= ;;
+*) QUICK=1 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 IPCTOOL=$(cd "$(dirname "$IPCTOOL")" && pwd)/$(basename "$IPCTOOL")
 # A whole scenario file may take at most this long, in seconds
-: "${BENCH_SCENARIO_LIMIT:=900}"
-[ -z "$QUICK" ] || BENCH_SCENARIO_LIMIT=60
+if [ -n "$QUICK" ]; then
+	: "${BENCH_SCENARIO_LIMIT:=60}"
+else
+	: "${BENCH_SCENARIO_LIMIT:=900}"
+fi
 
 BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ipctool-bench.XXXXXX")
 BENCH_BIN=$BENCH_TMP/bin
