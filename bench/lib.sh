@@ -174,15 +174,19 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# fresh_env: the per-run names the command lines may use: $SOCK (a UNIX
-# socket path), $FIFO (a FIFO), $PORT (a free TCP port), $OUT (what the
-# sink or a rate command printed), $RUN_DIR (a directory of the run's own)
+# fresh_env I: the per-run names the command lines of contender I may
+# use: $SOCK (a UNIX socket path), $FIFO (a FIFO), $PORT (a free TCP port,
+# looked for only when they mention it), $OUT (what the sink or a rate
+# command printed), $RUN_DIR (a directory of the run's own)
 fresh_env() {
 	RUN_DIR=$(mktemp -d "$BENCH_TMP/run.XXXXXX")
 	SOCK=$RUN_DIR/sock
 	FIFO=$RUN_DIR/fifo
 	OUT=$RUN_DIR/out
-	PORT=$(free_port)
+	PORT=
+	if [[ ${SC_CLIENT[$1]}${SC_SERVER[$1]}${SC_READY[$1]} == *PORT* ]]; then
+		PORT=$(free_port)
+	fi
 	mkfifo -m 0600 "$FIFO"
 	export RUN_DIR SOCK FIFO OUT PORT
 }
@@ -280,7 +284,7 @@ run_rounds() {
 		fi
 		for i in $order; do
 			[ "${SC_FAILED[$i]}" -eq 0 ] || continue
-			fresh_env
+			fresh_env "$i"
 			if run_once "$i" && value_of "$kind" "$arg"; then
 				record V "$SC_NAME" "${SC_ROLE[$i]}" "${SC_LABEL[$i]}" \
 				    "$r" "$RUN_V"
@@ -299,10 +303,10 @@ run_rounds() {
 # write the median in microseconds to $OUT
 spawn_us() {
 	hyperfine -N --style none -w 5 -r "$SPAWN_RUNS" \
-	    --export-json "$RUN_DIR/hyperfine.json" -- "$1" >/dev/null
-	python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print("%.1f" % (r["median"] * 1e6))' "$RUN_DIR/hyperfine.json" >"$OUT"
+	    --export-csv "$RUN_DIR/hyperfine.csv" -- "$1" >/dev/null
+	# command,mean,stddev,median,...: the command has no comma here
+	awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1e6 }' \
+	    "$RUN_DIR/hyperfine.csv" >"$OUT"
 }
 SPAWN_RUNS=300
 [ -z "${QUICK:-}" ] || SPAWN_RUNS=100

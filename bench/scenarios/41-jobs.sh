@@ -4,7 +4,7 @@
 # --async --window W` to `req serve -- cat` through the embedded broker;
 # the peer: a libnats requester and responder through nats-server.
 m=5000
-[ -z "${QUICK:-}" ] || m=500
+[ -z "${QUICK:-}" ] || m=300
 bus='tcp:127.0.0.1:$PORT'
 # the embedded broker and one worker; $RUN_DIR/ready once a job went
 # through; gives up (exit 1) as soon as the broker or the worker is gone
