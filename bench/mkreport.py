@@ -274,6 +274,8 @@ def svg(doc):
         rows.append(("head", sc))
         if sc["skipped"]:
             rows.append(("skip", sc))
+        elif sc["status"] == "failed":
+            rows.append(("fail", sc))
         for c in sorted(cs, key=lambda c: ("ipctool", "peer", "ref")
                         .index(c["role"])):
             rows.append(("bar", sc, c))
@@ -315,6 +317,15 @@ def svg(doc):
                 o.append(f'<text x="{left}" y="{y + 13}" fill="#2b8a3e">'
                          f'{escape("goal " + ", ".join(goals) if sc["goal_peer"] is not None else ", ".join(goals))}'
                          f'</text>')
+        elif row[0] == "fail":
+            why = sc["error"] or next(
+                (f"{f['label']}: {f['reason'].strip()}" for f in sc["failures"]
+                 if sc["contenders"].get(f["label"], {}).get("role",
+                                                             "ipctool")
+                 == "ipctool"), "ipctool was not measured")
+            o.append(f'<text x="24" y="{y + 13}" fill="#c92a2a" '
+                     f'font-style="italic">failed: '
+                     f'{escape(why[:90])}</text>')
         elif row[0] == "skip":
             o.append(f'<text x="24" y="{y + 13}" fill="#d9480f" '
                      f'font-style="italic">ipctool skipped: '
