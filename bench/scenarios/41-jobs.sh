@@ -3,7 +3,7 @@
 # pipelined jobs (window 64), each job a trivial echo. ipctool: `req call
 # --async --window W` to `req serve -- cat` through the embedded broker;
 # the peer: a libnats requester and responder through nats-server.
-m=5000
+m=2000
 [ -z "${QUICK:-}" ] || m=300
 bus='tcp:127.0.0.1:$PORT'
 # the embedded broker and one worker; $RUN_DIR/ready once a job went
