@@ -38,6 +38,7 @@ enum {
 	KEY_MODE,
 	KEY_NO_AUTH,
 	KEY_READY_FILE,
+	KEY_RECONNECT,
 	KEY_TOKEN_FILE,
 };
 
@@ -74,6 +75,8 @@ static const struct opt bus_opts[] = {
 	    .help = "daemon: TCP listeners without a token" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "sub, monitor: create FILE once subscribed" },
+	{ .lo = "reconnect", .key = KEY_RECONNECT,
+	    .help = "sub, monitor: when the broker goes, wait for it back" },
 	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "daemon: the TCP auth token's file" },
 	OPT_END
@@ -98,7 +101,7 @@ const struct applet applet_bus = {
 /* Everything the options say */
 static struct {
 	const char *bus;
-	bool null, sync, ack, json, no_auth;
+	bool null, sync, ack, json, no_auth, reconnect;
 	long long count;
 	const char *queue;
 	int64_t timeout;		/* ms, -1 none */
@@ -121,16 +124,22 @@ bus_fail(struct bus_client *c, int e, const char *what)
 	errx(code, "%s: %s", what, bus_strerror(c, e));
 }
 
+/* The address connect_bus used, for messages and reconnects */
+static char bus_addr[ADDR_STR_MAX + 8];
+
 /* connect_bus: connect to the chosen broker or exit */
 static void
 connect_bus(struct bus_client *c, const char *name)
 {
-	char def[ADDR_STR_MAX + 8], what[ADDR_STR_MAX + 16];
+	char what[ADDR_STR_MAX + 16];
 	const char *addr = o.bus, *errstr;
 	int64_t dl;
 
-	if (addr == NULL && (addr = bus_default_addr(def, sizeof(def))) == NULL)
+	if (addr == NULL && (addr = bus_default_addr(bus_addr,
+	    sizeof(bus_addr))) == NULL)
 		errx(EXIT_FAIL, "the default bus address is too long");
+	if (addr != bus_addr)
+		strlcpy(bus_addr, addr, sizeof(bus_addr));
 	dl = io_deadline(o.timeout >= 0 && o.timeout < DEFAULT_CONNECT_TIMEOUT ?
 	    o.timeout : DEFAULT_CONNECT_TIMEOUT);
 	if (bus_connect(c, addr, name, dl, &errstr) == 0)
@@ -343,12 +352,68 @@ write_ready(void)
 	close(fd);
 }
 
+/* subscribe_all: subscribe to every subject and wait for the broker to
+ * confirm; 0, or -1 with errno (exits on a bad subject) */
+static int
+subscribe_all(struct bus_client *c, char **subjects, int n, int64_t dl)
+{
+	for (int i = 0; i < n; i++)
+		if (bus_sub(c, subjects[i], o.queue) == 0) {
+			if (errno == EINVAL)
+				usage_error("invalid subject '%s'%s%s%s",
+				    subjects[i], o.queue ? " or queue '" : "",
+				    o.queue ? o.queue : "", o.queue ? "'" : "");
+			return -1;
+		}
+	return bus_flush(c, dl);
+}
+
+/* redial: after the connection failed with errno e, connect again with
+ * backoff until dl (exit 75 past it) and subscribe again; exits on errors
+ * that waiting cannot cure */
+static void
+redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
+    const char *cmd)
+{
+	const char *errstr;
+	void *arg = c->on_msg_arg;
+	bus_msg_fn fn = c->on_msg;
+
+	warnx("%s: lost the broker at %s (%s): reconnecting", cmd, bus_addr,
+	    bus_strerror(c, e));
+	bus_close(c);
+	for (unsigned attempt = 1;; attempt++) {
+		int64_t wait = bus_backoff_ms(attempt), now = io_now_ms();
+		int64_t cdl = now + wait + DEFAULT_CONNECT_TIMEOUT;
+
+		if (dl >= 0 && now + wait >= dl)
+			errx(EX_TEMPFAIL, "%s: the broker at %s was not back "
+			    "within the timeout", cmd, bus_addr);
+		(void)poll(NULL, 0, (int)wait);
+		if (dl >= 0 && cdl > dl)
+			cdl = dl;
+		if (bus_connect(c, bus_addr, cmd, cdl, &errstr) == -1) {
+			if (!bus_retryable(errno))
+				bus_fail(c, errno, "reconnect");
+			continue;
+		}
+		c->on_msg = fn;
+		c->on_msg_arg = arg;
+		if (subscribe_all(c, subjects, n, cdl) == 0)
+			break;
+		bus_close(c);
+	}
+	warnx("%s: reconnected to %s", cmd, bus_addr);
+}
+
 /* listen_loop: subscribe to subjects and print until count or deadline */
 static int
 listen_loop(char **subjects, int n, bool monitor)
 {
 	struct bus_client c;
 	struct sub_state st = { 0, monitor };
+	const char *cmd = monitor ? "monitor" : "sub";
+	char what[sizeof(bus_addr) + 48];
 	int64_t dl;
 	static char *all[] = { ">", NULL };
 
@@ -360,15 +425,7 @@ listen_loop(char **subjects, int n, bool monitor)
 	c.on_msg = on_sub_msg;
 	c.on_msg_arg = &st;
 	dl = io_deadline(o.timeout);
-	for (int i = 0; i < n; i++)
-		if (bus_sub(&c, subjects[i], o.queue) == 0) {
-			if (errno == EINVAL)
-				usage_error("invalid subject '%s'%s%s%s",
-				    subjects[i], o.queue ? " or queue '" : "",
-				    o.queue ? o.queue : "", o.queue ? "'" : "");
-			bus_fail(&c, errno, "subscribe");
-		}
-	if (bus_flush(&c, dl) == -1)
+	if (subscribe_all(&c, subjects, n, dl) == -1)
 		bus_fail(&c, errno, "subscribe");
 	write_ready();
 	while (o.count == 0 || st.seen < o.count) {
@@ -376,8 +433,15 @@ listen_loop(char **subjects, int n, bool monitor)
 
 		if (fflush(stdout) == EOF && errno == EPIPE)
 			break;
-		if (rc == -1)
-			bus_fail(&c, errno, "receive");
+		if (rc == -1 && o.reconnect) {
+			redial(&c, errno, subjects, n, dl, cmd);
+			continue;
+		}
+		if (rc == -1) {
+			snprintf(what, sizeof(what), "%s: lost the broker at %s",
+			    cmd, bus_addr);
+			bus_fail(&c, errno, what);
+		}
 		if (rc == 0)
 			errx(EX_TEMPFAIL, "%s: timed out after %lld of %lld "
 			    "messages", monitor ? "monitor" : "sub", st.seen,
@@ -722,11 +786,12 @@ static const struct subcmd_def {
 	{ "daemon", cmd_daemon, { 'l', KEY_ADDR_FILE, KEY_MAX_CLIENTS,
 	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_SUBS, KEY_MODE,
 	    KEY_NO_AUTH, KEY_TOKEN_FILE } },
-	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE } },
+	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE,
+	    KEY_RECONNECT } },
 	{ "pub", cmd_pub, { '0', 'b', 's', 't' } },
 	{ "stat", cmd_stat, { 'b', 't', KEY_JSON } },
 	{ "sub", cmd_sub, { '0', 'b', 'c', 'q', 't', KEY_ACK, KEY_JSON,
-	    KEY_READY_FILE } },
+	    KEY_READY_FILE, KEY_RECONNECT } },
 };
 
 /* find_subcmd: the definition of name, or NULL */
@@ -830,6 +895,7 @@ bus_main(int argc, char **argv)
 		case KEY_MODE: o.cfg.unix_mode = parse_mode(p.arg); break;
 		case KEY_NO_AUTH: o.no_auth = true; break;
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
+		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
 		}
 	}

@@ -349,3 +349,64 @@ three"
 	start_daemon
 	fanout
 }
+
+# The broker killed and restarted (issue 9)
+
+@test "bus daemon: broker killed and restarted: sub --reconnect resumes, plain sub is exit 69" {
+	start_daemon
+	start_sub --reconnect -c 2 news
+	keep=$SUB_PID keep_out=$SUB_OUT keep_err=$SUB_ERR
+	start_sub news
+	plain=$SUB_PID plain_err=$SUB_ERR
+	ipctool bus pub news one
+	wait_until 20 has_lines "$keep_out" 1
+	kill -KILL "$DAEMON_PID"
+	wait_exit "$plain" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(cat "$plain_err")" "ipctool bus: sub: lost the broker at $IPCTOOL_BUS: the broker closed the connection"
+	wait_for_line "$keep_err" 'reconnecting$' 20
+	start_daemon
+	wait_for_line "$keep_err" 'reconnected' 20
+	ipctool bus pub news two
+	wait_exit "$keep" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$keep_out")" $'one\ntwo'
+	assert_equal "$(cat "$keep_err")" "ipctool bus: sub: lost the broker at $IPCTOOL_BUS (the broker closed the connection): reconnecting
+ipctool bus: sub: reconnected to $IPCTOOL_BUS"
+}
+
+@test "bus daemon: sub --reconnect gives up at --timeout while the broker stays away: exit 75" {
+	start_daemon
+	start_sub --reconnect -t 3s news
+	kill -KILL "$DAEMON_PID"
+	wait_exit "$SUB_PID" 20
+	assert_equal "$WAIT_STATUS" 75
+	assert_equal "$(cat "$SUB_ERR")" "ipctool bus: sub: lost the broker at $IPCTOOL_BUS (the broker closed the connection): reconnecting
+ipctool bus: sub: the broker at $IPCTOOL_BUS was not back within the timeout"
+}
+
+@test "bus: sub and monitor --reconnect resume after nats-server is killed and restarted on its port" {
+	start_nats
+	port=$NATS_PORT
+	start_sub --reconnect -c 2 news
+	start_bg "$IPCTOOL" bus monitor --reconnect -c 2 --ready-file "$BATS_TEST_TMPDIR/r" news
+	mon=$BG_PID mon_out=$BG_OUT mon_err=$BG_ERR
+	wait_for_path "$BATS_TEST_TMPDIR/r" 20
+	ipctool bus pub news one
+	wait_until 20 has_lines "$mon_out" 1
+	kill -KILL "$NATS_PID"
+	wait_for_line "$mon_err" 'reconnecting$' 20
+	start_nats -p "$port"
+	assert_equal "$NATS_PORT" "$port"
+	wait_for_line "$mon_err" 'reconnected' 20
+	wait_for_line "$SUB_ERR" 'reconnected' 20
+	ipctool bus pub news two
+	wait_exit "$mon" 20
+	assert_equal "$WAIT_STATUS" 0
+	wait_exit "$SUB_PID" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$SUB_OUT")" $'one\ntwo'
+	assert_equal "$(sed -n 2p "$SUB_ERR")" "ipctool bus: sub: reconnected to nats://127.0.0.1:$port"
+	assert_equal "$(cat "$mon_out")" $'news 3: one\nnews 3: two'
+	assert_equal "$(sed -n 2p "$mon_err")" "ipctool bus: monitor: reconnected to nats://127.0.0.1:$port"
+}

@@ -224,3 +224,47 @@ interop() {
 	run -0 "$requester" "$url" up hello
 	assert_output "HELLO status=0"
 }
+
+# The broker killed and restarted (issue 9)
+
+@test "req daemon: broker killed and restarted: serve --reconnect goes on, plain serve is exit 69" {
+	start_daemon
+	start_serve --reconnect up -- tr a-z A-Z
+	keep=$SERVE_PID keep_err=$SERVE_ERR
+	start_serve down -- cat
+	plain=$SERVE_PID plain_err=$SERVE_ERR
+	run -0 ipctool req call up hello
+	assert_output "HELLO"
+	kill -KILL "$DAEMON_PID"
+	wait_exit "$plain" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(cat "$plain_err")" "ipctool req: serve: lost the broker at $IPCTOOL_BUS: the broker closed the connection"
+	wait_for_line "$keep_err" 'reconnecting$' 20
+	start_daemon
+	wait_for_line "$keep_err" 'reconnected' 20
+	run -0 ipctool req call up again
+	assert_output "AGAIN"
+	kill -TERM "$keep"
+	wait_exit "$keep" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$keep_err")" "ipctool req: serve: lost the broker at $IPCTOOL_BUS (the broker closed the connection): reconnecting
+ipctool req: serve: reconnected to $IPCTOOL_BUS"
+}
+
+@test "req: serve --reconnect survives nats-server restarted on its port; a stop while it is away is exit 69" {
+	start_nats
+	port=$NATS_PORT
+	start_serve --reconnect up -- tr a-z A-Z
+	kill -KILL "$NATS_PID"
+	wait_for_line "$SERVE_ERR" 'reconnecting$' 20
+	start_nats -p "$port"
+	wait_for_line "$SERVE_ERR" 'reconnected' 20
+	run -0 ipctool req call up again
+	assert_output "AGAIN"
+	kill -KILL "$NATS_PID"
+	wait_until 20 test "$(grep -c 'reconnecting$' "$SERVE_ERR")" -ge 2
+	kill -TERM "$SERVE_PID"
+	wait_exit "$SERVE_PID" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(tail -n1 "$SERVE_ERR")" "ipctool req: serve: stopped while the broker at $IPCTOOL_BUS was away"
+}
