@@ -34,9 +34,11 @@ enum {
 	KEY_MAX_CLIENTS,
 	KEY_MAX_PAYLOAD,
 	KEY_MAX_PENDING,
+	KEY_MAX_PINGS_OUT,
 	KEY_MAX_SUBS,
 	KEY_MODE,
 	KEY_NO_AUTH,
+	KEY_PING_INTERVAL,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_TOKEN_FILE,
@@ -67,12 +69,17 @@ static const struct opt bus_opts[] = {
 	    .meta = "SIZE", .help = "daemon: largest message (1M)" },
 	{ .lo = "max-pending", .key = KEY_MAX_PENDING, .arg = OPT_SIZE,
 	    .meta = "SIZE", .help = "daemon: output queued per client (64M)" },
+	{ .lo = "max-pings-out", .key = KEY_MAX_PINGS_OUT, .arg = OPT_INT,
+	    .meta = "N", .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .help = "daemon: subscriptions per client (10000)" },
 	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_STR, .meta = "MODE",
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
 	{ .lo = "no-auth", .key = KEY_NO_AUTH,
 	    .help = "daemon: TCP listeners without a token" },
+	{ .lo = "ping-interval", .key = KEY_PING_INTERVAL,
+	    .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "daemon: PING clients silent for DUR (2m, 0 never)" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "sub, monitor: create FILE once subscribed" },
 	{ .lo = "reconnect", .key = KEY_RECONNECT,
@@ -784,8 +791,8 @@ static const struct subcmd_def {
 	const int keys[16];
 } subcmds[] = {
 	{ "daemon", cmd_daemon, { 'l', KEY_ADDR_FILE, KEY_MAX_CLIENTS,
-	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_SUBS, KEY_MODE,
-	    KEY_NO_AUTH, KEY_TOKEN_FILE } },
+	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_PINGS_OUT, KEY_MAX_SUBS,
+	    KEY_MODE, KEY_NO_AUTH, KEY_PING_INTERVAL, KEY_TOKEN_FILE } },
 	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE,
 	    KEY_RECONNECT } },
 	{ "pub", cmd_pub, { '0', 'b', 's', 't' } },
@@ -889,6 +896,17 @@ bus_main(int argc, char **argv)
 				usage_error("--max-payload must be 1 to 64M");
 			break;
 		case KEY_MAX_PENDING: o.cfg.max_pending = opt_size(&p); break;
+		case KEY_MAX_PINGS_OUT:
+			o.cfg.max_pings_out = (int)opt_int(&p, 1, 1000);
+			break;
+		case KEY_PING_INTERVAL: {
+			int64_t ms = opt_duration(&p);
+
+			if (ms > INT_MAX)
+				usage_error("--ping-interval is too long");
+			o.cfg.ping_interval_ms = ms == 0 ? -1 : (int)ms;
+			break;
+		}
 		case KEY_MAX_SUBS:
 			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
 			break;
