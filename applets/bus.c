@@ -62,7 +62,8 @@ static const struct opt bus_opts[] = {
 	    .help = "sub: acknowledge messages after printing them" },
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "daemon: write the bound address to FILE" },
-	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
+	{ .lo = "json", .key = KEY_JSON,
+	    .help = "sub, monitor, stat: JSON output, an object a line" },
 	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
 	    .meta = "N", .help = "daemon: clients at once (10000)" },
 	{ .lo = "max-payload", .key = KEY_MAX_PAYLOAD, .arg = OPT_SIZE,
@@ -263,10 +264,11 @@ cmd_pub(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
+	/* --timeout bounds the whole run, connecting included */
+	dl = io_deadline(o.timeout);
 	connect_bus(&c, "ipctool bus pub");
 	c.on_msg = on_pub_reply;
 	c.on_msg_arg = &st;
-	dl = io_deadline(o.timeout);
 	if (n > 1) {
 		for (int i = 1; i < n; i++)
 			pub_one(&c, &st, rest[0], rest[i], strlen(rest[i]), dl);
@@ -449,10 +451,12 @@ listen_loop(char **subjects, int n, bool monitor)
 			    cmd, bus_addr);
 			bus_fail(&c, errno, what);
 		}
-		if (rc == 0)
+		if (rc == 0 && o.count > 0)
 			errx(EX_TEMPFAIL, "%s: timed out after %lld of %lld "
-			    "messages", monitor ? "monitor" : "sub", st.seen,
-			    o.count);
+			    "messages", cmd, st.seen, o.count);
+		if (rc == 0)
+			errx(EX_TEMPFAIL, "%s: timed out after %lld messages",
+			    cmd, st.seen);
 	}
 	/* acks queued by the last callback */
 	(void)bus_send(&c);

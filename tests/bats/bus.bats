@@ -134,6 +134,8 @@ three"
 	start_nats
 	run -75 --separate-stderr ipctool bus sub -c 2 -t 200ms quiet
 	assert_equal "$stderr" "ipctool bus: sub: timed out after 0 of 2 messages"
+	run -75 --separate-stderr ipctool bus monitor -t 200ms quiet
+	assert_equal "$stderr" "ipctool bus: monitor: timed out after 0 messages"
 }
 
 @test "bus: monitor shows all traffic with reply subjects (nats-server)" {
@@ -381,7 +383,7 @@ ipctool bus: sub: reconnected to $IPCTOOL_BUS"
 
 @test "bus daemon: sub --reconnect gives up at --timeout while the broker stays away: exit 75" {
 	start_daemon
-	start_sub --reconnect -t 3s news
+	start_sub --reconnect -t 2s news
 	kill -KILL "$DAEMON_PID"
 	wait_exit "$SUB_PID" 20
 	assert_equal "$WAIT_STATUS" 75

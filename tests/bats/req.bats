@@ -198,6 +198,18 @@ interop() {
 	assert_output "HELLO status=0"
 }
 
+@test "req: call --async: a job without a result in time is a bare tag, exit 75 (nats-server)" {
+	start_nats
+	start_sub slow
+	run -75 --separate-stderr ipctool req call --async --ordered -t 200ms slow <<<$'a\nb'
+	assert_output $'1\t\n2\t'
+	assert_equal "$stderr" "ipctool req: job 1: no result within the timeout
+ipctool req: job 2: no result within the timeout"
+	run -75 --separate-stderr ipctool req call --async --json -t 200ms slow <<<a
+	assert_output '{"id":1,"status":null,"result":"","error":"timeout"}'
+	assert_equal "$stderr" ""
+}
+
 # The embedded broker
 
 @test "req daemon: serve and call, sync and async, through the embedded broker" {
