@@ -403,6 +403,30 @@ reap(void)
 			}
 }
 
+/* kill_overdue: kill the jobs past their --timeout; returns the ms until
+ * the next deadline, -1 none */
+static int
+kill_overdue(int64_t now)
+{
+	int wait = -1;
+
+	for (int i = 0; i < o.jobs; i++) {
+		struct job *j = &sv.jobs[i];
+
+		if (!j->used || j->deadline < 0 || j->timed_out || j->exited)
+			continue;
+		if (j->deadline <= now) {
+			j->timed_out = true;
+			kill(-j->pid, SIGKILL);
+			out_trace("job %d: kill(-%d, SIGKILL) after the timeout",
+			    (int)j->pid, (int)j->pid);
+		} else if (wait == -1 || j->deadline - now < wait) {
+			wait = (int)(j->deadline - now);
+		}
+	}
+	return wait;
+}
+
 /* read_signals: act on what the signalfd holds: SIGCHLD reaps, the first
  * SIGTERM or SIGINT stops taking jobs, the second exits; returns true
  * when a stop was asked */
@@ -455,12 +479,22 @@ redial(int e, int sfd)
 	bus_close(&sv.c);
 	for (unsigned attempt = 1;; attempt++) {
 		struct pollfd pf = { sfd, POLLIN, 0 };
-		int64_t dl;
+		int64_t dl = io_deadline(bus_backoff_ms(attempt));
+		int wait;
 
-		if (poll(&pf, 1, (int)bus_backoff_ms(attempt)) > 0 &&
-		    read_signals(sfd))
-			errx(EX_UNAVAILABLE, "serve: stopped while the broker "
-			    "at %s was away", bus_addr);
+		/* jobs still run meanwhile: their --timeout holds */
+		for (;;) {
+			int left = io_remaining(dl);
+
+			wait = kill_overdue(io_now_ms());
+			if (left == 0)
+				break;
+			if (wait == -1 || wait > left)
+				wait = left;
+			if (poll(&pf, 1, wait) > 0 && read_signals(sfd))
+				errx(EX_UNAVAILABLE, "serve: stopped while "
+				    "the broker at %s was away", bus_addr);
+		}
 		dl = io_deadline(DEFAULT_CONNECT);
 		if (bus_connect(&sv.c, bus_addr, "ipctool req serve", dl,
 		    &errstr) == -1) {
@@ -504,7 +538,7 @@ serve_loop(int sfd)
 	    (who = calloc(max, sizeof(*who))) == NULL)
 		err(EXIT_FAIL, "allocate");
 	for (;;) {
-		int n = 0, wait = -1;
+		int n = 0, wait;
 		int64_t now;
 
 		for (int i = 0; i < o.jobs; i++) {
@@ -539,19 +573,8 @@ serve_loop(int sfd)
 				pf[n] = (struct pollfd){ j->out_fd, POLLIN, 0 };
 				who[n++] = j;
 			}
-			if (j->deadline >= 0 && !j->timed_out && !j->exited) {
-				if (j->deadline <= now) {
-					j->timed_out = true;
-					kill(-j->pid, SIGKILL);
-					out_trace("job %d: kill(-%d, SIGKILL) "
-					    "after the timeout", (int)j->pid,
-					    (int)j->pid);
-				} else if (wait == -1 ||
-				    j->deadline - now < wait) {
-					wait = (int)(j->deadline - now);
-				}
-			}
 		}
+		wait = kill_overdue(now);
 		if (poll(pf, (nfds_t)n, wait) == -1) {
 			if (errno == EINTR)
 				continue;

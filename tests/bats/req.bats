@@ -280,3 +280,18 @@ ipctool req: serve: reconnected to $IPCTOOL_BUS"
 	assert_equal "$WAIT_STATUS" 69
 	assert_equal "$(tail -n1 "$SERVE_ERR")" "ipctool req: serve: stopped while the broker at $IPCTOOL_BUS was away"
 }
+
+@test "req daemon: while serve --reconnect waits for the broker, --timeout still kills a job" {
+	start_daemon
+	pidf="$BATS_TEST_TMPDIR/job.pid"
+	start_serve --reconnect -t 2s slow -- sh -c "echo \$\$ >'$pidf'; exec sleep 30"
+	start_bg "$IPCTOOL" req call slow x
+	wait_until 20 test -s "$pidf"
+	job=$(cat "$pidf")
+	kill -KILL "$DAEMON_PID"
+	wait_for_line "$SERVE_ERR" 'reconnecting$' 20
+	wait_until 20 bash -c "! kill -0 $job"
+	run -1 grep -c reconnected "$SERVE_ERR"
+	start_daemon
+	wait_for_line "$SERVE_ERR" "job $job killed after the timeout" 20
+}
