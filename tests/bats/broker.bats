@@ -323,6 +323,26 @@ PONG"
 	[ ! -e "$SOCK" ]
 }
 
+@test "server PINGs: a silent client gets --max-pings-out PINGs, then Stale Connection; one that answers stays" {
+	broker --trace --ping-interval 200 --max-pings-out 2 "unix:$SOCK"
+	# ipctool bus sub answers the broker's PINGs
+	start_bg "$IPCTOOL" bus sub --bus "unix:$SOCK" --ready-file "$BATS_TEST_TMPDIR/r" -c 1 alive
+	sub=$BG_PID sub_out=$BG_OUT
+	wait_for_path "$BATS_TEST_TMPDIR/r" 20
+	run -0 bash -c "socat -u UNIX-CONNECT:$SOCK - | tr -d '\r'"
+	assert_equal "${lines[1]}" "PING"
+	assert_equal "${lines[2]}" "PING"
+	assert_equal "${lines[3]}" "-ERR 'Stale Connection'"
+	assert_equal "${#lines[@]}" 4
+	run -0 grep -c 'Stale Connection, disconnected' "$BROKER_LOG"
+	assert_output 1
+	run -0 grep -c '^brokerd: client 1 <- PONG$' "$BROKER_LOG"
+	"$IPCTOOL" bus pub --bus "unix:$SOCK" alive yes
+	wait_exit "$sub" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$sub_out")" yes
+}
+
 @test "a slow consumer gets -ERR 'Slow Consumer' and goes; others go on" {
 	broker --max-pending 65536 "unix:$SOCK"
 	peer
