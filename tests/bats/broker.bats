@@ -29,7 +29,10 @@ broker() {
 # raw SOCAT_ADDR TEXT: send TEXT (printf escapes), print every line the
 # broker sent until it closed the connection, without the "\r"
 raw() {
-	printf "$2" | socat -t 5 - "$1" | tr -d '\r'
+	# one write(2) for the whole text (a printf into a pipe may write in
+	# pieces), and socat's complaints about a closed peer kept out
+	printf "$2" >"$BATS_TEST_TMPDIR/raw.in"
+	socat -t 5 - "$1" <"$BATS_TEST_TMPDIR/raw.in" 2>/dev/null | tr -d '\r'
 }
 
 # raw_unix TEXT: raw over $SOCK
