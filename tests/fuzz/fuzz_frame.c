@@ -139,7 +139,8 @@ run_interleaved(struct model *m, int rfd, int wfd, uint32_t seed)
 			size_t chunk;
 
 			seed = seed * 1103515245 + 12345;
-			chunk = 1 + (seed >> 16) % (seed & 0x100 ? 7 : 1500);
+			chunk = 1 + (seed >> 16) % (seed & 0x100 ? 7 :
+			    m->len > 65536 ? 32768 : 1500);
 			if (chunk > m->len - off)
 				chunk = m->len - off;
 			n = write(wfd, m->data + off, chunk);
