@@ -1,7 +1,7 @@
 /* test_relay.c - the full-duplex relay: an echoing peer with more data
  * than any buffer (no deadlock) over UNIX and TCP, half-close at input
  * end, the idle timeout, plain read/write when splice is refused and into
- * TCP */
+ * TCP, an input pipe enlarged for read/write but never shrunk */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -135,6 +135,55 @@ blocking_input(void)
 	close(out[1]);
 }
 
+/* relay_pipe_in: relay a pipe whose capacity is set to size (if it can
+ * be) into TCP (tcp set) or a UNIX socket, and return its capacity
+ * afterwards, or -1 when it could not be set */
+static int
+relay_pipe_in(int size, int tcp)
+{
+	struct relay_opts o = { .half_close = true, .idle_ms = 5000 };
+	int sv[2], p[2], out[2], got;
+
+	if (tcp)
+		tcp_pair(sv);
+	else
+		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(pipe(p) == 0);
+	CHECK(pipe(out) == 0);
+	if (fcntl(p[1], F_SETPIPE_SZ, size) < size) {
+		got = -1;
+		goto done;
+	}
+	CHECK(write(p[1], "abc", 3) == 3);
+	close(p[1]);
+	p[1] = -1;
+	shutdown(sv[1], SHUT_WR);	/* the peer answers nothing */
+	CHECK(relay_stream(p[0], sv[0], out[1], &o, NULL) == 0);
+	got = fcntl(p[0], F_GETPIPE_SZ);
+done:
+	close(sv[0]);
+	close(sv[1]);
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	close(out[0]);
+	close(out[1]);
+	return got;
+}
+
+/* grow_check: into TCP a 64 KiB input pipe grows to 256 KiB and a 1 MiB
+ * one stays; into a UNIX socket (splice) the pipe stays as it is */
+static void
+grow_check(void)
+{
+	int got;
+
+	CHECK_INT(relay_pipe_in(65536, 1), 256 * 1024);
+	got = relay_pipe_in(1024 * 1024, 1);
+	CHECK(got == -1 || got == 1024 * 1024);
+	CHECK_INT(relay_pipe_in(65536, 0), 65536);
+}
+
 int
 main(void)
 {
@@ -148,6 +197,7 @@ main(void)
 	run_echo(0, 1, true);	/* socket to the file spliced */
 	run_echo(1, 1, false);	/* into TCP and O_APPEND: read/write */
 	blocking_input();
+	grow_check();
 
 	/* no input: the socket is half-closed at once; the peer's answer
 	 * still comes through */
