@@ -22,6 +22,7 @@
 #include "io.h"
 #include "opt.h"
 #include "out.h"
+#include "parse.h"
 
 enum {
 	KEY_ASYNC = 256,
@@ -35,7 +36,7 @@ static const struct opt fifo_opts[] = {
 	{ 'c', "count", 0, OPT_INT, "N", "recv: stop after N messages" },
 	{ 'f', "follow", 0, OPT_FLAG, NULL,
 	    "recv: go on as writers come and go" },
-	{ 'm', "mode", 0, OPT_STR, "MODE", "make: octal permissions (0600)" },
+	{ 'm', "mode", 0, OPT_STR, "MODE", "make: octal permissions (default 0600)" },
 	{ 'n', "nonblock", 0, OPT_FLAG, NULL,
 	    "send: exit 69 at once when no reader" },
 	{ 's', "sync", 0, OPT_FLAG, NULL,
@@ -1082,18 +1083,16 @@ do_recv(const struct cfg *c)
 
 /* ---- the command line --------------------------------------------------- */
 
-/* parse_mode: octal permissions such as 0600 or 644 (at most 0777) */
+/* parse_mode: the --mode argument as octal permissions; a usage error
+ * otherwise */
 static mode_t
 parse_mode(const char *s)
 {
-	char *end;
-	long m;
+	const char *errstr;
+	unsigned m;
 
-	errno = 0;
-	m = strtol(s, &end, 8);
-	if (*s == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
-		usage_error("invalid mode '%s' for --mode: want octal "
-		    "permissions such as 0600", s);
+	if (parse_perm(s, &m, &errstr) == -1)
+		usage_error("invalid mode '%s' for --mode: %s", s, errstr);
 	return (mode_t)m;
 }
 

@@ -43,7 +43,7 @@ static const struct opt sig_opts[] = {
 	{ .so = 's', .lo = "signal", .arg = OPT_SIGNAL, .meta = "SIG",
 	    .help = "the signal to send (default TERM)" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
-	    .help = "give up after DUR (send: 5s)" },
+	    .help = "give up after DUR (exit 75; send: default 5s)" },
 	{ .lo = "async", .key = KEY_ASYNC, .help = "send and return (the default)" },
 	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
 	{ .lo = "sync", .key = KEY_SYNC,

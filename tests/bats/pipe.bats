@@ -131,7 +131,7 @@ B"
 @test "--fan-out applies backpressure: a stalled consumer stops the producer, no buffering" {
 	d=$BATS_TEST_TMPDIR
 	mkfifo "$d/gate"
-	start_bg "$IPCTOOL" pipe --fan-out head -c 128M /dev/zero :: sh -c "read go <$d/gate; wc -c >$d/slow" :: sh -c "wc -c >$d/fast"
+	start_bg ipctool pipe --fan-out head -c 128M /dev/zero :: sh -c "read go <$d/gate; wc -c >$d/slow" :: sh -c "wc -c >$d/fast"
 	pid=$BG_PID
 	wait_until 10 pgrep -P "$pid" -x head
 	head_pid=$(pgrep -P "$pid" -x head)
@@ -265,7 +265,7 @@ $want"
 }
 
 @test "SIGTERM to ipctool pipe is passed on to the stages" {
-	start_bg "$IPCTOOL" pipe sleep 30 :: cat
+	start_bg ipctool pipe sleep 30 :: cat
 	pid=$BG_PID
 	wait_until 10 pgrep -P "$pid" -x sleep
 	kill -TERM "$pid"
