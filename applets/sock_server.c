@@ -26,6 +26,7 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "pidfile.h"
 #include "relay.h"
 #include "sock.h"
 
@@ -175,25 +176,8 @@ listen_failed(const struct addr *a, int e)
 static void
 write_addr_file(const char *path, const char *where)
 {
-	char tmp[PATH_MAX];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		errx(EXIT_FAIL, "--addr-file %s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		err(EXIT_FAIL, "create %s", tmp);
-	if (dprintf(fd, "%s\n", where) < 0 || fsync(fd) == -1) {
-		unlink(tmp);
-		err(EXIT_FAIL, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
-		err(EXIT_FAIL, "rename %s to %s", tmp, path);
-	}
+	if (pidfile_publish_line(path, where) == -1)
+		err(EXIT_FAIL, "write %s", path);
 }
 
 /* command_check: exit 127 (not found) or 126 (not executable) unless
