@@ -795,17 +795,6 @@ open_reader(const struct cfg *c)
 	return fd;
 }
 
-/* out_flush: flush stdout; a reader that went away ends us quietly */
-static void
-out_flush(void)
-{
-	if (fflush(stdout) == 0)
-		return;
-	if (errno == EPIPE)
-		exit(0);
-	err(EXIT_FAIL, "write to stdout");
-}
-
 /* wait_input: poll the FIFO until it has data or its writers are gone;
  * exit 75 when nothing comes within the timeout */
 static void
@@ -813,7 +802,7 @@ wait_input(struct receiver *r)
 {
 	int rev;
 
-	out_flush();
+	die_flush_stdout();
 	rev = io_wait(r->fd, POLLIN, io_deadline(r->c->timeout));
 	if (rev == -1)
 		err(EXIT_FAIL, "poll %s", r->c->path);
@@ -919,7 +908,7 @@ deliver(struct receiver *r, char *msg, size_t len)
 	}
 	r->got++;
 	if (sync) {
-		out_flush();
+		die_flush_stdout();
 		ack(reply, seq);
 	}
 }
@@ -998,7 +987,7 @@ recv_messages(struct receiver *r)
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			err(EXIT_FAIL, "read %s", r->c->path);
 	}
-	out_flush();
+	die_flush_stdout();
 	frame_reader_free(&fr);
 	free(r->scratch);
 	return 0;

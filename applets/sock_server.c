@@ -374,8 +374,7 @@ to_stdout(struct server *s, const char *peer, const char *msg, size_t len)
 		json_str(&j, "peer", peer);
 		json_strn(&j, "data", msg, len);
 		json_print(&j, stdout);
-		if (fflush(stdout) == EOF && errno == EPIPE)
-			exit(0);
+		die_flush_stdout();
 		return;
 	}
 	if (frame_write(STDOUT_FILENO, s->fmode, msg, len) == -1) {
