@@ -8,7 +8,7 @@ load helpers.bash
 # ADDR, PORT, SRV_PID, SRV_OUT, SRV_ERR
 serve() {
 	local af="$BATS_TEST_TMPDIR/addr.$((BG_N + 1))"
-	start_bg "$IPCTOOL" sock-server -q --addr-file "$af" "$@"
+	start_bg ipctool sock-server -q --addr-file "$af" "$@"
 	SRV_PID=$BG_PID SRV_OUT=$BG_OUT SRV_ERR=$BG_ERR
 	wait_for_path "$af"
 	ADDR=$(cat "$af")
@@ -41,16 +41,16 @@ serve() {
 @test "nothing listens: exit 69 with one clear line" {
 	port=$(free_port)
 	run -69 --separate-stderr ipctool sock-client "tcp:127.0.0.1:$port" </dev/null
-	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on tcp:127.0.0.1:$port"
+	assert_equal "$stderr" "ipctool sock-client: connect tcp:127.0.0.1:$port: nothing listens there (connection refused)"
 	run -69 --separate-stderr ipctool sock-client "unix:$BATS_TEST_TMPDIR/none" </dev/null
-	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on unix:$BATS_TEST_TMPDIR/none (no such file)"
+	assert_equal "$stderr" "ipctool sock-client: connect unix:$BATS_TEST_TMPDIR/none: nothing listens there (no such file)"
 	run -69 --separate-stderr ipctool sock-client -m x -t 2s "udp:127.0.0.1:$port"
-	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on udp:127.0.0.1:$port"
+	assert_equal "$stderr" "ipctool sock-client: connect udp:127.0.0.1:$port: nothing listens there (connection refused)"
 }
 
 @test "--retry: the client starts first and connects when the server is up" {
 	sock="$BATS_TEST_TMPDIR/late.sock"
-	start_bg "$IPCTOOL" sock-client --retry 20s -m early "unix:$sock"
+	start_bg ipctool sock-client --retry 20s -m early "unix:$sock"
 	client=$BG_PID
 	cli_out=$BG_OUT
 	serve -k --ack "unix:$sock" </dev/null
