@@ -76,11 +76,11 @@ unavailable(struct client *c, int e)
 
 	switch (e) {
 	case ECONNREFUSED:
-		errx(EX_UNAVAILABLE, "connect %s: nothing listens there "
-		    "(connection refused)", c->where);
+		errx(EX_UNAVAILABLE, "connection refused: nothing listens on "
+		    "%s", c->where);
 	case ENOENT:
-		errx(EX_UNAVAILABLE, "connect %s: nothing listens there "
-		    "(no such file)", c->where);
+		errx(EX_UNAVAILABLE, "connection refused: nothing listens on "
+		    "%s (no such file)", c->where);
 	case ETIMEDOUT:
 		errx(EX_TEMPFAIL, "connect %s: timed out after %s", c->where,
 		    duration_format(c->timeout, dur, sizeof(dur)));

@@ -150,14 +150,14 @@ listen_failed(const struct addr *a, int e)
 
 	addr_format(a, s, sizeof(s));
 	if (e == EADDRINUSE && a->type == ADDR_UNIX)
-		errx(EX_UNAVAILABLE, "bind %s: already in use: a server is "
+		errx(EX_UNAVAILABLE, "%s is already in use: a server is "
 		    "listening on it", s);
 	if (e == EADDRINUSE) {
 		pid = sock_port_owner(a->type, a->port, comm, sizeof(comm));
 		if (pid > 0)
-			errx(EX_UNAVAILABLE, "bind %s: already in use (by %s, "
-			    "pid %ld)", s, comm, (long)pid);
-		errx(EX_UNAVAILABLE, "bind %s: already in use", s);
+			errx(EX_UNAVAILABLE, "port %u is already in use (by %s, "
+			    "pid %ld)", a->port, comm, (long)pid);
+		errx(EX_UNAVAILABLE, "port %u is already in use", a->port);
 	}
 	if (e == EEXIST)
 		errx(EXIT_FAIL, "bind %s: a file that is not a socket is in "

@@ -41,11 +41,11 @@ serve() {
 @test "nothing listens: exit 69 with one clear line" {
 	port=$(free_port)
 	run -69 --separate-stderr ipctool sock-client "tcp:127.0.0.1:$port" </dev/null
-	assert_equal "$stderr" "ipctool sock-client: connect tcp:127.0.0.1:$port: nothing listens there (connection refused)"
+	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on tcp:127.0.0.1:$port"
 	run -69 --separate-stderr ipctool sock-client "unix:$BATS_TEST_TMPDIR/none" </dev/null
-	assert_equal "$stderr" "ipctool sock-client: connect unix:$BATS_TEST_TMPDIR/none: nothing listens there (no such file)"
+	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on unix:$BATS_TEST_TMPDIR/none (no such file)"
 	run -69 --separate-stderr ipctool sock-client -m x -t 2s "udp:127.0.0.1:$port"
-	assert_equal "$stderr" "ipctool sock-client: connect udp:127.0.0.1:$port: nothing listens there (connection refused)"
+	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on udp:127.0.0.1:$port"
 }
 
 @test "--retry: the client starts first and connects when the server is up" {
