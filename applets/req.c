@@ -1,13 +1,16 @@
 /* applets/req.c - req: jobs and their results on the bus. `req serve`
- * runs a command per job (fork(2), setpgid(2), pipe2(2), execvp(3),
- * signalfd(2) for SIGCHLD, waitpid(2), kill(2) on timeout) and replies with
- * its stdout and exit status (header Ipctool-Status); `req call` sends jobs
- * as NATS requests, one at a time or many in flight. See ipctool-req(1). */
+ * runs a command per job (posix_spawn(3): a vfork(2) with setpgid(2) and
+ * dup2(2), then execve(2); pipe2(2), signalfd(2) for SIGCHLD, waitpid(2),
+ * kill(2) on timeout) and replies with its stdout and exit status (header
+ * Ipctool-Status), or with --lines keeps one command running and feeds it
+ * a job per line (non-blocking pipes, poll(2)); `req call` sends jobs as
+ * NATS requests, one at a time or many in flight. See ipctool-req(1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,45 +252,52 @@ on_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 
 /* spawn_cmd: start the command in its own process group with a pipe to
  * its stdin and one from its stdout (both non-blocking on our side,
- * stderr shared); an exec failure is written into error. Returns the pid */
+ * stderr shared) by posix_spawn(3) (a vfork: no page tables copied);
+ * when it cannot be executed, the reason goes into error, *status gets
+ * 127 or 126 and the pid returned is 0 (there is no child) */
 static pid_t
-spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen)
+spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 {
-	int in[2], out[2], ep[2], e = 0;
-	ssize_t n;
-	pid_t pid;
+	static bool ready;
+	static posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	int in[2], out[2], e;
+	sigset_t none, all;
+	pid_t pid = 0;
 
-	error[0] = '\0';
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    pipe2(ep, O_CLOEXEC) == -1)
-		err(EXIT_FAIL, "pipe2");
-	pid = fork();
-	if (pid == -1)
-		err(EXIT_FAIL, "fork");
-	if (pid == 0) {
-		io_child_signals();
-		setpgid(0, 0);
-		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
-			_exit(ST_FAILED);
-		if (sv.path)
-			execv(sv.path, sv.cmdv);
-		else
-			execvp(sv.cmdv[0], sv.cmdv);
-		e = errno;
-		(void)!write(ep[1], &e, sizeof(e));
-		_exit(e == ENOENT ? ST_NOTFOUND : ST_NOEXEC);
+	if (!ready) {	/* as io_child_signals(): default signals, no mask */
+		sigemptyset(&none);
+		sigfillset(&all);
+		if (posix_spawnattr_init(&attr) != 0 ||
+		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
+		    posix_spawnattr_setpgroup(&attr, 0) != 0 ||
+		    posix_spawnattr_setsigmask(&attr, &none) != 0 ||
+		    posix_spawnattr_setsigdefault(&attr, &all) != 0)
+			errx(EXIT_FAIL, "posix_spawnattr: out of memory");
+		ready = true;
 	}
-	setpgid(pid, pid);
-	close(in[0]);
-	close(out[1]);
-	close(ep[1]);
-	n = read(ep[0], &e, sizeof(e));
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(e))
+	error[0] = '\0';
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+		err(EXIT_FAIL, "pipe2");
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, out[1], 1) != 0)
+		errx(EXIT_FAIL, "posix_spawn_file_actions: out of memory");
+	e = sv.path ? posix_spawn(&pid, sv.path, &fa, &attr, sv.cmdv,
+	    environ) : posix_spawnp(&pid, sv.cmdv[0], &fa, &attr, sv.cmdv,
+	    environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0) {
 		snprintf(error, errlen, "cannot execute %s: %s", sv.cmdv[0],
 		    strerror(e));
-	out_trace("fork() = %d, exec(%s)%s%s", (int)pid,
+		*status = e == ENOENT ? ST_NOTFOUND : ST_NOEXEC;
+		pid = 0;
+	}
+	out_trace("posix_spawn() = %d, exec(%s)%s%s", (int)pid,
 	    sv.path ? sv.path : sv.cmdv[0], error[0] ? ": " : "", error);
+	close(in[0]);
+	close(out[1]);
 	*in_fd = in[1];
 	*out_fd = out[0];
 	io_set_nonblock(*in_fd, true);
@@ -299,8 +309,18 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen)
 static void
 spawn(struct job *j)
 {
-	j->pid = spawn_cmd(&j->in_fd, &j->out_fd, j->error, sizeof(j->error));
+	int st;
+
+	j->pid = spawn_cmd(&j->in_fd, &j->out_fd, j->error, sizeof(j->error),
+	    &st);
 	j->deadline = io_deadline(o.timeout);
+	if (j->pid == 0) {	/* nothing to wait for: done with st */
+		j->exited = true;
+		j->wstatus = st << 8;
+		close(j->out_fd);
+		j->out_fd = -1;
+		j->out_eof = true;
+	}
 	if (j->payload.len == 0) {
 		close(j->in_fd);
 		j->in_fd = -1;
@@ -308,7 +328,7 @@ spawn(struct job *j)
 }
 
 /* resolve_cmd: the command's path found once in $PATH (so that a job does
- * not try execve in every directory), or NULL to leave it to execvp */
+ * not try execve in every directory), or NULL to leave it to posix_spawnp */
 static char *
 resolve_cmd(const char *name)
 {
@@ -755,7 +775,9 @@ pend_push(const struct proto_str *reply)
 static bool
 co_start(char *why, size_t len)
 {
-	co.pid = spawn_cmd(&co.in_fd, &co.out_fd, why, len);
+	int st;
+
+	co.pid = spawn_cmd(&co.in_fd, &co.out_fd, why, len, &st);
 	co.exited = false;
 	co.line.len = 0;
 	co.line_too_large = false;
@@ -765,8 +787,7 @@ co_start(char *why, size_t len)
 	close(co.in_fd);
 	close(co.out_fd);
 	co.in_fd = co.out_fd = -1;
-	if (waitpid(co.pid, &co.wstatus, 0) == co.pid)
-		co.pid = 0;
+	co.wstatus = st << 8;
 	return false;
 }
 
@@ -1230,6 +1251,8 @@ call_sync(char **rest, int n)
 static void
 print_slot(struct slot *s)
 {
+	struct buf result;
+
 	if (s->status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
 		    cl.subject);
@@ -1262,8 +1285,10 @@ print_slot(struct slot *s)
 		cl.worst = EX_TEMPFAIL;
 	else if (s->status != 0 && cl.worst == 0)
 		cl.worst = EXIT_FAIL;
-	free(s->result.p);
+	result = s->result;	/* its memory serves the slot's next job */
 	memset(s, 0, sizeof(*s));
+	s->result.p = result.p;
+	s->result.cap = result.cap;
 	cl.busy--;
 }
 
@@ -1333,11 +1358,16 @@ call_async(void)
 			struct slot *s = o.reply_to ? NULL : find_slot(0);
 			uint64_t id;
 
-			line.len = 0;
-			if (buf_add(&line, msg, len) == -1 ||
-			    buf_add(&line, "\n", 1) == -1)
-				err(EXIT_FAIL, "allocate");
-			send_job(&id, line.p, line.len);
+			if (msg + len < r.buf + r.end) {
+				/* the newline follows it in the reader */
+				send_job(&id, msg, len + 1);
+			} else {	/* the last line, without one */
+				line.len = 0;
+				if (buf_add(&line, msg, len) == -1 ||
+				    buf_add(&line, "\n", 1) == -1)
+					err(EXIT_FAIL, "allocate");
+				send_job(&id, line.p, line.len);
+			}
 			if (s) {
 				s->id = id;
 				s->deadline = io_deadline(o.timeout);
@@ -1369,6 +1399,8 @@ call_async(void)
 		req_fail(&cl.c, errno, "send jobs");
 	frame_reader_free(&r);
 	free(line.p);
+	for (long long i = 0; i < o.window; i++)
+		free(cl.slots[i].result.p);
 	free(cl.slots);
 	return cl.worst;
 }
