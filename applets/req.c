@@ -833,8 +833,7 @@ on_line_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 {
 	char why[160];
 	size_t len = m->data.len;
-	const char *reply = NULL;
-	char rbuf[256];
+	char rbuf[256], *reply = NULL, *long_reply = NULL;
 
 	if (sv.stopping || (o.count > 0 && sv.taken >= o.count))
 		return;
@@ -845,28 +844,34 @@ on_line_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 	sv.taken++;
 	if (o.count > 0 && sv.taken == o.count)
 		(void)bus_unsub(c, sv.sid, 0);
-	if (m->reply.len && m->reply.len < sizeof(rbuf)) {
+	if (len && m->data.p[len - 1] == '\n')
+		len--;
+	if (memchr(m->data.p, '\n', len) == NULL && (co.pid != 0 ||
+	    co_start(why, sizeof(why)))) {
+		if (buf_add(&co.in, m->data.p, len) == -1 ||
+		    buf_add(&co.in, "\n", 1) == -1)
+			err(EXIT_FAIL, "allocate");
+		pend_push(&m->reply);
+		return;
+	}
+	/* answered at once: a job of several lines, or CMD cannot run */
+	if (m->reply.len >= sizeof(rbuf) && (reply = long_reply =
+	    strndup(m->reply.p, m->reply.len)) == NULL)
+		err(EXIT_FAIL, "allocate");
+	if (m->reply.len && reply == NULL) {
 		memcpy(rbuf, m->reply.p, m->reply.len);
 		rbuf[m->reply.len] = '\0';
 		reply = rbuf;
 	}
-	if (len && m->data.p[len - 1] == '\n')
-		len--;
 	if (memchr(m->data.p, '\n', len)) {
 		line_reply(reply, ST_FAILED, "--lines: a job must be one line",
 		    "", 0);
-		return;
-	}
-	if (co.pid == 0 && !co_start(why, sizeof(why))) {
+	} else {
 		warnx("%s", why);
 		line_reply(reply, WIFEXITED(co.wstatus) ?
 		    WEXITSTATUS(co.wstatus) : ST_FAILED, why, "", 0);
-		return;
 	}
-	if (buf_add(&co.in, m->data.p, len) == -1 ||
-	    buf_add(&co.in, "\n", 1) == -1)
-		err(EXIT_FAIL, "allocate");
-	pend_push(&m->reply);
+	free(long_reply);
 }
 
 /* co_write: write what the command's stdin takes */

@@ -359,3 +359,11 @@ ipctool req: job 2: status 125: the command was killed after a job's timeout"
 	wait_exit "$SERVE_PID"
 	assert_equal "$WAIT_STATUS" 0
 }
+
+@test "req: serve --lines: a line printed while no job waits is dropped with a warning (nats-server)" {
+	start_nats
+	start_serve --lines bn -- sh -c 'echo banner; exec sed -u "s/^/r /"'
+	wait_for_line "$SERVE_ERR" "ipctool req: the command printed a line with no job waiting: dropped"
+	run -0 ipctool req call bn x
+	assert_output "r x"
+}
