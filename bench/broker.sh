@@ -66,7 +66,7 @@ for subs in 1 4; do
 			if [ $name = ipctool ]; then url=$OURS_URL pid=$OURS
 			else url=$THEIRS_URL pid=$THEIRS; fi
 			c0=$(cpu $pid)
-			out=$("$B/nats_bench" "$url" "" $subs "$N" 32)
+			out=$("$B/interop/nats_bench" "$url" "" $subs "$N" 32)
 			c1=$(cpu $pid)
 			rate=$(echo "$out" | sed 's/.*delivered \([0-9]*\) msgs.*/\1/')
 			echo "$name subs=$subs delivered/s/sub=$rate broker_cpu_s=$(echo "scale=2; ($c1 - $c0) / $(getconf CLK_TCK)" | bc)"

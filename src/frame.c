@@ -2,6 +2,7 @@
  * (pipe(7)): a write of at most PIPE_BUF bytes is never interleaved */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,8 +88,17 @@ frame_next(struct frame_reader *r, char **msg, size_t *len)
 ssize_t
 frame_fill(struct frame_reader *r)
 {
-	ssize_t n;
+	return frame_fill_max(r, SIZE_MAX);
+}
 
+ssize_t
+frame_fill_max(struct frame_reader *r, size_t max)
+{
+	ssize_t n;
+	size_t room;
+
+	if (max == 0)
+		return 0;
 	if (r->start > 0 && (r->end == r->cap || r->start > r->cap / 2)) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
@@ -111,7 +121,8 @@ frame_fill(struct frame_reader *r)
 		r->buf = nb;
 		r->cap = cap;
 	}
-	n = io_read(r->fd, r->buf + r->end, r->cap - r->end);
+	room = r->cap - r->end;
+	n = io_read(r->fd, r->buf + r->end, room < max ? room : max);
 	if (n > 0)
 		r->end += (size_t)n;
 	else if (n == 0)

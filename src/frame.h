@@ -44,6 +44,12 @@ int frame_next(struct frame_reader *r, char **msg, size_t *len);
  * of file, -1 with errno (EAGAIN on a nonblocking fd with no data) */
 ssize_t frame_fill(struct frame_reader *r);
 
+/* frame_fill_max: the same, reading at most max bytes (a reader that must
+ * not take more from the fd than it will use, e.g. after tee(2) told it
+ * where the next messages end); max 0 reads nothing and returns 0 without
+ * setting eof */
+ssize_t frame_fill_max(struct frame_reader *r, size_t max);
+
 /* frame_read: the next message, reading as needed (blocking fd): 1 with
  * a message, 0 at end of file, -1 with errno */
 int frame_read(struct frame_reader *r, char **msg, size_t *len);

@@ -309,3 +309,15 @@ signal_info(int signo, struct signal_info *tmp, char *namebuf, size_t namelen)
 	tmp->desc = "real-time signal (queued, carries a value)";
 	return tmp;
 }
+
+char *
+duration_format(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		snprintf(buf, len, "inf");
+	else if (ms % 1000 == 0)
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%lldms", (long long)ms);
+	return buf;
+}

@@ -10,6 +10,10 @@
  * static *errstr on error */
 int parse_duration(const char *s, int64_t *ms, const char **errstr);
 
+/* duration_format: ms as parse_duration reads it back ("2s", "250ms",
+ * "inf" for -1), into buf; returns buf */
+char *duration_format(int64_t ms, char *buf, size_t len);
+
 /* parse_size: "4096", "64K", "1M", "2G", "1T" (powers of 1024; "KiB",
  * "KB" and "k" accepted) into bytes; -1 and a static *errstr on error */
 int parse_size(const char *s, uint64_t *bytes, const char **errstr);

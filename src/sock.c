@@ -1,10 +1,15 @@
 /* sock.c - socket(2), bind(2), listen(2), connect(2), getsockname(2) for
  * unix(7), tcp(7) and udp(7) addresses, each call traced */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -299,4 +304,156 @@ sock_unlink(const struct addr *a)
 		return -1;
 	}
 	return (int)out_trace_ret(unlink(a->path), "unlink(%s)", a->path);
+}
+
+int
+sock_peer_addr(int fd, enum addr_type type, struct addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	return addr_from_sockaddr(a, type, (struct sockaddr *)&ss, len);
+}
+
+int
+sock_local_addr(int fd, enum addr_type type, struct addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	return addr_from_sockaddr(a, type, (struct sockaddr *)&ss, len);
+}
+
+int
+sock_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return -1;
+	*pid = uc.pid;
+	*uid = uc.uid;
+	*gid = uc.gid;
+	return 0;
+}
+
+/* port_inodes: the socket inodes in /proc/net/FILE bound to port (and in
+ * the listening state for tcp); returns how many went to ino[] */
+static int
+port_inodes(const char *file, bool tcp, uint16_t port, unsigned long *ino,
+    int max)
+{
+	char line[512], path[64];
+	unsigned int lport, state;
+	unsigned long inode;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", file);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	fgets(line, sizeof(line), f);	/* the header */
+	while (n < max && fgets(line, sizeof(line), f)) {
+		/* sl local:port rem:port st tx:rx tr:when retr uid timeout inode */
+		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x "
+		    "%*x:%*x %*x:%*x %*x %*u %*u %lu", &lport, &state,
+		    &inode) != 3)
+			continue;
+		if (lport == port && inode != 0 && (!tcp || state == 0x0A))
+			ino[n++] = inode;
+	}
+	fclose(f);
+	return n;
+}
+
+/* pid_has_inode: true when a descriptor of pid is socket:[ino] */
+static bool
+pid_has_inode(const char *pid, const unsigned long *ino, int nino)
+{
+	char path[300], link[64], want[40];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	d = opendir(path);
+	if (d == NULL)
+		return false;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		for (int i = 0; i < nino && !found; i++) {
+			snprintf(want, sizeof(want), "socket:[%lu]", ino[i]);
+			found = strcmp(link, want) == 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+pid_t
+sock_port_owner(enum addr_type type, uint16_t port, char *comm, size_t len)
+{
+	unsigned long ino[16];
+	bool tcp = type != ADDR_UDP;
+	struct dirent *de;
+	char path[64];
+	pid_t pid = 0;
+	int nino;
+	DIR *d;
+	FILE *f;
+
+	nino = port_inodes(tcp ? "tcp" : "udp", tcp, port, ino, 16);
+	nino += port_inodes(tcp ? "tcp6" : "udp6", tcp, port, ino + nino,
+	    16 - nino);
+	if (nino == 0)
+		return 0;
+	d = opendir("/proc");
+	if (d == NULL)
+		return -1;
+	while (pid == 0 && (de = readdir(d)) != NULL) {
+		if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
+			continue;
+		if (pid_has_inode(de->d_name, ino, nino))
+			pid = (pid_t)atol(de->d_name);
+	}
+	closedir(d);
+	if (pid > 0 && len > 0) {
+		comm[0] = '\0';
+		snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+		f = fopen(path, "re");
+		if (f) {
+			if (fgets(comm, (int)len, f))
+				comm[strcspn(comm, "\n")] = '\0';
+			fclose(f);
+		}
+	}
+	return pid;
+}
+
+long
+sock_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? 0x7fffffffL : (long)rl.rlim_cur;
 }

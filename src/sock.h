@@ -28,4 +28,27 @@ int sock_connect(const struct addr *a, int64_t deadline, struct addr *local);
  * socket; 0 or -1 with errno */
 int sock_unlink(const struct addr *a);
 
+/* sock_peer_addr: getpeername(2) of fd into *a (type gives tcp or udp for
+ * inet addresses); 0 or -1 with errno */
+int sock_peer_addr(int fd, enum addr_type type, struct addr *a);
+
+/* sock_local_addr: getsockname(2) of fd into *a, untraced; 0 or -1 */
+int sock_local_addr(int fd, enum addr_type type, struct addr *a);
+
+/* sock_peer_cred: SO_PEERCRED of a connected unix socket: the pid, uid and
+ * gid of the peer when it connected; 0 or -1 with errno */
+int sock_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
+/* sock_port_owner: the process holding a listening tcp port (or a bound
+ * udp port), found through /proc/net/{tcp,tcp6,udp,udp6} and the socket
+ * links in /proc/PID/fd; its command name goes to comm. Returns the pid,
+ * 0 when /proc does not tell (another user's process, a namespace), or
+ * -1 with errno. */
+pid_t sock_port_owner(enum addr_type type, uint16_t port, char *comm,
+    size_t len);
+
+/* sock_raise_nofile: raise the soft RLIMIT_NOFILE to the hard limit, for
+ * servers that hold thousands of clients; returns the new soft limit */
+long sock_raise_nofile(void);
+
 #endif

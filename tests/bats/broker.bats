@@ -54,7 +54,7 @@ no_cr() {
 }
 
 need_nats() {
-	[ -x "$BIN/nats_pubsub" ] || skip "libnats-dev not installed"
+	[ -x "$BIN/interop/nats_pubsub" ] || skip "libnats-dev not installed"
 }
 
 @test "INFO greets every client with proto, headers, max_payload and auth" {
@@ -400,7 +400,7 @@ print(got)
 @test "libnats: pub/sub, wildcards, headers, queue groups, request/reply, no responders over TCP" {
 	need_nats
 	broker --token tok "tcp:0"
-	run -0 "$BIN/nats_pubsub" "nats://127.0.0.1:$TCP_PORT" tok
+	run -0 "$BIN/interop/nats_pubsub" "nats://127.0.0.1:$TCP_PORT" tok
 	assert_equal "$output" "pubsub 100 in order, 50 via t.*.z, 0 wrong
 headers X-Test: yes, data body
 queue 300 delivered, 0 duplicates, every member used: yes
@@ -414,17 +414,17 @@ request to nobody: No responders available for request"
 	port=$(free_port)
 	start_bg nats-server -a 127.0.0.1 -p "$port"
 	wait_for_port "$port"
-	run -0 "$BIN/nats_pubsub" "nats://127.0.0.1:$port"
+	run -0 "$BIN/interop/nats_pubsub" "nats://127.0.0.1:$port"
 	theirs=$output
 	broker --no-auth "tcp:0"
-	run -0 "$BIN/nats_pubsub" "nats://127.0.0.1:$TCP_PORT"
+	run -0 "$BIN/interop/nats_pubsub" "nats://127.0.0.1:$TCP_PORT"
 	assert_equal "$output" "$theirs"
 }
 
 @test "load: 8 publishers x 10,000 messages reach each of 4 subscribers" {
 	need_nats
 	broker --token tok "tcp:0"
-	run -0 "$BIN/nats_load" "nats://127.0.0.1:$TCP_PORT" tok fanout
+	run -0 "$BIN/interop/nats_load" "nats://127.0.0.1:$TCP_PORT" tok fanout
 	assert_line "fanout: 320000 of 320000 delivered, 0 out of order"
 	refute_output --partial "Slow"
 }
@@ -432,6 +432,6 @@ request to nobody: No responders available for request"
 @test "load: a queue group of 4 splits 80,000 messages, none lost or duplicated" {
 	need_nats
 	broker --token tok "tcp:0"
-	run -0 "$BIN/nats_load" "nats://127.0.0.1:$TCP_PORT" tok queue
+	run -0 "$BIN/interop/nats_load" "nats://127.0.0.1:$TCP_PORT" tok queue
 	assert_line "queue group: 80000 delivered, 0 lost, 0 duplicated"
 }

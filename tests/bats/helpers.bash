@@ -24,6 +24,9 @@ ipctool() {
 BG_PIDS=()
 BG_N=0
 start_bg() {
+	# the binary itself, not the ipctool function in a subshell, so
+	# that BG_PID is the applet's pid (kill and wait reach it)
+	[ "$1" = ipctool ] && set -- "$IPCTOOL" "${@:2}"
 	BG_N=$((BG_N + 1))
 	BG_OUT="$BATS_TEST_TMPDIR/bg.$BG_N.out"
 	BG_ERR="$BATS_TEST_TMPDIR/bg.$BG_N.err"
@@ -36,6 +39,7 @@ start_bg() {
 start_bg_in() {
 	local in=$1
 	shift
+	[ "$1" = ipctool ] && set -- "$IPCTOOL" "${@:2}"
 	BG_N=$((BG_N + 1))
 	BG_OUT="$BATS_TEST_TMPDIR/bg.$BG_N.out"
 	BG_ERR="$BATS_TEST_TMPDIR/bg.$BG_N.err"

@@ -158,5 +158,22 @@ main(void)
 		close(fd);
 		free(long_line);
 	}
+	/* frame_fill_max: never more than max bytes; 0 reads nothing */
+	fd = feed("ab\ncd\n", 6);
+	CHECK(frame_reader_init(&r, fd, FRAME_LINE, 0) == 0);
+	CHECK_INT(frame_fill_max(&r, 0), 0);
+	CHECK(!r.eof);
+	CHECK_INT(frame_fill_max(&r, 3), 3);
+	CHECK_INT(frame_next(&r, &msg, &len), 1);
+	CHECK(len == 2 && memcmp(msg, "ab", 2) == 0);
+	CHECK_INT(frame_next(&r, &msg, &len), 0);
+	{
+		char rest[4];
+
+		CHECK_INT(read(fd, rest, sizeof(rest)), 3);
+		CHECK(memcmp(rest, "cd\n", 3) == 0);
+	}
+	frame_reader_free(&r);
+	close(fd);
 	return check_done();
 }

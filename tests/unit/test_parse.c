@@ -126,5 +126,11 @@ main(void)
 	si = signal_info(SIGRTMIN + 1, &tmp, buf, sizeof(buf));
 	CHECK_STR(si ? si->name : NULL, "RTMIN+1");
 	CHECK(signal_info(200, &tmp, buf, sizeof(buf)) == NULL);
+
+	/* duration_format: what parse_duration reads back */
+	CHECK_STR(duration_format(2000, buf, sizeof(buf)), "2s");
+	CHECK_STR(duration_format(250, buf, sizeof(buf)), "250ms");
+	CHECK_STR(duration_format(1500, buf, sizeof(buf)), "1500ms");
+	CHECK_STR(duration_format(-1, buf, sizeof(buf)), "inf");
 	return check_done();
 }

@@ -1,0 +1,839 @@
+/* applets/bus.c - bus: the software bus. `bus daemon` runs the embedded
+ * NATS broker (src/bus/broker.c); pub, sub, monitor and stat are NATS
+ * clients (src/bus/client.c) for it or any nats-server: socket(2),
+ * connect(2), poll(2), read(2)/write(2), getrandom(2) for the auth token.
+ * See ipctool-bus(1) and https://docs.nats.io/reference/reference-protocols/nats-protocol */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "config.h"
+#include "applet.h"
+#include "die.h"
+#include "frame.h"
+#include "io.h"
+#include "out.h"
+#include "bus/broker.h"
+#include "bus/client.h"
+
+static int bus_main(int argc, char **argv);
+
+enum {
+	KEY_ACK = 256,
+	KEY_ADDR_FILE,
+	KEY_JSON,
+	KEY_LISTEN,
+	KEY_MAX_CLIENTS,
+	KEY_MAX_PAYLOAD,
+	KEY_MAX_PENDING,
+	KEY_MAX_SUBS,
+	KEY_MODE,
+	KEY_NO_AUTH,
+	KEY_READY_FILE,
+	KEY_TOKEN_FILE,
+};
+
+static const struct opt bus_opts[] = {
+	{ .so = '0', .lo = "null",
+	    .help = "messages end with NUL, not newline (pub, sub)" },
+	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
+	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
+	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .help = "sub, monitor: exit after N messages" },
+	{ .so = 'l', .lo = "listen", .arg = OPT_ADDR, .meta = "ADDR",
+	    .help = "daemon: listen on ADDR (repeatable)" },
+	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
+	    .help = "sub: one member of GROUP gets each message" },
+	{ .so = 's', .lo = "sync", .help = "pub: wait for a receiver's ack" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "give up after DUR (exit 75)" },
+	{ .lo = "ack", .key = KEY_ACK,
+	    .help = "sub: acknowledge messages after printing them" },
+	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .help = "daemon: write the bound address to FILE" },
+	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
+	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
+	    .meta = "N", .help = "daemon: clients at once (10000)" },
+	{ .lo = "max-payload", .key = KEY_MAX_PAYLOAD, .arg = OPT_SIZE,
+	    .meta = "SIZE", .help = "daemon: largest message (1M)" },
+	{ .lo = "max-pending", .key = KEY_MAX_PENDING, .arg = OPT_SIZE,
+	    .meta = "SIZE", .help = "daemon: output queued per client (64M)" },
+	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
+	    .help = "daemon: subscriptions per client (10000)" },
+	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_STR, .meta = "MODE",
+	    .help = "daemon: permissions of UNIX sockets (0600)" },
+	{ .lo = "no-auth", .key = KEY_NO_AUTH,
+	    .help = "daemon: TCP listeners without a token" },
+	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .help = "sub, monitor: create FILE once subscribed" },
+	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .help = "daemon: the TCP auth token's file" },
+	OPT_END
+};
+
+const struct applet applet_bus = {
+	.name = "bus",
+	.brief = "a software bus: embedded NATS broker and its clients",
+	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
+	    "bus pub [-0s] [-b ADDR] [-t DUR] SUBJECT [MSG...]\n"
+	    "bus sub [-0] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
+	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
+	    "bus stat [-b ADDR] [-t DUR] [--json]",
+	.subcmds = "daemon monitor pub stat sub",
+	.opts = bus_opts,
+	.main = bus_main,
+};
+
+#define DEFAULT_STAT_TIMEOUT	5000	/* ms */
+#define DEFAULT_CONNECT_TIMEOUT	10000	/* ms */
+
+/* Everything the options say */
+static struct {
+	const char *bus;
+	bool null, sync, ack, json, no_auth;
+	long long count;
+	const char *queue;
+	int64_t timeout;		/* ms, -1 none */
+	struct broker_config cfg;
+	const char *token_file;
+	const char *ready_file;
+	bool has_mode;
+} o = { .timeout = -1, .count = 0 };
+
+/* bus_fail: exit with the code and message for errno e after a bus call
+ * on c; what names the action ("connect to unix:/x") */
+static void __attribute__((noreturn))
+bus_fail(struct bus_client *c, int e, const char *what)
+{
+	int code = bus_exit_code(e);
+
+	if (code == EX_UNAVAILABLE && (e == ENOENT || e == ECONNREFUSED))
+		errx(code, "%s: %s (%s)", what, bus_strerror(c, e),
+		    BUS_HINT_START);
+	errx(code, "%s: %s", what, bus_strerror(c, e));
+}
+
+/* connect_bus: connect to the chosen broker or exit */
+static void
+connect_bus(struct bus_client *c, const char *name)
+{
+	char def[ADDR_STR_MAX + 8], what[ADDR_STR_MAX + 16];
+	const char *addr = o.bus, *errstr;
+	int64_t dl;
+
+	if (addr == NULL && (addr = bus_default_addr(def, sizeof(def))) == NULL)
+		errx(EXIT_FAIL, "the default bus address is too long");
+	dl = io_deadline(o.timeout >= 0 && o.timeout < DEFAULT_CONNECT_TIMEOUT ?
+	    o.timeout : DEFAULT_CONNECT_TIMEOUT);
+	if (bus_connect(c, addr, name, dl, &errstr) == 0)
+		return;
+	if (errstr != NULL)
+		usage_error("bad bus address '%s': %s", addr, errstr);
+	snprintf(what, sizeof(what), "connect to %s", addr);
+	bus_fail(c, errno, what);
+}
+
+/* pub */
+
+struct pub_state {
+	uint64_t want;		/* reply id awaited, 0 none */
+	int status;		/* 1 acked, 503 no responders */
+};
+
+/* on_pub_reply: note the ack (or no-responders) of the awaited message */
+static void
+on_pub_reply(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	struct pub_state *st = arg;
+	uint64_t id;
+
+	if (!bus_reply_id(c, m, &id) || id != st->want)
+		return;
+	st->status = m->status == 503 ? 503 : 1;
+}
+
+/* pub_one: publish one message; with --sync wait for its ack (exits 69
+ * without one, 75 at the deadline) */
+static void
+pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
+    const char *msg, size_t len, int64_t dl)
+{
+	char reply[BUS_INBOX_MAX + 24];
+	uint64_t id = 0;
+
+	if (o.sync && bus_new_reply(c, reply, sizeof(reply), &id) == -1)
+		bus_fail(c, errno, "subscribe to the inbox");
+	if (bus_pub(c, subject, o.sync ? reply : NULL, NULL, 0, msg, len) == -1) {
+		if (errno == EMSGSIZE)
+			errx(EXIT_FAIL, "publish to %s: message of %zu bytes "
+			    "is larger than the broker's max_payload %llu",
+			    subject, len,
+			    (unsigned long long)c->info.max_payload);
+		if (errno == EINVAL)
+			usage_error("invalid subject '%s'", subject);
+		bus_fail(c, errno, "publish");
+	}
+	if (!o.sync)
+		return;
+	st->want = id;
+	st->status = 0;
+	while (st->status == 0) {
+		int rc = bus_process(c, dl);
+
+		if (rc == -1)
+			bus_fail(c, errno, "wait for the ack");
+		if (rc == 0)
+			errx(EX_TEMPFAIL, "publish to %s: no ack within the "
+			    "timeout", subject);
+	}
+	if (st->status == 503)
+		errx(EX_UNAVAILABLE, "publish to %s: no subscriber "
+		    "acknowledged it (no responders)", subject);
+}
+
+/* pub_stdin: publish each line (or NUL-ended message) of stdin, answering
+ * the broker's PINGs while stdin is quiet */
+static void
+pub_stdin(struct bus_client *c, struct pub_state *st, const char *subject,
+    int64_t dl)
+{
+	struct frame_reader r;
+	char *msg;
+	size_t len;
+	int rc;
+
+	if (frame_reader_init(&r, 0, o.null ? FRAME_NUL : FRAME_LINE,
+	    c->info.max_payload) == -1)
+		err(EXIT_FAIL, "allocate");
+	for (;;) {
+		while ((rc = frame_next(&r, &msg, &len)) == 1)
+			pub_one(c, st, subject, msg, len, dl);
+		if (rc == -1)
+			errx(EXIT_FAIL, "read stdin: message longer than the "
+			    "broker's max_payload %llu",
+			    (unsigned long long)c->info.max_payload);
+		if (r.eof)
+			break;
+		if (bus_send(c) == -1)
+			bus_fail(c, errno, "publish");
+		struct pollfd pf[2] = { { 0, POLLIN, 0 }, { c->fd, POLLIN, 0 } };
+		if (poll(pf, 2, -1) == -1 && errno != EINTR)
+			err(EXIT_FAIL, "poll");
+		if (pf[1].revents && bus_process(c, io_now_ms()) == -1)
+			bus_fail(c, errno, "read from the broker");
+		if (pf[0].revents && frame_fill(&r) == -1 && errno != EAGAIN)
+			err(EXIT_FAIL, "read stdin");
+	}
+	frame_reader_free(&r);
+}
+
+static int
+cmd_pub(struct opt_parser *p)
+{
+	struct bus_client c;
+	struct pub_state st = { 0, 0 };
+	char **rest;
+	int n;
+	int64_t dl;
+
+	rest = opt_rest(p, &n);
+	if (n < 1)
+		usage_error("bus pub needs a SUBJECT");
+	connect_bus(&c, "ipctool bus pub");
+	c.on_msg = on_pub_reply;
+	c.on_msg_arg = &st;
+	dl = io_deadline(o.timeout);
+	if (n > 1) {
+		for (int i = 1; i < n; i++)
+			pub_one(&c, &st, rest[0], rest[i], strlen(rest[i]), dl);
+	} else {
+		pub_stdin(&c, &st, rest[0], dl);
+	}
+	/* async: the PONG says the broker has taken every message */
+	if (bus_flush(&c, dl) == -1)
+		bus_fail(&c, errno, "flush");
+	bus_close(&c);
+	return 0;
+}
+
+/* sub and monitor */
+
+struct sub_state {
+	long long seen;
+	bool monitor;
+};
+
+/* print_msg: one received message on stdout as the options say */
+static void
+print_msg(const struct bus_msg *m, bool monitor)
+{
+	if (o.json) {
+		struct json j;
+
+		json_begin(&j);
+		json_strn(&j, "subject", m->subject.p, m->subject.len);
+		json_strn(&j, "data", m->data.p, m->data.len);
+		if (m->reply.len)
+			json_strn(&j, "reply", m->reply.p, m->reply.len);
+		else
+			json_null(&j, "reply");
+		if (m->status)
+			json_int(&j, "status", m->status);
+		if (json_print(&j, stdout) == -1)
+			err(EXIT_FAIL, "write stdout");
+		return;
+	}
+	if (monitor) {
+		printf("%.*s", (int)m->subject.len, m->subject.p);
+		if (m->reply.len)
+			printf(" reply=%.*s", (int)m->reply.len, m->reply.p);
+		if (m->status)
+			printf(" status=%d", m->status);
+		printf(" %zu: ", m->data.len);
+	} else if (out_trace_on) {
+		printf("%.*s ", (int)m->subject.len, m->subject.p);
+	}
+	fwrite(m->data.p, 1, m->data.len, stdout);
+	putchar(o.null && !monitor ? '\0' : '\n');
+}
+
+/* on_sub_msg: print, then acknowledge when asked */
+static void
+on_sub_msg(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	struct sub_state *st = arg;
+
+	if (o.count > 0 && st->seen >= o.count)
+		return;
+	st->seen++;
+	print_msg(m, st->monitor);
+	if (o.ack && m->reply.len > 0) {
+		char reply[PROTO_MAX_CONTROL];
+
+		if (fflush(stdout) == EOF)
+			return;
+		if (m->reply.len >= sizeof(reply))
+			return;
+		memcpy(reply, m->reply.p, m->reply.len);
+		reply[m->reply.len] = '\0';
+		(void)bus_pub(c, reply, NULL, NULL, 0, "", 0);
+	}
+}
+
+/* write_ready: create the --ready-file */
+static void
+write_ready(void)
+{
+	int fd;
+
+	if (o.ready_file == NULL)
+		return;
+	fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd == -1)
+		err(EXIT_FAIL, "create %s", o.ready_file);
+	close(fd);
+}
+
+/* listen_loop: subscribe to subjects and print until count or deadline */
+static int
+listen_loop(char **subjects, int n, bool monitor)
+{
+	struct bus_client c;
+	struct sub_state st = { 0, monitor };
+	int64_t dl;
+	static char *all[] = { ">", NULL };
+
+	if (n == 0) {
+		subjects = all;
+		n = 1;
+	}
+	connect_bus(&c, monitor ? "ipctool bus monitor" : "ipctool bus sub");
+	c.on_msg = on_sub_msg;
+	c.on_msg_arg = &st;
+	dl = io_deadline(o.timeout);
+	for (int i = 0; i < n; i++)
+		if (bus_sub(&c, subjects[i], o.queue) == 0) {
+			if (errno == EINVAL)
+				usage_error("invalid subject '%s'%s%s%s",
+				    subjects[i], o.queue ? " or queue '" : "",
+				    o.queue ? o.queue : "", o.queue ? "'" : "");
+			bus_fail(&c, errno, "subscribe");
+		}
+	if (bus_flush(&c, dl) == -1)
+		bus_fail(&c, errno, "subscribe");
+	write_ready();
+	while (o.count == 0 || st.seen < o.count) {
+		int rc = bus_process(&c, dl);
+
+		if (fflush(stdout) == EOF && errno == EPIPE)
+			break;
+		if (rc == -1)
+			bus_fail(&c, errno, "receive");
+		if (rc == 0)
+			errx(EX_TEMPFAIL, "%s: timed out after %lld of %lld "
+			    "messages", monitor ? "monitor" : "sub", st.seen,
+			    o.count);
+	}
+	/* acks queued by the last callback */
+	(void)bus_send(&c);
+	bus_close(&c);
+	return 0;
+}
+
+static int
+cmd_sub(struct opt_parser *p)
+{
+	char **rest;
+	int n;
+
+	rest = opt_rest(p, &n);
+	if (n < 1)
+		usage_error("bus sub needs a SUBJECT");
+	return listen_loop(rest, n, false);
+}
+
+static int
+cmd_monitor(struct opt_parser *p)
+{
+	char **rest;
+	int n;
+
+	rest = opt_rest(p, &n);
+	return listen_loop(rest, n, true);
+}
+
+/* stat */
+
+struct stat_state {
+	uint64_t want;
+	int status;
+	char *data;
+	size_t len;
+};
+
+/* on_stat_reply: keep the broker's answer */
+static void
+on_stat_reply(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	struct stat_state *st = arg;
+	uint64_t id;
+
+	if (!bus_reply_id(c, m, &id) || id != st->want || st->status)
+		return;
+	st->status = m->status ? m->status : 200;
+	if ((st->data = malloc(m->data.len + 1)) == NULL)
+		err(EXIT_FAIL, "allocate");
+	memcpy(st->data, m->data.p, m->data.len);
+	st->data[m->data.len] = '\0';
+	st->len = m->data.len;
+}
+
+/* json_end_of: the end of the JSON value starting at p (strings, nesting),
+ * or NULL when it is cut short */
+static const char *
+json_end_of(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			if (depth == 0)
+				return p + 1;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth <= 0)
+				return p + 1;
+		} else if (depth == 0 && (*p == ',' || *p == ' ')) {
+			return p;
+		}
+	}
+	return depth == 0 ? p : NULL;
+}
+
+static void print_value(const char *p, size_t len, int indent);
+
+/* print_scalar: a JSON scalar as text (strings unescaped) */
+static void
+print_scalar(const char *p, size_t len)
+{
+	if (len >= 2 && p[0] == '"') {
+		char buf[1024];
+		ssize_t n = proto_json_unescape((struct proto_str){ p + 1,
+		    len - 2 }, buf, sizeof(buf));
+
+		if (n >= 0 && (size_t)n < sizeof(buf)) {
+			fwrite(buf, 1, (size_t)n, stdout);
+			return;
+		}
+	}
+	fwrite(p, 1, len, stdout);
+}
+
+/* print_inline: the members of an object as "key=value" words on one
+ * line (values with blanks quoted) */
+static void
+print_inline(const char *p, size_t len)
+{
+	struct proto_json_iter it;
+	struct proto_str k, v;
+	enum proto_json_type t;
+	bool first = true;
+
+	proto_json_begin(&it, p, len);
+	while (proto_json_next(&it, &k, &v, &t) == 1) {
+		bool str = t == PROTO_JSON_STRING;
+		bool q = str && memchr(v.p, ' ', v.len) != NULL;
+
+		printf("%s%.*s=%s", first ? "" : " ", (int)k.len, k.p,
+		    q ? "\"" : "");
+		if (str)
+			print_scalar(v.p - 1, v.len + 2);
+		else
+			fwrite(v.p, 1, v.len, stdout);
+		if (q)
+			putchar('"');
+		first = false;
+	}
+	putchar('\n');
+}
+
+/* print_array: each element on a line of its own, "- " first (objects as
+ * key=value words) */
+static void
+print_array(const char *p, size_t len, int indent)
+{
+	const char *end = p + len - 1, *q = p + 1, *e;
+
+	for (;;) {
+		while (q < end && strchr(" \t\r\n,", *q))
+			q++;
+		if (q >= end || (e = json_end_of(q, end)) == NULL)
+			break;
+		printf("%*s- ", indent, "");
+		if (*q == '{') {
+			print_inline(q, (size_t)(e - q));
+		} else if (*q == '[') {
+			putchar('\n');
+			print_value(q, (size_t)(e - q), indent + 2);
+		} else {
+			print_scalar(q, (size_t)(e - q));
+			putchar('\n');
+		}
+		q = e;
+	}
+}
+
+/* print_value: an object as "key: value" lines, indented */
+static void
+print_value(const char *p, size_t len, int indent)
+{
+	struct proto_json_iter it;
+	struct proto_str k, v;
+	enum proto_json_type t;
+
+	if (len > 0 && p[0] == '[') {
+		print_array(p, len, indent);
+		return;
+	}
+	proto_json_begin(&it, p, len);
+	while (proto_json_next(&it, &k, &v, &t) == 1) {
+		printf("%*s%.*s:", indent, "", (int)k.len, k.p);
+		if (t == PROTO_JSON_OBJECT || t == PROTO_JSON_ARRAY) {
+			putchar('\n');
+			print_value(v.p, v.len, indent + 2);
+			continue;
+		}
+		putchar(' ');
+		if (t == PROTO_JSON_STRING)
+			print_scalar(v.p - 1, v.len + 2);
+		else
+			fwrite(v.p, 1, v.len, stdout);
+		putchar('\n');
+	}
+}
+
+static int
+cmd_stat(struct opt_parser *p)
+{
+	struct bus_client c;
+	struct stat_state st = { 0, 0, NULL, 0 };
+	char reply[BUS_INBOX_MAX + 24];
+	int n;
+	int64_t dl;
+
+	opt_rest(p, &n);
+	if (n > 0)
+		usage_error("bus stat takes no operands");
+	if (o.timeout < 0)
+		o.timeout = DEFAULT_STAT_TIMEOUT;
+	connect_bus(&c, "ipctool bus stat");
+	c.on_msg = on_stat_reply;
+	c.on_msg_arg = &st;
+	dl = io_deadline(o.timeout);
+	if (bus_new_reply(&c, reply, sizeof(reply), &st.want) == -1 ||
+	    bus_pub(&c, BUS_STAT_SUBJECT, reply, NULL, 0, "", 0) == -1)
+		bus_fail(&c, errno, "ask for the statistics");
+	while (st.status == 0) {
+		int rc = bus_process(&c, dl);
+
+		if (rc == -1)
+			bus_fail(&c, errno, "ask for the statistics");
+		if (rc == 0)
+			errx(EX_TEMPFAIL, "stat: no answer within the timeout");
+	}
+	if (st.status == 503)
+		errx(EX_UNAVAILABLE, "stat is not supported by this broker "
+		    "(version %s): only ipctool bus daemon answers %s",
+		    c.info.version, BUS_STAT_SUBJECT);
+	if (o.json) {
+		fwrite(st.data, 1, st.len, stdout);
+		putchar('\n');
+	} else {
+		print_value(st.data, st.len, 0);
+	}
+	free(st.data);
+	bus_close(&c);
+	return 0;
+}
+
+/* daemon */
+
+/* daemon_log: the broker's log lines on stderr; without -v the routine
+ * ones (a client connected, said hello, went away) are left out */
+static void
+daemon_log(void *arg, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (!out_trace_on && ((n >= 11 && strcmp(line + n - 11,
+	    ": connected") == 0) || (n >= 14 && strcmp(line + n - 14,
+	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL))
+		return;
+	fprintf(stderr, "%s: %s\n", getprogname(), line);
+}
+
+/* token_error: why a token file was refused */
+static const char *
+token_error(int e)
+{
+	switch (e) {
+	case EPERM:
+		return "not a regular file of yours, or readable by others";
+	case EINVAL:
+		return "empty, or holds blanks, quotes or backslashes";
+	case EFBIG:
+		return "the token is too long";
+	default:
+		return strerror(e);
+	}
+}
+
+static int
+cmd_daemon(struct opt_parser *p)
+{
+	static char token[BROKER_TOKEN_MAX];
+	char def[ADDR_STR_MAX + 8], tpath[ADDR_PATH_MAX + 1];
+	char dpath[ADDR_PATH_MAX + 1];
+	struct broker_config *cfg = &o.cfg;
+	bool tcp = false;
+	const char *errstr;
+	int n;
+
+	opt_rest(p, &n);
+	if (n > 0)
+		usage_error("bus daemon takes no operands (use --listen)");
+	if (cfg->nlisten == 0) {
+		const char *a = bus_default_addr(def, sizeof(def));
+
+		if (a == NULL || addr_parse(&cfg->listen[0], a, &errstr) == -1)
+			errx(EXIT_FAIL, "bad default bus address '%s'",
+			    a ? a : "?");
+		cfg->nlisten = 1;
+	}
+	for (int i = 0; i < cfg->nlisten; i++) {
+		const struct addr *a = &cfg->listen[i];
+
+		if (a->type == ADDR_TCP || a->type == ADDR_NATS)
+			tcp = true;
+		else if (a->type != ADDR_UNIX)
+			usage_error("the bus listens on unix: or tcp: "
+			    "addresses only");
+		/* the default socket's directory is ours to make (0700) */
+		if (a->type == ADDR_UNIX && !a->abstract &&
+		    broker_default_path(dpath, sizeof(dpath)) != NULL &&
+		    strcmp(dpath, a->path) == 0 &&
+		    broker_prepare_dir(a->path) == -1)
+			err(EXIT_FAIL, "prepare the directory of %s", a->path);
+	}
+	if (o.no_auth && o.token_file)
+		usage_error("--no-auth and --token-file exclude each other");
+	if (tcp && !o.no_auth) {
+		const char *path = o.token_file;
+
+		if (path == NULL) {
+			if (bus_default_token_path(tpath, sizeof(tpath)) == NULL)
+				errx(EXIT_FAIL, "the token path is too long");
+			if (broker_prepare_dir(tpath) == -1)
+				err(EXIT_FAIL, "prepare the directory of %s",
+				    tpath);
+			path = tpath;
+		}
+		if (broker_token_load(path, true, token, sizeof(token)) == -1)
+			errx(EXIT_FAIL, "token file %s: %s", path,
+			    token_error(errno));
+		cfg->token = token;
+	}
+	cfg->no_auth = o.no_auth;
+	cfg->log = daemon_log;
+	cfg->trace = out_trace_on;
+	if (broker_run(cfg) == -1) {
+		char buf[ADDR_STR_MAX];
+
+		if (errno == EADDRINUSE)
+			errx(EX_UNAVAILABLE, "listen: a broker is already "
+			    "running there");
+		err(EXIT_FAIL, "listen on %s",
+		    addr_format(&cfg->listen[0], buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+/* The subcommands, with the options each one accepts */
+static const struct subcmd_def {
+	const char *name;
+	int (*run)(struct opt_parser *p);
+	const int keys[16];
+} subcmds[] = {
+	{ "daemon", cmd_daemon, { 'l', KEY_ADDR_FILE, KEY_MAX_CLIENTS,
+	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_SUBS, KEY_MODE,
+	    KEY_NO_AUTH, KEY_TOKEN_FILE } },
+	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE } },
+	{ "pub", cmd_pub, { '0', 'b', 's', 't' } },
+	{ "stat", cmd_stat, { 'b', 't', KEY_JSON } },
+	{ "sub", cmd_sub, { '0', 'b', 'c', 'q', 't', KEY_ACK, KEY_JSON,
+	    KEY_READY_FILE } },
+};
+
+/* find_subcmd: the definition of name, or NULL */
+static const struct subcmd_def *
+find_subcmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
+		if (strcmp(subcmds[i].name, name) == 0)
+			return &subcmds[i];
+	return NULL;
+}
+
+/* allowed: true when subcommand s takes the option with key k */
+static bool
+allowed(const struct subcmd_def *s, int k)
+{
+	for (size_t i = 0; i < sizeof(s->keys) / sizeof(s->keys[0]) &&
+	    s->keys[i]; i++)
+		if (s->keys[i] == k)
+			return true;
+	return false;
+}
+
+/* parse_mode: an octal file mode of at most 0777 */
+static mode_t
+parse_mode(const char *s)
+{
+	char *end;
+	long m;
+
+	errno = 0;
+	m = strtol(s, &end, 8);
+	if (errno || *s == '\0' || *end != '\0' || m < 0 || m > 0777)
+		usage_error("invalid mode '%s': want octal like 0660", s);
+	return (mode_t)m;
+}
+
+static int
+bus_main(int argc, char **argv)
+{
+	const struct subcmd_def *s;
+	struct opt_parser p;
+	char cmd[32], nb[64];
+	const char *errstr;
+	int k, rc;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		/* only --help, --version and the like get here */
+		opt_init(&p, &applet_bus, NULL, argc, argv);
+		while (opt_next(&p) != -1)
+			;
+		usage_error("missing subcommand: daemon, pub, sub, monitor "
+		    "or stat");
+	}
+	if ((s = find_subcmd(argv[1])) == NULL)
+		usage_error("unknown subcommand '%s'", argv[1]);
+	snprintf(cmd, sizeof(cmd), "bus %s", s->name);
+	opt_init(&p, &applet_bus, cmd, argc - 1, argv + 1);
+	while ((k = opt_next(&p)) != -1) {
+		if (!allowed(s, k)) {
+			if (p.cur->lo)
+				snprintf(nb, sizeof(nb), "--%s", p.cur->lo);
+			else
+				snprintf(nb, sizeof(nb), "-%c", p.cur->so);
+			usage_error("option '%s' does not apply to 'bus %s'",
+			    nb, s->name);
+		}
+		switch (k) {
+		case '0': o.null = true; break;
+		case 'b': o.bus = p.arg; break;
+		case 'c': o.count = opt_int(&p, 1, LLONG_MAX); break;
+		case 'l':
+			if (o.cfg.nlisten == BROKER_MAX_LISTENERS)
+				usage_error("at most %d --listen addresses",
+				    BROKER_MAX_LISTENERS);
+			if (addr_parse(&o.cfg.listen[o.cfg.nlisten], p.arg,
+			    &errstr) == -1)
+				usage_error("bad address '%s': %s", p.arg,
+				    errstr);
+			o.cfg.nlisten++;
+			break;
+		case 'q': o.queue = p.arg; break;
+		case 's': o.sync = true; break;
+		case 't': o.timeout = opt_duration(&p); break;
+		case KEY_ACK: o.ack = true; break;
+		case KEY_ADDR_FILE: o.cfg.addr_file = p.arg; break;
+		case KEY_JSON: o.json = true; break;
+		case KEY_MAX_CLIENTS:
+			o.cfg.max_clients = (int)opt_int(&p, 1, 1000000);
+			break;
+		case KEY_MAX_PAYLOAD:
+			o.cfg.max_payload = opt_size(&p);
+			if (o.cfg.max_payload == 0 ||
+			    o.cfg.max_payload > 64 * 1024 * 1024)
+				usage_error("--max-payload must be 1 to 64M");
+			break;
+		case KEY_MAX_PENDING: o.cfg.max_pending = opt_size(&p); break;
+		case KEY_MAX_SUBS:
+			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
+			break;
+		case KEY_MODE: o.cfg.unix_mode = parse_mode(p.arg); break;
+		case KEY_NO_AUTH: o.no_auth = true; break;
+		case KEY_READY_FILE: o.ready_file = p.arg; break;
+		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
+		}
+	}
+	rc = s->run(&p);
+	opt_free(&p);
+	return rc;
+}

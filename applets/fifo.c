@@ -1,0 +1,1253 @@
+/* applets/fifo.c - named pipes: make, rm, send, recv. Exercises mkfifo(3),
+ * open(2) on a FIFO (blocking, O_NONBLOCK, O_RDWR), write(2) atomicity up
+ * to PIPE_BUF, flock(2), poll(2), tee(2) and splice(2). See fifo(7), pipe(7). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "applet.h"
+#include "die.h"
+#include "frame.h"
+#include "io.h"
+#include "opt.h"
+#include "out.h"
+
+enum {
+	KEY_ASYNC = 256,
+	KEY_JSON,
+	KEY_MAX_SIZE,
+	KEY_RAW,
+};
+
+static const struct opt fifo_opts[] = {
+	{ '0', "null", 0, OPT_FLAG, NULL, "messages end with NUL, not newline" },
+	{ 'c', "count", 0, OPT_INT, "N", "recv: stop after N messages" },
+	{ 'f', "follow", 0, OPT_FLAG, NULL,
+	    "recv: go on as writers come and go" },
+	{ 'm', "mode", 0, OPT_STR, "MODE", "make: octal permissions (0600)" },
+	{ 'n', "nonblock", 0, OPT_FLAG, NULL,
+	    "send: exit 69 at once when no reader" },
+	{ 's', "sync", 0, OPT_FLAG, NULL,
+	    "send: wait for the receiver's ack of each" },
+	{ 't', "timeout", 0, OPT_DURATION, "DUR",
+	    "give up a wait after DUR (exit 75)" },
+	{ 0, "async", KEY_ASYNC, OPT_FLAG, NULL,
+	    "send: do not wait for acks (default)" },
+	{ 0, "json", KEY_JSON, OPT_FLAG, NULL,
+	    "recv: one JSON object per message" },
+	{ 0, "max-size", KEY_MAX_SIZE, OPT_SIZE, "SIZE",
+	    "largest message (default 1M)" },
+	{ 0, "raw", KEY_RAW, OPT_FLAG, NULL,
+	    "a byte stream, no messages (splice(2))" },
+	OPT_END
+};
+
+static int fifo_main(int argc, char **argv);
+
+const struct applet applet_fifo = {
+	.name = "fifo",
+	.brief = "named pipes: make, remove, send and receive messages",
+	.usage = "fifo make [-m MODE] PATH...\n"
+	    "fifo rm PATH...\n"
+	    "fifo send [-0 | --raw] [-s | --async] [-n] [-t DUR] PATH [MSG...]\n"
+	    "fifo recv [-0 | --raw] [-c N] [-f] [--json] [-t DUR] PATH",
+	.subcmds = "make rm send recv",
+	.opts = fifo_opts,
+	.main = fifo_main,
+};
+
+/* Which options a subcommand takes, as bits of given[] below */
+enum {
+	G_NULL = 1 << 0, G_COUNT = 1 << 1, G_FOLLOW = 1 << 2,
+	G_MODE = 1 << 3, G_NONBLOCK = 1 << 4, G_SYNC = 1 << 5,
+	G_TIMEOUT = 1 << 6, G_ASYNC = 1 << 7, G_JSON = 1 << 8,
+	G_MAX = 1 << 9, G_RAW = 1 << 10,
+};
+
+struct cfg {
+	const char *cmd;	/* "make", "rm", "send", "recv" */
+	unsigned given;
+	enum frame_mode mode;
+	mode_t perm;
+	long long count;	/* recv: 0 = no limit */
+	int64_t timeout;	/* ms, -1 = none */
+	const char *timeout_str;
+	size_t max;
+	bool follow, json, nonblock, sync;
+	const char *path;
+};
+
+/* The envelope of a --sync message: "\001ack PID SEQ REPLYPATH\002" before
+ * the payload; the receiver writes "SEQ\n" into the reply FIFO. */
+#define ACK_MAGIC	"\001ack "
+#define ACK_END		'\002'
+#define ACK_PREFIX	"ipctool-fifo-ack."
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* kind: what a file of st_mode is, for messages */
+static const char *
+kind(mode_t m)
+{
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a FIFO";
+}
+
+static volatile sig_atomic_t timer_fired;
+
+/* on_alarm: note that the deadline of a blocking call has passed */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	timer_fired = 1;
+}
+
+/* timer_start: SIGALRM after ms and then every 10 ms, without SA_RESTART,
+ * so a blocking open(2) or flock(2) returns EINTR (the repeat covers a
+ * call entered just after the first one); nothing when ms < 0 */
+static void
+timer_start(int64_t ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_interval = { 0, 10000 } };
+
+	timer_fired = 0;
+	if (ms < 0)
+		return;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	if (ms == 0)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* timer_stop: disarm the timer of timer_start */
+static void
+timer_stop(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* want_fifo: exit 1 unless rc (of stat/fstat into st) says a FIFO */
+static void
+want_fifo(int rc, const struct stat *st, const char *verb, const char *path)
+{
+	if (rc == -1)
+		err(EXIT_FAIL, "%s %s", verb, path);
+	if (!S_ISFIFO(st->st_mode))
+		errx(EXIT_FAIL, "%s %s: is %s, not a FIFO", verb, path,
+		    kind(st->st_mode));
+}
+
+/* stat_fifo: stat path (following links) and insist on a FIFO, before
+ * opening it: open(2) of a device may have effects of its own */
+static void
+stat_fifo(const char *verb, const char *path)
+{
+	struct stat st;
+
+	want_fifo(stat(path, &st), &st, verb, path);
+}
+
+/* check_fd_fifo: after open, make sure fd is a FIFO (the path may have
+ * been swapped since stat_fifo) */
+static void
+check_fd_fifo(int fd, const char *verb, const char *path)
+{
+	struct stat st;
+
+	want_fifo(fstat(fd, &st), &st, verb, path);
+}
+
+/* ---- make and rm -------------------------------------------------------- */
+
+/* make_one: mkfifo path with exactly perm (umask cleared around it);
+ * returns 0, or 1 after a warning */
+static int
+make_one(const char *path, mode_t perm)
+{
+	struct stat st;
+	mode_t old = umask(0);
+	int rc = mkfifo(path, perm);
+
+	umask(old);
+	out_trace_ret(rc, "mkfifo(\"%s\", 0%03o)", path, (unsigned)perm);
+	if (rc == 0)
+		return 0;
+	if (errno != EEXIST) {
+		warn("make %s", path);
+		return 1;
+	}
+	/* mkfifo never follows a symlink: lstat says what is there */
+	if (lstat(path, &st) == -1) {
+		warn("make %s", path);
+		return 1;
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		out_trace("%s is a FIFO already (mode 0%03o, left as it is)",
+		    path, (unsigned)(st.st_mode & 07777));
+		return 0;
+	}
+	warnx("make %s: exists and is %s, not a FIFO", path, kind(st.st_mode));
+	return 1;
+}
+
+/* rm_one: unlink path when it is a FIFO (not following a symlink);
+ * returns 0, or 1 after a warning */
+static int
+rm_one(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1) {
+		warn("rm %s", path);
+		return 1;
+	}
+	if (!S_ISFIFO(st.st_mode)) {
+		warnx("rm %s: is %s, not a FIFO (left in place)", path,
+		    kind(st.st_mode));
+		return 1;
+	}
+	if (out_trace_ret(unlink(path), "unlink(\"%s\")", path) == -1) {
+		warn("rm %s", path);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- send --------------------------------------------------------------- */
+
+struct sender {
+	const struct cfg *c;
+	int fd;			/* the FIFO, O_WRONLY|O_NONBLOCK */
+	unsigned long long seq;	/* messages (raw: bytes) taken so far */
+	unsigned long long sent;	/* messages written into the FIFO */
+	char batch[PIPE_BUF];	/* async: whole messages for one write */
+	size_t blen;
+	unsigned bcount;	/* messages in the batch */
+	bool nolock;		/* flock(2) not supported here */
+	int reply;		/* --sync: our reply FIFO, O_RDWR */
+	char ackbuf[64];
+	size_t acklen;
+};
+
+static char reply_path[PATH_MAX];
+
+/* reply_unlink: remove the reply FIFO (atexit and signal handler) */
+static void
+reply_unlink(void)
+{
+	if (reply_path[0])
+		unlink(reply_path);
+}
+
+/* on_term: remove the reply FIFO, then die of the signal as usual */
+static void
+on_term(int sig)
+{
+	reply_unlink();
+	reply_path[0] = '\0';
+	raise(sig);	/* SA_RESETHAND: the default action, on return */
+}
+
+/* open_writer: open the FIFO for writing, waiting for a reader up to the
+ * timeout (75) or not at all with --nonblock (69); returns the fd,
+ * nonblocking so that every later wait has a deadline */
+static int
+open_writer(const struct cfg *c)
+{
+	int fd;
+
+	stat_fifo("open", c->path);
+	if (c->nonblock) {
+		fd = open(c->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK)", c->path);
+		if (fd == -1 && errno == ENXIO)
+			errx(EX_UNAVAILABLE, "open %s: no reader has the FIFO "
+			    "open", c->path);
+	} else {
+		out_trace("open(\"%s\", O_WRONLY): waits for a reader",
+		    c->path);
+		timer_start(c->timeout);
+		while ((fd = open(c->path, O_WRONLY | O_CLOEXEC)) == -1 &&
+		    errno == EINTR && !timer_fired)
+			;
+		timer_stop();
+		out_trace_ret(fd, "open(\"%s\", O_WRONLY)", c->path);
+		if (fd == -1 && errno == EINTR)
+			errx(EX_TEMPFAIL, "open %s: no reader within %s",
+			    c->path, c->timeout_str);
+	}
+	if (fd == -1)
+		err(EXIT_FAIL, "open %s", c->path);
+	check_fd_fifo(fd, "open", c->path);
+	if (io_set_nonblock(fd, true) == -1)
+		err(EXIT_FAIL, "fcntl %s", c->path);
+	return fd;
+}
+
+/* gone: the receiver closed the FIFO; exit 69 */
+static void __attribute__((noreturn))
+gone(struct sender *s)
+{
+	errx(EX_UNAVAILABLE, "write to %s: the receiver closed the FIFO "
+	    "(%llu message%s sent)", s->c->path, s->sent,
+	    s->sent == 1 ? "" : "s");
+}
+
+/* lock: flock(2) the FIFO, waiting up to the timeout (exit 75) */
+static void
+lock(struct sender *s, int how)
+{
+	int rc;
+
+	if (s->nolock || flock(s->fd, how | LOCK_NB) == 0)
+		return;
+	if (errno != EWOULDBLOCK) {
+		/* e.g. a file system without flock: PIPE_BUF still holds */
+		out_trace_ret(-1, "flock(%d): senders go without the lock",
+		    s->fd);
+		s->nolock = true;
+		return;
+	}
+	out_trace("flock(%d, %s): another sender holds the FIFO", s->fd,
+	    how == LOCK_EX ? "LOCK_EX" : "LOCK_SH");
+	timer_start(s->c->timeout);
+	while ((rc = flock(s->fd, how)) == -1 && errno == EINTR &&
+	    !timer_fired)
+		;
+	timer_stop();
+	if (rc == -1 && errno == EINTR)
+		errx(EX_TEMPFAIL, "lock %s: another sender held it for %s",
+		    s->c->path, s->c->timeout_str);
+	if (rc == -1)
+		err(EXIT_FAIL, "flock %s", s->c->path);
+}
+
+/* wait_room: wait until the FIFO has room (exit 75 at the timeout, 69
+ * when the receiver is gone) */
+static void
+wait_room(struct sender *s)
+{
+	int rev = io_wait(s->fd, POLLOUT, io_deadline(s->c->timeout));
+
+	if (rev == -1)
+		err(EXIT_FAIL, "poll %s", s->c->path);
+	if (rev == 0)
+		errx(EX_TEMPFAIL, "write to %s: the FIFO stayed full for %s",
+		    s->c->path, s->c->timeout_str);
+	if (rev & POLLERR)
+		gone(s);
+}
+
+/* put: write len bytes to the FIFO. Up to PIPE_BUF they go in one
+ * write(2), which the kernel never interleaves with another writer's;
+ * under a shared flock, so that a longer message (written in pieces
+ * under the exclusive lock) is not cut by them either */
+static void
+put(struct sender *s, const char *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	lock(s, len <= PIPE_BUF ? LOCK_SH : LOCK_EX);
+	while (done < len) {
+		n = write(s->fd, buf + done, len - done);
+		out_trace_ret(n, "write(%d, %zu bytes)", s->fd, len - done);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			wait_room(s);
+			continue;
+		}
+		if (n == -1 && errno == EPIPE)
+			gone(s);
+		err(EXIT_FAIL, "write to %s", s->c->path);
+	}
+	if (!s->nolock)
+		flock(s->fd, LOCK_UN);
+}
+
+/* flush: write the batched messages in one write(2) */
+static void
+flush(struct sender *s)
+{
+	if (s->blen == 0)
+		return;
+	put(s, s->batch, s->blen);
+	s->sent += s->bcount;
+	s->blen = 0;
+	s->bcount = 0;
+}
+
+/* reply_open: make the private reply FIFO of --sync, writable by whoever
+ * may read the FIFO, removed at exit and on SIGINT/SIGTERM/SIGHUP */
+static void
+reply_open(struct sender *s)
+{
+	const char *dirs[] = { getenv("XDG_RUNTIME_DIR"), getenv("TMPDIR"),
+	    "/tmp" };
+	const char *dir = "/tmp";
+	struct sigaction sa = { .sa_handler = on_term,
+	    .sa_flags = SA_RESETHAND };
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t block, saved;
+	struct stat st;
+	mode_t perm = 0600, old;
+	int rc = -1;
+
+	for (size_t i = 0; i < 3; i++)
+		if (dirs[i] && dirs[i][0] == '/' && !strpbrk(dirs[i],
+		    "\n\001\002") && stat(dirs[i], &st) == 0 &&
+		    S_ISDIR(st.st_mode) && access(dirs[i], W_OK | X_OK) == 0) {
+			dir = dirs[i];
+			break;
+		}
+	if (fstat(s->fd, &st) == 0)
+		perm |= (st.st_mode & 0044) >> 1;	/* readers may ack */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, NULL);
+	atexit(reply_unlink);
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&block, sigs[i]);
+	for (int tries = 0; tries < 20 && rc == -1; tries++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/" ACK_PREFIX "%ld.%08x", dir,
+		    (long)getpid(), arc4random());
+		/* no signal between making it and remembering it */
+		sigprocmask(SIG_BLOCK, &block, &saved);
+		old = umask(0);
+		rc = mkfifo(path, perm);
+		umask(old);
+		if (rc == 0)
+			strlcpy(reply_path, path, sizeof(reply_path));
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		out_trace_ret(rc, "mkfifo(\"%s\", 0%03o)", path,
+		    (unsigned)perm);
+		if (rc == -1 && errno != EEXIST)
+			err(EXIT_FAIL, "make reply FIFO %s", path);
+	}
+	if (rc == -1)
+		err(EXIT_FAIL, "make reply FIFO in %s", dir);
+	/* O_RDWR: never blocks, and we never see EOF between acks */
+	s->reply = open(reply_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	out_trace_ret(s->reply, "open(\"%s\", O_RDWR|O_NONBLOCK)", reply_path);
+	if (s->reply == -1)
+		err(EXIT_FAIL, "open reply FIFO %s", reply_path);
+}
+
+/* ack_seen: read what is in the reply FIFO; true when it holds the
+ * acknowledgement of message seq */
+static bool
+ack_seen(struct sender *s, unsigned long long seq)
+{
+	ssize_t n;
+	char *nl;
+
+	n = io_read(s->reply, s->ackbuf + s->acklen,
+	    sizeof(s->ackbuf) - 1 - s->acklen);
+	out_trace_ret(n, "read(%d) reply", s->reply);
+	if (n <= 0)
+		return false;
+	s->acklen += (size_t)n;
+	s->ackbuf[s->acklen] = '\0';
+	while ((nl = strchr(s->ackbuf, '\n')) != NULL) {
+		unsigned long long got = strtoull(s->ackbuf, NULL, 10);
+		size_t used = (size_t)(nl - s->ackbuf) + 1;
+
+		memmove(s->ackbuf, nl + 1, s->acklen - used + 1);
+		s->acklen -= used;
+		if (got == seq)
+			return true;
+	}
+	if (s->acklen == sizeof(s->ackbuf) - 1)
+		s->acklen = 0;	/* garbage without a newline */
+	return false;
+}
+
+/* wait_ack: block until the receiver acknowledged message seq; exit 75
+ * at the timeout, 69 when the last reader closed the FIFO first */
+static void
+wait_ack(struct sender *s, unsigned long long seq)
+{
+	int64_t deadline = io_deadline(s->c->timeout);
+	struct pollfd p[2] = {
+		{ .fd = s->reply, .events = POLLIN },
+		{ .fd = s->fd, .events = 0 },	/* POLLERR: no reader left */
+	};
+	int n;
+
+	for (;;) {
+		n = poll(p, 2, io_remaining(deadline));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			err(EXIT_FAIL, "poll");
+		if (n == 0)
+			errx(EX_TEMPFAIL, "send to %s: no acknowledgement of "
+			    "message %llu within %s", s->c->path, seq,
+			    s->c->timeout_str);
+		if ((p[0].revents & POLLIN) && ack_seen(s, seq)) {
+			out_trace("message %llu acknowledged", seq);
+			return;
+		}
+		if (p[1].revents & (POLLERR | POLLHUP))
+			errx(EX_UNAVAILABLE, "send to %s: the receiver closed "
+			    "the FIFO before acknowledging message %llu",
+			    s->c->path, seq);
+	}
+}
+
+/* send_sync: send one message in its envelope and wait for the ack */
+static void
+send_sync(struct sender *s, const char *msg, size_t len)
+{
+	char head[PATH_MAX + 64];
+	char *buf;
+	int hl;
+	unsigned long long seq = s->seq + 1;
+
+	hl = snprintf(head, sizeof(head), ACK_MAGIC "%ld %llu %s%c",
+	    (long)getpid(), seq, reply_path, ACK_END);
+	buf = malloc((size_t)hl + len + 1);
+	if (buf == NULL)
+		err(EXIT_FAIL, "allocate");
+	memcpy(buf, head, (size_t)hl);
+	memcpy(buf + hl, msg, len);
+	buf[(size_t)hl + len] = (char)frame_delim(s->c->mode);
+	put(s, buf, (size_t)hl + len + 1);
+	free(buf);
+	s->sent = seq;
+	wait_ack(s, seq);
+	s->seq = seq;
+}
+
+/* send_async: batch the message with others into one write of at most
+ * PIPE_BUF bytes; a longer one goes alone */
+static void
+send_async(struct sender *s, const char *msg, size_t len)
+{
+	char delim = (char)frame_delim(s->c->mode);
+
+	if (s->blen + len + 1 > sizeof(s->batch))
+		flush(s);
+	if (len + 1 > sizeof(s->batch)) {
+		char *buf = malloc(len + 1);
+
+		if (buf == NULL)
+			err(EXIT_FAIL, "allocate");
+		memcpy(buf, msg, len);
+		buf[len] = delim;
+		put(s, buf, len + 1);
+		free(buf);
+		s->sent++;
+	} else {
+		memcpy(s->batch + s->blen, msg, len);
+		s->batch[s->blen + len] = delim;
+		s->blen += len + 1;
+		s->bcount++;
+	}
+	s->seq++;
+}
+
+/* send_one: send a message the way the options say */
+static void
+send_one(struct sender *s, const char *msg, size_t len)
+{
+	if (len > s->c->max)
+		errx(EXIT_FAIL, "send to %s: message %llu is %zu bytes, longer "
+		    "than --max-size %zu", s->c->path, s->seq + 1, len,
+		    s->c->max);
+	if (s->c->sync)
+		send_sync(s, msg, len);
+	else
+		send_async(s, msg, len);
+}
+
+/* send_stdin: every message of standard input; the batch goes out
+ * before each read that may block, so nothing waits in our buffer */
+static void
+send_stdin(struct sender *s)
+{
+	struct frame_reader r;
+	char *msg;
+	size_t len;
+	ssize_t n;
+	int rc;
+
+	if (frame_reader_init(&r, STDIN_FILENO, s->c->mode, s->c->max) == -1)
+		err(EXIT_FAIL, "allocate");
+	for (;;) {
+		while ((rc = frame_next(&r, &msg, &len)) == 1)
+			send_one(s, msg, len);
+		flush(s);	/* also what came before a bad message */
+		if (rc == -1)
+			errx(EXIT_FAIL, "read stdin: message %llu is longer "
+			    "than --max-size %zu", s->seq + 1, s->c->max);
+		if (r.eof)
+			break;
+		n = frame_fill(&r);
+		if (n == -1 && errno == EAGAIN) {
+			io_wait(STDIN_FILENO, POLLIN, -1);
+			continue;
+		}
+		if (n == -1 && errno == EMSGSIZE)
+			errx(EXIT_FAIL, "read stdin: message %llu is longer "
+			    "than --max-size %zu", s->seq + 1, s->c->max);
+		if (n == -1)
+			err(EXIT_FAIL, "read stdin");
+	}
+	flush(s);
+	frame_reader_free(&r);
+}
+
+/* raw_write: write all of buf (raw mode: no lock, no framing) */
+static void
+raw_write(struct sender *s, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(s->fd, buf, len);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			s->seq += (size_t)n;
+		} else if (n == -1 && errno == EAGAIN) {
+			wait_room(s);
+		} else if (n == -1 && errno == EPIPE) {
+			errx(EX_UNAVAILABLE, "write to %s: the receiver closed "
+			    "the FIFO", s->c->path);
+		} else if (n == -1 && errno != EINTR) {
+			err(EXIT_FAIL, "write to %s", s->c->path);
+		}
+	}
+}
+
+/* raw_copy: stdin to the FIFO with read(2)/write(2), when splice cannot */
+static void
+raw_copy(struct sender *s)
+{
+	char *buf = malloc(FRAME_RAW_CHUNK);
+	ssize_t n;
+
+	if (buf == NULL)
+		err(EXIT_FAIL, "allocate");
+	while ((n = io_read(STDIN_FILENO, buf, FRAME_RAW_CHUNK)) != 0) {
+		if (n == -1 && errno == EAGAIN) {
+			io_wait(STDIN_FILENO, POLLIN, -1);
+			continue;
+		}
+		if (n == -1)
+			err(EXIT_FAIL, "read stdin");
+		raw_write(s, buf, (size_t)n);
+	}
+	free(buf);
+}
+
+/* send_raw: stdin to the FIFO as a byte stream, with splice(2): the
+ * bytes go from stdin's file or pipe into the FIFO without passing
+ * through this process */
+static void
+send_raw(struct sender *s)
+{
+	unsigned long long calls = 0;
+	ssize_t n;
+
+	/* without --timeout, let splice block on a full FIFO: no EAGAIN
+	 * and poll(2) round trips for every pipe-full */
+	if (s->c->timeout < 0 && io_set_nonblock(s->fd, false) == -1)
+		err(EXIT_FAIL, "fcntl %s", s->c->path);
+	for (;;) {
+		n = splice(STDIN_FILENO, NULL, s->fd, NULL, 1 << 20,
+		    SPLICE_F_MOVE | SPLICE_F_MORE);
+		if (calls++ == 0 || n == 0 || (n == -1 && errno != EAGAIN))
+			out_trace_ret(n, "splice(0, %d, 1 MiB)", s->fd);
+		if (n > 0) {
+			s->seq += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			/* either side: wait for input, then for room */
+			io_wait(STDIN_FILENO, POLLIN, -1);
+			wait_room(s);
+			continue;
+		}
+		if (errno == EPIPE)
+			errx(EX_UNAVAILABLE, "write to %s: the receiver closed "
+			    "the FIFO", s->c->path);
+		if (errno == EINVAL && s->seq == 0) {
+			out_trace("splice cannot read stdin: read(2)/write(2)");
+			raw_copy(s);
+			break;
+		}
+		err(EXIT_FAIL, "splice stdin to %s", s->c->path);
+	}
+	out_trace("%llu bytes in %llu splice calls", s->seq, calls);
+}
+
+/* do_send: fifo send; returns the exit status */
+static int
+do_send(const struct cfg *c, char **msgs, int nmsgs)
+{
+	struct sender s = { .c = c, .reply = -1 };
+	bool raw = c->mode == FRAME_RAW;
+	int delim = frame_delim(c->mode);
+
+	for (int i = 0; i < nmsgs && !raw; i++) {
+		if (delim == '\n' && strchr(msgs[i], '\n'))
+			usage_error("message %d contains a newline (use -0)",
+			    i + 1);
+		if (strlen(msgs[i]) > c->max)
+			errx(EXIT_FAIL, "send to %s: message %d is %zu bytes, "
+			    "longer than --max-size %zu", c->path, i + 1,
+			    strlen(msgs[i]), c->max);
+	}
+	s.fd = open_writer(c);
+	if (c->sync)
+		reply_open(&s);
+	for (int i = 0; i < nmsgs; i++) {
+		if (raw)
+			raw_write(&s, msgs[i], strlen(msgs[i]));
+		else
+			send_one(&s, msgs[i], strlen(msgs[i]));
+	}
+	if (nmsgs == 0 && raw)
+		send_raw(&s);
+	else if (nmsgs == 0)
+		send_stdin(&s);
+	flush(&s);
+	if (s.reply != -1)
+		close(s.reply);
+	close(s.fd);
+	return 0;
+}
+
+/* ---- recv --------------------------------------------------------------- */
+
+struct receiver {
+	const struct cfg *c;
+	int fd;
+	long long got;		/* messages printed */
+	int peek[2];		/* --count: tee(2) target, to look ahead */
+	char *scratch;
+};
+
+/* open_reader: open the FIFO for reading without blocking. --follow opens
+ * it O_RDWR, so the receiver is a writer too and never sees end of file
+ * when the last sender leaves: poll(2) just waits for the next one. */
+static int
+open_reader(const struct cfg *c)
+{
+	int flags = (c->follow ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC;
+	int fd;
+
+	stat_fifo("open", c->path);
+	fd = open(c->path, flags);
+	out_trace_ret(fd, "open(\"%s\", %s|O_NONBLOCK)", c->path,
+	    c->follow ? "O_RDWR" : "O_RDONLY");
+	if (fd == -1)
+		err(EXIT_FAIL, "open %s", c->path);
+	check_fd_fifo(fd, "open", c->path);
+	/* blocking from now on: we read only after poll(2) said there is
+	 * something, and a full stdout should hold us back */
+	if (io_set_nonblock(fd, false) == -1)
+		err(EXIT_FAIL, "fcntl %s", c->path);
+	return fd;
+}
+
+/* out_flush: flush stdout; a reader that went away ends us quietly */
+static void
+out_flush(void)
+{
+	if (fflush(stdout) == 0)
+		return;
+	if (errno == EPIPE)
+		exit(0);
+	err(EXIT_FAIL, "write to stdout");
+}
+
+/* wait_input: poll the FIFO until it has data or its writers are gone;
+ * exit 75 when nothing comes within the timeout */
+static void
+wait_input(struct receiver *r)
+{
+	int rev;
+
+	out_flush();
+	rev = io_wait(r->fd, POLLIN, io_deadline(r->c->timeout));
+	if (rev == -1)
+		err(EXIT_FAIL, "poll %s", r->c->path);
+	if (rev == 0)
+		errx(EX_TEMPFAIL, "receive from %s: nothing within %s",
+		    r->c->path, r->c->timeout_str);
+}
+
+/* ack: tell the sender of a --sync message that it was received, by
+ * writing "SEQ\n" into its reply FIFO. The path comes from the message:
+ * it must be a FIFO named like ours, opened without following a link
+ * and without blocking (a sender that gave up is no error). */
+static void
+ack(const char *path, unsigned long long seq)
+{
+	const char *base = strrchr(path, '/');
+	char proc[64], line[32];
+	struct stat st;
+	int pfd, fd;
+	ssize_t n;
+	int len;
+
+	base = base ? base + 1 : path;
+	if (strncmp(base, ACK_PREFIX, strlen(ACK_PREFIX)) != 0) {
+		out_trace("ack path %s refused: not a reply FIFO", path);
+		return;
+	}
+	pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd == -1 || fstat(pfd, &st) == -1 || !S_ISFIFO(st.st_mode)) {
+		out_trace("ack path %s refused: not a FIFO", path);
+		if (pfd != -1)
+			close(pfd);
+		return;
+	}
+	/* reopen that very inode for writing through /proc */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	close(pfd);
+	out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK)", path);
+	if (fd == -1)
+		return;
+	len = snprintf(line, sizeof(line), "%llu\n", seq);
+	n = write(fd, line, (size_t)len);
+	out_trace_ret(n, "write(%d, \"%llu\\n\") ack", fd, seq);
+	close(fd);
+}
+
+/* envelope: when msg is a --sync message, split off its header: sets
+ * pid, seq and path (NUL-terminated in place), moves msg and len to the
+ * payload and returns true */
+static bool
+envelope(char **msg, size_t *len, long *pid, unsigned long long *seq,
+    char **path)
+{
+	size_t ml = strlen(ACK_MAGIC);
+	char *end, *p, *q;
+
+	if (*len < ml || memcmp(*msg, ACK_MAGIC, ml) != 0)
+		return false;
+	end = memchr(*msg, ACK_END, *len);
+	if (end == NULL)
+		return false;
+	p = *msg + ml;
+	*pid = strtol(p, &q, 10);
+	if (q == p || *q != ' ')
+		return false;
+	p = q + 1;
+	*seq = strtoull(p, &q, 10);
+	if (q == p || *q != ' ' || q + 1 >= end)
+		return false;
+	*path = q + 1;
+	*end = '\0';
+	*len -= (size_t)(end + 1 - *msg);
+	*msg = end + 1;
+	return true;
+}
+
+/* deliver: print one message (plain or JSON), then acknowledge it */
+static void
+deliver(struct receiver *r, char *msg, size_t len)
+{
+	unsigned long long seq = 0;
+	long pid = 0;
+	char *reply = NULL;
+	bool sync = envelope(&msg, &len, &pid, &seq, &reply);
+
+	if (r->c->json) {
+		struct json j;
+
+		json_begin(&j);
+		json_strn(&j, "msg", msg, len);
+		json_int(&j, "bytes", (long long)len);
+		json_bool(&j, "sync", sync);
+		if (sync) {
+			json_int(&j, "pid", pid);
+			json_int(&j, "seq", (long long)seq);
+		}
+		if (json_print(&j, stdout) == -1 && errno == ENOMEM)
+			err(EXIT_FAIL, "allocate");
+	} else {
+		fwrite(msg, 1, len, stdout);
+		putchar(frame_delim(r->c->mode));
+	}
+	r->got++;
+	if (sync) {
+		out_flush();
+		ack(reply, seq);
+	}
+}
+
+/* fill_counted: read no further than the end of the message that makes
+ * --count full. tee(2) copies what the FIFO holds into a private pipe
+ * without consuming it; we count delimiters there and then read(2)
+ * exactly that far, so the rest stays in the FIFO for the next reader. */
+static ssize_t
+fill_counted(struct receiver *r, struct frame_reader *fr)
+{
+	int delim = frame_delim(r->c->mode);
+	long long want = r->c->count - r->got;
+	ssize_t n, m = 0;
+
+	n = tee(r->fd, r->peek[1], FRAME_RAW_CHUNK, SPLICE_F_NONBLOCK);
+	out_trace_ret(n, "tee(%d, pipe)", r->fd);
+	if (n <= 0)
+		return n == 0 ? frame_fill(fr) : -1;
+	if (io_read_full(r->peek[0], r->scratch, (size_t)n) != n)
+		err(EXIT_FAIL, "read tee pipe");
+	while (m < n && want > 0) {
+		char *d = memchr(r->scratch + m, delim, (size_t)(n - m));
+
+		if (d == NULL) {
+			m = n;
+			break;
+		}
+		m = d - r->scratch + 1;
+		want--;
+	}
+	n = frame_fill_max(fr, (size_t)m);
+	out_trace_ret(n, "read(%d, %zd bytes)", r->fd, m);
+	return n;
+}
+
+/* recv_messages: read, print and acknowledge messages until end of file
+ * or --count; returns the exit status */
+static int
+recv_messages(struct receiver *r)
+{
+	struct frame_reader fr;
+	char *msg;
+	size_t len;
+	ssize_t n;
+	int rc;
+
+	if (frame_reader_init(&fr, r->fd, r->c->mode, r->c->max) == -1)
+		err(EXIT_FAIL, "allocate");
+	if (r->c->count > 0) {
+		if (pipe2(r->peek, O_CLOEXEC) == -1)
+			err(EXIT_FAIL, "pipe");
+		fcntl(r->peek[1], F_SETPIPE_SZ, FRAME_RAW_CHUNK);
+		r->scratch = malloc(FRAME_RAW_CHUNK);
+		if (r->scratch == NULL)
+			err(EXIT_FAIL, "allocate");
+	}
+	while (r->c->count == 0 || r->got < r->c->count) {
+		rc = frame_next(&fr, &msg, &len);
+		if (rc == 1) {
+			deliver(r, msg, len);
+			continue;
+		}
+		if (rc == -1)
+			errx(EXIT_FAIL, "receive from %s: message %lld is longer "
+			    "than --max-size %zu", r->c->path, r->got + 1,
+			    r->c->max);
+		if (fr.eof)
+			break;
+		wait_input(r);
+		n = r->c->count > 0 ? fill_counted(r, &fr) : frame_fill(&fr);
+		if (n == -1 && errno == EMSGSIZE)
+			errx(EXIT_FAIL, "receive from %s: message %lld is longer "
+			    "than --max-size %zu", r->c->path, r->got + 1,
+			    r->c->max);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			err(EXIT_FAIL, "read %s", r->c->path);
+	}
+	out_flush();
+	frame_reader_free(&fr);
+	free(r->scratch);
+	return 0;
+}
+
+/* recv_copy: the FIFO to stdout with read(2)/write(2), when splice
+ * cannot write to stdout (a terminal, an O_APPEND file) */
+static int
+recv_copy(struct receiver *r)
+{
+	char *buf = malloc(FRAME_RAW_CHUNK);
+	ssize_t n;
+
+	if (buf == NULL)
+		err(EXIT_FAIL, "allocate");
+	for (;;) {
+		n = io_read(r->fd, buf, FRAME_RAW_CHUNK);
+		if (n == 0)
+			break;
+		if (n == -1 && errno == EAGAIN) {
+			wait_input(r);
+			continue;
+		}
+		if (n == -1)
+			err(EXIT_FAIL, "read %s", r->c->path);
+		if (io_write_full(STDOUT_FILENO, buf, (size_t)n) == -1) {
+			if (errno == EPIPE)
+				break;
+			err(EXIT_FAIL, "write to stdout");
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+/* recv_raw: the FIFO to stdout as a byte stream with splice(2), until
+ * end of file; returns the exit status */
+static int
+recv_raw(struct receiver *r)
+{
+	unsigned long long total = 0, calls = 0;
+	ssize_t n;
+
+	for (;;) {
+		wait_input(r);
+		n = splice(r->fd, NULL, STDOUT_FILENO, NULL, 1 << 20,
+		    SPLICE_F_MOVE | SPLICE_F_MORE);
+		if (calls++ == 0 || n == 0 || (n == -1 && errno != EAGAIN))
+			out_trace_ret(n, "splice(%d, 1, 1 MiB)", r->fd);
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EAGAIN || errno == EINTR)
+			continue;
+		if (errno == EPIPE)
+			break;
+		if (errno == EINVAL && total == 0) {
+			out_trace("splice cannot write stdout: "
+			    "read(2)/write(2)");
+			return recv_copy(r);
+		}
+		err(EXIT_FAIL, "splice %s to stdout", r->c->path);
+	}
+	out_trace("%llu bytes in %llu splice calls", total, calls);
+	return 0;
+}
+
+/* do_recv: fifo recv; returns the exit status */
+static int
+do_recv(const struct cfg *c)
+{
+	struct receiver r = { .c = c, .peek = { -1, -1 } };
+
+	r.fd = open_reader(c);
+	if (c->mode == FRAME_RAW)
+		return recv_raw(&r);
+	return recv_messages(&r);
+}
+
+/* ---- the command line --------------------------------------------------- */
+
+/* parse_mode: octal permissions such as 0600 or 644 (at most 0777) */
+static mode_t
+parse_mode(const char *s)
+{
+	char *end;
+	long m;
+
+	errno = 0;
+	m = strtol(s, &end, 8);
+	if (*s == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
+		usage_error("invalid mode '%s' for --mode: want octal "
+		    "permissions such as 0600", s);
+	return (mode_t)m;
+}
+
+/* check_opts: refuse options that do not apply to the subcommand and
+ * pairs that exclude each other */
+static void
+check_opts(const struct cfg *c)
+{
+	static const struct {
+		const char *cmd;
+		unsigned ok;
+	} allowed[] = {
+		{ "make", G_MODE },
+		{ "rm", 0 },
+		{ "send", G_NULL | G_NONBLOCK | G_SYNC | G_TIMEOUT | G_ASYNC |
+		    G_MAX | G_RAW },
+		{ "recv", G_NULL | G_COUNT | G_FOLLOW | G_TIMEOUT | G_JSON |
+		    G_MAX | G_RAW },
+	};
+	static const char *names[] = { "-0", "--count", "--follow", "--mode",
+	    "--nonblock", "--sync", "--timeout", "--async", "--json",
+	    "--max-size", "--raw" };
+
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		unsigned bad;
+
+		if (strcmp(allowed[i].cmd, c->cmd) != 0)
+			continue;
+		bad = c->given & ~allowed[i].ok;
+		for (int b = 0; bad; b++, bad >>= 1)
+			if (bad & 1)
+				usage_error("%s does not apply to 'fifo %s'",
+				    names[b], c->cmd);
+	}
+	if ((c->given & G_RAW) && (c->given & G_NULL))
+		usage_error("-0 and --raw exclude each other");
+	if ((c->given & G_SYNC) && (c->given & G_ASYNC))
+		usage_error("--sync and --async exclude each other");
+	if ((c->given & G_RAW) && (c->given & (G_SYNC | G_JSON | G_COUNT |
+	    G_MAX)))
+		usage_error("--raw moves bytes, not messages: no --sync, "
+		    "--json, --count or --max-size");
+}
+
+/* parse: the options and operands of "fifo CMD"; *ops gets the operands */
+static void
+parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
+    char ***ops, int *nops)
+{
+	struct opt_parser p;
+	char cmdname[32];
+	int k;
+
+	snprintf(cmdname, sizeof(cmdname), "fifo %s", c->cmd);
+	opt_init(&p, &applet_fifo, cmdname, argc, argv);
+	while ((k = opt_next(&p)) != -1) {
+		switch (k) {
+		case '0':
+			c->given |= G_NULL;
+			c->mode = FRAME_NUL;
+			break;
+		case 'c':
+			c->given |= G_COUNT;
+			c->count = opt_int(&p, 1, LLONG_MAX);
+			break;
+		case 'f':
+			c->given |= G_FOLLOW;
+			c->follow = true;
+			break;
+		case 'm':
+			c->given |= G_MODE;
+			c->perm = parse_mode(p.arg);
+			break;
+		case 'n':
+			c->given |= G_NONBLOCK;
+			c->nonblock = true;
+			break;
+		case 's':
+			c->given |= G_SYNC;
+			c->sync = true;
+			break;
+		case 't':
+			c->given |= G_TIMEOUT;
+			c->timeout = opt_duration(&p);
+			c->timeout_str = p.arg;
+			break;
+		case KEY_ASYNC:
+			c->given |= G_ASYNC;
+			c->sync = false;
+			break;
+		case KEY_JSON:
+			c->given |= G_JSON;
+			c->json = true;
+			break;
+		case KEY_MAX_SIZE:
+			c->given |= G_MAX;
+			c->max = opt_size(&p);
+			if (c->max == 0 || c->max > (size_t)1 << 30)
+				usage_error("--max-size must be from 1 byte "
+				    "to 1G");
+			break;
+		case KEY_RAW:
+			c->given |= G_RAW;
+			c->mode = FRAME_RAW;
+			break;
+		}
+	}
+	*ops = opt_rest(&p, nops);
+	if (opt_cmd(&p, &k) != NULL)
+		for (int i = 0; i < k; i++)
+			(*ops)[(*nops)++] = opt_cmd(&p, &k)[i];
+	*pp = p;	/* the operands live in it until opt_free */
+}
+
+static int
+fifo_main(int argc, char **argv)
+{
+	struct cfg c = { .perm = 0600, .timeout = -1,
+	    .max = FRAME_MAX_DEFAULT };
+	struct opt_parser p;
+	char **ops;
+	int nops, status = 0;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		/* options before a subcommand: --help, --version, or wrong */
+		opt_init(&p, &applet_fifo, NULL, argc, argv);
+		while (opt_next(&p) != -1)
+			;
+		usage_error("missing subcommand: make, rm, send or recv");
+	}
+	c.cmd = argv[1];
+	if (strcmp(c.cmd, "receive") == 0)
+		c.cmd = "recv";
+	if (strcmp(c.cmd, "make") != 0 && strcmp(c.cmd, "rm") != 0 &&
+	    strcmp(c.cmd, "send") != 0 && strcmp(c.cmd, "recv") != 0)
+		usage_error("unknown subcommand '%s': make, rm, send or recv",
+		    argv[1]);
+	parse(&c, &p, argc - 1, argv + 1, &ops, &nops);
+	check_opts(&c);
+	if (nops == 0)
+		usage_error("fifo %s needs a PATH", c.cmd);
+	if (strcmp(c.cmd, "recv") == 0 && nops > 1)
+		usage_error("fifo recv takes one PATH");
+	c.path = ops[0];
+	if (strcmp(c.cmd, "make") == 0)
+		for (int i = 0; i < nops; i++)
+			status |= make_one(ops[i], c.perm);
+	else if (strcmp(c.cmd, "rm") == 0)
+		for (int i = 0; i < nops; i++)
+			status |= rm_one(ops[i]);
+	else if (strcmp(c.cmd, "send") == 0)
+		status = do_send(&c, ops + 1, nops - 1);
+	else
+		status = do_recv(&c);
+	opt_free(&p);
+	return status;
+}

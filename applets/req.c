@@ -1,0 +1,932 @@
+/* applets/req.c - req: jobs and their results on the bus. `req serve`
+ * runs a command per job (fork(2), setpgid(2), pipe2(2), execvp(3),
+ * signalfd(2) for SIGCHLD, waitpid(2), kill(2) on timeout) and replies with
+ * its stdout and exit status (header Ipctool-Status); `req call` sends jobs
+ * as NATS requests, one at a time or many in flight. See ipctool-req(1). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "applet.h"
+#include "die.h"
+#include "frame.h"
+#include "io.h"
+#include "out.h"
+#include "parse.h"
+#include "bus/client.h"
+
+static int req_main(int argc, char **argv);
+
+enum {
+	KEY_COUNT = 256,
+	KEY_JSON,
+	KEY_ORDERED,
+	KEY_READY_FILE,
+	KEY_REPLY_TO,
+};
+
+static const struct opt req_opts[] = {
+	{ .so = 'a', .lo = "async",
+	    .help = "call: a job per stdin line, results as they come" },
+	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
+	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
+	{ .so = 'j', .lo = "jobs", .arg = OPT_INT, .meta = "N",
+	    .help = "serve: run up to N jobs at once (1)" },
+	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
+	    .help = "serve: the queue group (default the subject)" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "serve: kill a job after DUR; call: wait DUR" },
+	{ .so = 'w', .lo = "window", .arg = OPT_INT, .meta = "N",
+	    .help = "call --async: up to N jobs in flight (16)" },
+	{ .lo = "count", .key = KEY_COUNT, .arg = OPT_INT, .meta = "N",
+	    .help = "serve: exit after N jobs" },
+	{ .lo = "json", .key = KEY_JSON,
+	    .help = "call: one JSON object per result" },
+	{ .lo = "ordered", .key = KEY_ORDERED,
+	    .help = "call --async: print results in input order" },
+	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .help = "serve: create FILE once subscribed" },
+	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
+	    .meta = "SUBJECT", .help = "call: results go to SUBJECT; return" },
+	OPT_END
+};
+
+const struct applet applet_req = {
+	.name = "req",
+	.brief = "jobs and their results (request/response) on the bus",
+	.usage = "req serve [-b ADDR] [-q GROUP] [-j N] [-t DUR] SUBJECT -- CMD...\n"
+	    "req call [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
+	    "req call --async [-w N] [--ordered] [--json] SUBJECT",
+	.subcmds = "call serve",
+	.opts = req_opts,
+	.main = req_main,
+};
+
+/* Statuses a worker reports for jobs that did not run to an exit */
+#define ST_TIMEOUT	124	/* killed after --timeout (as timeout(1)) */
+#define ST_FAILED	125	/* the worker could not run it or reply */
+#define ST_NOEXEC	126	/* found but not executable */
+#define ST_NOTFOUND	127	/* command not found */
+
+#define HDR_STATUS	"Ipctool-Status"
+#define HDR_ERROR	"Ipctool-Error"
+#define DEFAULT_WINDOW	16
+#define DEFAULT_CONNECT	10000	/* ms */
+#define MAX_JOBS	1024
+#define MAX_BACKLOG	100000
+
+static struct {
+	const char *bus;
+	bool async, json, ordered;
+	long long jobs, window, count;
+	const char *queue, *ready_file, *reply_to;
+	int64_t timeout;
+} o = { .timeout = -1, .jobs = 1, .window = DEFAULT_WINDOW };
+
+/* req_fail: exit with the code and message for errno e after a bus call */
+static void __attribute__((noreturn))
+req_fail(struct bus_client *c, int e, const char *what)
+{
+	int code = bus_exit_code(e);
+
+	if (code == EX_UNAVAILABLE && (e == ENOENT || e == ECONNREFUSED))
+		errx(code, "%s: %s (%s)", what, bus_strerror(c, e),
+		    BUS_HINT_START);
+	errx(code, "%s: %s", what, bus_strerror(c, e));
+}
+
+/* connect_bus: connect to the chosen broker or exit */
+static void
+connect_bus(struct bus_client *c, const char *name)
+{
+	char def[ADDR_STR_MAX + 8], what[ADDR_STR_MAX + 16];
+	const char *addr = o.bus, *errstr;
+
+	if (addr == NULL && (addr = bus_default_addr(def, sizeof(def))) == NULL)
+		errx(EXIT_FAIL, "the default bus address is too long");
+	if (bus_connect(c, addr, name, io_deadline(o.timeout >= 0 &&
+	    o.timeout < DEFAULT_CONNECT ? o.timeout : DEFAULT_CONNECT),
+	    &errstr) == 0)
+		return;
+	if (errstr != NULL)
+		usage_error("bad bus address '%s': %s", addr, errstr);
+	snprintf(what, sizeof(what), "connect to %s", addr);
+	req_fail(c, errno, what);
+}
+
+/* A growable byte buffer */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* buf_add: append len bytes; -1 when memory ran out */
+static int
+buf_add(struct buf *b, const void *p, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *np;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* ---- serve ---- */
+
+struct job {
+	bool used, exited, out_eof, timed_out, too_large;
+	pid_t pid;
+	int in_fd, out_fd;
+	struct buf payload;
+	size_t in_off;
+	struct buf out;
+	char *reply;		/* NULL: nobody waits for the result */
+	int64_t deadline;
+	int wstatus;
+	char error[160];
+	struct job *next;	/* backlog */
+};
+
+static struct {
+	struct bus_client c;
+	struct job *jobs;		/* o.jobs slots */
+	int running;
+	struct job *head, *tail;	/* accepted, not yet started */
+	long backlog;
+	long long taken;		/* jobs accepted (--count) */
+	char **cmdv;
+	uint64_t sid;
+	bool stopping;
+} sv;
+
+/* on_job: accept one job (copied: the message is only valid now) */
+static void
+on_job(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	struct job *j;
+
+	if (sv.stopping || (o.count > 0 && sv.taken >= o.count))
+		return;
+	if (sv.backlog >= MAX_BACKLOG) {
+		warnx("backlog of %d jobs full: dropping a job", MAX_BACKLOG);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    buf_add(&j->payload, m->data.p, m->data.len) == -1 ||
+	    (m->reply.len && (j->reply = strndup(m->reply.p,
+	    m->reply.len)) == NULL))
+		err(EXIT_FAIL, "allocate");
+	sv.taken++;
+	if (sv.tail)
+		sv.tail->next = j;
+	else
+		sv.head = j;
+	sv.tail = j;
+	sv.backlog++;
+	if (o.count > 0 && sv.taken == o.count)
+		(void)bus_unsub(c, sv.sid, 0);
+}
+
+/* spawn: start j's command (its own process group, payload on a pipe to
+ * stdin, stdout on a pipe, stderr shared); exec failures land in j->error */
+static void
+spawn(struct job *j)
+{
+	int in[2], out[2], ep[2], e = 0;
+	ssize_t n;
+
+	j->in_fd = j->out_fd = -1;
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(ep, O_CLOEXEC) == -1)
+		err(EXIT_FAIL, "pipe2");
+	j->pid = fork();
+	if (j->pid == -1)
+		err(EXIT_FAIL, "fork");
+	if (j->pid == 0) {
+		io_child_signals();
+		setpgid(0, 0);
+		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
+			_exit(ST_FAILED);
+		execvp(sv.cmdv[0], sv.cmdv);
+		e = errno;
+		(void)!write(ep[1], &e, sizeof(e));
+		_exit(e == ENOENT ? ST_NOTFOUND : ST_NOEXEC);
+	}
+	setpgid(j->pid, j->pid);
+	close(in[0]);
+	close(out[1]);
+	close(ep[1]);
+	n = read(ep[0], &e, sizeof(e));
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(e))
+		snprintf(j->error, sizeof(j->error), "cannot execute %s: %s",
+		    sv.cmdv[0], strerror(e));
+	out_trace("job: fork() = %d, execvp(%s)%s%s", (int)j->pid,
+	    sv.cmdv[0], j->error[0] ? ": " : "", j->error);
+	j->in_fd = in[1];
+	j->out_fd = out[0];
+	io_set_nonblock(j->in_fd, true);
+	io_set_nonblock(j->out_fd, true);
+	j->deadline = io_deadline(o.timeout);
+	if (j->payload.len == 0) {
+		close(j->in_fd);
+		j->in_fd = -1;
+	}
+}
+
+/* start_jobs: move backlog jobs into free slots */
+static void
+start_jobs(void)
+{
+	for (int i = 0; i < o.jobs && sv.head; i++) {
+		struct job *j = sv.head;
+
+		if (sv.jobs[i].used)
+			continue;
+		sv.head = j->next;
+		if (sv.head == NULL)
+			sv.tail = NULL;
+		sv.backlog--;
+		j->next = NULL;
+		sv.jobs[i] = *j;
+		free(j);
+		sv.jobs[i].used = true;
+		sv.running++;
+		spawn(&sv.jobs[i]);
+	}
+}
+
+/* job_status: the status reported for a finished job */
+static int
+job_status(const struct job *j, const char **why)
+{
+	*why = NULL;
+	if (j->error[0]) {
+		*why = j->error;
+		return WIFEXITED(j->wstatus) ? WEXITSTATUS(j->wstatus) :
+		    ST_FAILED;
+	}
+	if (j->timed_out) {
+		*why = "timeout";
+		return ST_TIMEOUT;
+	}
+	if (j->too_large) {
+		*why = "result larger than the bus's max_payload";
+		return ST_FAILED;
+	}
+	if (WIFSIGNALED(j->wstatus))
+		return 128 + WTERMSIG(j->wstatus);
+	return WEXITSTATUS(j->wstatus);
+}
+
+/* finish: reply with j's result and free its slot */
+static void
+finish(struct job *j)
+{
+	char hdr[512], num[16], sig[32];
+	const char *why;
+	size_t h;
+	int st = job_status(j, &why);
+
+	if (j->reply) {
+		snprintf(num, sizeof(num), "%d", st);
+		h = proto_hdr_start(hdr, sizeof(hdr), 0, NULL);
+		h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_STATUS, num);
+		if (why)
+			h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_ERROR, why);
+		else if (WIFSIGNALED(j->wstatus) &&
+		    signal_name(WTERMSIG(j->wstatus), sig, sizeof(sig)))
+			h = proto_hdr_add(hdr, sizeof(hdr), h, "Ipctool-Signal",
+			    sig);
+		h = proto_hdr_end(hdr, sizeof(hdr), h);
+		if (j->too_large)
+			j->out.len = 0;
+		if (h >= sizeof(hdr) || bus_pub(&sv.c, j->reply, NULL, hdr, h,
+		    j->out.p ? j->out.p : "", j->out.len) == -1)
+			warn("reply to %s", j->reply);
+	}
+	out_trace("job %d: status %d%s%s", (int)j->pid, st, why ? ", " : "",
+	    why ? why : "");
+	if (why && strcmp(why, "timeout") == 0)
+		warnx("job %d killed after the timeout", (int)j->pid);
+	else if (j->error[0])
+		warnx("%s", j->error);
+	if (j->in_fd != -1)
+		close(j->in_fd);
+	if (j->out_fd != -1)
+		close(j->out_fd);
+	free(j->payload.p);
+	free(j->out.p);
+	free(j->reply);
+	memset(j, 0, sizeof(*j));
+	sv.running--;
+}
+
+/* feed: write more of the payload to the job's stdin */
+static void
+feed(struct job *j)
+{
+	ssize_t n = write(j->in_fd, j->payload.p + j->in_off,
+	    j->payload.len - j->in_off);
+
+	if (n > 0)
+		j->in_off += (size_t)n;
+	if ((n == -1 && errno != EAGAIN && errno != EINTR) ||
+	    j->in_off == j->payload.len) {
+		close(j->in_fd);	/* EPIPE: the job did not want it all */
+		j->in_fd = -1;
+	}
+}
+
+/* drain_out: read what the job wrote to stdout */
+static void
+drain_out(struct job *j)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = read(j->out_fd, chunk, sizeof(chunk))) > 0) {
+		if (j->out.len + (size_t)n + 512 > sv.c.info.max_payload)
+			j->too_large = true;
+		else if (buf_add(&j->out, chunk, (size_t)n) == -1)
+			err(EXIT_FAIL, "allocate");
+	}
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		close(j->out_fd);
+		j->out_fd = -1;
+		j->out_eof = true;
+	}
+}
+
+/* reap: collect exited jobs */
+static void
+reap(void)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (int i = 0; i < o.jobs; i++)
+			if (sv.jobs[i].used && sv.jobs[i].pid == pid) {
+				sv.jobs[i].exited = true;
+				sv.jobs[i].wstatus = st;
+			}
+}
+
+/* serve_loop: poll the bus, signals and every job until stopped */
+static void
+serve_loop(int sfd)
+{
+	struct pollfd *pf;
+	struct job **who;
+	size_t max = 2 + 2 * (size_t)o.jobs;
+
+	if ((pf = calloc(max, sizeof(*pf))) == NULL ||
+	    (who = calloc(max, sizeof(*who))) == NULL)
+		err(EXIT_FAIL, "allocate");
+	for (;;) {
+		int n = 0, wait = -1;
+		int64_t now;
+
+		for (int i = 0; i < o.jobs; i++) {
+			struct job *j = &sv.jobs[i];
+
+			if (j->used && j->exited && j->out_eof)
+				finish(j);
+		}
+		start_jobs();
+		if (bus_send(&sv.c) == -1)
+			req_fail(&sv.c, errno, "reply");
+		if (sv.head == NULL && sv.running == 0 && (sv.stopping ||
+		    (o.count > 0 && sv.taken >= o.count)))
+			break;
+		pf[n] = (struct pollfd){ sv.c.fd, POLLIN, 0 };
+		who[n++] = NULL;
+		pf[n] = (struct pollfd){ sfd, POLLIN, 0 };
+		who[n++] = NULL;
+		now = io_now_ms();
+		for (int i = 0; i < o.jobs; i++) {
+			struct job *j = &sv.jobs[i];
+
+			if (!j->used)
+				continue;
+			if (j->in_fd != -1) {
+				pf[n] = (struct pollfd){ j->in_fd, POLLOUT, 0 };
+				who[n++] = j;
+			}
+			if (j->out_fd != -1) {
+				pf[n] = (struct pollfd){ j->out_fd, POLLIN, 0 };
+				who[n++] = j;
+			}
+			if (j->deadline >= 0 && !j->timed_out && !j->exited) {
+				if (j->deadline <= now) {
+					j->timed_out = true;
+					kill(-j->pid, SIGKILL);
+					out_trace("job %d: kill(-%d, SIGKILL) "
+					    "after the timeout", (int)j->pid,
+					    (int)j->pid);
+				} else if (wait == -1 ||
+				    j->deadline - now < wait) {
+					wait = (int)(j->deadline - now);
+				}
+			}
+		}
+		if (poll(pf, (nfds_t)n, wait) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_FAIL, "poll");
+		}
+		for (int i = 2; i < n; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			if (pf[i].events == POLLOUT && who[i]->in_fd != -1)
+				feed(who[i]);
+			else if (pf[i].events == POLLIN && who[i]->out_fd != -1)
+				drain_out(who[i]);
+		}
+		if (pf[1].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					continue;
+				if (sv.stopping)
+					exit(0);
+				sv.stopping = true;
+				(void)bus_unsub(&sv.c, sv.sid, 0);
+			}
+			reap();
+		}
+		if (pf[0].revents && bus_process(&sv.c, io_now_ms()) == -1)
+			req_fail(&sv.c, errno, "receive jobs");
+	}
+	free(pf);
+	free(who);
+}
+
+static int
+cmd_serve(struct opt_parser *p)
+{
+	sigset_t set;
+	char **rest, **cmdv;
+	int n, ncmd, sfd, fd;
+
+	rest = opt_rest(p, &n);
+	cmdv = opt_cmd(p, &ncmd);
+	if (n != 1)
+		usage_error(n == 0 ? "req serve needs a SUBJECT" :
+		    "req serve takes one SUBJECT (the command goes after --)");
+	if (cmdv == NULL || ncmd == 0)
+		usage_error("req serve needs a command after --");
+	if (o.async || o.json || o.ordered || o.reply_to)
+		usage_error("--async, --json, --ordered and --reply-to are "
+		    "for req call");
+	sv.cmdv = cmdv;
+	if ((sv.jobs = calloc((size_t)o.jobs, sizeof(*sv.jobs))) == NULL)
+		err(EXIT_FAIL, "allocate");
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		err(EXIT_FAIL, "signalfd");
+	connect_bus(&sv.c, "ipctool req serve");
+	sv.c.on_msg = on_job;
+	if ((sv.sid = bus_sub(&sv.c, rest[0], o.queue ? o.queue :
+	    rest[0])) == 0) {
+		if (errno == EINVAL)
+			usage_error("invalid subject '%s' or queue group",
+			    rest[0]);
+		req_fail(&sv.c, errno, "subscribe");
+	}
+	if (bus_flush(&sv.c, io_deadline(DEFAULT_CONNECT)) == -1)
+		req_fail(&sv.c, errno, "subscribe");
+	out_trace("serving %s (queue group %s), %lld jobs at once", rest[0],
+	    o.queue ? o.queue : rest[0], o.jobs);
+	if (o.ready_file) {
+		fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd == -1)
+			err(EXIT_FAIL, "create %s", o.ready_file);
+		close(fd);
+	}
+	serve_loop(sfd);
+	if (bus_flush(&sv.c, io_deadline(DEFAULT_CONNECT)) == -1)
+		req_fail(&sv.c, errno, "reply");
+	bus_close(&sv.c);
+	return 0;
+}
+
+/* ---- call ---- */
+
+/* One job sent by call */
+struct slot {
+	uint64_t id;		/* 0: free */
+	bool done;
+	int status;		/* job status, or -1 no worker, -2 timeout */
+	char error[128];
+	struct buf result;
+	int64_t deadline;
+};
+
+static struct {
+	struct bus_client c;
+	struct slot *slots;	/* o.window */
+	int busy;		/* slots in use (sent, not yet printed) */
+	uint64_t next_print;	/* --ordered: the next id to print */
+	int worst;		/* exit status so far */
+	const char *subject;
+} cl;
+
+/* find_slot: the slot of job id, or NULL */
+static struct slot *
+find_slot(uint64_t id)
+{
+	for (long long i = 0; i < o.window; i++)
+		if (cl.slots[i].id == id)
+			return &cl.slots[i];
+	return NULL;
+}
+
+/* on_result: store a result in its slot */
+static void
+on_result(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	struct slot *s;
+	struct proto_str v;
+	uint64_t id, st;
+
+	if (!bus_reply_id(c, m, &id) || (s = find_slot(id)) == NULL ||
+	    s->done)
+		return;
+	s->done = true;
+	if (m->status == 503) {
+		s->status = -1;
+		return;
+	}
+	s->status = 0;
+	if (proto_hdr_get(m->hdr, HDR_STATUS, &v) &&
+	    proto_parse_uint(v, &st) == 0 && st <= 255)
+		s->status = (int)st;
+	if (proto_hdr_get(m->hdr, HDR_ERROR, &v))
+		snprintf(s->error, sizeof(s->error), "%.*s", (int)v.len, v.p);
+	if (buf_add(&s->result, m->data.p, m->data.len) == -1)
+		err(EXIT_FAIL, "allocate");
+}
+
+/* send_job: send payload as job id with its reply subject */
+static void
+send_job(uint64_t *id, const char *payload, size_t len)
+{
+	char reply[BUS_INBOX_MAX + 24];
+
+	if (o.reply_to == NULL && bus_new_reply(&cl.c, reply, sizeof(reply),
+	    id) == -1)
+		req_fail(&cl.c, errno, "subscribe to the inbox");
+	if (bus_pub(&cl.c, cl.subject, o.reply_to ? o.reply_to : reply, NULL,
+	    0, payload, len) == -1) {
+		if (errno == EMSGSIZE)
+			errx(EXIT_FAIL, "send job: payload of %zu bytes is "
+			    "larger than the bus's max_payload %llu", len,
+			    (unsigned long long)cl.c.info.max_payload);
+		if (errno == EINVAL)
+			usage_error("invalid subject '%s'%s%s", cl.subject,
+			    o.reply_to ? " or --reply-to " : "",
+			    o.reply_to ? o.reply_to : "");
+		req_fail(&cl.c, errno, "send job");
+	}
+}
+
+/* read_stdin: all of stdin (at most max bytes, else exit 1) */
+static void
+read_stdin(struct buf *b, size_t max)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = io_read(0, chunk, sizeof(chunk))) > 0) {
+		if (b->len + (size_t)n > max)
+			errx(EXIT_FAIL, "payload on stdin is larger than the "
+			    "bus's max_payload %zu", max);
+		if (buf_add(b, chunk, (size_t)n) == -1)
+			err(EXIT_FAIL, "allocate");
+	}
+	if (n == -1)
+		err(EXIT_FAIL, "read stdin");
+}
+
+/* print_json: one result as {"id","status","result"[,"error"]} */
+static void
+print_json(uint64_t id, const struct slot *s)
+{
+	struct json j;
+
+	json_begin(&j);
+	if (id)
+		json_int(&j, "id", (long long)id);
+	if (s->status >= 0)
+		json_int(&j, "status", s->status);
+	else
+		json_null(&j, "status");
+	json_strn(&j, "result", s->result.p ? s->result.p : "", s->result.len);
+	if (s->status == -1)
+		json_str(&j, "error", "no responders");
+	else if (s->status == -2)
+		json_str(&j, "error", "timeout");
+	else if (s->error[0])
+		json_str(&j, "error", s->error);
+	if (json_print(&j, stdout) == -1)
+		err(EXIT_FAIL, "write stdout");
+}
+
+/* call_sync: one job, wait for its result, exit with its status */
+static int
+call_sync(char **rest, int n)
+{
+	struct slot s = { 0 };
+	struct buf payload = { 0 };
+	int64_t dl;
+
+	if (n == 2) {
+		if (buf_add(&payload, rest[1], strlen(rest[1])) == -1 ||
+		    buf_add(&payload, "\n", 1) == -1)
+			err(EXIT_FAIL, "allocate");
+	} else {
+		read_stdin(&payload, cl.c.info.max_payload);
+	}
+	cl.slots = &s;
+	o.window = 1;
+	cl.c.on_msg = on_result;
+	dl = io_deadline(o.timeout);
+	send_job(&s.id, payload.p ? payload.p : "", payload.len);
+	free(payload.p);
+	if (o.reply_to) {
+		if (bus_flush(&cl.c, dl) == -1)
+			req_fail(&cl.c, errno, "send job");
+		return 0;
+	}
+	while (!s.done) {
+		int rc = bus_process(&cl.c, dl);
+
+		if (rc == -1)
+			req_fail(&cl.c, errno, "wait for the result");
+		if (rc == 0)
+			errx(EX_TEMPFAIL, "no result from %s within the timeout",
+			    cl.subject);
+	}
+	if (s.status == -1)
+		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
+		    cl.subject);
+	if (o.json) {
+		print_json(0, &s);
+	} else {
+		if (s.result.len && fwrite(s.result.p, 1, s.result.len,
+		    stdout) != s.result.len)
+			err(EXIT_FAIL, "write stdout");
+		if (s.error[0])
+			warnx("job failed: %s", s.error);
+	}
+	free(s.result.p);
+	return s.status;
+}
+
+/* print_slot: print a finished job (tagged) and note its status */
+static void
+print_slot(struct slot *s)
+{
+	if (s->status == -1)
+		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
+		    cl.subject);
+	if (o.json) {
+		print_json(s->id, s);
+	} else {
+		const char *p = s->result.p ? s->result.p : "", *nl;
+		size_t left = s->result.len;
+
+		if (left > 0 && p[left - 1] == '\n')
+			left--;
+		do {
+			nl = memchr(p, '\n', left);
+			size_t len = nl ? (size_t)(nl - p) : left;
+
+			printf("%llu\t%.*s\n", (unsigned long long)s->id,
+			    (int)len, p);
+			p += len + 1;
+			left -= nl ? len + 1 : len;
+		} while (nl);
+		if (s->status == -2)
+			warnx("job %llu: no result within the timeout",
+			    (unsigned long long)s->id);
+		else if (s->status != 0)
+			warnx("job %llu: status %d%s%s",
+			    (unsigned long long)s->id, s->status,
+			    s->error[0] ? ": " : "", s->error);
+	}
+	if (s->status == -2)
+		cl.worst = EX_TEMPFAIL;
+	else if (s->status != 0 && cl.worst == 0)
+		cl.worst = EXIT_FAIL;
+	free(s->result.p);
+	memset(s, 0, sizeof(*s));
+	cl.busy--;
+}
+
+/* print_ready: print the finished slots (in order with --ordered) */
+static void
+print_ready(void)
+{
+	struct slot *s;
+	int64_t now = io_now_ms();
+
+	for (long long i = 0; i < o.window; i++) {
+		s = &cl.slots[i];
+		if (s->id && !s->done && s->deadline >= 0 &&
+		    s->deadline <= now) {
+			s->done = true;
+			s->status = -2;
+		}
+	}
+	if (o.ordered) {
+		while ((s = find_slot(cl.next_print)) != NULL && s->done) {
+			print_slot(s);
+			cl.next_print++;
+		}
+		return;
+	}
+	for (long long i = 0; i < o.window; i++)
+		if (cl.slots[i].id && cl.slots[i].done)
+			print_slot(&cl.slots[i]);
+}
+
+/* next_deadline: the earliest deadline of a job in flight, or -1 */
+static int64_t
+next_deadline(void)
+{
+	int64_t dl = -1;
+
+	for (long long i = 0; i < o.window; i++) {
+		struct slot *s = &cl.slots[i];
+
+		if (s->id && !s->done && s->deadline >= 0 &&
+		    (dl == -1 || s->deadline < dl))
+			dl = s->deadline;
+	}
+	return dl;
+}
+
+/* call_async: a job per stdin line, up to --window in flight */
+static int
+call_async(void)
+{
+	struct frame_reader r;
+	struct buf line = { 0 };
+	char *msg;
+	size_t len;
+	int rc;
+
+	if ((cl.slots = calloc((size_t)o.window, sizeof(*cl.slots))) == NULL ||
+	    frame_reader_init(&r, 0, FRAME_LINE, cl.c.info.max_payload) == -1)
+		err(EXIT_FAIL, "allocate");
+	cl.c.on_msg = on_result;
+	cl.next_print = 1;
+	for (;;) {
+		rc = 0;
+		/* send while there is room and input */
+		while (cl.busy < o.window &&
+		    (rc = frame_next(&r, &msg, &len)) == 1) {
+			struct slot *s = o.reply_to ? NULL : find_slot(0);
+			uint64_t id;
+
+			line.len = 0;
+			if (buf_add(&line, msg, len) == -1 ||
+			    buf_add(&line, "\n", 1) == -1)
+				err(EXIT_FAIL, "allocate");
+			send_job(&id, line.p, line.len);
+			if (s) {
+				s->id = id;
+				s->deadline = io_deadline(o.timeout);
+				cl.busy++;
+			}
+		}
+		if (rc == -1)
+			errx(EXIT_FAIL, "read stdin: line longer than the "
+			    "bus's max_payload %llu",
+			    (unsigned long long)cl.c.info.max_payload);
+		if (r.eof && cl.busy == 0)
+			break;
+		if (bus_send(&cl.c) == -1)
+			req_fail(&cl.c, errno, "send job");
+		struct pollfd pf[2] = { { cl.c.fd, POLLIN, 0 },
+		    { r.eof || cl.busy >= o.window ? -1 : 0, POLLIN, 0 } };
+		int64_t dl = next_deadline();
+		if (poll(pf, 2, io_remaining(dl)) == -1 && errno != EINTR)
+			err(EXIT_FAIL, "poll");
+		if (pf[0].revents && bus_process(&cl.c, io_now_ms()) == -1)
+			req_fail(&cl.c, errno, "wait for results");
+		if (pf[1].revents && frame_fill(&r) == -1 && errno != EAGAIN)
+			err(EXIT_FAIL, "read stdin");
+		print_ready();
+		if (fflush(stdout) == EOF)
+			err(EXIT_FAIL, "write stdout");
+	}
+	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
+		req_fail(&cl.c, errno, "send jobs");
+	frame_reader_free(&r);
+	free(line.p);
+	free(cl.slots);
+	return cl.worst;
+}
+
+static int
+cmd_call(struct opt_parser *p)
+{
+	char **rest;
+	int n, rc;
+
+	rest = opt_rest(p, &n);
+	if (n < 1)
+		usage_error("req call needs a SUBJECT");
+	if (o.async && n > 1)
+		usage_error("req call --async reads payloads from stdin, one "
+		    "per line");
+	if (n > 2)
+		usage_error("req call takes one PAYLOAD (quote it)");
+	if (!o.async && (o.ordered || o.window != DEFAULT_WINDOW))
+		usage_error("--window and --ordered need --async");
+	if (opt_cmd(p, &rc) != NULL)
+		usage_error("req call takes no command (that is req serve)");
+	cl.subject = rest[0];
+	connect_bus(&cl.c, "ipctool req call");
+	rc = o.async ? call_async() : call_sync(rest, n);
+	bus_close(&cl.c);
+	return rc;
+}
+
+static int
+req_main(int argc, char **argv)
+{
+	struct opt_parser p;
+	const char *sub;
+	char cmd[32];
+	int k, rc;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		opt_init(&p, &applet_req, NULL, argc, argv);
+		while (opt_next(&p) != -1)
+			;
+		usage_error("missing subcommand: serve or call");
+	}
+	sub = argv[1];
+	if (strcmp(sub, "serve") != 0 && strcmp(sub, "call") != 0)
+		usage_error("unknown subcommand '%s'", sub);
+	snprintf(cmd, sizeof(cmd), "req %s", sub);
+	opt_init(&p, &applet_req, cmd, argc - 1, argv + 1);
+	while ((k = opt_next(&p)) != -1) {
+		bool serve_only = k == 'j' || k == 'q' || k == KEY_COUNT ||
+		    k == KEY_READY_FILE;
+		bool call_only = k == 'a' || k == 'w' || k == KEY_JSON ||
+		    k == KEY_ORDERED || k == KEY_REPLY_TO;
+
+		if ((serve_only && sub[0] == 'c') || (call_only &&
+		    sub[0] == 's'))
+			usage_error("option '--%s' does not apply to 'req %s'",
+			    p.cur->lo, sub);
+		switch (k) {
+		case 'a': o.async = true; break;
+		case 'b': o.bus = p.arg; break;
+		case 'j': o.jobs = opt_int(&p, 1, MAX_JOBS); break;
+		case 'q': o.queue = p.arg; break;
+		case 't': o.timeout = opt_duration(&p); break;
+		case 'w': o.window = opt_int(&p, 1, 65536); break;
+		case KEY_COUNT: o.count = opt_int(&p, 1, LLONG_MAX); break;
+		case KEY_JSON: o.json = true; break;
+		case KEY_ORDERED: o.ordered = true; break;
+		case KEY_READY_FILE: o.ready_file = p.arg; break;
+		case KEY_REPLY_TO: o.reply_to = p.arg; break;
+		}
+	}
+	rc = sub[0] == 's' ? cmd_serve(&p) : cmd_call(&p);
+	opt_free(&p);
+	return rc;
+}

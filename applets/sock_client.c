@@ -1,0 +1,503 @@
+/* sock_client.c - sock-client: the active side: connect(2) with a kernel-
+ * assigned local port (getsockname(2)), a splice(2) relay with a
+ * shutdown(2) half-close at input end, messages with acknowledgements,
+ * one request and its reply; send(2)/recv(2) datagrams for udp */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <bsd/err.h>
+
+#include "applet.h"
+#include "die.h"
+#include "frame.h"
+#include "io.h"
+#include "out.h"
+#include "parse.h"
+#include "relay.h"
+#include "sock.h"
+
+static int sock_client_main(int argc, char **argv);
+
+enum {
+	KEY_NO_SHUTDOWN = 256,
+	KEY_RETRY,
+};
+
+static const struct opt sock_client_opts[] = {
+	{ '0', "null", 0, OPT_FLAG, NULL, "messages end with NUL, not newline" },
+	{ 'm', "send", 0, OPT_STR, "MSG",
+	  "send MSG instead of stdin (repeatable)" },
+	{ 'r', "request", 0, OPT_FLAG, NULL,
+	  "send one message, print one reply, exit" },
+	{ 's', "sync", 0, OPT_FLAG, NULL,
+	  "wait for the server's ack of each message" },
+	{ 't', "timeout", 0, OPT_DURATION, "DUR",
+	  "bound the connect and every wait by DUR" },
+	{ 0, "no-shutdown", KEY_NO_SHUTDOWN, OPT_FLAG, NULL,
+	  "do not half-close the socket at input end" },
+	{ 0, "retry", KEY_RETRY, OPT_DURATION, "DUR",
+	  "keep trying to connect for DUR" },
+	OPT_END
+};
+
+const struct applet applet_sock_client = {
+	.name = "sock-client",
+	.brief = "connect to a port or socket: relay, messages, requests",
+	.usage = "sock-client [-0rs] [-m MSG]... [-t DUR] [--retry DUR] ADDR",
+	.opts = sock_client_opts,
+	.main = sock_client_main,
+};
+
+#define UDP_LINGER_MS	1000	/* replies awaited after the input of udp */
+#define DGRAM_MAX	65536
+
+struct client {
+	struct addr addr;
+	char where[ADDR_STR_MAX];
+	int fd;
+	bool udp, sync, request, no_shutdown;
+	enum frame_mode fmode;
+	int64_t timeout, retry;
+	char **msgs;
+	int nmsgs;
+	struct frame_reader rd;	/* replies on a stream */
+	char *dgram;		/* a reply datagram */
+};
+
+/* unavailable: exit 69 (nothing there) or 75 (timeout) for errno e */
+static void __attribute__((noreturn))
+unavailable(struct client *c, int e)
+{
+	char dur[32];
+
+	switch (e) {
+	case ECONNREFUSED:
+		errx(EX_UNAVAILABLE, "connection refused: nothing listens on "
+		    "%s", c->where);
+	case ENOENT:
+		errx(EX_UNAVAILABLE, "connection refused: nothing listens on "
+		    "%s (no such file)", c->where);
+	case ETIMEDOUT:
+		errx(EX_TEMPFAIL, "connect %s: timed out after %s", c->where,
+		    duration_format(c->timeout, dur, sizeof(dur)));
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ECONNRESET:
+	case EPIPE:
+		errc(EX_UNAVAILABLE, e, "%s", c->where);
+	}
+	errc(EXIT_FAIL, e, "connect %s", c->where);
+}
+
+/* nap: sleep ms, less when the deadline is sooner */
+static void
+nap(int ms, int64_t deadline)
+{
+	int left = io_remaining(deadline);
+
+	poll(NULL, 0, left >= 0 && left < ms ? left : ms);
+}
+
+/* open_conn: connect, retrying while nothing listens and --retry lasts */
+static void
+open_conn(struct client *c)
+{
+	int64_t until = io_deadline(c->retry);
+	struct addrinfo *res;
+	struct addr local;
+	char buf[ADDR_STR_MAX];
+	int gai, delay = 10;
+
+	if (c->addr.type != ADDR_UNIX) {
+		gai = addr_resolve(&c->addr, &res);
+		if (gai != 0)
+			errx(EX_UNAVAILABLE, "resolve %s: %s", c->addr.host,
+			    gai == EAI_SYSTEM ? strerror(errno) :
+			    gai_strerror(gai));
+		freeaddrinfo(res);
+	}
+	for (;;) {
+		c->fd = sock_connect(&c->addr, io_deadline(c->timeout), &local);
+		if (c->fd >= 0)
+			break;
+		if (c->retry < 0 || (errno != ECONNREFUSED && errno != ENOENT) ||
+		    io_remaining(until) == 0)
+			unavailable(c, errno);
+		out_trace("nothing listens on %s yet: retrying in %d ms",
+		    c->where, delay);
+		nap(delay, until);
+		delay = delay < 200 ? delay * 2 : 200;
+	}
+	out_trace("connected to %s from %s", c->where,
+	    addr_format(&local, buf, sizeof(buf)));
+}
+
+/* send_msg: one message with its delimiter (a datagram for udp) */
+static void
+send_msg(struct client *c, const char *msg, size_t len)
+{
+	int rc;
+
+	if (c->udp) {
+		char *b = malloc(len + 1);
+
+		if (b == NULL)
+			err(EXIT_FAIL, "send");
+		memcpy(b, msg, len);
+		b[len] = (char)frame_delim(c->fmode);
+		rc = (int)send(c->fd, b, len + 1, 0);
+		free(b);
+	} else {
+		rc = frame_write(c->fd, c->fmode, msg, len);
+	}
+	if (rc == -1)
+		unavailable(c, errno);
+}
+
+/* next_reply: the next message from the server; 1 with *msg and *len, 0
+ * when the server closed, exits 75 at the deadline */
+static int
+next_reply(struct client *c, char **msg, size_t *len, int64_t deadline,
+    const char *what)
+{
+	char dur[32];
+	ssize_t n;
+	int ev, rc;
+
+	for (;;) {
+		if (!c->udp) {
+			rc = frame_next(&c->rd, msg, len);
+			if (rc == 1)
+				return 1;
+			if (rc == -1)
+				err(EXIT_FAIL, "reply from %s", c->where);
+			if (c->rd.eof)
+				return 0;
+		}
+		ev = io_wait(c->fd, POLLIN, deadline);
+		if (ev == 0)
+			errx(EX_TEMPFAIL, "no %s from %s within %s", what,
+			    c->where, duration_format(c->timeout, dur, sizeof(dur)));
+		if (ev == -1)
+			err(EXIT_FAIL, "poll");
+		if (c->udp) {
+			n = recv(c->fd, c->dgram, DGRAM_MAX, 0);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				unavailable(c, errno);
+			*msg = c->dgram;
+			*len = (size_t)n;
+			if (*len > 0 && c->dgram[*len - 1] ==
+			    frame_delim(c->fmode))
+				(*len)--;
+			return 1;
+		}
+		n = frame_fill(&c->rd);
+		if (n == -1 && errno != EINTR && errno != EAGAIN) {
+			if (errno == ECONNRESET)
+				return 0;
+			err(EXIT_FAIL, "read from %s", c->where);
+		}
+	}
+}
+
+/* print_msg: one message and its delimiter on stdout */
+static void
+print_msg(struct client *c, const char *msg, size_t len)
+{
+	if (frame_write(STDOUT_FILENO, c->fmode, msg, len) == -1) {
+		if (errno == EPIPE)
+			exit(0);
+		err(EXIT_FAIL, "write to stdout");
+	}
+}
+
+/* half_close: shutdown(SHUT_WR) unless --no-shutdown or udp */
+static void
+half_close(struct client *c)
+{
+	if (c->udp || c->no_shutdown)
+		return;
+	out_trace_ret(shutdown(c->fd, SHUT_WR), "shutdown(%d, SHUT_WR)",
+	    c->fd);
+}
+
+/* do_request: one message out, one message back */
+static int
+do_request(struct client *c)
+{
+	struct frame_reader in;
+	char *msg, *reply;
+	size_t len, rlen;
+	int rc;
+
+	if (c->nmsgs == 1) {
+		msg = c->msgs[0];
+		len = strlen(msg);
+		send_msg(c, msg, len);
+	} else {
+		if (frame_reader_init(&in, STDIN_FILENO, c->fmode,
+		    FRAME_MAX_DEFAULT) == -1)
+			err(EXIT_FAIL, "stdin");
+		rc = frame_read(&in, &msg, &len);
+		if (rc == -1)
+			err(EXIT_FAIL, "read stdin");
+		if (rc == 0)
+			errx(EXIT_FAIL, "nothing to send: stdin is empty");
+		send_msg(c, msg, len);
+		frame_reader_free(&in);
+	}
+	half_close(c);
+	if (next_reply(c, &reply, &rlen, io_deadline(c->timeout),
+	    "reply") == 0)
+		errx(EX_UNAVAILABLE, "%s closed the connection without a "
+		    "reply", c->where);
+	print_msg(c, reply, rlen);
+	return 0;
+}
+
+/* wait_ack: read until "ack N"; other messages go to stdout */
+static void
+wait_ack(struct client *c, unsigned long long n)
+{
+	int64_t deadline = io_deadline(c->timeout);
+	char want[32], *msg;
+	size_t len, wlen;
+
+	wlen = (size_t)snprintf(want, sizeof(want), "ack %llu", n);
+	for (;;) {
+		if (next_reply(c, &msg, &len, deadline, "acknowledgement") == 0)
+			errx(EX_UNAVAILABLE, "%s closed the connection before "
+			    "acknowledging message %llu", c->where, n);
+		if (len == wlen && memcmp(msg, want, len) == 0) {
+			out_trace("message %llu acknowledged", n);
+			return;
+		}
+		print_msg(c, msg, len);
+	}
+}
+
+/* udp_replies: print datagrams until none came for --timeout (1s by
+ * default); an ICMP error for what was sent means nothing listens */
+static int
+udp_replies(struct client *c)
+{
+	int64_t linger = c->timeout >= 0 ? c->timeout : UDP_LINGER_MS;
+	ssize_t n;
+	size_t len;
+	int ev;
+
+	for (;;) {
+		ev = io_wait(c->fd, POLLIN, io_deadline(linger));
+		if (ev == 0)
+			return 0;
+		if (ev == -1)
+			err(EXIT_FAIL, "poll");
+		n = recv(c->fd, c->dgram, DGRAM_MAX, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			unavailable(c, errno);
+		len = (size_t)n;
+		if (len > 0 && c->dgram[len - 1] == frame_delim(c->fmode))
+			len--;
+		print_msg(c, c->dgram, len);
+	}
+}
+
+/* do_messages: --send and --sync: each message, acknowledged with
+ * --sync; then what the server sends until it closes */
+static int
+do_messages(struct client *c)
+{
+	struct relay_opts ro = { .half_close = false, .idle_ms = c->timeout };
+	struct frame_reader in;
+	unsigned long long n = 0;
+	char *msg;
+	size_t len;
+	int rc;
+
+	if (c->nmsgs > 0) {
+		for (int i = 0; i < c->nmsgs; i++) {
+			send_msg(c, c->msgs[i], strlen(c->msgs[i]));
+			if (c->sync)
+				wait_ack(c, ++n);
+		}
+	} else {
+		if (frame_reader_init(&in, STDIN_FILENO, c->fmode,
+		    FRAME_MAX_DEFAULT) == -1)
+			err(EXIT_FAIL, "stdin");
+		while ((rc = frame_read(&in, &msg, &len)) == 1) {
+			send_msg(c, msg, len);
+			if (c->sync)
+				wait_ack(c, ++n);
+		}
+		if (rc == -1)
+			err(EXIT_FAIL, "read stdin");
+		frame_reader_free(&in);
+	}
+	if (c->sync)
+		return 0;
+	half_close(c);
+	if (c->udp)
+		return udp_replies(c);
+	if (relay_stream(-1, c->fd, STDOUT_FILENO, &ro, NULL) == -1 &&
+	    errno != EPIPE) {
+		if (errno == ETIMEDOUT)
+			errx(EX_TEMPFAIL, "%s: no end of the answer within "
+			    "the timeout", c->where);
+		unavailable(c, errno);
+	}
+	return 0;
+}
+
+/* do_udp: stdin lines out as datagrams, datagrams in to stdout; after
+ * the input, replies are awaited for --timeout (1s by default) */
+static int
+do_udp(struct client *c)
+{
+	struct frame_reader in;
+	struct pollfd pfd[2];
+	int64_t linger = c->timeout >= 0 ? c->timeout : UDP_LINGER_MS;
+	int64_t deadline = -1;
+	char *msg;
+	size_t len;
+	ssize_t n;
+	int rc;
+
+	if (frame_reader_init(&in, STDIN_FILENO, c->fmode, DGRAM_MAX - 1) ==
+	    -1)
+		err(EXIT_FAIL, "stdin");
+	pfd[0].fd = c->fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = STDIN_FILENO;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		rc = poll(pfd, 2, io_remaining(deadline));
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == 0) {
+			frame_reader_free(&in);
+			return 0;
+		}
+		if (pfd[0].revents) {
+			n = recv(c->fd, c->dgram, DGRAM_MAX, 0);
+			if (n == -1 && errno != EINTR)
+				unavailable(c, errno);
+			if (n >= 0) {
+				len = (size_t)n;
+				if (len > 0 && c->dgram[len - 1] ==
+				    frame_delim(c->fmode))
+					len--;
+				print_msg(c, c->dgram, len);
+				if (deadline >= 0)
+					deadline = io_deadline(linger);
+			}
+		}
+		if (pfd[1].revents) {
+			n = frame_fill(&in);
+			if (n == -1 && errno != EINTR)
+				in.eof = true;
+			while ((rc = frame_next(&in, &msg, &len)) == 1)
+				send_msg(c, msg, len);
+			if (rc == -1)
+				errx(EXIT_FAIL, "stdin: message longer than a "
+				    "datagram");
+			if (in.eof) {
+				pfd[1].fd = -1;
+				deadline = io_deadline(linger);
+			}
+		}
+	}
+}
+
+/* run: the mode the options chose; returns the exit status */
+static int
+run(struct client *c)
+{
+	struct relay_opts ro = { 0 };
+	char dur[32];
+
+	if (c->request)
+		return do_request(c);
+	if (c->sync || c->nmsgs > 0)
+		return do_messages(c);
+	if (c->udp)
+		return do_udp(c);
+	ro.half_close = !c->no_shutdown;
+	ro.idle_ms = c->timeout;
+	/* a server's half-close does not cut a file or pipe short */
+	ro.input_after_eof = !isatty(STDIN_FILENO);
+	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, NULL) == -1) {
+		if (errno == EPIPE)
+			return 0;
+		if (errno == ETIMEDOUT)
+			errx(EX_TEMPFAIL, "%s: idle for %s", c->where,
+			    duration_format(c->timeout, dur, sizeof(dur)));
+		unavailable(c, errno);
+	}
+	return 0;
+}
+
+static int
+sock_client_main(int argc, char **argv)
+{
+	struct client c = { .fd = -1, .timeout = -1, .retry = -1,
+	    .fmode = FRAME_LINE };
+	struct opt_parser p;
+	const char *errstr;
+	char **rest, **cmd;
+	int ch, n, ncmd;
+
+	c.msgs = calloc((size_t)argc, sizeof(*c.msgs));
+	if (c.msgs == NULL)
+		err(EXIT_FAIL, "calloc");
+	opt_init(&p, &applet_sock_client, "sock-client", argc, argv);
+	while ((ch = opt_next(&p)) != -1) {
+		switch (ch) {
+		case '0': c.fmode = FRAME_NUL; break;
+		case 'm': c.msgs[c.nmsgs++] = (char *)p.arg; break;
+		case 'r': c.request = true; break;
+		case 's': c.sync = true; break;
+		case 't': c.timeout = opt_duration(&p); break;
+		case KEY_NO_SHUTDOWN: c.no_shutdown = true; break;
+		case KEY_RETRY: c.retry = opt_duration(&p); break;
+		}
+	}
+	rest = opt_rest(&p, &n);
+	cmd = opt_cmd(&p, &ncmd);
+	if (n != 1)
+		usage_error(n == 0 ? "missing ADDR" : "one ADDR only, got '%s'",
+		    n > 1 ? rest[1] : "");
+	if (cmd)
+		usage_error("sock-client runs no command: '--' is for "
+		    "sock-server");
+	if (addr_parse(&c.addr, rest[0], &errstr) == -1)
+		usage_error("bad address '%s': %s", rest[0], errstr);
+	if (c.addr.type == ADDR_NATS)
+		usage_error("nats:// is the bus; sock-client takes unix:, "
+		    "tcp: or udp:");
+	if (c.request && c.sync)
+		usage_error("--request excludes --sync");
+	if (c.request && c.nmsgs > 1)
+		usage_error("--request sends one message: one --send at most");
+	c.udp = c.addr.type == ADDR_UDP;
+	addr_format(&c.addr, c.where, sizeof(c.where));
+	if (frame_reader_init(&c.rd, -1, c.fmode, FRAME_MAX_DEFAULT) == -1 ||
+	    (c.dgram = malloc(DGRAM_MAX)) == NULL)
+		err(EXIT_FAIL, "malloc");
+	open_conn(&c);
+	c.rd.fd = c.fd;
+	n = run(&c);
+	close(c.fd);
+	frame_reader_free(&c.rd);
+	free(c.dgram);
+	free(c.msgs);
+	opt_free(&p);
+	return n;
+}

@@ -1,0 +1,137 @@
+/* client.h - one NATS client for the embedded broker and any NATS server:
+ * connect (unix:, tcp:, nats://), INFO/CONNECT (headers, no_responders,
+ * auth_token), PUB/HPUB, SUB/UNSUB, requests through one wildcard inbox
+ * per connection, flush by PING/PONG, deadlines on every wait. Reports,
+ * never prints or exits. */
+#ifndef IPCTOOL_BUS_CLIENT_H
+#define IPCTOOL_BUS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "bus/proto.h"
+
+#define BUS_ENV_ADDR	"IPCTOOL_BUS"		/* overrides the default address */
+#define BUS_ENV_TOKEN	"IPCTOOL_BUS_TOKEN"	/* auth_token for TCP */
+#define BUS_TOKEN_NAME	"token"			/* next to the default socket */
+#define BUS_STAT_SUBJECT "$SYS.REQ.IPCTOOL.STAT"
+#define BUS_INBOX_MAX	64
+
+struct bus_client;
+
+/* One received message; every slice points into the client's buffer and
+ * is valid only during the callback. */
+struct bus_msg {
+	struct proto_str subject;
+	struct proto_str reply;		/* empty when none */
+	struct proto_str hdr;		/* header block, empty when none */
+	struct proto_str data;
+	uint64_t sid;
+	int status;			/* header status (503 no responders), 0 */
+};
+
+typedef void (*bus_msg_fn)(struct bus_client *c, const struct bus_msg *m,
+    void *arg);
+
+struct bus_client {
+	int fd;
+	struct addr addr;
+	char addr_str[ADDR_STR_MAX];
+	struct proto_info info;
+	struct proto_parser parser;
+	char *rbuf;
+	size_t rcap, rstart, rend;
+	char *wbuf;
+	size_t wlen, wcap;
+	uint64_t next_sid;
+	uint64_t pings_sent, pongs;
+	char inbox[BUS_INBOX_MAX];	/* "_INBOX.<random>." */
+	uint64_t inbox_sid;		/* 0 until the first request */
+	uint64_t next_reply;
+	bus_msg_fn on_msg;
+	void *on_msg_arg;
+	char errtext[256];		/* last -ERR text from the server */
+	bool closed;			/* the server closed the connection */
+};
+
+/* bus_default_addr: the address clients use when --bus is not given:
+ * $IPCTOOL_BUS, else unix: and the broker's default socket; returns buf,
+ * or NULL when it does not fit */
+char *bus_default_addr(char *buf, size_t len);
+
+/* bus_default_token_path: the token file next to the default socket
+ * (.../ipctool/token) into buf; returns buf, or NULL */
+char *bus_default_token_path(char *buf, size_t len);
+
+/* bus_read_token: the first line of file path into buf (at most len-1
+ * bytes, no newline); 0, or -1 with errno (EINVAL when empty) */
+int bus_read_token(const char *path, char *buf, size_t len);
+
+/*
+ * bus_connect: connect to addr (a string in the address grammar), read
+ * INFO, send CONNECT (with the token of IPCTOOL_BUS_TOKEN or the default
+ * token file when the server asks for one) and confirm with PING/PONG,
+ * all before deadline. name goes into CONNECT. Returns 0, or -1 with
+ * errno: EINVAL bad address (*errstr says why), ECONNREFUSED/ENOENT
+ * nobody listens, ETIMEDOUT, EACCES the server refused the credentials,
+ * EPROTO anything else the server said (c->errtext).
+ */
+int bus_connect(struct bus_client *c, const char *addr, const char *name,
+    int64_t deadline, const char **errstr);
+
+/* bus_close: release everything (buffered output is dropped: flush first) */
+void bus_close(struct bus_client *c);
+
+/* bus_pub: queue one message (headers when hdr is not NULL); -1 with
+ * errno EMSGSIZE beyond the server's max_payload, EINVAL for a bad
+ * subject, or a write error */
+int bus_pub(struct bus_client *c, const char *subject, const char *reply,
+    const char *hdr, size_t hlen, const void *data, size_t len);
+
+/* bus_sub: subscribe to subject (queue may be NULL); returns the sid (> 0),
+ * or 0 with errno EINVAL (bad subject or queue) or a write error */
+uint64_t bus_sub(struct bus_client *c, const char *subject,
+    const char *queue);
+
+/* bus_unsub: unsubscribe sid after max more messages (0: now); 0 or -1 */
+int bus_unsub(struct bus_client *c, uint64_t sid, uint64_t max);
+
+/* bus_send: write out what is queued; 0 or -1 with errno */
+int bus_send(struct bus_client *c);
+
+/* bus_process: wait until deadline for input, then handle every complete
+ * operation: messages go to c->on_msg, PING is answered, PONG counted;
+ * returns 1 when something was read, 0 at the deadline, -1 with errno
+ * (ECONNRESET when the server closed, EPROTO on -ERR or garbage) */
+int bus_process(struct bus_client *c, int64_t deadline);
+
+/* bus_flush: send what is queued and a PING, and handle input until its
+ * PONG: then the server has seen everything sent before. 0, or -1 with
+ * errno (ETIMEDOUT at the deadline) */
+int bus_flush(struct bus_client *c, int64_t deadline);
+
+/* bus_new_reply: a fresh reply subject "_INBOX.<random>.<n>" into buf
+ * (BUS_INBOX_MAX + 24 bytes are enough), subscribing the wildcard inbox
+ * on first use; *id gets n. 0 or -1 with errno */
+int bus_new_reply(struct bus_client *c, char *buf, size_t len, uint64_t *id);
+
+/* bus_reply_id: when m is an answer on this client's inbox, its n and
+ * true */
+bool bus_reply_id(const struct bus_client *c, const struct bus_msg *m,
+    uint64_t *id);
+
+/* bus_exit_code: the exit status an applet gives for errno e after a
+ * failed bus call: 69 no broker there or the connection was lost, 75 a
+ * deadline passed, 64 a bad address, 1 anything else */
+int bus_exit_code(int e);
+
+/* bus_strerror: what went wrong, for errno e after a bus call on c (the
+ * server's -ERR text when it sent one) */
+const char *bus_strerror(const struct bus_client *c, int e);
+
+/* The hint printed when no broker is there */
+#define BUS_HINT_START	"start one with: ipctool bus daemon &"
+
+#endif

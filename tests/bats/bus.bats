@@ -1,0 +1,351 @@
+#!/usr/bin/env bats
+# bus.bats - ipctool bus: pub, sub, monitor, stat against a real
+# nats-server on loopback, and the same against the embedded broker
+# (ipctool bus daemon) once it is built in (need_daemon)
+
+load helpers.bash
+load bus-helpers.bash
+
+setup() {
+	bus_setup
+}
+
+@test "bus: no broker at the address is exit 69 with a hint" {
+	run -69 --separate-stderr ipctool bus pub --bus "unix:$BATS_TEST_TMPDIR/none.sock" a hello
+	assert_equal "$stderr" "ipctool bus: connect to unix:$BATS_TEST_TMPDIR/none.sock: No such file or directory (start one with: ipctool bus daemon &)"
+	port=$(free_port)
+	run -69 --separate-stderr ipctool bus sub --bus "tcp:127.0.0.1:$port" a
+	assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$port: Connection refused (start one with: ipctool bus daemon &)"
+}
+
+@test "bus: the default address is the daemon's socket, IPCTOOL_BUS overrides it" {
+	run -69 --separate-stderr ipctool bus pub a hello
+	assert_equal "$stderr" "ipctool bus: connect to unix:$XDG_RUNTIME_DIR/ipctool/bus.sock: No such file or directory (start one with: ipctool bus daemon &)"
+	IPCTOOL_BUS="unix:$BATS_TEST_TMPDIR/x.sock" run -69 --separate-stderr ipctool bus pub a hello
+	assert_equal "$stderr" "ipctool bus: connect to unix:$BATS_TEST_TMPDIR/x.sock: No such file or directory (start one with: ipctool bus daemon &)"
+}
+
+@test "bus: usage errors are exit 64 with one line" {
+	run -64 --separate-stderr ipctool bus
+	assert_equal "$stderr" "ipctool bus: missing subcommand: daemon, pub, sub, monitor or stat (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus frob
+	assert_equal "$stderr" "ipctool bus: unknown subcommand 'frob' (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus pub --queue g a b
+	assert_equal "$stderr" "ipctool bus: option '--queue' does not apply to 'bus pub' (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus sub
+	assert_equal "$stderr" "ipctool bus: bus sub needs a SUBJECT (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus pub --bus udp:127.0.0.1:5 a b
+	assert_equal "$stderr" "ipctool bus: bad bus address 'udp:127.0.0.1:5': the bus needs a stream address (unix:, tcp:, nats://) (see 'ipctool bus --help')"
+}
+
+@test "bus: pub arguments and stdin lines reach sub (nats-server)" {
+	start_nats
+	start_sub -c 4 greet
+	run -0 ipctool bus pub greet hello 'two words'
+	printf 'line 1\nline 2\n' | ipctool bus pub greet
+	wait_exit "$SUB_PID"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$SUB_OUT")" "hello
+two words
+line 1
+line 2"
+}
+
+@test "bus: an invalid subject is a usage error (nats-server)" {
+	start_nats
+	run -64 --separate-stderr ipctool bus pub 'a b' x
+	assert_equal "$stderr" "ipctool bus: invalid subject 'a b' (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus pub 'a.>' x
+	assert_equal "$stderr" "ipctool bus: invalid subject 'a.>' (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus sub 'a..b'
+	assert_equal "$stderr" "ipctool bus: invalid subject 'a..b' (see 'ipctool bus --help')"
+}
+
+@test "bus: wildcards, -v prefixes the subject, --json escapes (nats-server)" {
+	start_nats
+	start_sub -v -c 2 'sensor.*.temp'
+	start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/j.ready" --json -c 1 'sensor.>'
+	jpid=$BG_PID jout=$BG_OUT
+	wait_for_path "$BATS_TEST_TMPDIR/j.ready"
+	ipctool bus pub sensor.kitchen.temp 21
+	ipctool bus pub sensor.kitchen.humidity 40
+	ipctool bus pub sensor.hall.temp $'say "hi"\tand\\go'
+	wait_exit "$SUB_PID"
+	assert_equal "$(cat "$SUB_OUT")" "sensor.kitchen.temp 21
+sensor.hall.temp say \"hi\"	and\\go"
+	wait_exit "$jpid"
+	assert_equal "$(cat "$jout")" '{"subject":"sensor.kitchen.temp","data":"21","reply":null}'
+}
+
+@test "bus: -0 carries NUL-ended messages (nats-server)" {
+	start_nats
+	start_sub -0 -c 2 z
+	printf 'a\nb\0c\0' | ipctool bus pub -0 z
+	wait_exit "$SUB_PID"
+	run -0 od -An -c "$SUB_OUT"
+	assert_output "   a  \\n   b  \\0   c  \\0"
+}
+
+@test "bus: a queue group gives each message to one member (nats-server)" {
+	start_nats
+	start_sub -q workers jobs
+	out1=$SUB_OUT
+	start_sub -q workers jobs
+	out2=$SUB_OUT
+	seq 1 200 | ipctool bus pub jobs
+	wait_until 20 total_lines_ge 200 "$out1" "$out2"
+	run -0 sort -n "$out1" "$out2"
+	assert_output "$(seq 1 200)"
+}
+
+@test "bus: async pub loses nothing on exit: 20000 lines arrive (nats-server)" {
+	start_nats
+	start_sub -c 20000 bulk
+	seq 1 20000 | ipctool bus pub bulk
+	wait_exit "$SUB_PID" 30
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$SUB_OUT")" "$(seq 1 20000)"
+}
+
+@test "bus: pub --sync waits for the ack of sub --ack (nats-server)" {
+	start_nats
+	start_sub --ack -c 3 orders
+	run -0 --separate-stderr ipctool bus pub --sync -t 10s orders one two
+	# acknowledged means printed already
+	assert_equal "$(cat "$SUB_OUT")" "one
+two"
+	echo three | ipctool bus pub --sync -t 10s orders
+	wait_exit "$SUB_PID"
+	assert_equal "$(cat "$SUB_OUT")" "one
+two
+three"
+}
+
+@test "bus: pub --sync without a subscriber is exit 69, without an ack 75 (nats-server)" {
+	start_nats
+	run -69 --separate-stderr ipctool bus pub --sync -t 5s nobody hello
+	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
+	start_sub deaf
+	run -75 --separate-stderr ipctool bus pub --sync -t 300ms deaf hello
+	assert_equal "$stderr" "ipctool bus: publish to deaf: no ack within the timeout"
+}
+
+@test "bus: sub --timeout is exit 75 unless --count messages came (nats-server)" {
+	start_nats
+	run -75 --separate-stderr ipctool bus sub -c 2 -t 200ms quiet
+	assert_equal "$stderr" "ipctool bus: sub: timed out after 0 of 2 messages"
+}
+
+@test "bus: monitor shows all traffic with reply subjects (nats-server)" {
+	start_nats
+	start_bg "$IPCTOOL" bus monitor --ready-file "$BATS_TEST_TMPDIR/m.ready" -c 2
+	mpid=$BG_PID mout=$BG_OUT
+	wait_for_path "$BATS_TEST_TMPDIR/m.ready"
+	ipctool bus pub a.b hello
+	ipctool bus pub --sync -t 2s c.d x || true
+	wait_exit "$mpid"
+	run -0 cat "$mout"
+	assert_line --index 0 "a.b 5: hello"
+	assert_line --index 1 --regexp '^c\.d reply=_INBOX\.[0-9A-Za-z]{22}\.1 1: x$'
+}
+
+@test "bus: a message beyond the broker's max_payload is exit 1 (nats-server)" {
+	printf 'max_payload: 100\n' >"$BATS_TEST_TMPDIR/n.conf"
+	start_nats -c "$BATS_TEST_TMPDIR/n.conf"
+	big=$(printf '%0101d' 0)
+	run -1 --separate-stderr ipctool bus pub big "$big"
+	assert_equal "$stderr" "ipctool bus: publish to big: message of 101 bytes is larger than the broker's max_payload 100"
+}
+
+@test "bus: stat is not supported by nats-server: exit 69" {
+	start_nats
+	run -69 --separate-stderr ipctool bus stat
+	assert_regex "$stderr" '^ipctool bus: stat is not supported by this broker \(version [0-9.]+\): only ipctool bus daemon answers \$SYS\.REQ\.IPCTOOL\.STAT$'
+}
+
+@test "bus: token auth: IPCTOOL_BUS_TOKEN or the token file; a wrong one is refused (nats-server)" {
+	start_nats --auth s3cret
+	run -1 --separate-stderr ipctool bus pub a x
+	assert_equal "$stderr" "ipctool bus: connect to $NATS_URL: Authorization Violation"
+	IPCTOOL_BUS_TOKEN=s3cret run -0 ipctool bus pub a x
+	mkdir -p "$XDG_RUNTIME_DIR/ipctool"
+	echo s3cret >"$XDG_RUNTIME_DIR/ipctool/token"
+	run -0 ipctool bus pub a x
+	IPCTOOL_BUS_TOKEN=wrong run -1 ipctool bus pub a x
+}
+
+@test "bus: a message crosses a three-node nats-server cluster" {
+	command -v nats-server >/dev/null || skip "nats-server not installed"
+	c1=$(free_port) c2=$(free_port) c3=$(free_port)
+	routes="nats://127.0.0.1:$c1,nats://127.0.0.1:$c2,nats://127.0.0.1:$c3"
+	start_nats --cluster_name t --cluster "nats://127.0.0.1:$c1" --routes "$routes"
+	n1=$NATS_URL
+	start_nats --cluster_name t --cluster "nats://127.0.0.1:$c2" --routes "$routes"
+	start_nats --cluster_name t --cluster "nats://127.0.0.1:$c3" --routes "$routes"
+	n3=$NATS_URL
+	start_sub --bus "$n3" --ack -c 1 across
+	# interest needs a moment to reach node 1: retry until acknowledged
+	wait_until 20 ipctool bus pub --bus "$n1" --sync -t 1s across hello
+	wait_exit "$SUB_PID"
+	assert_equal "$(cat "$SUB_OUT")" "hello"
+}
+
+@test "bus: -v traces the protocol (nats-server)" {
+	start_nats
+	run -0 --separate-stderr ipctool bus pub -v a hello
+	assert_regex "$stderr" "connect\\([0-9]+, tcp:127.0.0.1:$NATS_PORT\\) = 0"
+	assert_regex "$stderr" '-> CONNECT \{"headers":true,"no_responders":true\}'
+	assert_regex "$stderr" '-> PUB a 5'
+	assert_regex "$stderr" '<- PONG'
+}
+
+# total_lines_ge N FILE...: true once the files hold N lines together
+total_lines_ge() {
+	local n=$1
+	shift
+	[ "$(cat "$@" | wc -l)" -ge "$n" ]
+}
+
+# fanout: 8 publishers x 10000 messages to 4 subscribers (each gets all
+# 80000), then to a queue group of 4 (split, none lost or duplicated)
+fanout() {
+	local i p outs=() qouts=() qpids=() pids=()
+	for i in 1 2 3 4; do
+		start_sub -c 80000 -t 60s load
+		outs+=("$SUB_OUT") pids+=("$SUB_PID")
+	done
+	for p in 1 2 3 4 5 6 7 8; do
+		seq -f "p$p-%g" 1 10000 | ipctool bus pub load &
+	done
+	for i in "${pids[@]}"; do
+		wait_exit "$i" 60
+		assert_equal "$WAIT_STATUS" 0
+	done
+	for i in "${outs[@]}"; do
+		assert_equal "$(sort -u "$i" | wc -l)" 80000
+		assert_equal "$(wc -l <"$i")" 80000
+	done
+	for i in 1 2 3 4; do
+		start_sub -q four qload
+		qouts+=("$SUB_OUT")
+	done
+	for p in 1 2 3 4 5 6 7 8; do
+		seq -f "p$p-%g" 1 10000 | ipctool bus pub qload &
+	done
+	wait_until 60 total_lines_ge 80000 "${qouts[@]}"
+	assert_equal "$(cat "${qouts[@]}" | wc -l)" 80000
+	assert_equal "$(cat "${qouts[@]}" | sort -u | wc -l)" 80000
+}
+
+@test "bus: 8 x 10000 messages reach 4 subscribers whole and split over a queue group of 4 (nats-server)" {
+	start_nats
+	fanout
+}
+
+# The embedded broker
+
+@test "bus daemon: pub, sub, queue groups and --sync through the embedded broker" {
+	start_daemon
+	start_sub --ack -c 2 greet
+	run -0 ipctool bus pub --sync -t 5s greet hello world
+	wait_exit "$SUB_PID"
+	assert_equal "$(cat "$SUB_OUT")" "hello
+world"
+	run -69 --separate-stderr ipctool bus pub --sync -t 5s nobody x
+	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
+}
+
+@test "bus daemon: stat answers with JSON, printed readably" {
+	start_daemon
+	start_sub idle.one idle.two
+	run -0 --separate-stderr ipctool bus stat --json
+	assert_regex "$output" '^\{"server_id":"[^"]+","version":"[^"]+",.*"nclients":2,.*\}$'
+	run -0 --separate-stderr ipctool bus stat
+	assert_line --regexp '^server_id: .+$'
+	assert_line 'clients:'
+	assert_line --regexp '^  - id=[0-9]+ name="ipctool bus sub" lang=C addr="unix:.* pid [0-9]+ uid [0-9]+" subs=2 .*pending=0$'
+	assert_line 'nclients: 2'
+	assert_line 'subscriptions: 3'
+}
+
+@test "bus daemon: the same scenario yields the same deliveries as nats-server" {
+	need_daemon
+	# scenario FILE: two subscribers, five messages; deliveries into FILE
+	scenario() {
+		start_sub -c 4 'x.>'
+		local out1=$SUB_OUT pid1=$SUB_PID
+		start_sub -c 2 'x.*.z'
+		ipctool bus pub x.a one
+		ipctool bus pub x.b.z two
+		ipctool bus pub y.a nope
+		ipctool bus pub x.c.z three
+		printf 'four\n' | ipctool bus pub x.d
+		wait_exit "$pid1"
+		wait_exit "$SUB_PID"
+		cat "$out1" "$SUB_OUT" >"$1"
+	}
+	start_nats
+	scenario "$BATS_TEST_TMPDIR/nats.txt"
+	start_daemon
+	scenario "$BATS_TEST_TMPDIR/ipctool.txt"
+	run -0 cat "$BATS_TEST_TMPDIR/ipctool.txt"
+	assert_output "$(cat "$BATS_TEST_TMPDIR/nats.txt")"
+	assert_output "one
+two
+three
+four
+two
+three"
+}
+
+@test "bus daemon: TCP needs the token from the 0600 token file unless --no-auth" {
+	start_daemon --listen tcp:127.0.0.1:0
+	assert_regex "$DAEMON_ADDR" '^tcp:127\.0\.0\.1:[0-9]+$'
+	run -0 stat -c %a "$XDG_RUNTIME_DIR/ipctool/token"
+	assert_output "600"
+	run -0 ipctool bus pub --bus "$DAEMON_ADDR" a x
+	IPCTOOL_BUS_TOKEN=wrong run -1 --separate-stderr ipctool bus pub --bus "$DAEMON_ADDR" a x
+	assert_equal "$stderr" "ipctool bus: connect to $DAEMON_ADDR: Authorization Violation"
+}
+
+@test "bus daemon: a second daemon on a live socket is exit 69" {
+	start_daemon
+	run -69 --separate-stderr ipctool bus daemon
+	assert_equal "$stderr" "ipctool bus: listen: a broker is already running there"
+}
+
+@test "bus daemon: --no-auth TCP needs no token; SIGTERM removes the socket" {
+	start_daemon --listen "unix:$BATS_TEST_TMPDIR/bus.sock" --listen tcp:127.0.0.1:0 --no-auth
+	assert_equal "$DAEMON_ADDR" "unix:$BATS_TEST_TMPDIR/bus.sock"
+	assert_file_not_exists "$XDG_RUNTIME_DIR/ipctool/token"
+	kill -TERM "$DAEMON_PID"
+	wait_exit "$DAEMON_PID"
+	assert_equal "$WAIT_STATUS" 0
+	assert_file_not_exists "$BATS_TEST_TMPDIR/bus.sock"
+}
+
+@test "bus daemon: a token file others may read is refused" {
+	need_daemon
+	echo s3cret >"$BATS_TEST_TMPDIR/tok"
+	chmod 0644 "$BATS_TEST_TMPDIR/tok"
+	run -1 --separate-stderr ipctool bus daemon --listen tcp:127.0.0.1:0 --token-file "$BATS_TEST_TMPDIR/tok"
+	assert_equal "$stderr" "ipctool bus: token file $BATS_TEST_TMPDIR/tok: not a regular file of yours, or readable by others"
+	run -64 --separate-stderr ipctool bus daemon --no-auth --token-file "$BATS_TEST_TMPDIR/tok"
+	assert_equal "$stderr" "ipctool bus: --no-auth and --token-file exclude each other (see 'ipctool bus --help')"
+}
+
+@test "bus daemon: the default socket is 0600 in a 0700 directory, found by the clients" {
+	need_daemon
+	start_bg "$IPCTOOL" bus daemon --addr-file "$BATS_TEST_TMPDIR/a"
+	wait_for_path "$BATS_TEST_TMPDIR/a" 20
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" "unix:$XDG_RUNTIME_DIR/ipctool/bus.sock"
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ipctool")" "700"
+	assert_equal "$(stat -c %a "$XDG_RUNTIME_DIR/ipctool/bus.sock")" "600"
+	run -69 --separate-stderr ipctool bus pub --sync nobody x
+	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
+}
+
+@test "bus daemon: 8 x 10000 messages reach 4 subscribers whole and split over a queue group of 4" {
+	start_daemon
+	fanout
+}

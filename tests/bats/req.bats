@@ -1,0 +1,226 @@
+#!/usr/bin/env bats
+# req.bats - ipctool req: workers (serve) and callers (call, sync and
+# async) against a real nats-server on loopback, the embedded broker when
+# it is built in, and libnats programs (tests/interop) as the other side
+
+load helpers.bash
+load bus-helpers.bash
+
+setup() {
+	bus_setup
+}
+
+# interop NAME: the path of a libnats test program, or skip
+interop() {
+	local p="${IPCTOOL_BUILDDIR:-}/tests/interop/$1"
+	[ -x "$p" ] || skip "libnats test programs not built (libnats-dev missing)"
+	echo "$p"
+}
+
+@test "req: usage errors are exit 64 with one line" {
+	run -64 --separate-stderr ipctool req serve up
+	assert_equal "$stderr" "ipctool req: req serve needs a command after -- (see 'ipctool req --help')"
+	run -64 --separate-stderr ipctool req serve up --
+	assert_equal "$stderr" "ipctool req: req serve needs a command after -- (see 'ipctool req --help')"
+	run -64 --separate-stderr ipctool req call
+	assert_equal "$stderr" "ipctool req: req call needs a SUBJECT (see 'ipctool req --help')"
+	run -64 --separate-stderr ipctool req call --window 4 up x
+	assert_equal "$stderr" "ipctool req: --window and --ordered need --async (see 'ipctool req --help')"
+	run -64 --separate-stderr ipctool req call -j 2 up x
+	assert_equal "$stderr" "ipctool req: option '--jobs' does not apply to 'req call' (see 'ipctool req --help')"
+	run -64 --separate-stderr ipctool req call --async up x
+	assert_equal "$stderr" "ipctool req: req call --async reads payloads from stdin, one per line (see 'ipctool req --help')"
+}
+
+@test "req: no broker is exit 69 with a hint" {
+	run -69 --separate-stderr ipctool req call up x
+	assert_equal "$stderr" "ipctool req: connect to unix:$XDG_RUNTIME_DIR/ipctool/bus.sock: No such file or directory (start one with: ipctool bus daemon &)"
+}
+
+@test "req: call gets the worker's stdout and its exit status (nats-server)" {
+	start_nats
+	start_serve up -- sh -c 'tr a-z A-Z; exit 3'
+	run -3 --separate-stderr ipctool req call up hello
+	assert_equal "$output" "HELLO"
+	assert_equal "$stderr" ""
+	run -3 ipctool req call up <<<"from stdin"
+	assert_output "FROM STDIN"
+	run -3 ipctool req call --json up 'a "q"'
+	assert_output '{"status":3,"result":"A \"Q\"\n"}'
+}
+
+@test "req: no worker is exit 69 at once, no result in time exit 75 (nats-server)" {
+	start_nats
+	run -69 --separate-stderr ipctool req call nobody x
+	assert_equal "$stderr" "ipctool req: no worker serves nobody (no responders)"
+	start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/r" slow
+	wait_for_path "$BATS_TEST_TMPDIR/r"
+	run -75 --separate-stderr ipctool req call -t 200ms slow x
+	assert_equal "$stderr" "ipctool req: no result from slow within the timeout"
+}
+
+@test "req: serve --timeout kills a job: status 124 (nats-server)" {
+	start_nats
+	start_serve -t 200ms nap -- sh -c 'sleep 30 & wait'
+	run -124 --separate-stderr ipctool req call -t 20s nap x
+	assert_equal "$stderr" "ipctool req: job failed: timeout"
+	run -124 ipctool req call --json -t 20s nap x
+	assert_output '{"status":124,"result":"","error":"timeout"}'
+	assert_regex "$(cat "$SERVE_ERR")" 'ipctool req: job [0-9]+ killed after the timeout'
+}
+
+@test "req: a command that cannot be run is status 127, the worker goes on (nats-server)" {
+	start_nats
+	start_serve nx -- "$BATS_TEST_TMPDIR/no-such-cmd"
+	run -127 --separate-stderr ipctool req call nx x
+	assert_equal "$stderr" "ipctool req: job failed: cannot execute $BATS_TEST_TMPDIR/no-such-cmd: No such file or directory"
+	run -127 ipctool req call --json nx x
+	assert_output "{\"status\":127,\"result\":\"\",\"error\":\"cannot execute $BATS_TEST_TMPDIR/no-such-cmd: No such file or directory\"}"
+	kill -0 "$SERVE_PID"
+}
+
+@test "req: a job killed by a signal is 128+N (nats-server)" {
+	start_nats
+	start_serve die -- sh -c 'kill -TERM $$'
+	run -143 ipctool req call die x
+}
+
+@test "req: call --async tags results with the job number (nats-server)" {
+	start_nats
+	start_serve -j 4 up -- tr a-z A-Z
+	run -0 --separate-stderr ipctool req call --async up <<<$'a\nb\nc'
+	run -0 sort <<<"$output"
+	assert_output $'1\tA\n2\tB\n3\tC'
+}
+
+@test "req: call --async --ordered --json in input order, status 1 when a job failed (nats-server)" {
+	start_nats
+	start_serve -j 4 chk -- sh -c 'read x; [ "$x" != bad ] || exit 2; sleep 0.$((RANDOM % 3)); echo "ok $x"'
+	run -1 --separate-stderr ipctool req call --async --ordered --json -w 3 chk <<<$'a\nbad\nc\nd'
+	assert_output '{"id":1,"status":0,"result":"ok a\n"}
+{"id":2,"status":2,"result":""}
+{"id":3,"status":0,"result":"ok c\n"}
+{"id":4,"status":0,"result":"ok d\n"}'
+	run -1 --separate-stderr ipctool req call --async --ordered chk <<<$'a\nbad'
+	assert_output $'1\tok a\n2\t'
+	assert_equal "$stderr" "ipctool req: job 2: status 2"
+}
+
+@test "req: 1000 jobs through --window 64 and two workers: each result once (nats-server)" {
+	start_nats
+	start_serve -j 2 sq -- sh -c 'read x; echo $((x * x))'
+	start_serve -j 2 sq -- sh -c 'read x; echo $((x * x))'
+	seq 1 1000 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr ipctool req call --async -w 64 sq <"$BATS_TEST_TMPDIR/in"
+	want=$(for i in $(seq 1 1000); do printf '%d\t%d\n' "$i" $((i * i)); done)
+	assert_equal "$(sort -n <<<"$output")" "$want"
+}
+
+@test "req: -j 2 runs two jobs at once (nats-server)" {
+	start_nats
+	# each job waits for the other's file: only parallel jobs finish
+	d=$BATS_TEST_TMPDIR
+	start_serve -j 2 -t 10s pair -- sh -c 'read me; other=$(cat '"$d"'/other.$me); touch '"$d"'/$me; i=0; while [ ! -e '"$d"'/$other ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done; [ -e '"$d"'/$other ] && echo "$me done"'
+	echo b >"$d/other.a"
+	echo a >"$d/other.b"
+	run -0 ipctool req call --async --ordered pair <<<$'a\nb'
+	assert_output $'1\ta done\n2\tb done'
+}
+
+@test "req: queue groups: workers share a subject, --queue separates (nats-server)" {
+	start_nats
+	start_serve w -- sh -c 'cat >/dev/null; echo one'
+	start_serve w -- sh -c 'cat >/dev/null; echo two'
+	run -0 ipctool req call --async -w 8 w < <(seq 1 40)
+	assert_equal "$(cut -f1 <<<"$output" | sort -n)" "$(seq 1 40)"
+	assert_line --regexp $'\tone$'
+	assert_line --regexp $'\ttwo$'
+}
+
+@test "req: --reply-to sends the result elsewhere and returns (nats-server)" {
+	start_nats
+	start_serve up -- tr a-z A-Z
+	start_sub -c 1 results
+	run -0 --separate-stderr ipctool req call --reply-to results up hello
+	assert_output ""
+	wait_exit "$SUB_PID"
+	assert_equal "$(cat "$SUB_OUT")" "HELLO"
+}
+
+@test "req: a payload beyond max_payload is exit 1 (nats-server)" {
+	printf 'max_payload: 100\n' >"$BATS_TEST_TMPDIR/n.conf"
+	start_nats -c "$BATS_TEST_TMPDIR/n.conf"
+	big=$(printf '%0100d' 0)
+	run -1 --separate-stderr ipctool req call up "$big"
+	assert_equal "$stderr" "ipctool req: send job: payload of 101 bytes is larger than the bus's max_payload 100"
+}
+
+@test "req: a result beyond max_payload is status 125, the worker goes on (nats-server)" {
+	printf 'max_payload: 1000\n' >"$BATS_TEST_TMPDIR/n.conf"
+	start_nats -c "$BATS_TEST_TMPDIR/n.conf"
+	start_serve big -- sh -c 'read n; head -c "$n" /dev/zero | tr "\\0" x'
+	run -125 --separate-stderr ipctool req call big 5000
+	assert_equal "$output" ""
+	assert_equal "$stderr" "ipctool req: job failed: result larger than the bus's max_payload"
+	run -0 ipctool req call big 3
+	assert_output "xxx"
+}
+
+@test "req: serve --count exits 0 after N jobs; SIGTERM finishes the running job (nats-server)" {
+	start_nats
+	start_serve --count 2 up -- tr a-z A-Z
+	ipctool req call up a
+	ipctool req call up b
+	wait_exit "$SERVE_PID"
+	assert_equal "$WAIT_STATUS" 0
+	start_serve slow -- sh -c 'touch "$0"; sleep 0.3; echo finished' "$BATS_TEST_TMPDIR/started"
+	start_bg "$IPCTOOL" req call -t 10s slow x
+	cpid=$BG_PID cout=$BG_OUT
+	wait_for_path "$BATS_TEST_TMPDIR/started"
+	kill -TERM "$SERVE_PID"
+	wait_exit "$cpid"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$cout")" "finished"
+	wait_exit "$SERVE_PID"
+	assert_equal "$WAIT_STATUS" 0
+}
+
+@test "req: a libnats responder answers req call; req serve answers libnats (nats-server)" {
+	responder=$(interop nats_responder)
+	requester=$(interop nats_requester)
+	start_nats
+	start_bg "$responder" "$NATS_URL" echo.lib
+	wait_for_line "$BG_ERR" ready
+	run -0 ipctool req call echo.lib hello
+	assert_output "libnats: hello"
+	start_serve up -- tr a-z A-Z
+	run -0 "$requester" "$NATS_URL" up hello
+	assert_output "HELLO status=0"
+}
+
+# The embedded broker
+
+@test "req daemon: serve and call, sync and async, through the embedded broker" {
+	start_daemon
+	start_serve -j 2 up -- tr a-z A-Z
+	run -0 ipctool req call up hello
+	assert_output "HELLO"
+	run -0 ipctool req call --async --ordered up <<<$'a\nb'
+	assert_output $'1\tA\n2\tB'
+	run -69 ipctool req call nobody x
+}
+
+@test "req daemon: libnats requester and responder against the embedded broker" {
+	responder=$(interop nats_responder)
+	requester=$(interop nats_requester)
+	start_daemon --listen tcp:127.0.0.1:0 --no-auth
+	url="nats://${DAEMON_ADDR#tcp:}"
+	export IPCTOOL_BUS=$url
+	start_bg "$responder" "$url" echo.lib
+	wait_for_line "$BG_ERR" ready
+	run -0 ipctool req call echo.lib hello
+	assert_output "libnats: hello"
+	start_serve up -- tr a-z A-Z
+	run -0 "$requester" "$url" up hello
+	assert_output "HELLO status=0"
+}
