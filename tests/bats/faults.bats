@@ -52,8 +52,11 @@ storm() {
 	echo "$n"
 }
 
-# start_storm PID: storm PID in the background; sets STORM_PID, STORM_OUT
+# start_storm PID [EXE]: storm PID in the background, once it runs EXE
+# (ipctool by default; a shell would die of the SIGPIPEs); sets
+# STORM_PID, STORM_OUT
 start_storm() {
+	wait_until 20 bash -c "[ \"\$(readlink -f /proc/$1/exe)\" = '$(readlink -f "${2:-$IPCTOOL}")' ]"
 	rm -f "$STORM_STOP" "$STORM_STOP.1"
 	start_bg bash -c "$(declare -f storm); STORM_STOP='$STORM_STOP' storm $1"
 	STORM_PID=$BG_PID
@@ -283,7 +286,7 @@ storm_pipe() {
 
 @test "signal storm on the broker while $MSGS messages go through: none lost" {
 	broker "unix:$T/bus.sock"
-	start_storm "$BROKER_PID"
+	start_storm "$BROKER_PID" "$BROKERD"
 	run -0 --separate-stderr peers nats-count "$BROKER_ADDR" "$MSGS" --queue 2
 	stop_storm
 	assert_equal "$output" "plain: $MSGS of $MSGS in order; queue group of 2: $MSGS delivered, 0 lost, 0 duplicated"
@@ -327,4 +330,119 @@ storm_pipe() {
 	run -0 grep -c 'refused a client: out of descriptors' "$BROKER_LOG"
 	assert_equal "$output" $((2 * (100 - served)))
 	figure "broker at ulimit -n 64: $served clients served, $((100 - served)) refused with -ERR, twice"
+}
+
+# --- fifo -----------------------------------------------------------
+
+@test "fifo --raw: the receiver killed mid-stream: the sender says so and exits 69" {
+	ipctool fifo make "$T/f"
+	start_bg "$IPCTOOL" fifo recv --raw "$T/f"
+	local r=$BG_PID
+	local out=$BG_OUT
+	start_bg_in /dev/zero "$IPCTOOL" fifo send --raw "$T/f"
+	local s=$BG_PID err=$BG_ERR
+	wait_until 20 bash -c "[ \$(stat -c %s '$out') -gt 1000000 ]"
+	kill -KILL "$r"
+	wait_exit "$s" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(cat "$err")" "ipctool fifo: write to $T/f: the receiver closed the FIFO"
+}
+
+@test "fifo --raw: the sender killed mid-stream: the receiver ends, what it got is the start of the data" {
+	ipctool fifo make "$T/f"
+	mkfifo "$T/in"
+	start_bg "$IPCTOOL" fifo recv --raw "$T/f"
+	local r=$BG_PID out=$BG_OUT
+	start_bg_in "$T/in" "$IPCTOOL" fifo send --raw "$T/f"
+	local s=$BG_PID
+	exec {w}>"$T/in"
+	head -c 1000000 "$DATA" >&$w
+	wait_until 20 bash -c "[ \$(stat -c %s '$out') -gt 0 ]"
+	kill -KILL "$s"
+	exec {w}>&-
+	wait_exit "$r" 20
+	assert_equal "$WAIT_STATUS" 0
+	n=$(stat -c %s "$out")
+	[ "$n" -gt 0 ] && [ "$n" -le 1000000 ]
+	cmp -n "$n" "$out" "$DATA"
+}
+
+@test "fifo: the receiver killed mid-stream: the sender exits 69 with the count, --sync names the message" {
+	ipctool fifo make "$T/f"
+	for mode in --async --sync; do
+		start_bg "$IPCTOOL" fifo recv "$T/f"
+		local r=$BG_PID out=$BG_OUT
+		start_bg bash -c 'exec "$IPCTOOL" fifo send "$1" "$2" < <(yes message)' bash "$mode" "$T/f"
+		local s=$BG_PID err=$BG_ERR
+		wait_until 20 bash -c "[ \$(stat -c %s '$out') -gt 100000 ]"
+		kill -KILL "$r"
+		wait_exit "$s" 20
+		assert_equal "$WAIT_STATUS" 69
+		if [ "$mode" = --async ]; then
+			assert_regex "$(cat "$err")" "^ipctool fifo: write to $T/f: the receiver closed the FIFO \\([0-9]+ messages sent\\)$"
+		else
+			assert_regex "$(cat "$err")" "^ipctool fifo: send to $T/f: the receiver closed the FIFO before acknowledging message [0-9]+$"
+		fi
+	done
+}
+
+@test "fifo: a sender killed mid-stream never leaves half a message (PIPE_BUF writes)" {
+	ipctool fifo make "$T/f"
+	line=$(printf '%0100d' 7)
+	start_bg "$IPCTOOL" fifo recv "$T/f"
+	local r=$BG_PID out=$BG_OUT
+	start_bg bash -c 'exec "$IPCTOOL" fifo send "$2" < <(yes "$1")' bash "$line" "$T/f"
+	local s=$BG_PID
+	wait_until 20 bash -c "[ \$(stat -c %s '$out') -gt 1000000 ]"
+	kill -KILL "$s"
+	wait_exit "$r" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(grep -cvx "$line" "$out")" 0
+}
+
+@test "fifo: a receiver that stops reading: the sender times out (75) once the pipe is full" {
+	ipctool fifo make "$T/f"
+	start_bg "$IPCTOOL" fifo recv "$T/f"
+	local r=$BG_PID out=$BG_OUT
+	start_bg bash -c 'exec "$IPCTOOL" fifo send -t 1s "$1" < <(yes message)' bash "$T/f"
+	local s=$BG_PID err=$BG_ERR
+	wait_until 20 test -s "$out"
+	kill -STOP "$r"
+	wait_exit "$s" 20
+	kill -CONT "$r"
+	assert_equal "$WAIT_STATUS" 75
+	assert_regex "$(cat "$err")" "^ipctool fifo: .*$T/f.* 1s"
+}
+
+@test "signal storm on fifo send and recv (--raw and messages): data intact" {
+	ipctool fifo make "$T/f"
+	make_gate
+	start_bg "$IPCTOOL" fifo recv --raw "$T/f"
+	local r=$BG_PID out=$BG_OUT
+	start_bg bash -c 'exec "$IPCTOOL" fifo send --raw "$2" < <(read -r _ <"$1"; exec cat "$3")' bash "$GATE" "$T/f" "$DATA"
+	local s=$BG_PID
+	start_storm "$r"
+	local storm_r=$STORM_PID
+	open_gate
+	wait_exit "$s" 120
+	assert_equal "$WAIT_STATUS" 0
+	wait_exit "$r" 120
+	assert_equal "$WAIT_STATUS" 0
+	stop_storm
+	assert_equal "$(sha256sum <"$out")" "$DATA_SHA"
+	rounds=$STORM_ROUNDS
+	# messages, sync: a storm on the sender
+	start_bg bash -c '"$IPCTOOL" fifo recv -f -c "$1" "$2" | awk "{ if (\$1 != ++n) bad++ } END { print n, bad + 0 }"' bash "$MSGS" "$T/f"
+	r=$BG_PID out=$BG_OUT
+	make_gate
+	start_bg bash -c 'exec "$IPCTOOL" fifo send --sync -t 10s "$3" < <(read -r _ <"$1"; exec seq "$2")' bash "$GATE" "$MSGS" "$T/f"
+	s=$BG_PID
+	start_storm "$s"
+	open_gate
+	wait_exit "$s" 120
+	assert_equal "$WAIT_STATUS" 0
+	stop_storm
+	wait_exit "$r" 60
+	assert_equal "$(cat "$out")" "$MSGS 0"
+	figure "fifo: $(mib "$DATA_BYTES") raw through $rounds storm rounds, $MSGS sync messages through $STORM_ROUNDS"
 }

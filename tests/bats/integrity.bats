@@ -104,3 +104,69 @@ COUNT_AB='{ if ($2 != ++n[$1] || NF != 2) bad++ }
 	assert_equal "$output" "plain: $MSGS of $MSGS in order; queue group of 3: $MSGS delivered, 0 lost, 0 duplicated"
 	figure "broker tcp: $((2 * MSGS)) messages verified ($stderr)"
 }
+
+@test "fifo --raw: sha256 equal, file to file (splice) and pipe to pipe" {
+	ipctool fifo make "$T/f"
+	start_bg "$IPCTOOL" fifo recv --raw "$T/f"
+	local r=$BG_PID out=$BG_OUT
+	run -0 --separate-stderr ipctool fifo send --raw "$T/f" <"$DATA"
+	wait_exit "$r" 60
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(sha "$out")" "$DATA_SHA"
+	start_bg bash -c '"$IPCTOOL" fifo recv --raw "$1" | sha256sum' bash "$T/f"
+	r=$BG_PID out=$BG_OUT
+	run -0 --separate-stderr bash -c 'cat "$1" | "$IPCTOOL" fifo send --raw "$2"' bash "$DATA" "$T/f"
+	wait_exit "$r" 60
+	assert_equal "$(cat "$out")" "$DATA_SHA  -"
+	figure "fifo --raw: $(mib "$DATA_BYTES") verified twice (file to file, pipe to pipe)"
+}
+
+# fifo_count ARGS...: a receiver (fifo recv --follow ARGS) that takes
+# 2 x MSGS messages and counts them with COUNT_AB; sets R_PID, R_OUT
+fifo_count() {
+	start_bg bash -c '"$IPCTOOL" fifo recv -f -c "$1" "${@:3}" "$2" | tr "\0" "\n" | awk "$COUNT_AB"' \
+		bash $((2 * MSGS)) "$T/f" "$@"
+	R_PID=$BG_PID
+	R_OUT=$BG_OUT
+}
+
+@test "fifo: $MSGS messages from each of two concurrent senders (async, sync, NUL), none lost or duplicated" {
+	ipctool fifo make "$T/f"
+	export COUNT_AB
+	fifo_count
+	seq -f 'A %.0f' "$MSGS" | ipctool fifo send "$T/f" &
+	seq -f 'B %.0f' "$MSGS" | ipctool fifo send "$T/f"
+	wait $!
+	wait_exit "$R_PID" 60
+	assert_equal "$(cat "$R_OUT")" "A $MSGS B $MSGS bad 0"
+	fifo_count
+	seq -f 'A %.0f' "$MSGS" | ipctool fifo send --sync -t 10s "$T/f" &
+	seq -f 'B %.0f' "$MSGS" | ipctool fifo send "$T/f"
+	wait $!
+	wait_exit "$R_PID" 60
+	assert_equal "$(cat "$R_OUT")" "A $MSGS B $MSGS bad 0"
+	fifo_count -0
+	seq -f 'A %.0f' "$MSGS" | tr '\n' '\0' | ipctool fifo send -0 "$T/f" &
+	seq -f 'B %.0f' "$MSGS" | tr '\n' '\0' | ipctool fifo send -0 --sync "$T/f"
+	wait $!
+	wait_exit "$R_PID" 60
+	assert_equal "$(cat "$R_OUT")" "A $MSGS B $MSGS bad 0"
+	figure "fifo: $((6 * MSGS)) messages verified (async, sync, NUL; two senders at once)"
+}
+
+@test "fifo: messages far beyond PIPE_BUF from three senders at once are never interleaved" {
+	ipctool fifo make "$T/f"
+	start_bg bash -c '"$IPCTOOL" fifo recv -f -c 60 "$1" | awk "$2"' bash "$T/f" \
+		'{ if (NF != 3 || $2 != ++n[$1] || length($3) != 204800 || $3 !~ "^" $1 "+$") bad++ }
+		    END { printf "%d %d %d bad %d\n", n["A"], n["B"], n["C"], bad }'
+	local r=$BG_PID out=$BG_OUT
+	gen='BEGIN { s = t; while (length(s) < 204800) s = s s; s = substr(s, 1, 204800); for (i = 1; i <= 20; i++) print t, i, s }'
+	awk -v t=A "$gen" | ipctool fifo send "$T/f" &
+	a=$!
+	awk -v t=B "$gen" | ipctool fifo send "$T/f" &
+	b=$!
+	awk -v t=C "$gen" | ipctool fifo send "$T/f"
+	wait "$a" "$b"
+	wait_exit "$r" 60
+	assert_equal "$(cat "$out")" "20 20 20 bad 0"
+}
