@@ -34,10 +34,13 @@ enum {
 	KEY_MAX_CLIENTS,
 	KEY_MAX_PAYLOAD,
 	KEY_MAX_PENDING,
+	KEY_MAX_PINGS_OUT,
 	KEY_MAX_SUBS,
 	KEY_MODE,
 	KEY_NO_AUTH,
+	KEY_PING_INTERVAL,
 	KEY_READY_FILE,
+	KEY_RECONNECT,
 	KEY_TOKEN_FILE,
 };
 
@@ -59,21 +62,29 @@ static const struct opt bus_opts[] = {
 	    .help = "sub: acknowledge messages after printing them" },
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "daemon: write the bound address to FILE" },
-	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
+	{ .lo = "json", .key = KEY_JSON,
+	    .help = "sub, monitor, stat: JSON output, an object a line" },
 	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
 	    .meta = "N", .help = "daemon: clients at once (10000)" },
 	{ .lo = "max-payload", .key = KEY_MAX_PAYLOAD, .arg = OPT_SIZE,
 	    .meta = "SIZE", .help = "daemon: largest message (1M)" },
 	{ .lo = "max-pending", .key = KEY_MAX_PENDING, .arg = OPT_SIZE,
 	    .meta = "SIZE", .help = "daemon: output queued per client (64M)" },
+	{ .lo = "max-pings-out", .key = KEY_MAX_PINGS_OUT, .arg = OPT_INT,
+	    .meta = "N", .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .help = "daemon: subscriptions per client (10000)" },
 	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_STR, .meta = "MODE",
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
 	{ .lo = "no-auth", .key = KEY_NO_AUTH,
 	    .help = "daemon: TCP listeners without a token" },
+	{ .lo = "ping-interval", .key = KEY_PING_INTERVAL,
+	    .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "daemon: PING clients silent for DUR (2m, 0 never)" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "sub, monitor: create FILE once subscribed" },
+	{ .lo = "reconnect", .key = KEY_RECONNECT,
+	    .help = "sub, monitor: when the broker goes, wait for it back" },
 	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "daemon: the TCP auth token's file" },
 	OPT_END
@@ -98,7 +109,7 @@ const struct applet applet_bus = {
 /* Everything the options say */
 static struct {
 	const char *bus;
-	bool null, sync, ack, json, no_auth;
+	bool null, sync, ack, json, no_auth, reconnect;
 	long long count;
 	const char *queue;
 	int64_t timeout;		/* ms, -1 none */
@@ -121,16 +132,22 @@ bus_fail(struct bus_client *c, int e, const char *what)
 	errx(code, "%s: %s", what, bus_strerror(c, e));
 }
 
+/* The address connect_bus used, for messages and reconnects */
+static char bus_addr[ADDR_STR_MAX + 8];
+
 /* connect_bus: connect to the chosen broker or exit */
 static void
 connect_bus(struct bus_client *c, const char *name)
 {
-	char def[ADDR_STR_MAX + 8], what[ADDR_STR_MAX + 16];
+	char what[ADDR_STR_MAX + 16];
 	const char *addr = o.bus, *errstr;
 	int64_t dl;
 
-	if (addr == NULL && (addr = bus_default_addr(def, sizeof(def))) == NULL)
+	if (addr == NULL && (addr = bus_default_addr(bus_addr,
+	    sizeof(bus_addr))) == NULL)
 		errx(EXIT_FAIL, "the default bus address is too long");
+	if (addr != bus_addr)
+		strlcpy(bus_addr, addr, sizeof(bus_addr));
 	dl = io_deadline(o.timeout >= 0 && o.timeout < DEFAULT_CONNECT_TIMEOUT ?
 	    o.timeout : DEFAULT_CONNECT_TIMEOUT);
 	if (bus_connect(c, addr, name, dl, &errstr) == 0)
@@ -247,10 +264,11 @@ cmd_pub(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
+	/* --timeout bounds the whole run, connecting included */
+	dl = io_deadline(o.timeout);
 	connect_bus(&c, "ipctool bus pub");
 	c.on_msg = on_pub_reply;
 	c.on_msg_arg = &st;
-	dl = io_deadline(o.timeout);
 	if (n > 1) {
 		for (int i = 1; i < n; i++)
 			pub_one(&c, &st, rest[0], rest[i], strlen(rest[i]), dl);
@@ -343,12 +361,68 @@ write_ready(void)
 	close(fd);
 }
 
+/* subscribe_all: subscribe to every subject and wait for the broker to
+ * confirm; 0, or -1 with errno (exits on a bad subject) */
+static int
+subscribe_all(struct bus_client *c, char **subjects, int n, int64_t dl)
+{
+	for (int i = 0; i < n; i++)
+		if (bus_sub(c, subjects[i], o.queue) == 0) {
+			if (errno == EINVAL)
+				usage_error("invalid subject '%s'%s%s%s",
+				    subjects[i], o.queue ? " or queue '" : "",
+				    o.queue ? o.queue : "", o.queue ? "'" : "");
+			return -1;
+		}
+	return bus_flush(c, dl);
+}
+
+/* redial: after the connection failed with errno e, connect again with
+ * backoff until dl (exit 75 past it) and subscribe again; exits on errors
+ * that waiting cannot cure */
+static void
+redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
+    const char *cmd)
+{
+	const char *errstr;
+	void *arg = c->on_msg_arg;
+	bus_msg_fn fn = c->on_msg;
+
+	warnx("%s: lost the broker at %s (%s): reconnecting", cmd, bus_addr,
+	    bus_strerror(c, e));
+	bus_close(c);
+	for (unsigned attempt = 1;; attempt++) {
+		int64_t wait = bus_backoff_ms(attempt), now = io_now_ms();
+		int64_t cdl = now + wait + DEFAULT_CONNECT_TIMEOUT;
+
+		if (dl >= 0 && now + wait >= dl)
+			errx(EX_TEMPFAIL, "%s: the broker at %s was not back "
+			    "within the timeout", cmd, bus_addr);
+		(void)poll(NULL, 0, (int)wait);
+		if (dl >= 0 && cdl > dl)
+			cdl = dl;
+		if (bus_connect(c, bus_addr, cmd, cdl, &errstr) == -1) {
+			if (!bus_retryable(errno))
+				bus_fail(c, errno, "reconnect");
+			continue;
+		}
+		c->on_msg = fn;
+		c->on_msg_arg = arg;
+		if (subscribe_all(c, subjects, n, cdl) == 0)
+			break;
+		bus_close(c);
+	}
+	warnx("%s: reconnected to %s", cmd, bus_addr);
+}
+
 /* listen_loop: subscribe to subjects and print until count or deadline */
 static int
 listen_loop(char **subjects, int n, bool monitor)
 {
 	struct bus_client c;
 	struct sub_state st = { 0, monitor };
+	const char *cmd = monitor ? "monitor" : "sub";
+	char what[sizeof(bus_addr) + 48];
 	int64_t dl;
 	static char *all[] = { ">", NULL };
 
@@ -360,15 +434,7 @@ listen_loop(char **subjects, int n, bool monitor)
 	c.on_msg = on_sub_msg;
 	c.on_msg_arg = &st;
 	dl = io_deadline(o.timeout);
-	for (int i = 0; i < n; i++)
-		if (bus_sub(&c, subjects[i], o.queue) == 0) {
-			if (errno == EINVAL)
-				usage_error("invalid subject '%s'%s%s%s",
-				    subjects[i], o.queue ? " or queue '" : "",
-				    o.queue ? o.queue : "", o.queue ? "'" : "");
-			bus_fail(&c, errno, "subscribe");
-		}
-	if (bus_flush(&c, dl) == -1)
+	if (subscribe_all(&c, subjects, n, dl) == -1)
 		bus_fail(&c, errno, "subscribe");
 	write_ready();
 	while (o.count == 0 || st.seen < o.count) {
@@ -376,12 +442,21 @@ listen_loop(char **subjects, int n, bool monitor)
 
 		if (fflush(stdout) == EOF && errno == EPIPE)
 			break;
-		if (rc == -1)
-			bus_fail(&c, errno, "receive");
-		if (rc == 0)
+		if (rc == -1 && o.reconnect) {
+			redial(&c, errno, subjects, n, dl, cmd);
+			continue;
+		}
+		if (rc == -1) {
+			snprintf(what, sizeof(what), "%s: lost the broker at %s",
+			    cmd, bus_addr);
+			bus_fail(&c, errno, what);
+		}
+		if (rc == 0 && o.count > 0)
 			errx(EX_TEMPFAIL, "%s: timed out after %lld of %lld "
-			    "messages", monitor ? "monitor" : "sub", st.seen,
-			    o.count);
+			    "messages", cmd, st.seen, o.count);
+		if (rc == 0)
+			errx(EX_TEMPFAIL, "%s: timed out after %lld messages",
+			    cmd, st.seen);
 	}
 	/* acks queued by the last callback */
 	(void)bus_send(&c);
@@ -720,13 +795,14 @@ static const struct subcmd_def {
 	const int keys[16];
 } subcmds[] = {
 	{ "daemon", cmd_daemon, { 'l', KEY_ADDR_FILE, KEY_MAX_CLIENTS,
-	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_SUBS, KEY_MODE,
-	    KEY_NO_AUTH, KEY_TOKEN_FILE } },
-	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE } },
+	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_PINGS_OUT, KEY_MAX_SUBS,
+	    KEY_MODE, KEY_NO_AUTH, KEY_PING_INTERVAL, KEY_TOKEN_FILE } },
+	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE,
+	    KEY_RECONNECT } },
 	{ "pub", cmd_pub, { '0', 'b', 's', 't' } },
 	{ "stat", cmd_stat, { 'b', 't', KEY_JSON } },
 	{ "sub", cmd_sub, { '0', 'b', 'c', 'q', 't', KEY_ACK, KEY_JSON,
-	    KEY_READY_FILE } },
+	    KEY_READY_FILE, KEY_RECONNECT } },
 };
 
 /* find_subcmd: the definition of name, or NULL */
@@ -824,12 +900,24 @@ bus_main(int argc, char **argv)
 				usage_error("--max-payload must be 1 to 64M");
 			break;
 		case KEY_MAX_PENDING: o.cfg.max_pending = opt_size(&p); break;
+		case KEY_MAX_PINGS_OUT:
+			o.cfg.max_pings_out = (int)opt_int(&p, 1, 1000);
+			break;
+		case KEY_PING_INTERVAL: {
+			int64_t ms = opt_duration(&p);
+
+			if (ms > INT_MAX)
+				usage_error("--ping-interval is too long");
+			o.cfg.ping_interval_ms = ms == 0 ? -1 : (int)ms;
+			break;
+		}
 		case KEY_MAX_SUBS:
 			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
 			break;
 		case KEY_MODE: o.cfg.unix_mode = parse_mode(p.arg); break;
 		case KEY_NO_AUTH: o.no_auth = true; break;
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
+		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
 		}
 	}

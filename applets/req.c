@@ -32,6 +32,7 @@ enum {
 	KEY_JSON,
 	KEY_ORDERED,
 	KEY_READY_FILE,
+	KEY_RECONNECT,
 	KEY_REPLY_TO,
 };
 
@@ -56,6 +57,8 @@ static const struct opt req_opts[] = {
 	    .help = "call --async: print results in input order" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .help = "serve: create FILE once subscribed" },
+	{ .lo = "reconnect", .key = KEY_RECONNECT,
+	    .help = "serve: when the broker goes, wait for it back" },
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
 	    .meta = "SUBJECT", .help = "call: results go to SUBJECT; return" },
 	OPT_END
@@ -87,7 +90,7 @@ const struct applet applet_req = {
 
 static struct {
 	const char *bus;
-	bool async, json, ordered;
+	bool async, json, ordered, reconnect;
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
@@ -105,15 +108,21 @@ req_fail(struct bus_client *c, int e, const char *what)
 	errx(code, "%s: %s", what, bus_strerror(c, e));
 }
 
+/* The address connect_bus used, for messages and reconnects */
+static char bus_addr[ADDR_STR_MAX + 8];
+
 /* connect_bus: connect to the chosen broker or exit */
 static void
 connect_bus(struct bus_client *c, const char *name)
 {
-	char def[ADDR_STR_MAX + 8], what[ADDR_STR_MAX + 16];
+	char what[ADDR_STR_MAX + 16];
 	const char *addr = o.bus, *errstr;
 
-	if (addr == NULL && (addr = bus_default_addr(def, sizeof(def))) == NULL)
+	if (addr == NULL && (addr = bus_default_addr(bus_addr,
+	    sizeof(bus_addr))) == NULL)
 		errx(EXIT_FAIL, "the default bus address is too long");
+	if (addr != bus_addr)
+		strlcpy(bus_addr, addr, sizeof(bus_addr));
 	if (bus_connect(c, addr, name, io_deadline(o.timeout >= 0 &&
 	    o.timeout < DEFAULT_CONNECT ? o.timeout : DEFAULT_CONNECT),
 	    &errstr) == 0)
@@ -175,6 +184,7 @@ static struct {
 	long backlog;
 	long long taken;		/* jobs accepted (--count) */
 	char **cmdv;
+	const char *subject;
 	uint64_t sid;
 	bool stopping;
 } sv;
@@ -393,6 +403,129 @@ reap(void)
 			}
 }
 
+/* kill_overdue: kill the jobs past their --timeout; returns the ms until
+ * the next deadline, -1 none */
+static int
+kill_overdue(int64_t now)
+{
+	int wait = -1;
+
+	for (int i = 0; i < o.jobs; i++) {
+		struct job *j = &sv.jobs[i];
+
+		if (!j->used || j->deadline < 0 || j->timed_out || j->exited)
+			continue;
+		if (j->deadline <= now) {
+			j->timed_out = true;
+			kill(-j->pid, SIGKILL);
+			out_trace("job %d: kill(-%d, SIGKILL) after the timeout",
+			    (int)j->pid, (int)j->pid);
+		} else if (wait == -1 || j->deadline - now < wait) {
+			wait = (int)(j->deadline - now);
+		}
+	}
+	return wait;
+}
+
+/* read_signals: act on what the signalfd holds: SIGCHLD reaps, the first
+ * SIGTERM or SIGINT stops taking jobs, the second exits; returns true
+ * when a stop was asked */
+static bool
+read_signals(int sfd)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		stop = true;
+		if (sv.stopping)
+			exit(0);
+		sv.stopping = true;
+		if (sv.c.fd != -1)
+			(void)bus_unsub(&sv.c, sv.sid, 0);
+	}
+	reap();
+	return stop;
+}
+
+/* subscribe: take jobs on the subject in the queue group and wait for
+ * the broker to confirm until dl; 0, or -1 with errno */
+static int
+subscribe(int64_t dl)
+{
+	if ((sv.sid = bus_sub(&sv.c, sv.subject, o.queue ? o.queue :
+	    sv.subject)) == 0) {
+		if (errno == EINVAL)
+			usage_error("invalid subject '%s' or queue group",
+			    sv.subject);
+		return -1;
+	}
+	return bus_flush(&sv.c, dl);
+}
+
+/* redial: after the connection failed with errno e, connect again with
+ * backoff (signals still heard: a stop exits 69) and subscribe again
+ * unless every job of --count was taken; exits on errors that waiting
+ * cannot cure */
+static void
+redial(int e, int sfd)
+{
+	const char *errstr;
+
+	warnx("serve: lost the broker at %s (%s): reconnecting", bus_addr,
+	    bus_strerror(&sv.c, e));
+	bus_close(&sv.c);
+	for (unsigned attempt = 1;; attempt++) {
+		struct pollfd pf = { sfd, POLLIN, 0 };
+		int64_t dl = io_deadline(bus_backoff_ms(attempt));
+		int wait;
+
+		/* jobs still run meanwhile: their --timeout holds */
+		for (;;) {
+			int left = io_remaining(dl);
+
+			wait = kill_overdue(io_now_ms());
+			if (left == 0)
+				break;
+			if (wait == -1 || wait > left)
+				wait = left;
+			if (poll(&pf, 1, wait) > 0 && read_signals(sfd))
+				errx(EX_UNAVAILABLE, "serve: stopped while "
+				    "the broker at %s was away", bus_addr);
+		}
+		dl = io_deadline(DEFAULT_CONNECT);
+		if (bus_connect(&sv.c, bus_addr, "ipctool req serve", dl,
+		    &errstr) == -1) {
+			if (!bus_retryable(errno))
+				req_fail(&sv.c, errno, "reconnect");
+			continue;
+		}
+		sv.c.on_msg = on_job;
+		if (sv.stopping || (o.count > 0 && sv.taken >= o.count) ||
+		    subscribe(dl) == 0)
+			break;
+		bus_close(&sv.c);
+	}
+	warnx("serve: reconnected to %s", bus_addr);
+}
+
+/* lost: the connection failed with errno e: reconnect or exit */
+static void
+lost(int e, int sfd, const char *what)
+{
+	char buf[sizeof(bus_addr) + 48];
+
+	if (o.reconnect) {
+		redial(e, sfd);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s: lost the broker at %s", what,
+	    bus_addr);
+	req_fail(&sv.c, e, buf);
+}
+
 /* serve_loop: poll the bus, signals and every job until stopped */
 static void
 serve_loop(int sfd)
@@ -405,7 +538,7 @@ serve_loop(int sfd)
 	    (who = calloc(max, sizeof(*who))) == NULL)
 		err(EXIT_FAIL, "allocate");
 	for (;;) {
-		int n = 0, wait = -1;
+		int n = 0, wait;
 		int64_t now;
 
 		for (int i = 0; i < o.jobs; i++) {
@@ -415,8 +548,10 @@ serve_loop(int sfd)
 				finish(j);
 		}
 		start_jobs();
-		if (bus_send(&sv.c) == -1)
-			req_fail(&sv.c, errno, "reply");
+		if (bus_send(&sv.c) == -1) {
+			lost(errno, sfd, "reply");
+			continue;
+		}
 		if (sv.head == NULL && sv.running == 0 && (sv.stopping ||
 		    (o.count > 0 && sv.taken >= o.count)))
 			break;
@@ -438,19 +573,8 @@ serve_loop(int sfd)
 				pf[n] = (struct pollfd){ j->out_fd, POLLIN, 0 };
 				who[n++] = j;
 			}
-			if (j->deadline >= 0 && !j->timed_out && !j->exited) {
-				if (j->deadline <= now) {
-					j->timed_out = true;
-					kill(-j->pid, SIGKILL);
-					out_trace("job %d: kill(-%d, SIGKILL) "
-					    "after the timeout", (int)j->pid,
-					    (int)j->pid);
-				} else if (wait == -1 ||
-				    j->deadline - now < wait) {
-					wait = (int)(j->deadline - now);
-				}
-			}
 		}
+		wait = kill_overdue(now);
 		if (poll(pf, (nfds_t)n, wait) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -464,21 +588,10 @@ serve_loop(int sfd)
 			else if (pf[i].events == POLLIN && who[i]->out_fd != -1)
 				drain_out(who[i]);
 		}
-		if (pf[1].revents) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD)
-					continue;
-				if (sv.stopping)
-					exit(0);
-				sv.stopping = true;
-				(void)bus_unsub(&sv.c, sv.sid, 0);
-			}
-			reap();
-		}
+		if (pf[1].revents)
+			(void)read_signals(sfd);
 		if (pf[0].revents && bus_process(&sv.c, io_now_ms()) == -1)
-			req_fail(&sv.c, errno, "receive jobs");
+			lost(errno, sfd, "serve");
 	}
 	free(pf);
 	free(who);
@@ -513,14 +626,8 @@ cmd_serve(struct opt_parser *p)
 		err(EXIT_FAIL, "signalfd");
 	connect_bus(&sv.c, "ipctool req serve");
 	sv.c.on_msg = on_job;
-	if ((sv.sid = bus_sub(&sv.c, rest[0], o.queue ? o.queue :
-	    rest[0])) == 0) {
-		if (errno == EINVAL)
-			usage_error("invalid subject '%s' or queue group",
-			    rest[0]);
-		req_fail(&sv.c, errno, "subscribe");
-	}
-	if (bus_flush(&sv.c, io_deadline(DEFAULT_CONNECT)) == -1)
+	sv.subject = rest[0];
+	if (subscribe(io_deadline(DEFAULT_CONNECT)) == -1)
 		req_fail(&sv.c, errno, "subscribe");
 	out_trace("serving %s (queue group %s), %lld jobs at once", rest[0],
 	    o.queue ? o.queue : rest[0], o.jobs);
@@ -904,7 +1011,7 @@ req_main(int argc, char **argv)
 	opt_init(&p, &applet_req, cmd, argc - 1, argv + 1);
 	while ((k = opt_next(&p)) != -1) {
 		bool serve_only = k == 'j' || k == 'q' || k == KEY_COUNT ||
-		    k == KEY_READY_FILE;
+		    k == KEY_READY_FILE || k == KEY_RECONNECT;
 		bool call_only = k == 'a' || k == 'w' || k == KEY_JSON ||
 		    k == KEY_ORDERED || k == KEY_REPLY_TO;
 
@@ -923,6 +1030,7 @@ req_main(int argc, char **argv)
 		case KEY_JSON: o.json = true; break;
 		case KEY_ORDERED: o.ordered = true; break;
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
+		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
 		}
 	}

@@ -3,12 +3,14 @@
 # would pick instead, the near-limit references), then run them in
 # alternating rounds and append every sample to $BENCH_RESULTS.
 #
-# Records (tab-separated lines of $BENCH_RESULTS, read by bench/report.py):
-#   S name group unit better title target    a scenario
-#   V name role label round value            one sample
-#   F name label reason                      a contender that failed
-#   K name reason                            ipctool skipped, and why
-#   N name text                              a note for the report
+# Records (tab-separated lines of $BENCH_RESULTS, read by
+# bench/mkreport.py):
+#   S name group unit better title target goal_peer goal_ref   a scenario
+#   V name role label round value      one sample
+#   F name label reason                a contender that failed
+#   K name reason                      ipctool skipped, and why
+#   N name text                        a note for the report
+#   E file reason                      (run.sh) a scenario file that stopped
 #
 # Every command runs under timeout(1), which kills its whole process group;
 # servers started in the background are remembered and killed on exit.
@@ -63,10 +65,16 @@ say() {
 	printf 'bench: %s\n' "$*" >&2
 }
 
-# record FIELDS...: append one tab-separated record to the results
+# record FIELDS...: append one tab-separated record to the results, each
+# field on one line and without tabs
 record() {
+	local f fields=()
+	for f in "$@"; do
+		f=${f//$'\t'/ }
+		fields+=("${f//$'\n'/ }")
+	done
 	local IFS=$'\t'
-	printf '%s\n' "$*" >>"$BENCH_RESULTS"
+	printf '%s\n' "${fields[*]}" >>"$BENCH_RESULTS"
 }
 
 # have_applet NAME: true when NAME is in `ipctool --list`
@@ -166,15 +174,19 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# fresh_env: the per-run names the command lines may use: $SOCK (a UNIX
-# socket path), $FIFO (a FIFO), $PORT (a free TCP port), $OUT (what the
-# sink or a rate command printed), $RUN_DIR (a directory of the run's own)
+# fresh_env I: the per-run names the command lines of contender I may
+# use: $SOCK (a UNIX socket path), $FIFO (a FIFO), $PORT (a free TCP port,
+# looked for only when they mention it), $OUT (what the sink or a rate
+# command printed), $RUN_DIR (a directory of the run's own)
 fresh_env() {
 	RUN_DIR=$(mktemp -d "$BENCH_TMP/run.XXXXXX")
 	SOCK=$RUN_DIR/sock
 	FIFO=$RUN_DIR/fifo
 	OUT=$RUN_DIR/out
-	PORT=$(free_port)
+	PORT=
+	if [[ ${SC_CLIENT[$1]}${SC_SERVER[$1]}${SC_READY[$1]} == *PORT* ]]; then
+		PORT=$(free_port)
+	fi
 	mkfifo -m 0600 "$FIFO"
 	export RUN_DIR SOCK FIFO OUT PORT
 }
@@ -182,7 +194,7 @@ fresh_env() {
 # run_once I: run contender I once; sets RUN_US to its elapsed
 # microseconds, or fails with the reason in $RUN_DIR/why
 run_once() {
-	local i=$1 spid= t0 t1 rc=0 src=0 ready daemon=
+	local i=$1 spid='' t0 t1 rc=0 src=0 ready daemon=''
 	if [ -n "${SC_SERVER[$i]}" ]; then
 		start "${SC_SERVER[$i]}" "$RUN_DIR/server.err"
 		spid=$STARTED
@@ -193,7 +205,8 @@ run_once() {
 		fi
 		if ! wait_ready "$ready" "$spid"; then
 			echo "server not ready on $ready:" \
-			    "$(head -c 300 "$RUN_DIR/server.err")" >"$RUN_DIR/why"
+			    "$(head -c 300 "$RUN_DIR/server.err" | tr '\n' ' ')" \
+			    >"$RUN_DIR/why"
 			return 1
 		fi
 	fi
@@ -271,7 +284,7 @@ run_rounds() {
 		fi
 		for i in $order; do
 			[ "${SC_FAILED[$i]}" -eq 0 ] || continue
-			fresh_env
+			fresh_env "$i"
 			if run_once "$i" && value_of "$kind" "$arg"; then
 				record V "$SC_NAME" "${SC_ROLE[$i]}" "${SC_LABEL[$i]}" \
 				    "$r" "$RUN_V"
@@ -290,10 +303,10 @@ run_rounds() {
 # write the median in microseconds to $OUT
 spawn_us() {
 	hyperfine -N --style none -w 5 -r "$SPAWN_RUNS" \
-	    --export-json "$RUN_DIR/hyperfine.json" -- "$1" >/dev/null
-	python3 -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]
-print("%.1f" % (r["median"] * 1e6))' "$RUN_DIR/hyperfine.json" >"$OUT"
+	    --export-csv "$RUN_DIR/hyperfine.csv" -- "$1" >/dev/null
+	# command,mean,stddev,median,...: the command has no comma here
+	awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1e6 }' \
+	    "$RUN_DIR/hyperfine.csv" >"$OUT"
 }
 SPAWN_RUNS=300
 [ -z "${QUICK:-}" ] || SPAWN_RUNS=100

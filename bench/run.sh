@@ -9,12 +9,18 @@
 set -euo pipefail
 
 : "${IPCTOOL:?set IPCTOOL to the ipctool binary (make bench does)}"
-QUICK=${QUICK:-}
+case ${QUICK:-} in
+"" | 0 | no | false) QUICK= ;;
+*) QUICK=1 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 IPCTOOL=$(cd "$(dirname "$IPCTOOL")" && pwd)/$(basename "$IPCTOOL")
 # A whole scenario file may take at most this long, in seconds
-: "${BENCH_SCENARIO_LIMIT:=900}"
-[ -z "$QUICK" ] || BENCH_SCENARIO_LIMIT=60
+if [ -n "$QUICK" ]; then
+	: "${BENCH_SCENARIO_LIMIT:=60}"
+else
+	: "${BENCH_SCENARIO_LIMIT:=900}"
+fi
 
 BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ipctool-bench.XXXXXX")
 BENCH_BIN=$BENCH_TMP/bin
@@ -90,10 +96,10 @@ for file in "$here"/scenarios/*.sh; do
 	fi
 done
 
-# The raw samples too: `bench/report.py bench/report.tsv bench/report`
+# The raw samples too: `bench/mkreport.py bench/report.tsv bench/report`
 # writes the report again from them
 cp "$BENCH_RESULTS" "$here/report.tsv"
-python3 "$here/report.py" "$BENCH_RESULTS" "$here/report" \
+python3 "$here/mkreport.py" "$BENCH_RESULTS" "$here/report" \
     --ipctool "$IPCTOOL" --quick "${QUICK:-0}" \
     --seconds "$(($(date +%s) - started))"
 echo "bench: wrote bench/report.md, bench/report.json, bench/report.svg" \

@@ -7,7 +7,7 @@ set -eu
 packages="
 	gcc make pkg-config meson ninja-build libbsd-dev scdoc
 	bats bats-assert bats-support bats-file
-	zsh fish procps psmisc iproute2 coreutils
+	jq python3 zsh fish procps psmisc iproute2 coreutils
 	socat netcat-openbsd ncat nats-server libnats-dev
 	clang libclang-rt-14-dev valgrind
 	pv hyperfine busybox mosquitto mosquitto-clients

@@ -3,22 +3,23 @@
 # pipelined jobs (window 64), each job a trivial echo. ipctool: `req call
 # --async --window W` to `req serve -- cat` through the embedded broker;
 # the peer: a libnats requester and responder through nats-server.
-m=5000
-[ -z "${QUICK:-}" ] || m=500
+m=2000
+[ -z "${QUICK:-}" ] || m=300
 bus='tcp:127.0.0.1:$PORT'
-# the embedded broker and one worker; $RUN_DIR/ready once a job went through
-ipctool_side="\$IPCTOOL bus daemon --no-auth --listen $bus &
+# the embedded broker and one worker; $RUN_DIR/ready once a job went
+# through; gives up (exit 1) as soon as the broker or the worker is gone
+ipctool_side="\$IPCTOOL bus daemon --no-auth --listen $bus & d=\$!
 	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
-	    sleep 0.05; done
-	\$IPCTOOL req serve --bus $bus bench.job -- cat &
+	    kill -0 \$d || exit 1; sleep 0.05; done
+	\$IPCTOOL req serve --bus $bus bench.job -- cat & w=\$!
 	for i in \$(seq 200); do
 	    \$IPCTOOL req call --bus $bus --timeout 1s bench.job x >/dev/null 2>&1 &&
 	        { echo ready >\$RUN_DIR/ready; break; }
-	    sleep 0.05; done
+	    kill -0 \$d && kill -0 \$w || exit 1; sleep 0.05; done
 	wait"
-nats_side="nats-server -a 127.0.0.1 -p \$PORT &
+nats_side="nats-server -a 127.0.0.1 -p \$PORT & d=\$!
 	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
-	    sleep 0.05; done
+	    kill -0 \$d || exit 1; sleep 0.05; done
 	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT bench.job >\$RUN_DIR/ready &
 	wait"
 for window in 1 64; do

@@ -91,6 +91,8 @@ struct client {
 	bool			 want_out;	/* EPOLLOUT registered */
 	int64_t			 linger_until;
 	int64_t			 auth_until;	/* untrusted: CONNECT before */
+	int64_t			 last_in;	/* when it last sent anything */
+	int			 pings_out;	/* PINGs unanswered since */
 	char			 name[64];
 	char			 lang[32];
 	char			 peer[ADDR_STR_MAX + 48];
@@ -129,6 +131,9 @@ struct broker {
 	int			 nclosing;
 	int			 nuntrusted;	/* clients yet to authenticate */
 	int64_t			 auth_timeout;
+	int64_t			 ping_interval;	/* ms, -1 never */
+	int			 max_pings_out;
+	int64_t			 next_ping;	/* the next round of PINGs */
 	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
 	uint64_t		 slow, total_clients;
 	int64_t			 start_ms;
@@ -945,6 +950,8 @@ client_read(struct broker *b, struct client *c)
 			close_now(b, c, strerror(errno));
 		return;
 	}
+	c->last_in = io_now_ms();
+	c->pings_out = 0;
 	off = parse_input(b, c, b->rbuf, have + (size_t)n);
 	if (c->dead || c->closing)
 		c->inlen = 0;
@@ -1105,6 +1112,7 @@ add_client(struct broker *b, struct listener *l, int fd)
 	b->clients = c;
 	b->nclients++;
 	b->total_clients++;
+	c->last_in = io_now_ms();
 	if (!c->trusted) {
 		c->auth_until = io_now_ms() + b->auth_timeout;
 		b->nuntrusted++;
@@ -1317,6 +1325,9 @@ timeout_ms(struct broker *b)
 
 	if (b->paused)
 		until = b->paused_until;
+	if (b->ping_interval > 0 && b->clients != NULL &&
+	    (until == -1 || b->next_ping < until))
+		until = b->next_ping;
 	if (b->nclosing > 0 || b->nuntrusted > 0)
 		for (c = b->clients; c != NULL; c = c->next) {
 			int64_t t = c->closing ? c->linger_until :
@@ -1330,7 +1341,29 @@ timeout_ms(struct broker *b)
 	return until <= now ? 0 : (int)(until - now);
 }
 
-/* expire: close lingering clients whose time is up, resume listeners */
+/* ping_round: PING every client silent for a ping interval; close the
+ * ones that left max_pings_out PINGs unanswered (Stale Connection) */
+static void
+ping_round(struct broker *b, int64_t now)
+{
+	struct client *c, *next;
+
+	b->next_ping = now + b->ping_interval;
+	for (c = b->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->closing || c->dead || now - c->last_in < b->ping_interval)
+			continue;
+		if (c->pings_out >= b->max_pings_out) {
+			fail(b, c, PROTO_ESTALE);
+			continue;
+		}
+		c->pings_out++;
+		send_ctl(b, c, PROTO_PING, sizeof(PROTO_PING) - 1);
+	}
+}
+
+/* expire: close lingering clients whose time is up, resume listeners,
+ * PING the silent ones when it is time */
 static void
 expire(struct broker *b)
 {
@@ -1339,6 +1372,8 @@ expire(struct broker *b)
 
 	if (b->paused && now >= b->paused_until)
 		pause_listeners(b, false);
+	if (b->ping_interval > 0 && now >= b->next_ping)
+		ping_round(b, now);
 	if (b->nclosing == 0 && b->nuntrusted == 0)
 		return;
 	for (c = b->clients; c != NULL; c = next) {
@@ -1438,6 +1473,11 @@ limits(struct broker *b, const struct broker_config *cfg)
 	b->max_subs = cfg->max_subs ? cfg->max_subs : 10000;
 	b->auth_timeout = cfg->auth_timeout_ms > 0 ? cfg->auth_timeout_ms :
 	    2000;
+	b->ping_interval = cfg->ping_interval_ms > 0 ? cfg->ping_interval_ms :
+	    cfg->ping_interval_ms < 0 ? -1 : BROKER_PING_INTERVAL;
+	b->max_pings_out = cfg->max_pings_out > 0 ? cfg->max_pings_out :
+	    BROKER_MAX_PINGS_OUT;
+	b->next_ping = io_now_ms() + b->ping_interval;
 	b->max_in = b->max_control + b->max_payload + 2 + READ_MAX;
 	/* a MSG line: a subject and a reply of one control line each */
 	b->linecap = 2 * b->max_control + 128;

@@ -13,6 +13,8 @@
 #include "addr.h"
 
 #define BROKER_MAX_LISTENERS	8
+#define BROKER_PING_INTERVAL	120000	/* ms between PINGs to a silent client */
+#define BROKER_MAX_PINGS_OUT	2	/* unanswered PINGs before Stale Connection */
 
 struct broker_config {
 	struct addr listen[BROKER_MAX_LISTENERS];	/* unix and/or tcp */
@@ -27,6 +29,13 @@ struct broker_config {
 	size_t max_control;		/* 0 = 4096 */
 	size_t max_pending;		/* output buffer per client before Slow Consumer, 0 = 64 MiB */
 	int auth_timeout_ms;		/* a client that must authenticate has this long to send CONNECT, 0 = 2000 */
+	/* Stale connections: a client that sent nothing for ping_interval_ms
+	 * gets a PING; one that leaves max_pings_out of them unanswered (sends
+	 * nothing at all) gets -ERR 'Stale Connection' and is closed, as
+	 * nats-server's ping_interval and ping_max. 0 = 120000 ms and 2;
+	 * ping_interval_ms < 0 never pings. */
+	int ping_interval_ms;
+	int max_pings_out;
 	/* log: one line about connections, errors, slow consumers (and, when
 	 * trace is set, every protocol line); the applet prints it. NULL = quiet.
 	 * Lines look like "listening on tcp:127.0.0.1:4222 (token required)",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "config.h"
@@ -624,4 +625,22 @@ bus_strerror(const struct bus_client *c, int e)
 	if (e == ECONNRESET && c->closed)
 		return "the broker closed the connection";
 	return strerror(e);
+}
+
+bool
+bus_retryable(int e)
+{
+	return e != EINVAL && e != EACCES && e != ENOMEM;
+}
+
+int64_t
+bus_backoff_ms(unsigned n)
+{
+	int64_t ms = 50;
+
+	while (n-- > 1 && ms < BUS_BACKOFF_MAX)
+		ms *= 2;
+	if (ms > BUS_BACKOFF_MAX)
+		ms = BUS_BACKOFF_MAX;
+	return ms + arc4random_uniform((uint32_t)ms / 4 + 1);
 }

@@ -131,6 +131,17 @@ int bus_exit_code(int e);
  * server's -ERR text when it sent one) */
 const char *bus_strerror(const struct bus_client *c, int e);
 
+/* bus_retryable: true when errno e from bus_connect may pass once the
+ * broker is back (nobody listening, a reset, a timeout, a busy server);
+ * false for a bad address, refused credentials or no memory */
+bool bus_retryable(int e);
+
+/* bus_backoff_ms: the pause before reconnect attempt n (1, 2, ...):
+ * 50 ms doubling up to BUS_BACKOFF_MAX ms, plus up to a quarter more at
+ * random so that many clients do not come back in step */
+#define BUS_BACKOFF_MAX	2000
+int64_t bus_backoff_ms(unsigned n);
+
 /* The hint printed when no broker is there */
 #define BUS_HINT_START	"start one with: ipctool bus daemon &"
 

@@ -29,7 +29,10 @@ broker() {
 # raw SOCAT_ADDR TEXT: send TEXT (printf escapes), print every line the
 # broker sent until it closed the connection, without the "\r"
 raw() {
-	printf "$2" | socat -t 5 - "$1" | tr -d '\r'
+	# one write(2) for the whole text (a printf into a pipe may write in
+	# pieces), and socat's complaints about a closed peer kept out
+	printf "$2" >"$BATS_TEST_TMPDIR/raw.in"
+	socat -t 5 - "$1" <"$BATS_TEST_TMPDIR/raw.in" 2>/dev/null | tr -d '\r'
 }
 
 # raw_unix TEXT: raw over $SOCK
@@ -321,6 +324,26 @@ PONG"
 	wait_exit "$BROKER_PID"
 	assert_equal "$WAIT_STATUS" 0
 	[ ! -e "$SOCK" ]
+}
+
+@test "server PINGs: a silent client gets --max-pings-out PINGs, then Stale Connection; one that answers stays" {
+	broker --trace --ping-interval 200 --max-pings-out 2 "unix:$SOCK"
+	# ipctool bus sub answers the broker's PINGs
+	start_bg "$IPCTOOL" bus sub --bus "unix:$SOCK" --ready-file "$BATS_TEST_TMPDIR/r" -c 1 alive
+	sub=$BG_PID sub_out=$BG_OUT
+	wait_for_path "$BATS_TEST_TMPDIR/r" 20
+	run -0 bash -c "socat -u UNIX-CONNECT:$SOCK - | tr -d '\r'"
+	assert_equal "${lines[1]}" "PING"
+	assert_equal "${lines[2]}" "PING"
+	assert_equal "${lines[3]}" "-ERR 'Stale Connection'"
+	assert_equal "${#lines[@]}" 4
+	run -0 grep -c 'Stale Connection, disconnected' "$BROKER_LOG"
+	assert_output 1
+	run -0 grep -c '^brokerd: client 1 <- PONG$' "$BROKER_LOG"
+	"$IPCTOOL" bus pub --bus "unix:$SOCK" alive yes
+	wait_exit "$sub" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$sub_out")" yes
 }
 
 @test "a slow consumer gets -ERR 'Slow Consumer' and goes; others go on" {

@@ -134,6 +134,8 @@ three"
 	start_nats
 	run -75 --separate-stderr ipctool bus sub -c 2 -t 200ms quiet
 	assert_equal "$stderr" "ipctool bus: sub: timed out after 0 of 2 messages"
+	run -75 --separate-stderr ipctool bus monitor -t 200ms quiet
+	assert_equal "$stderr" "ipctool bus: monitor: timed out after 0 messages"
 }
 
 @test "bus: monitor shows all traffic with reply subjects (nats-server)" {
@@ -206,38 +208,42 @@ total_lines_ge() {
 	[ "$(cat "$@" | wc -l)" -ge "$n" ]
 }
 
-# fanout: 8 publishers x 10000 messages to 4 subscribers (each gets all
-# 80000), then to a queue group of 4 (split, none lost or duplicated)
+# fanout: 8 publishers x N messages to 4 subscribers (each gets all 8N),
+# then to a queue group of 4 (split, none lost or duplicated); N is 1000,
+# or 10000 under STRESS=1 (make stress)
 fanout() {
 	local i p outs=() qouts=() qpids=() pids=()
+	local n=1000 total
+	[ "${STRESS:-0}" != 0 ] && n=10000
+	total=$((8 * n))
 	for i in 1 2 3 4; do
-		start_sub -c 80000 -t 60s load
+		start_sub -c "$total" -t 60s load
 		outs+=("$SUB_OUT") pids+=("$SUB_PID")
 	done
 	for p in 1 2 3 4 5 6 7 8; do
-		seq -f "p$p-%g" 1 10000 | ipctool bus pub load &
+		seq -f "p$p-%g" 1 "$n" | ipctool bus pub load &
 	done
 	for i in "${pids[@]}"; do
 		wait_exit "$i" 60
 		assert_equal "$WAIT_STATUS" 0
 	done
 	for i in "${outs[@]}"; do
-		assert_equal "$(sort -u "$i" | wc -l)" 80000
-		assert_equal "$(wc -l <"$i")" 80000
+		assert_equal "$(sort -u "$i" | wc -l)" "$total"
+		assert_equal "$(wc -l <"$i")" "$total"
 	done
 	for i in 1 2 3 4; do
 		start_sub -q four qload
 		qouts+=("$SUB_OUT")
 	done
 	for p in 1 2 3 4 5 6 7 8; do
-		seq -f "p$p-%g" 1 10000 | ipctool bus pub qload &
+		seq -f "p$p-%g" 1 "$n" | ipctool bus pub qload &
 	done
-	wait_until 60 total_lines_ge 80000 "${qouts[@]}"
-	assert_equal "$(cat "${qouts[@]}" | wc -l)" 80000
-	assert_equal "$(cat "${qouts[@]}" | sort -u | wc -l)" 80000
+	wait_until 60 total_lines_ge "$total" "${qouts[@]}"
+	assert_equal "$(cat "${qouts[@]}" | wc -l)" "$total"
+	assert_equal "$(cat "${qouts[@]}" | sort -u | wc -l)" "$total"
 }
 
-@test "bus: 8 x 10000 messages reach 4 subscribers whole and split over a queue group of 4 (nats-server)" {
+@test "bus: 8 x 1000 (STRESS=1: 10000) messages reach 4 subscribers whole and split over a queue group of 4 (nats-server)" {
 	start_nats
 	fanout
 }
@@ -345,7 +351,79 @@ three"
 	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
 }
 
-@test "bus daemon: 8 x 10000 messages reach 4 subscribers whole and split over a queue group of 4" {
+@test "bus daemon: 8 x 1000 (STRESS=1: 10000) messages reach 4 subscribers whole and split over a queue group of 4" {
 	start_daemon
 	fanout
+}
+
+# The broker killed and restarted (issue 9)
+
+@test "bus daemon: broker killed and restarted: sub --reconnect resumes, plain sub is exit 69" {
+	start_daemon
+	start_sub --reconnect -c 2 news
+	keep=$SUB_PID keep_out=$SUB_OUT keep_err=$SUB_ERR
+	start_sub news
+	plain=$SUB_PID plain_err=$SUB_ERR
+	ipctool bus pub news one
+	wait_until 20 has_lines "$keep_out" 1
+	kill -KILL "$DAEMON_PID"
+	wait_exit "$plain" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(cat "$plain_err")" "ipctool bus: sub: lost the broker at $IPCTOOL_BUS: the broker closed the connection"
+	wait_for_line "$keep_err" 'reconnecting$' 20
+	start_daemon
+	wait_for_line "$keep_err" 'reconnected' 20
+	ipctool bus pub news two
+	wait_exit "$keep" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$keep_out")" $'one\ntwo'
+	assert_equal "$(cat "$keep_err")" "ipctool bus: sub: lost the broker at $IPCTOOL_BUS (the broker closed the connection): reconnecting
+ipctool bus: sub: reconnected to $IPCTOOL_BUS"
+}
+
+@test "bus daemon: sub --reconnect gives up at --timeout while the broker stays away: exit 75" {
+	start_daemon
+	start_sub --reconnect -t 2s news
+	kill -KILL "$DAEMON_PID"
+	wait_exit "$SUB_PID" 20
+	assert_equal "$WAIT_STATUS" 75
+	assert_equal "$(cat "$SUB_ERR")" "ipctool bus: sub: lost the broker at $IPCTOOL_BUS (the broker closed the connection): reconnecting
+ipctool bus: sub: the broker at $IPCTOOL_BUS was not back within the timeout"
+}
+
+@test "bus: sub and monitor --reconnect resume after nats-server is killed and restarted on its port" {
+	start_nats
+	port=$NATS_PORT
+	start_sub --reconnect -c 2 news
+	start_bg "$IPCTOOL" bus monitor --reconnect -c 2 --ready-file "$BATS_TEST_TMPDIR/r" news
+	mon=$BG_PID mon_out=$BG_OUT mon_err=$BG_ERR
+	wait_for_path "$BATS_TEST_TMPDIR/r" 20
+	ipctool bus pub news one
+	wait_until 20 has_lines "$mon_out" 1
+	kill -KILL "$NATS_PID"
+	wait_for_line "$mon_err" 'reconnecting$' 20
+	start_nats -p "$port"
+	assert_equal "$NATS_PORT" "$port"
+	wait_for_line "$mon_err" 'reconnected' 20
+	wait_for_line "$SUB_ERR" 'reconnected' 20
+	ipctool bus pub news two
+	wait_exit "$mon" 20
+	assert_equal "$WAIT_STATUS" 0
+	wait_exit "$SUB_PID" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$SUB_OUT")" $'one\ntwo'
+	assert_equal "$(sed -n 2p "$SUB_ERR")" "ipctool bus: sub: reconnected to nats://127.0.0.1:$port"
+	assert_equal "$(cat "$mon_out")" $'news 3: one\nnews 3: two'
+	assert_equal "$(sed -n 2p "$mon_err")" "ipctool bus: monitor: reconnected to nats://127.0.0.1:$port"
+}
+
+@test "bus daemon: --ping-interval and --max-pings-out drop a client that stopped answering" {
+	start_daemon --ping-interval 200ms --max-pings-out 1
+	run -0 bash -c "socat -u UNIX-CONNECT:${IPCTOOL_BUS#unix:} - | tr -d '\r'"
+	assert_equal "${lines[1]}" "PING"
+	assert_equal "${lines[2]}" "-ERR 'Stale Connection'"
+	assert_equal "${#lines[@]}" 3
+	wait_for_line "$BG_ERR" 'Stale Connection, disconnected$'
+	run -64 --separate-stderr ipctool bus daemon --max-pings-out 0
+	assert_equal "$stderr" "ipctool bus: invalid number '0' for --max-pings-out: too small (see 'ipctool bus --help')"
 }

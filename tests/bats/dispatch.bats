@@ -114,3 +114,25 @@ load helpers.bash
 	assert_equal "$stderr" "ipctool: write to stdout: No space left on device"
 	run -0 bash -c 'set -o pipefail; "$IPCTOOL" --help | true'
 }
+
+@test "make install puts the binary, applet links, man pages and completions under the prefix" {
+	[ -n "${IPCTOOL_BUILDDIR:-}" ] || skip "needs the meson build directory"
+	dest="$BATS_TEST_TMPDIR/dest"
+	run -0 meson install -C "$IPCTOOL_BUILDDIR" --no-rebuild --quiet --destdir "$dest"
+	prefix=$(meson introspect "$IPCTOOL_BUILDDIR" --buildoptions |
+	    python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
+	root="$dest$prefix"
+	assert_file_executable "$root/bin/ipctool"
+	assert_file_exists "$root/share/man/man1/ipctool.1"
+	assert_file_exists "$root/share/zsh/vendor-completions/_ipctool"
+	assert_file_exists "$root/share/fish/vendor_completions.d/ipctool.fish"
+	assert_file_exists "$root/share/bash-completion/completions/ipctool"
+	for a in $(ipctool --list); do
+		assert_link_exists "$root/bin/$a"
+		assert_equal "$(readlink "$root/bin/$a")" "ipctool"
+		assert_file_exists "$root/share/man/man1/ipctool-$a.1"
+		assert_link_exists "$root/share/bash-completion/completions/$a"
+	done
+	run -0 "$root/bin/sig" --version
+	assert_output "$(ipctool --version)"
+}

@@ -198,7 +198,7 @@ y"
 	run -0 --separate-stderr ipctool pipe --size 10000 seq 1 :: python3 -c 'import fcntl; print(fcntl.fcntl(0, 1032))'
 	assert_equal "$stderr" "ipctool pipe: --size 10000: the kernel granted 16384 bytes per pipe"
 	assert_output "16384"
-	run -0 --separate-stderr ipctool pipe -s 1M --fan-out seq 1 :: python3 -c 'import fcntl; print(fcntl.fcntl(0, 1032))'
+	run -0 --separate-stderr ipctool pipe -s 1M --fan-out seq 1 :: python3 -c 'import fcntl, sys; print(fcntl.fcntl(0, 1032)); sys.stdin.read()'
 	assert_equal "$stderr" "ipctool pipe: --size 1M: the kernel granted 1048576 bytes per pipe"
 	assert_output "1048576"
 }
@@ -265,14 +265,16 @@ $want"
 }
 
 @test "SIGTERM to ipctool pipe is passed on to the stages" {
-	start_bg "$IPCTOOL" pipe sleep 30 :: cat
+	# two stages that do not end at end of input, so each one can only
+	# have died of the TERM passed on (cat could exit 0 first)
+	start_bg "$IPCTOOL" pipe sleep 30 :: sleep 31
 	pid=$BG_PID
-	wait_until 10 pgrep -P "$pid" -x sleep
+	wait_until 10 test "$(pgrep -P "$pid" -x sleep | wc -l)" -eq 2
 	kill -TERM "$pid"
 	wait_exit "$pid" 10
 	assert_equal "$WAIT_STATUS" 143
 	assert_equal "$(cat "$BG_ERR")" "ipctool pipe: stage 1 (sleep) killed by signal TERM
-ipctool pipe: stage 2 (cat) killed by signal TERM"
+ipctool pipe: stage 2 (sleep) killed by signal TERM"
 }
 
 @test "-v traces pipe2, fork, execve and the relay's splice" {

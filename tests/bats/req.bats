@@ -198,6 +198,18 @@ interop() {
 	assert_output "HELLO status=0"
 }
 
+@test "req: call --async: a job without a result in time is a bare tag, exit 75 (nats-server)" {
+	start_nats
+	start_sub slow
+	run -75 --separate-stderr ipctool req call --async --ordered -t 200ms slow <<<$'a\nb'
+	assert_output $'1\t\n2\t'
+	assert_equal "$stderr" "ipctool req: job 1: no result within the timeout
+ipctool req: job 2: no result within the timeout"
+	run -75 --separate-stderr ipctool req call --async --json -t 200ms slow <<<a
+	assert_output '{"id":1,"status":null,"result":"","error":"timeout"}'
+	assert_equal "$stderr" ""
+}
+
 # The embedded broker
 
 @test "req daemon: serve and call, sync and async, through the embedded broker" {
@@ -223,4 +235,63 @@ interop() {
 	start_serve up -- tr a-z A-Z
 	run -0 "$requester" "$url" up hello
 	assert_output "HELLO status=0"
+}
+
+# The broker killed and restarted (issue 9)
+
+@test "req daemon: broker killed and restarted: serve --reconnect goes on, plain serve is exit 69" {
+	start_daemon
+	start_serve --reconnect up -- tr a-z A-Z
+	keep=$SERVE_PID keep_err=$SERVE_ERR
+	start_serve down -- cat
+	plain=$SERVE_PID plain_err=$SERVE_ERR
+	run -0 ipctool req call up hello
+	assert_output "HELLO"
+	kill -KILL "$DAEMON_PID"
+	wait_exit "$plain" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(cat "$plain_err")" "ipctool req: serve: lost the broker at $IPCTOOL_BUS: the broker closed the connection"
+	wait_for_line "$keep_err" 'reconnecting$' 20
+	start_daemon
+	wait_for_line "$keep_err" 'reconnected' 20
+	run -0 ipctool req call up again
+	assert_output "AGAIN"
+	kill -TERM "$keep"
+	wait_exit "$keep" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$keep_err")" "ipctool req: serve: lost the broker at $IPCTOOL_BUS (the broker closed the connection): reconnecting
+ipctool req: serve: reconnected to $IPCTOOL_BUS"
+}
+
+@test "req: serve --reconnect survives nats-server restarted on its port; a stop while it is away is exit 69" {
+	start_nats
+	port=$NATS_PORT
+	start_serve --reconnect up -- tr a-z A-Z
+	kill -KILL "$NATS_PID"
+	wait_for_line "$SERVE_ERR" 'reconnecting$' 20
+	start_nats -p "$port"
+	wait_for_line "$SERVE_ERR" 'reconnected' 20
+	run -0 ipctool req call up again
+	assert_output "AGAIN"
+	kill -KILL "$NATS_PID"
+	wait_until 20 test "$(grep -c 'reconnecting$' "$SERVE_ERR")" -ge 2
+	kill -TERM "$SERVE_PID"
+	wait_exit "$SERVE_PID" 20
+	assert_equal "$WAIT_STATUS" 69
+	assert_equal "$(tail -n1 "$SERVE_ERR")" "ipctool req: serve: stopped while the broker at $IPCTOOL_BUS was away"
+}
+
+@test "req daemon: while serve --reconnect waits for the broker, --timeout still kills a job" {
+	start_daemon
+	pidf="$BATS_TEST_TMPDIR/job.pid"
+	start_serve --reconnect -t 2s slow -- sh -c "echo \$\$ >'$pidf'; exec sleep 30"
+	start_bg "$IPCTOOL" req call slow x
+	wait_until 20 test -s "$pidf"
+	job=$(cat "$pidf")
+	kill -KILL "$DAEMON_PID"
+	wait_for_line "$SERVE_ERR" 'reconnecting$' 20
+	wait_until 20 bash -c "! kill -0 $job"
+	run -1 grep -c reconnected "$SERVE_ERR"
+	start_daemon
+	wait_for_line "$SERVE_ERR" "job $job killed after the timeout" 20
 }

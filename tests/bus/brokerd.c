@@ -4,6 +4,7 @@
  *        [--addr-file F]
  *        [--max-pending N] [--max-payload N] [--max-clients N]
  *        [--max-subs N] [--max-control N] [--auth-timeout MS]
+ *        [--ping-interval MS] [--max-pings-out N]
  *        ADDR|default... */
 #include <errno.h>
 #include <signal.h>
@@ -89,6 +90,10 @@ main(int argc, char **argv)
 			cfg.auth_timeout_ms = (int)number(o, v);
 		else if (strcmp(o, "--max-control") == 0)
 			cfg.max_control = number(o, v);
+		else if (strcmp(o, "--ping-interval") == 0)
+			cfg.ping_interval_ms = (int)number(o, v);
+		else if (strcmp(o, "--max-pings-out") == 0)
+			cfg.max_pings_out = (int)number(o, v);
 		else {
 			fprintf(stderr, "brokerd: unknown option %s\n", o);
 			return 64;

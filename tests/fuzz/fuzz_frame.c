@@ -6,11 +6,13 @@
  * back every byte in order).
  *
  * Input: byte 0 picks the mode (bits 0-1: line, NUL, raw), the transport
- * (bit 2: socketpair) and the reading path (bit 3: blocking frame_read,
- * else nonblocking frame_fill/frame_next interleaved with the writes);
- * bytes 1-2 the maximum message size (0: the default; bit 4 of byte 0:
- * SIZE_MAX minus 0-3, no limit at all); byte 3 seeds the
- * sizes of the writes; the rest is the stream. */
+ * (bit 2: socketpair, nonblocking path only), the reading path (bit 3: blocking frame_read, else
+ * nonblocking frame_fill/frame_next interleaved with the writes), a
+ * maximum so large it is no limit (bit 4: SIZE_MAX minus 0-3) and
+ * amplification (bit 5: the stream repeated past 64 KiB, so that the
+ * buffer grows); bytes 1-2 give the maximum message size (0: the
+ * default), byte 3 seeds the sizes of the writes; the rest is the stream.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -137,7 +139,8 @@ run_interleaved(struct model *m, int rfd, int wfd, uint32_t seed)
 			size_t chunk;
 
 			seed = seed * 1103515245 + 12345;
-			chunk = 1 + (seed >> 16) % (seed & 0x100 ? 7 : 1500);
+			chunk = 1 + (seed >> 16) % (seed & 0x100 ? 7 :
+			    m->len > 65536 ? 32768 : 1500);
 			if (chunk > m->len - off)
 				chunk = m->len - off;
 			n = write(wfd, m->data + off, chunk);
@@ -175,10 +178,26 @@ done:
 	frame_reader_free(&r);
 }
 
+/* amplified: the stream src (n bytes) repeated to 64 KiB + k KiB; a
+ * malloc'd buffer, its length in *len */
+static uint8_t *
+amplified(const uint8_t *src, size_t n, unsigned k, size_t *len)
+{
+	size_t want = 65536 + (size_t)k * 1024;
+	uint8_t *buf = malloc(want);
+
+	FUZZ_CHECK(buf != NULL);
+	for (size_t o = 0; o < want; o += n)
+		memcpy(buf + o, src, o + n <= want ? n : want - o);
+	*len = want;
+	return buf;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct model m = { 0 };
+	uint8_t *big = NULL;
 	int fds[2], flags;
 	unsigned max;
 
@@ -187,30 +206,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = data[0];
 	m.mode = (enum frame_mode)((flags & 3) % 3);
 	max = (unsigned)data[1] << 8 | data[2];
-	/* small maxima mostly, where the limits are */
-	if (max != 0 && max < 0x8000)
+	m.data = data + 4;
+	m.len = size - 4;
+	if (flags & 0x20 && m.len > 0) {
+		/* past the first buffer: maxima up to 512 KiB */
+		m.data = big = amplified(data + 4, size - 4, data[3], &m.len);
+		max *= 8;
+	} else if (max != 0 && max < 0x8000) {
+		/* small maxima mostly, where the limits are */
 		max = max % 512 + 1;
+	}
 	m.initmax = max;
 	/* or a maximum so large that it is no limit (--max 16E) */
 	if (flags & 0x10)
 		m.initmax = SIZE_MAX - (data[1] & 3);
 	m.max = m.initmax ? m.initmax : FRAME_MAX_DEFAULT;
-	m.data = data + 4;
-	m.len = size - 4;
-	if (flags & 8 && m.len > 32768)
-		flags &= ~8;	/* must fit in the pipe before reading */
-	if (flags & 4)
+	if (flags & 4 && !(flags & 8))
 		FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 		    fds) == 0);
 	else
 		FUZZ_CHECK(pipe2(fds, O_CLOEXEC) == 0);
-	if (flags & 4 && flags & 8)
-		FUZZ_CHECK(setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF,
-		    &(int){ 1 << 20 }, sizeof(int)) == 0);
+	/* blocking: the whole stream must fit in the pipe before reading */
+	if (flags & 8 && m.len > 32768 &&
+	    fcntl(fds[1], F_SETPIPE_SZ, 1 << 20) < (int)m.len)
+		flags &= ~8;
 	if (flags & 8)
 		run_blocking(&m, fds[0], fds[1]);
 	else
 		run_interleaved(&m, fds[0], fds[1], data[3]);
 	close(fds[0]);
+	free(big);
 	return 0;
 }

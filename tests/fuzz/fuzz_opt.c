@@ -32,6 +32,7 @@ static const struct opt test_opts[] = {
 	{ 'c', "count", 0, OPT_INT, "N", "stop after N" },
 	{ 'l', "limit", 0, OPT_SIZE, "SIZE", "at most SIZE" },
 	{ 'p', "path", 0, OPT_PATH, "PATH", "a path" },
+	{ 'n', NULL, 0, OPT_INT, "N", "a number, short only" },
 	{ 's', NULL, 0, OPT_SIGNAL, "SIG", "a signal" },
 	{ 't', "timeout", 0, OPT_DURATION, "DUR", "give up after DUR" },
 	{ 'x', "exec", 0, OPT_STR, NULL, "a string" },
@@ -219,6 +220,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	args[nargs] = NULL;
 	parser_live = false;
 	exit_status = -1;
+	test_applet.flags = data[0] & 1 ? APPLET_POSIX : 0;
 	mem = open_memstream(&msg, &msglen);
 	FUZZ_CHECK(mem != NULL);
 	stdout = devnull;
