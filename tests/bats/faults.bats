@@ -36,13 +36,14 @@ ended() {
 }
 
 # storm PID: until PID ends or $STORM_STOP exists, rounds of 100 SIGCHLD,
-# 100 SIGWINCH, 100 SIGPIPE, then SIGSTOP and SIGCONT; prints the rounds
+# 100 SIGWINCH, 100 SIGPIPE (sent with the sig applet of $IPCTOOL, or of
+# $SIG_IPCTOOL), then SIGSTOP and SIGCONT; prints the rounds
 storm() {
 	local pid=$1 n=0
 	while [ ! -e "$STORM_STOP" ] && kill -0 "$pid" 2>/dev/null; do
-		"$IPCTOOL" sig send -s CHLD -c 100 "$pid" 2>/dev/null &&
-		"$IPCTOOL" sig send -s WINCH -c 100 "$pid" 2>/dev/null &&
-		"$IPCTOOL" sig send -s PIPE -c 100 "$pid" 2>/dev/null &&
+		"${SIG_IPCTOOL:-$IPCTOOL}" sig send -s CHLD -c 100 "$pid" 2>/dev/null &&
+		"${SIG_IPCTOOL:-$IPCTOOL}" sig send -s WINCH -c 100 "$pid" 2>/dev/null &&
+		"${SIG_IPCTOOL:-$IPCTOOL}" sig send -s PIPE -c 100 "$pid" 2>/dev/null &&
 		kill -STOP "$pid" 2>/dev/null || break
 		kill -CONT "$pid" 2>/dev/null
 		n=$((n + 1))
@@ -445,4 +446,82 @@ storm_pipe() {
 	wait_exit "$r" 60
 	assert_equal "$(cat "$out")" "$MSGS 0"
 	figure "fifo: $(mib "$DATA_BYTES") raw through $rounds storm rounds, $MSGS sync messages through $STORM_ROUNDS"
+}
+
+# --- sockets --------------------------------------------------------
+
+@test "sockets: a peer killed mid-stream: the other side ends at once (unix and tcp, either side)" {
+	need_applet sock-server
+	for a in "unix:$T/s.sock" tcp:0; do
+		# the client killed while it sends
+		sock_server "$a" </dev/null
+		start_bg_in /dev/zero "$IPCTOOL" sock-client "$SRV_ADDR"
+		local c=$BG_PID
+		wait_until 20 bash -c "[ \$(stat -c %s '$SRV_OUT') -gt 1000000 ]"
+		kill -KILL "$c"
+		wait_exit "$SRV_PID" 20
+		wait_until 20 no_zombies "$SRV_PID" || true
+		[ "$WAIT_STATUS" -eq 0 ] || [ "$WAIT_STATUS" -eq 1 ]
+		# the server killed while it sends
+		start_bg_in /dev/zero "$IPCTOOL" sock-server -q --addr-file "$T/af" "$a"
+		local s=$BG_PID
+		wait_for_path "$T/af" 20
+		start_bg_in /dev/null "$IPCTOOL" sock-client "$(cat "$T/af")"
+		c=$BG_PID
+		local out=$BG_OUT
+		rm "$T/af"
+		wait_until 20 bash -c "[ \$(stat -c %s '$out') -gt 1000000 ]"
+		kill -KILL "$s"
+		wait_exit "$c" 20
+		[ "$WAIT_STATUS" -eq 0 ] || [ "$WAIT_STATUS" -eq 1 ] || [ "$WAIT_STATUS" -eq 69 ]
+	done
+}
+
+@test "sockets: a server that stops reading: the client gives up after --timeout (75)" {
+	need_applet sock-server
+	# the server's standard output: a FIFO that sleep holds open and
+	# never reads
+	mkfifo "$T/full"
+	start_bg bash -c 'exec sleep 60 <"$1"' bash "$T/full"
+	start_bg bash -c 'exec "$IPCTOOL" sock-server -q --addr-file "$2" tcp:0 </dev/null >"$1"' bash "$T/full" "$T/af"
+	wait_for_path "$T/af" 20
+	SECONDS=0
+	run -75 --separate-stderr ipctool sock-client -t 1s "$(cat "$T/af")" </dev/zero
+	assert_equal "$stderr" "ipctool sock-client: $(cat "$T/af"): idle for 1s"
+	[ "$SECONDS" -lt 10 ]
+}
+
+@test "signal storm on sock-server and sock-client during a transfer: data intact" {
+	need_applet sock-server
+	sock_server "unix:$T/s.sock" </dev/null
+	start_storm "$SRV_PID"
+	make_gate
+	start_bg bash -c 'exec "$IPCTOOL" sock-client "$2" < <(read -r _ <"$1"; exec cat "$3")' bash "$GATE" "$SRV_ADDR" "$DATA"
+	local c=$BG_PID
+	open_gate
+	wait_exit "$c" 120
+	assert_equal "$WAIT_STATUS" 0
+	wait_exit "$SRV_PID" 60
+	assert_equal "$WAIT_STATUS" 0
+	stop_storm
+	assert_equal "$(sha256sum <"$SRV_OUT")" "$DATA_SHA"
+	figure "sock-server: $(mib "$DATA_BYTES") intact through $STORM_ROUNDS storm rounds"
+}
+
+@test "ulimit -n 64: sock-server --echo refuses the clients it has no descriptor for, and serves the others" {
+	need_applet sock-server
+	start_bg bash -c 'ulimit -n 64 && exec "$@"' bash "$IPCTOOL" sock-server -q --echo --addr-file "$T/af" tcp:0
+	SRV_ERR=$BG_ERR
+	wait_for_path "$T/af" 20
+	for round in 1 2; do
+		run -0 --separate-stderr peers hold "$(cat "$T/af")" 100 --kind echo
+		[[ "${lines[0]}" =~ ^served\ ([0-9]+),\ refused\ ([0-9]+),\ silent\ 0$ ]]
+		served=${BASH_REMATCH[1]}
+		[ "$served" -ge 40 ]
+		assert_equal "${BASH_REMATCH[2]}" $((100 - served))
+		assert_equal "${lines[-1]}" "served again: $served of $served"
+		[ "$round" = 1 ] || assert_equal "$served" "$first"
+		first=$served
+	done
+	figure "sock-server --echo at ulimit -n 64: $served clients served, $((100 - served)) refused, twice"
 }

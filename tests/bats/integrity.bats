@@ -170,3 +170,37 @@ fifo_count() {
 	wait_exit "$r" 60
 	assert_equal "$(cat "$out")" "20 20 20 bad 0"
 }
+
+@test "sockets (unix, tcp): sha256 equal both ways through sock-server and sock-client" {
+	need_applet sock-server
+	for a in "unix:$T/s.sock" tcp:0; do
+		# client to server
+		sock_server "$a" </dev/null
+		run -0 --separate-stderr ipctool sock-client "$SRV_ADDR" <"$DATA"
+		wait_exit "$SRV_PID" 60
+		assert_equal "$WAIT_STATUS" 0
+		assert_equal "$(sha "$SRV_OUT")" "$DATA_SHA"
+		# server to client
+		start_bg_in "$DATA" "$IPCTOOL" sock-server -q --addr-file "$T/af" "$a"
+		local s=$BG_PID
+		wait_for_path "$T/af" 20
+		ipctool sock-client "$(cat "$T/af")" </dev/null >"$T/got"
+		rm "$T/af"
+		wait_exit "$s" 60
+		assert_equal "$WAIT_STATUS" 0
+		assert_equal "$(sha "$T/got")" "$DATA_SHA"
+	done
+	figure "sockets: $(mib "$DATA_BYTES") verified 4 times (unix and tcp, both ways)"
+}
+
+@test "sockets: $MSGS acknowledged messages from each of two clients, none lost or duplicated" {
+	need_applet sock-server
+	sock_server -k --ack "unix:$T/s.sock"
+	seq -f 'A %.0f' "$MSGS" | ipctool sock-client --sync -t 10s "$SRV_ADDR" >"$T/acks.A" &
+	a=$!
+	seq -f 'B %.0f' "$MSGS" | ipctool sock-client --sync -t 10s "$SRV_ADDR" >"$T/acks.B"
+	wait "$a"
+	# every message was acknowledged after the server wrote it out
+	assert_equal "$(awk "$COUNT_AB" "$SRV_OUT")" "A $MSGS B $MSGS bad 0"
+	figure "sockets: $((2 * MSGS)) acknowledged messages verified"
+}

@@ -53,3 +53,20 @@ ring() {
 	sanitized || [ "$third" -le $((first + first / 4 + 1024)) ]
 	figure "broker: VmHWM after 1 round $first kB, after 3 rounds $third kB"
 }
+
+@test "sock-server --echo over TCP: $CLIENTS clients at once, every byte echoed" {
+	need_applet sock-server
+	sock_server --echo tcp:0
+	base=$(vmhwm "$SRV_PID")
+	run -0 --separate-stderr peers echo-load "$SRV_ADDR" "$CLIENTS" "$CLIENT_MSGS"
+	assert_equal "$output" "$CLIENTS clients, $((CLIENTS * CLIENT_MSGS)) messages, all echoed exactly"
+	figure "sock-server --echo tcp: $CLIENTS clients x $CLIENT_MSGS messages ($stderr); VmHWM $(vmhwm "$SRV_PID") kB (idle $base kB)"
+}
+
+@test "sock-server --echo over UNIX: $CLIENTS clients at once, every byte echoed" {
+	need_applet sock-server
+	sock_server --echo "unix:$T/s.sock"
+	run -0 --separate-stderr peers echo-load "$SRV_ADDR" "$CLIENTS" "$CLIENT_MSGS"
+	assert_equal "$output" "$CLIENTS clients, $((CLIENTS * CLIENT_MSGS)) messages, all echoed exactly"
+	figure "sock-server --echo unix: $CLIENTS clients x $CLIENT_MSGS messages ($stderr); VmHWM $(vmhwm "$SRV_PID") kB"
+}

@@ -86,3 +86,20 @@ pid_of() {
 	wait_until 20 test -s "$1"
 	cat "$1"
 }
+
+# need_applet NAME: skip unless this build has the applet NAME
+need_applet() {
+	"$IPCTOOL" --list | grep -qx "$1" || skip "no $1 applet in this build"
+}
+
+# sock_server ARGS...: start sock-server -q with ARGS (its address last),
+# wait for its address; sets SRV_PID, SRV_OUT, SRV_ERR, SRV_ADDR
+sock_server() {
+	local af="$BATS_TEST_TMPDIR/srv.$((BG_N + 1)).addr"
+	start_bg "$IPCTOOL" sock-server -q --addr-file "$af" "$@"
+	SRV_PID=$BG_PID
+	SRV_OUT=$BG_OUT
+	SRV_ERR=$BG_ERR
+	wait_for_path "$af" 20
+	SRV_ADDR=$(cat "$af")
+}
