@@ -1,12 +1,16 @@
 /* relay.c - full-duplex relay: splice(2) through a pipe (F_SETPIPE_SZ 1 MiB)
- * from source to destination with poll(2), falling back to read(2)/write(2)
- * where splice refuses (terminals, O_APPEND files); shutdown(2) at EOF */
+ * from source to destination with poll(2), or read(2)/write(2) with a
+ * buffer into TCP sockets (faster there) and where splice refuses
+ * (terminals, O_APPEND files), a source pipe then enlarged to the buffer
+ * (F_GETPIPE_SZ/F_SETPIPE_SZ); getsockname(2) tells the socket's family;
+ * shutdown(2) at EOF */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -15,6 +19,7 @@
 
 #define RELAY_CHUNK	(1024 * 1024)	/* largest splice or read */
 #define RELAY_BUF	(256 * 1024)	/* the buffer when splice is refused */
+#define RELAY_BURST	16		/* most chunks moved per poll(2) */
 
 /* One direction of the relay */
 struct dir {
@@ -23,11 +28,48 @@ struct dir {
 	char *buf;		/* buffer mode */
 	size_t off, pending;	/* bytes waiting for dst */
 	bool eof, done;
+	bool src_nb;		/* src has O_NONBLOCK: read(2) cannot block */
 	uint64_t total;
 };
 
-/* dir_init: set up d, with a pipe for splice when one can be made */
+/* splice_to_pays: false when dst is a TCP socket: splice(2) from a pipe
+ * into TCP pins every page and sends it as a fragment of its own, and the
+ * writer of the source pipe must then allocate fresh pages; over loopback
+ * that ran at 0.6x of plain write(2) from a buffer (socat's way). UNIX
+ * sockets, pipes and files take splice faster than write */
+static bool
+splice_to_pays(int dst)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(dst, (struct sockaddr *)&ss, &len) == -1)
+		return true;	/* not a socket */
+	return ss.ss_family != AF_INET && ss.ss_family != AF_INET6;
+}
+
+/* grow_pipe: in buffer mode, enlarge fd to RELAY_BUF when it is a smaller
+ * pipe, so that one read(2) can fill the buffer and the writer blocks
+ * less: from a 64 KiB pipe into TCP that ran at 0.6x. Never shrinks it;
+ * failure (the per-user pipe limit) leaves it as it was */
 static void
+grow_pipe(int fd)
+{
+	struct stat sb;
+	int size;
+
+	if (fstat(fd, &sb) == -1 || !S_ISFIFO(sb.st_mode))
+		return;
+	size = fcntl(fd, F_GETPIPE_SZ);
+	if (size == -1 || size >= RELAY_BUF)
+		return;
+	out_trace_ret(fcntl(fd, F_SETPIPE_SZ, RELAY_BUF),
+	    "fcntl(%d, F_SETPIPE_SZ, %d) [was %d]", fd, RELAY_BUF, size);
+}
+
+/* dir_init: set up d, with a pipe for splice when one can be made and
+ * pays, else a buffer; 0, or -1 with errno ENOMEM */
+static int
 dir_init(struct dir *d, int src, int dst)
 {
 	d->src = src;
@@ -38,11 +80,19 @@ dir_init(struct dir *d, int src, int dst)
 	d->total = 0;
 	d->p[0] = d->p[1] = -1;
 	if (src < 0)
-		return;
-	if (pipe2(d->p, O_CLOEXEC | O_NONBLOCK) == 0)
+		return 0;
+	d->src_nb = (fcntl(src, F_GETFL) & O_NONBLOCK) != 0;
+	if (splice_to_pays(dst) &&
+	    pipe2(d->p, O_CLOEXEC | O_NONBLOCK) == 0) {
 		fcntl(d->p[1], F_SETPIPE_SZ, RELAY_CHUNK);
-	else
-		d->p[0] = d->p[1] = -1;
+		return 0;
+	}
+	d->p[0] = d->p[1] = -1;
+	grow_pipe(src);
+	out_trace("relay %d -> %d: read/write, %d KiB buffer", src, dst,
+	    RELAY_BUF / 1024);
+	d->buf = malloc(RELAY_BUF);
+	return d->buf == NULL ? -1 : 0;
 }
 
 static void
@@ -117,7 +167,11 @@ dir_drain(struct dir *d)
 	return n;
 }
 
-/* dir_step: act on the poll result of d; 0, or -1 with errno */
+/* dir_step: act on the poll result of d, moving chunks until src is empty
+ * or dst is full (at most RELAY_BURST of them, so that the other
+ * direction gets its turn; only one when src is read(2) and blocking,
+ * for then only poll can tell that a read will not hang); 0, or -1 with
+ * errno */
 static int
 dir_step(struct dir *d, short revents)
 {
@@ -125,23 +179,28 @@ dir_step(struct dir *d, short revents)
 
 	if (revents == 0)
 		return 0;
-	if (d->pending == 0) {
-		n = dir_fill(d);
-		if (n == 0) {
-			d->eof = true;
-			return 0;
+	for (int i = 0; i < RELAY_BURST; i++) {
+		if (i > 0 && d->p[0] < 0 && !d->src_nb)
+			break;
+		if (d->pending == 0) {
+			n = dir_fill(d);
+			if (n == 0) {
+				d->eof = true;
+				return 0;
+			}
+			if (n == -1)
+				return errno == EAGAIN || errno == EINTR ? 0 : -1;
+			d->pending = (size_t)n;
+			d->total += (uint64_t)n;
 		}
+		/* pass it on at once; EAGAIN means poll for it */
+		n = dir_drain(d);
 		if (n == -1)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		d->pending = (size_t)n;
-		d->total += (uint64_t)n;
-		/* try to pass it on at once; EAGAIN means poll for it */
-		revents = POLLOUT;
+		d->pending -= (size_t)n;
+		if (d->pending > 0)
+			return 0;
 	}
-	n = dir_drain(d);
-	if (n == -1)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	d->pending -= (size_t)n;
 	return 0;
 }
 
@@ -173,8 +232,13 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 	    o->idle_ms > 0x7fffffff ? 0x7fffffff : (int)o->idle_ms;
 
 	io_set_nonblock(sock, true);
-	dir_init(&up, in, sock);
-	dir_init(&down, sock, out);
+	if (dir_init(&up, in, sock) == -1)
+		return -1;
+	if (dir_init(&down, sock, out) == -1) {
+		dir_free(&up);
+		errno = ENOMEM;
+		return -1;
+	}
 	if (up.done && o->half_close)
 		out_trace_ret(shutdown(sock, SHUT_WR), "shutdown(%d, SHUT_WR)"
 		    " [no input]", sock);
@@ -220,7 +284,8 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 	if (st) {
 		st->sent = up.total;
 		st->received = down.total;
-		st->spliced = (in >= 0 && up.p[0] >= 0) || down.p[0] >= 0;
+		st->spliced = (up.total > 0 && up.p[0] >= 0) ||
+		    (down.total > 0 && down.p[0] >= 0);
 	}
 	dir_free(&up);
 	dir_free(&down);

@@ -1,6 +1,6 @@
 /* relay.h - a full-duplex byte relay between a local input/output pair and
  * a connected stream socket, with splice(2) through pipes when the kernel
- * allows it and a plain buffer otherwise */
+ * allows it and that is faster, and a plain buffer otherwise */
 #ifndef IPCTOOL_RELAY_H
 #define IPCTOOL_RELAY_H
 
@@ -17,7 +17,9 @@ struct relay_opts {
 struct relay_stats {
 	uint64_t sent;		/* input to socket */
 	uint64_t received;	/* socket to output */
-	bool spliced;		/* at least one direction used splice(2) */
+	bool spliced;		/* at least one direction moved its bytes
+				 * with splice(2) (TCP is written with
+				 * write(2), which is faster there) */
 };
 
 /* relay_stream: copy in to sock and sock to out until the socket's read

@@ -73,6 +73,16 @@ wait_for_line() {
 	wait_until "${3:-10}" grep -qE -- "$2" "$1"
 }
 
+# wait_for_count FILE REGEX N [TIMEOUT_S]: until at least N lines of FILE
+# match (counted afresh at every poll)
+wait_for_count() {
+	wait_until "${4:-10}" count_at_least "$1" "$2" "$3"
+}
+
+count_at_least() {
+	[ "$(grep -cE -- "$2" "$1")" -ge "$3" ]
+}
+
 # wait_for_port PORT [TIMEOUT_S]: until something listens on 127.0.0.1:PORT
 wait_for_port() {
 	wait_until "${2:-10}" port_listening "$1"

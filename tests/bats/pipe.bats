@@ -269,7 +269,8 @@ $want"
 	# have died of the TERM passed on (cat could exit 0 first)
 	start_bg "$IPCTOOL" pipe sleep 30 :: sleep 31
 	pid=$BG_PID
-	wait_until 10 test "$(pgrep -P "$pid" -x sleep | wc -l)" -eq 2
+	two_sleeps() { [ "$(pgrep -P "$pid" -x sleep | wc -l)" -eq 2 ]; }
+	wait_until 10 two_sleeps
 	kill -TERM "$pid"
 	wait_exit "$pid" 10
 	assert_equal "$WAIT_STATUS" 143

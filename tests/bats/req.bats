@@ -274,7 +274,7 @@ ipctool req: serve: reconnected to $IPCTOOL_BUS"
 	run -0 ipctool req call up again
 	assert_output "AGAIN"
 	kill -KILL "$NATS_PID"
-	wait_until 20 test "$(grep -c 'reconnecting$' "$SERVE_ERR")" -ge 2
+	wait_for_count "$SERVE_ERR" 'reconnecting$' 2 20
 	kill -TERM "$SERVE_PID"
 	wait_exit "$SERVE_PID" 20
 	assert_equal "$WAIT_STATUS" 69
