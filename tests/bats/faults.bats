@@ -525,3 +525,33 @@ storm_pipe() {
 	done
 	figure "sock-server --echo at ulimit -n 64: $served clients served, $((100 - served)) refused, twice"
 }
+
+# --- the bus ----------------------------------------------------------
+
+@test "bus daemon killed with SIGKILL and restarted: bus sub says so; with --reconnect it resumes" {
+	need_applet bus
+	start_bg "$IPCTOOL" bus daemon -l "unix:$T/bus.sock" --addr-file "$T/af"
+	local d=$BG_PID
+	wait_for_path "$T/af" 20
+	A=$(cat "$T/af")
+	start_bg "$IPCTOOL" bus sub -b "$A" --ready-file "$T/r1" r
+	local plain=$BG_PID plain_err=$BG_ERR
+	start_bg "$IPCTOOL" bus sub -b "$A" --reconnect --ready-file "$T/r2" r
+	local re=$BG_PID re_out=$BG_OUT re_err=$BG_ERR
+	wait_for_path "$T/r1" 20
+	wait_for_path "$T/r2" 20
+	ipctool bus pub -b "$A" r one
+	wait_for_line "$re_out" '^one$' 20
+	kill -KILL "$d"
+	wait_exit "$plain" 20
+	[ "$WAIT_STATUS" -ne 0 ]
+	assert_regex "$(cat "$plain_err")" "lost the broker|closed"
+	rm "$T/af"
+	start_bg "$IPCTOOL" bus daemon -l "unix:$T/bus.sock" --addr-file "$T/af"
+	wait_for_path "$T/af" 20
+	wait_for_line "$re_err" 'reconnected' 30
+	ipctool bus pub -b "$A" r two
+	wait_for_line "$re_out" '^two$' 20
+	assert_equal "$(cat "$re_out")" "one
+two"
+}

@@ -204,3 +204,21 @@ fifo_count() {
 	assert_equal "$(awk "$COUNT_AB" "$SRV_OUT")" "A $MSGS B $MSGS bad 0"
 	figure "sockets: $((2 * MSGS)) acknowledged messages verified"
 }
+
+@test "bus: $MSGS messages from each of two publishers reach a subscriber, none lost or duplicated" {
+	need_applet bus
+	start_bg "$IPCTOOL" bus daemon -l "unix:$T/bus.sock" --addr-file "$T/af"
+	wait_for_path "$T/af" 20
+	start_bg bash -c '"$IPCTOOL" bus sub -b "$1" -c "$2" --ready-file "$3" t | awk "$4"' bash \
+		"$(cat "$T/af")" $((2 * MSGS)) "$T/ready" "$COUNT_AB"
+	local s=$BG_PID out=$BG_OUT
+	wait_for_path "$T/ready" 20
+	seq -f 'A %.0f' "$MSGS" | ipctool bus pub -b "$(cat "$T/af")" t &
+	a=$!
+	seq -f 'B %.0f' "$MSGS" | ipctool bus pub -b "$(cat "$T/af")" t
+	wait "$a"
+	wait_exit "$s" 60
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$out")" "A $MSGS B $MSGS bad 0"
+	figure "bus: $((2 * MSGS)) messages verified (bus pub to bus sub through bus daemon)"
+}
