@@ -22,6 +22,7 @@
 #include "io.h"
 #include "opt.h"
 #include "out.h"
+#include "parse.h"
 
 enum {
 	KEY_ASYNC = 256,
@@ -35,7 +36,7 @@ static const struct opt fifo_opts[] = {
 	{ 'c', "count", 0, OPT_INT, "N", "recv: stop after N messages" },
 	{ 'f', "follow", 0, OPT_FLAG, NULL,
 	    "recv: go on as writers come and go" },
-	{ 'm', "mode", 0, OPT_STR, "MODE", "make: octal permissions (0600)" },
+	{ 'm', "mode", 0, OPT_STR, "MODE", "make: octal permissions (default 0600)" },
 	{ 'n', "nonblock", 0, OPT_FLAG, NULL,
 	    "send: exit 69 at once when no reader" },
 	{ 's', "sync", 0, OPT_FLAG, NULL,
@@ -794,17 +795,6 @@ open_reader(const struct cfg *c)
 	return fd;
 }
 
-/* out_flush: flush stdout; a reader that went away ends us quietly */
-static void
-out_flush(void)
-{
-	if (fflush(stdout) == 0)
-		return;
-	if (errno == EPIPE)
-		exit(0);
-	err(EXIT_FAIL, "write to stdout");
-}
-
 /* wait_input: poll the FIFO until it has data or its writers are gone;
  * exit 75 when nothing comes within the timeout */
 static void
@@ -812,7 +802,7 @@ wait_input(struct receiver *r)
 {
 	int rev;
 
-	out_flush();
+	die_flush_stdout();
 	rev = io_wait(r->fd, POLLIN, io_deadline(r->c->timeout));
 	if (rev == -1)
 		err(EXIT_FAIL, "poll %s", r->c->path);
@@ -918,7 +908,7 @@ deliver(struct receiver *r, char *msg, size_t len)
 	}
 	r->got++;
 	if (sync) {
-		out_flush();
+		die_flush_stdout();
 		ack(reply, seq);
 	}
 }
@@ -997,7 +987,7 @@ recv_messages(struct receiver *r)
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			err(EXIT_FAIL, "read %s", r->c->path);
 	}
-	out_flush();
+	die_flush_stdout();
 	frame_reader_free(&fr);
 	free(r->scratch);
 	return 0;
@@ -1082,18 +1072,16 @@ do_recv(const struct cfg *c)
 
 /* ---- the command line --------------------------------------------------- */
 
-/* parse_mode: octal permissions such as 0600 or 644 (at most 0777) */
+/* parse_mode: the --mode argument as octal permissions; a usage error
+ * otherwise */
 static mode_t
 parse_mode(const char *s)
 {
-	char *end;
-	long m;
+	const char *errstr;
+	unsigned m;
 
-	errno = 0;
-	m = strtol(s, &end, 8);
-	if (*s == '\0' || *end != '\0' || errno || m < 0 || m > 0777)
-		usage_error("invalid mode '%s' for --mode: want octal "
-		    "permissions such as 0600", s);
+	if (parse_perm(s, &m, &errstr) == -1)
+		usage_error("invalid mode '%s' for --mode: %s", s, errstr);
 	return (mode_t)m;
 }
 

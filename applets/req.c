@@ -1,13 +1,16 @@
 /* applets/req.c - req: jobs and their results on the bus. `req serve`
- * runs a command per job (fork(2), setpgid(2), pipe2(2), execvp(3),
- * signalfd(2) for SIGCHLD, waitpid(2), kill(2) on timeout) and replies with
- * its stdout and exit status (header Ipctool-Status); `req call` sends jobs
- * as NATS requests, one at a time or many in flight. See ipctool-req(1). */
+ * runs a command per job (posix_spawn(3): a vfork(2) with setpgid(2) and
+ * dup2(2), then execve(2); pipe2(2), signalfd(2) for SIGCHLD, waitpid(2),
+ * kill(2) on timeout) and replies with its stdout and exit status (header
+ * Ipctool-Status), or with --lines keeps one command running and feeds it
+ * a job per line (non-blocking pipes, poll(2)); `req call` sends jobs as
+ * NATS requests, one at a time or many in flight. See ipctool-req(1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,7 @@ static int req_main(int argc, char **argv);
 enum {
 	KEY_COUNT = 256,
 	KEY_JSON,
+	KEY_LINES,
 	KEY_ORDERED,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
@@ -53,6 +57,8 @@ static const struct opt req_opts[] = {
 	    .help = "serve: exit after N jobs" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .help = "call: one JSON object per result" },
+	{ .lo = "lines", .key = KEY_LINES,
+	    .help = "serve: one long-running CMD, a job per line" },
 	{ .lo = "ordered", .key = KEY_ORDERED,
 	    .help = "call --async: print results in input order" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
@@ -68,6 +74,7 @@ const struct applet applet_req = {
 	.name = "req",
 	.brief = "jobs and their results (request/response) on the bus",
 	.usage = "req serve [-b ADDR] [-q GROUP] [-j N] [-t DUR] SUBJECT -- CMD...\n"
+	    "req serve --lines [-b ADDR] [-q GROUP] [-t DUR] SUBJECT -- CMD...\n"
 	    "req call [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
 	    "req call --async [-w N] [--ordered] [--json] SUBJECT",
 	.subcmds = "call serve",
@@ -90,7 +97,7 @@ const struct applet applet_req = {
 
 static struct {
 	const char *bus;
-	bool async, json, ordered, reconnect;
+	bool async, json, lines, ordered, reconnect;
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
@@ -184,10 +191,36 @@ static struct {
 	long backlog;
 	long long taken;		/* jobs accepted (--count) */
 	char **cmdv;
+	char *path;			/* cmdv[0] found in $PATH, or NULL */
 	const char *subject;
 	uint64_t sid;
 	bool stopping;
 } sv;
+
+/* A job written to the command, waiting for its line */
+struct pend {
+	char reply[96];		/* "": nobody waits for the result */
+	char *long_reply;	/* a reply subject that does not fit */
+	int64_t deadline;
+};
+
+static struct {
+	pid_t pid;		/* 0: not running */
+	bool exited;		/* reaped; wstatus holds how */
+	int wstatus;
+	int in_fd, out_fd;
+	struct buf in;		/* lines not yet written to its stdin */
+	size_t in_off;
+	struct buf line;	/* a line read in part */
+	bool line_too_large;
+	struct pend *q;		/* ring of jobs waiting for their line */
+	size_t qcap, qhead, qlen;
+	char ok_hdr[64];	/* the header of a status 0 result */
+	size_t ok_hlen;
+} co = { .in_fd = -1, .out_fd = -1 };
+
+static void on_line_job(struct bus_client *c, const struct bus_msg *m,
+    void *arg);
 
 /* on_job: accept one job (copied: the message is only valid now) */
 static void
@@ -217,51 +250,103 @@ on_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 		(void)bus_unsub(c, sv.sid, 0);
 }
 
-/* spawn: start j's command (its own process group, payload on a pipe to
- * stdin, stdout on a pipe, stderr shared); exec failures land in j->error */
+/* spawn_cmd: start the command in its own process group with a pipe to
+ * its stdin and one from its stdout (both non-blocking on our side,
+ * stderr shared) by posix_spawn(3) (a vfork: no page tables copied);
+ * when it cannot be executed, the reason goes into error, *status gets
+ * 127 or 126 and the pid returned is 0 (there is no child) */
+static pid_t
+spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
+{
+	static bool ready;
+	static posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	int in[2], out[2], e;
+	sigset_t none, all;
+	pid_t pid = 0;
+
+	if (!ready) {	/* as io_child_signals(): default signals, no mask */
+		sigemptyset(&none);
+		sigfillset(&all);
+		if (posix_spawnattr_init(&attr) != 0 ||
+		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
+		    posix_spawnattr_setpgroup(&attr, 0) != 0 ||
+		    posix_spawnattr_setsigmask(&attr, &none) != 0 ||
+		    posix_spawnattr_setsigdefault(&attr, &all) != 0)
+			errx(EXIT_FAIL, "posix_spawnattr: out of memory");
+		ready = true;
+	}
+	error[0] = '\0';
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
+		err(EXIT_FAIL, "pipe2");
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, out[1], 1) != 0)
+		errx(EXIT_FAIL, "posix_spawn_file_actions: out of memory");
+	e = sv.path ? posix_spawn(&pid, sv.path, &fa, &attr, sv.cmdv,
+	    environ) : posix_spawnp(&pid, sv.cmdv[0], &fa, &attr, sv.cmdv,
+	    environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0) {
+		snprintf(error, errlen, "cannot execute %s: %s", sv.cmdv[0],
+		    strerror(e));
+		*status = e == ENOENT ? ST_NOTFOUND : ST_NOEXEC;
+		pid = 0;
+	}
+	out_trace("posix_spawn() = %d, exec(%s)%s%s", (int)pid,
+	    sv.path ? sv.path : sv.cmdv[0], error[0] ? ": " : "", error);
+	close(in[0]);
+	close(out[1]);
+	*in_fd = in[1];
+	*out_fd = out[0];
+	io_set_nonblock(*in_fd, true);
+	io_set_nonblock(*out_fd, true);
+	return pid;
+}
+
+/* spawn: start j's command; exec failures land in j->error */
 static void
 spawn(struct job *j)
 {
-	int in[2], out[2], ep[2], e = 0;
-	ssize_t n;
+	int st;
 
-	j->in_fd = j->out_fd = -1;
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    pipe2(ep, O_CLOEXEC) == -1)
-		err(EXIT_FAIL, "pipe2");
-	j->pid = fork();
-	if (j->pid == -1)
-		err(EXIT_FAIL, "fork");
-	if (j->pid == 0) {
-		io_child_signals();
-		setpgid(0, 0);
-		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
-			_exit(ST_FAILED);
-		execvp(sv.cmdv[0], sv.cmdv);
-		e = errno;
-		(void)!write(ep[1], &e, sizeof(e));
-		_exit(e == ENOENT ? ST_NOTFOUND : ST_NOEXEC);
-	}
-	setpgid(j->pid, j->pid);
-	close(in[0]);
-	close(out[1]);
-	close(ep[1]);
-	n = read(ep[0], &e, sizeof(e));
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(e))
-		snprintf(j->error, sizeof(j->error), "cannot execute %s: %s",
-		    sv.cmdv[0], strerror(e));
-	out_trace("job: fork() = %d, execvp(%s)%s%s", (int)j->pid,
-	    sv.cmdv[0], j->error[0] ? ": " : "", j->error);
-	j->in_fd = in[1];
-	j->out_fd = out[0];
-	io_set_nonblock(j->in_fd, true);
-	io_set_nonblock(j->out_fd, true);
+	j->pid = spawn_cmd(&j->in_fd, &j->out_fd, j->error, sizeof(j->error),
+	    &st);
 	j->deadline = io_deadline(o.timeout);
+	if (j->pid == 0) {	/* nothing to wait for: done with st */
+		j->exited = true;
+		j->wstatus = st << 8;
+		close(j->out_fd);
+		j->out_fd = -1;
+		j->out_eof = true;
+	}
 	if (j->payload.len == 0) {
 		close(j->in_fd);
 		j->in_fd = -1;
 	}
+}
+
+/* resolve_cmd: the command's path found once in $PATH (so that a job does
+ * not try execve in every directory), or NULL to leave it to posix_spawnp */
+static char *
+resolve_cmd(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char *full;
+
+	if (strchr(name, '/') || path == NULL)
+		return NULL;
+	for (p = path; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (end == p ||
+		    asprintf(&full, "%.*s/%s", (int)(end - p), p, name) == -1)
+			continue;
+		if (access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
 }
 
 /* start_jobs: move backlog jobs into free slots */
@@ -395,12 +480,17 @@ reap(void)
 	pid_t pid;
 	int st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (o.lines && pid == co.pid) {
+			co.exited = true;
+			co.wstatus = st;
+		}
 		for (int i = 0; i < o.jobs; i++)
 			if (sv.jobs[i].used && sv.jobs[i].pid == pid) {
 				sv.jobs[i].exited = true;
 				sv.jobs[i].wstatus = st;
 			}
+	}
 }
 
 /* kill_overdue: kill the jobs past their --timeout; returns the ms until
@@ -502,7 +592,7 @@ redial(int e, int sfd)
 				req_fail(&sv.c, errno, "reconnect");
 			continue;
 		}
-		sv.c.on_msg = on_job;
+		sv.c.on_msg = o.lines ? on_line_job : on_job;
 		if (sv.stopping || (o.count > 0 && sv.taken >= o.count) ||
 		    subscribe(dl) == 0)
 			break;
@@ -597,6 +687,327 @@ serve_loop(int sfd)
 	free(who);
 }
 
+/* ---- serve --lines: one long-running command, a job per line ---- */
+
+
+/* pend_reply: where the result of p goes, or NULL */
+static const char *
+pend_reply(const struct pend *p)
+{
+	if (p->long_reply)
+		return p->long_reply;
+	return p->reply[0] ? p->reply : NULL;
+}
+
+/* line_reply: send a result for reply (NULL: nobody waits) */
+static void
+line_reply(const char *reply, int st, const char *why, const char *data,
+    size_t len)
+{
+	char hdr[512], num[16];
+	size_t h;
+
+	if (reply == NULL)
+		return;
+	if (st == 0 && why == NULL) {
+		if (bus_pub(&sv.c, reply, NULL, co.ok_hdr, co.ok_hlen, data,
+		    len) == -1)
+			warn("reply to %s", reply);
+		return;
+	}
+	snprintf(num, sizeof(num), "%d", st);
+	h = proto_hdr_start(hdr, sizeof(hdr), 0, NULL);
+	h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_STATUS, num);
+	if (why)
+		h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_ERROR, why);
+	h = proto_hdr_end(hdr, sizeof(hdr), h);
+	if (h >= sizeof(hdr) || bus_pub(&sv.c, reply, NULL, hdr, h, data,
+	    len) == -1)
+		warn("reply to %s", reply);
+}
+
+/* pend_pop: answer the oldest waiting job and drop it */
+static void
+pend_pop(int st, const char *why, const char *data, size_t len)
+{
+	struct pend *p = &co.q[co.qhead];
+
+	line_reply(pend_reply(p), st, why, data, len);
+	free(p->long_reply);
+	p->long_reply = NULL;
+	co.qhead = (co.qhead + 1) % co.qcap;
+	co.qlen--;
+}
+
+/* pend_push: a new waiting job for reply (may be NULL) */
+static void
+pend_push(const struct proto_str *reply)
+{
+	struct pend *p;
+
+	if (co.qlen == co.qcap) {
+		size_t cap = co.qcap ? co.qcap * 2 : 256;
+		struct pend *nq = calloc(cap, sizeof(*nq));
+
+		if (nq == NULL)
+			err(EXIT_FAIL, "allocate");
+		for (size_t i = 0; i < co.qlen; i++)
+			nq[i] = co.q[(co.qhead + i) % co.qcap];
+		free(co.q);
+		co.q = nq;
+		co.qcap = cap;
+		co.qhead = 0;
+	}
+	p = &co.q[(co.qhead + co.qlen++) % co.qcap];
+	p->reply[0] = '\0';
+	p->long_reply = NULL;
+	if (reply->len >= sizeof(p->reply)) {
+		if ((p->long_reply = strndup(reply->p, reply->len)) == NULL)
+			err(EXIT_FAIL, "allocate");
+	} else if (reply->len) {
+		memcpy(p->reply, reply->p, reply->len);
+		p->reply[reply->len] = '\0';
+	}
+	p->deadline = io_deadline(o.timeout);
+}
+
+/* co_start: start the command; false (and why) when it cannot run */
+static bool
+co_start(char *why, size_t len)
+{
+	int st;
+
+	co.pid = spawn_cmd(&co.in_fd, &co.out_fd, why, len, &st);
+	co.exited = false;
+	co.line.len = 0;
+	co.line_too_large = false;
+	co.in.len = co.in_off = 0;
+	if (why[0] == '\0')
+		return true;
+	close(co.in_fd);
+	close(co.out_fd);
+	co.in_fd = co.out_fd = -1;
+	co.wstatus = st << 8;
+	return false;
+}
+
+/* co_stop: end the command (SIGKILL to its group unless it exited) and
+ * fail every job still waiting with status 125 and a reason */
+static void
+co_stop(const char *how)
+{
+	char why[160], sig[32];
+
+	if (co.pid && !co.exited && waitpid(co.pid, &co.wstatus,
+	    WNOHANG) != co.pid) {
+		kill(-co.pid, SIGKILL);
+		out_trace("kill(-%d, SIGKILL): %s", (int)co.pid, how);
+		(void)waitpid(co.pid, &co.wstatus, 0);
+	}
+	if (how)
+		snprintf(why, sizeof(why), "%s", how);
+	else if (WIFSIGNALED(co.wstatus) && signal_name(WTERMSIG(co.wstatus),
+	    sig, sizeof(sig)))
+		snprintf(why, sizeof(why), "the command was killed by %s", sig);
+	else
+		snprintf(why, sizeof(why), "the command exited with status %d",
+		    WEXITSTATUS(co.wstatus));
+	if (co.qlen)
+		warnx("%s: %zu job%s without a result", why, co.qlen,
+		    co.qlen == 1 ? "" : "s");
+	while (co.qlen)
+		pend_pop(ST_FAILED, why, "", 0);
+	if (co.in_fd != -1)
+		close(co.in_fd);
+	if (co.out_fd != -1)
+		close(co.out_fd);
+	co.in_fd = co.out_fd = -1;
+	co.pid = 0;
+	co.exited = false;
+}
+
+/* on_line_job: accept one job: a line for the command (started when it
+ * is not running), or an error result at once */
+static void
+on_line_job(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	char why[160];
+	size_t len = m->data.len;
+	char rbuf[256], *reply = NULL, *long_reply = NULL;
+
+	if (sv.stopping || (o.count > 0 && sv.taken >= o.count))
+		return;
+	if (co.qlen >= MAX_BACKLOG) {
+		warnx("backlog of %d jobs full: dropping a job", MAX_BACKLOG);
+		return;
+	}
+	sv.taken++;
+	if (o.count > 0 && sv.taken == o.count)
+		(void)bus_unsub(c, sv.sid, 0);
+	if (len && m->data.p[len - 1] == '\n')
+		len--;
+	if (memchr(m->data.p, '\n', len) == NULL && (co.pid != 0 ||
+	    co_start(why, sizeof(why)))) {
+		if (buf_add(&co.in, m->data.p, len) == -1 ||
+		    buf_add(&co.in, "\n", 1) == -1)
+			err(EXIT_FAIL, "allocate");
+		pend_push(&m->reply);
+		return;
+	}
+	/* answered at once: a job of several lines, or CMD cannot run */
+	if (m->reply.len >= sizeof(rbuf) && (reply = long_reply =
+	    strndup(m->reply.p, m->reply.len)) == NULL)
+		err(EXIT_FAIL, "allocate");
+	if (m->reply.len && reply == NULL) {
+		memcpy(rbuf, m->reply.p, m->reply.len);
+		rbuf[m->reply.len] = '\0';
+		reply = rbuf;
+	}
+	if (memchr(m->data.p, '\n', len)) {
+		line_reply(reply, ST_FAILED, "--lines: a job must be one line",
+		    "", 0);
+	} else {
+		warnx("%s", why);
+		line_reply(reply, WIFEXITED(co.wstatus) ?
+		    WEXITSTATUS(co.wstatus) : ST_FAILED, why, "", 0);
+	}
+	free(long_reply);
+}
+
+/* co_write: write what the command's stdin takes */
+static void
+co_write(void)
+{
+	ssize_t n;
+
+	while (co.in_fd != -1 && co.in_off < co.in.len) {
+		n = write(co.in_fd, co.in.p + co.in_off, co.in.len - co.in_off);
+		if (n > 0) {
+			co.in_off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN) {	/* EPIPE: gone */
+			close(co.in_fd);
+			co.in_fd = -1;
+		}
+		break;
+	}
+	if (co.in_off == co.in.len)
+		co.in.len = co.in_off = 0;
+}
+
+/* co_line: the command printed a whole line (without its newline) */
+static void
+co_line(const char *p, size_t len)
+{
+	if (co.qlen == 0) {
+		warnx("the command printed a line with no job waiting: "
+		    "dropped");
+		return;
+	}
+	if (co.line_too_large) {
+		pend_pop(ST_FAILED, "result larger than the bus's "
+		    "max_payload", "", 0);
+		return;
+	}
+	pend_pop(0, NULL, p, len + 1);	/* p[len] is the newline */
+}
+
+/* co_read: read what the command printed and answer a job per line;
+ * returns false at the end of its output */
+static bool
+co_read(void)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while ((n = read(co.out_fd, chunk, sizeof(chunk))) > 0) {
+		char *p = chunk, *end = chunk + n, *nl;
+
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			if (co.line.len == 0 && !co.line_too_large) {
+				co_line(p, (size_t)(nl - p));
+			} else {
+				if (!co.line_too_large && buf_add(&co.line, p,
+				    (size_t)(nl - p) + 1) == -1)
+					err(EXIT_FAIL, "allocate");
+				co_line(co.line.p, co.line.len - 1);
+				co.line.len = 0;
+				co.line_too_large = false;
+			}
+			p = nl + 1;
+		}
+		if (p == end || co.line_too_large)
+			continue;
+		if (co.line.len + (size_t)(end - p) + 512 >
+		    sv.c.info.max_payload) {
+			co.line_too_large = true;
+			co.line.len = 0;
+		} else if (buf_add(&co.line, p, (size_t)(end - p)) == -1) {
+			err(EXIT_FAIL, "allocate");
+		}
+	}
+	return !(n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR));
+}
+
+/* lines_loop: poll the bus, signals and the command until stopped */
+static void
+lines_loop(int sfd)
+{
+	for (;;) {
+		struct pollfd pf[4];
+		int n = 2, wait = -1;
+		int64_t now = io_now_ms();
+
+		if (co.pid && co.qlen && co.q[co.qhead].deadline >= 0 &&
+		    co.q[co.qhead].deadline <= now) {
+			warnx("job killed after the timeout (with the command)");
+			pend_pop(ST_TIMEOUT, "timeout", "", 0);
+			co_stop("the command was killed after a job's timeout");
+		}
+		co_write();
+		if (bus_send(&sv.c) == -1) {
+			lost(errno, sfd, "reply");
+			continue;
+		}
+		if (co.qlen == 0 && (sv.stopping ||
+		    (o.count > 0 && sv.taken >= o.count)))
+			break;
+		pf[0] = (struct pollfd){ sv.c.fd, POLLIN, 0 };
+		pf[1] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[2] = (struct pollfd){ co.out_fd, POLLIN, 0 };
+		pf[3] = (struct pollfd){ co.in_off < co.in.len ? co.in_fd : -1,
+		    POLLOUT, 0 };
+		if (co.pid)
+			n = 4;
+		if (co.pid && co.qlen && co.q[co.qhead].deadline >= 0)
+			wait = (int)(co.q[co.qhead].deadline - now);
+		if (poll(pf, (nfds_t)n, wait) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EXIT_FAIL, "poll");
+		}
+		if (n == 4 && pf[2].revents && !co_read())
+			co_stop(NULL);
+		if (pf[1].revents)
+			(void)read_signals(sfd);
+		if (co.pid && co.exited) {
+			(void)co_read();
+			co_stop(NULL);
+		}
+		if (pf[0].revents && bus_process(&sv.c, io_now_ms()) == -1)
+			lost(errno, sfd, "serve");
+	}
+	if (co.pid) {		/* EOF on its stdin, then it has to go */
+		close(co.in_fd);
+		co.in_fd = -1;
+		kill(-co.pid, SIGTERM);
+		co_stop(NULL);
+	}
+}
+
 static int
 cmd_serve(struct opt_parser *p)
 {
@@ -614,7 +1025,11 @@ cmd_serve(struct opt_parser *p)
 	if (o.async || o.json || o.ordered || o.reply_to)
 		usage_error("--async, --json, --ordered and --reply-to are "
 		    "for req call");
+	if (o.lines && o.jobs != 1)
+		usage_error("--lines runs one command: start more workers "
+		    "instead of -j");
 	sv.cmdv = cmdv;
+	sv.path = resolve_cmd(cmdv[0]);
 	if ((sv.jobs = calloc((size_t)o.jobs, sizeof(*sv.jobs))) == NULL)
 		err(EXIT_FAIL, "allocate");
 	sigemptyset(&set);
@@ -625,12 +1040,27 @@ cmd_serve(struct opt_parser *p)
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");
 	connect_bus(&sv.c, "ipctool req serve");
-	sv.c.on_msg = on_job;
+	sv.c.on_msg = o.lines ? on_line_job : on_job;
 	sv.subject = rest[0];
+	if (o.lines) {
+		char why[160];
+
+		co.ok_hlen = proto_hdr_end(co.ok_hdr, sizeof(co.ok_hdr),
+		    proto_hdr_add(co.ok_hdr, sizeof(co.ok_hdr),
+		    proto_hdr_start(co.ok_hdr, sizeof(co.ok_hdr), 0, NULL),
+		    HDR_STATUS, "0"));
+		if (!co_start(why, sizeof(why)))
+			errx(EXIT_FAIL, "--lines: %s", why);
+	}
 	if (subscribe(io_deadline(DEFAULT_CONNECT)) == -1)
 		req_fail(&sv.c, errno, "subscribe");
-	out_trace("serving %s (queue group %s), %lld jobs at once", rest[0],
-	    o.queue ? o.queue : rest[0], o.jobs);
+	if (o.lines)
+		out_trace("serving %s (queue group %s), a job per line to "
+		    "pid %d", rest[0], o.queue ? o.queue : rest[0],
+		    (int)co.pid);
+	else
+		out_trace("serving %s (queue group %s), %lld jobs at once",
+		    rest[0], o.queue ? o.queue : rest[0], o.jobs);
 	if (o.ready_file) {
 		fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC |
 		    O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -638,7 +1068,11 @@ cmd_serve(struct opt_parser *p)
 			err(EXIT_FAIL, "create %s", o.ready_file);
 		close(fd);
 	}
-	serve_loop(sfd);
+	if (o.lines)
+		lines_loop(sfd);
+	else
+		serve_loop(sfd);
+	free(sv.path);
 	if (bus_flush(&sv.c, io_deadline(DEFAULT_CONNECT)) == -1)
 		req_fail(&sv.c, errno, "reply");
 	bus_close(&sv.c);
@@ -822,6 +1256,8 @@ call_sync(char **rest, int n)
 static void
 print_slot(struct slot *s)
 {
+	struct buf result;
+
 	if (s->status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
 		    cl.subject);
@@ -854,8 +1290,10 @@ print_slot(struct slot *s)
 		cl.worst = EX_TEMPFAIL;
 	else if (s->status != 0 && cl.worst == 0)
 		cl.worst = EXIT_FAIL;
-	free(s->result.p);
+	result = s->result;	/* its memory serves the slot's next job */
 	memset(s, 0, sizeof(*s));
+	s->result.p = result.p;
+	s->result.cap = result.cap;
 	cl.busy--;
 }
 
@@ -925,11 +1363,16 @@ call_async(void)
 			struct slot *s = o.reply_to ? NULL : find_slot(0);
 			uint64_t id;
 
-			line.len = 0;
-			if (buf_add(&line, msg, len) == -1 ||
-			    buf_add(&line, "\n", 1) == -1)
-				err(EXIT_FAIL, "allocate");
-			send_job(&id, line.p, line.len);
+			if (msg + len < r.buf + r.end) {
+				/* the newline follows it in the reader */
+				send_job(&id, msg, len + 1);
+			} else {	/* the last line, without one */
+				line.len = 0;
+				if (buf_add(&line, msg, len) == -1 ||
+				    buf_add(&line, "\n", 1) == -1)
+					err(EXIT_FAIL, "allocate");
+				send_job(&id, line.p, line.len);
+			}
 			if (s) {
 				s->id = id;
 				s->deadline = io_deadline(o.timeout);
@@ -961,6 +1404,8 @@ call_async(void)
 		req_fail(&cl.c, errno, "send jobs");
 	frame_reader_free(&r);
 	free(line.p);
+	for (long long i = 0; i < o.window; i++)
+		free(cl.slots[i].result.p);
 	free(cl.slots);
 	return cl.worst;
 }
@@ -1011,6 +1456,7 @@ req_main(int argc, char **argv)
 	opt_init(&p, &applet_req, cmd, argc - 1, argv + 1);
 	while ((k = opt_next(&p)) != -1) {
 		bool serve_only = k == 'j' || k == 'q' || k == KEY_COUNT ||
+		    k == KEY_LINES ||
 		    k == KEY_READY_FILE || k == KEY_RECONNECT;
 		bool call_only = k == 'a' || k == 'w' || k == KEY_JSON ||
 		    k == KEY_ORDERED || k == KEY_REPLY_TO;
@@ -1028,6 +1474,7 @@ req_main(int argc, char **argv)
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
 		case KEY_COUNT: o.count = opt_int(&p, 1, LLONG_MAX); break;
 		case KEY_JSON: o.json = true; break;
+		case KEY_LINES: o.lines = true; break;
 		case KEY_ORDERED: o.ordered = true; break;
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;

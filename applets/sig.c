@@ -43,7 +43,7 @@ static const struct opt sig_opts[] = {
 	{ .so = 's', .lo = "signal", .arg = OPT_SIGNAL, .meta = "SIG",
 	    .help = "the signal to send (default TERM)" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
-	    .help = "give up after DUR (send: 5s)" },
+	    .help = "give up after DUR (exit 75; send: default 5s)" },
 	{ .lo = "async", .key = KEY_ASYNC, .help = "send and return (the default)" },
 	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
 	{ .lo = "sync", .key = KEY_SYNC,
@@ -872,17 +872,6 @@ print_signal(struct args *a, const struct signalfd_siginfo *si)
 		printf("%s pid=%u uid=%u\n", name, si->ssi_pid, si->ssi_uid);
 }
 
-/* flush_out: push the printed lines out; a reader gone ends us quietly */
-static void
-flush_out(void)
-{
-	if (fflush(stdout) == 0)
-		return;
-	if (errno == EPIPE)
-		exit(0);
-	err(EXIT_FAIL, "write to stdout");
-}
-
 /* take: read up to max signals from fd (blocking, or polling until
  * deadline when fd is nonblocking; poll_first when the last read found
  * the queue drained); returns how many, 0 on timeout */
@@ -956,7 +945,7 @@ sig_wait(struct args *a)
 		drained = n < max;
 		for (int i = 0; i < n; i++)
 			print_signal(a, &si[i]);
-		flush_out();
+		die_flush_stdout();
 		if (a->ack)
 			for (int i = 0; i < n; i++)
 				acknowledge(&si[i]);

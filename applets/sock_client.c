@@ -36,7 +36,7 @@ static const struct opt sock_client_opts[] = {
 	{ 's', "sync", 0, OPT_FLAG, NULL,
 	  "wait for the server's ack of each message" },
 	{ 't', "timeout", 0, OPT_DURATION, "DUR",
-	  "bound the connect and every wait by DUR" },
+	  "give up a connect or wait after DUR (exit 75)" },
 	{ 0, "no-shutdown", KEY_NO_SHUTDOWN, OPT_FLAG, NULL,
 	  "do not half-close the socket at input end" },
 	{ 0, "retry", KEY_RETRY, OPT_DURATION, "DUR",
@@ -456,7 +456,7 @@ sock_client_main(int argc, char **argv)
 
 	c.msgs = calloc((size_t)argc, sizeof(*c.msgs));
 	if (c.msgs == NULL)
-		err(EXIT_FAIL, "calloc");
+		err(EXIT_FAIL, "allocate");
 	opt_init(&p, &applet_sock_client, "sock-client", argc, argv);
 	while ((ch = opt_next(&p)) != -1) {
 		switch (ch) {
@@ -490,7 +490,7 @@ sock_client_main(int argc, char **argv)
 	addr_format(&c.addr, c.where, sizeof(c.where));
 	if (frame_reader_init(&c.rd, -1, c.fmode, FRAME_MAX_DEFAULT) == -1 ||
 	    (c.dgram = malloc(DGRAM_MAX)) == NULL)
-		err(EXIT_FAIL, "malloc");
+		err(EXIT_FAIL, "allocate");
 	open_conn(&c);
 	c.rd.fd = c.fd;
 	n = run(&c);

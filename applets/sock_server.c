@@ -26,6 +26,7 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "pidfile.h"
 #include "relay.h"
 #include "sock.h"
 
@@ -50,7 +51,7 @@ static const struct opt sock_server_opts[] = {
 	  "serve many clients, at once and in turn" },
 	{ 'q', "quiet", 0, OPT_FLAG, NULL, "no 'listening on' line" },
 	{ 't', "timeout", 0, OPT_DURATION, "DUR",
-	  "exit 75 when no client comes for DUR" },
+	  "give up when no client comes for DUR (exit 75)" },
 	{ 0, "addr-file", KEY_ADDR_FILE, OPT_PATH, "FILE",
 	  "write the bound address to FILE" },
 	{ 0, "json", KEY_JSON, OPT_FLAG, NULL,
@@ -58,7 +59,7 @@ static const struct opt sock_server_opts[] = {
 	{ 0, "max-clients", KEY_MAX_CLIENTS, OPT_INT, "N",
 	  "refuse clients beyond N at once" },
 	{ 0, "mode", KEY_MODE, OPT_STR, "MODE",
-	  "permissions of a UNIX socket file (0600)" },
+	  "permissions of a UNIX socket file (default 0600)" },
 	{ 0, "once", KEY_ONCE, OPT_FLAG, NULL,
 	  "exit when the first connection ends" },
 	OPT_END
@@ -154,8 +155,8 @@ listen_failed(const struct addr *a, int e)
 	if (e == EADDRINUSE) {
 		pid = sock_port_owner(a->type, a->port, comm, sizeof(comm));
 		if (pid > 0)
-			errx(EX_UNAVAILABLE, "port %u is already in use "
-			    "(by %s, pid %ld)", a->port, comm, (long)pid);
+			errx(EX_UNAVAILABLE, "port %u is already in use (by %s, "
+			    "pid %ld)", a->port, comm, (long)pid);
 		errx(EX_UNAVAILABLE, "port %u is already in use", a->port);
 	}
 	if (e == EEXIST)
@@ -175,25 +176,8 @@ listen_failed(const struct addr *a, int e)
 static void
 write_addr_file(const char *path, const char *where)
 {
-	char tmp[PATH_MAX];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		errx(EXIT_FAIL, "--addr-file %s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		err(EXIT_FAIL, "create %s", tmp);
-	if (dprintf(fd, "%s\n", where) < 0 || fsync(fd) == -1) {
-		unlink(tmp);
-		err(EXIT_FAIL, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
-		err(EXIT_FAIL, "rename %s to %s", tmp, path);
-	}
+	if (pidfile_publish_line(path, where) == -1)
+		err(EXIT_FAIL, "write %s", path);
 }
 
 /* command_check: exit 127 (not found) or 126 (not executable) unless
@@ -390,8 +374,7 @@ to_stdout(struct server *s, const char *peer, const char *msg, size_t len)
 		json_str(&j, "peer", peer);
 		json_strn(&j, "data", msg, len);
 		json_print(&j, stdout);
-		if (fflush(stdout) == EOF && errno == EPIPE)
-			exit(0);
+		die_flush_stdout();
 		return;
 	}
 	if (frame_write(STDOUT_FILENO, s->fmode, msg, len) == -1) {
@@ -1004,18 +987,16 @@ serve_udp(struct server *s)
 	}
 }
 
-/* parse_mode: an octal file mode; a usage error otherwise */
+/* parse_mode: the --mode argument as octal permissions; a usage error
+ * otherwise */
 static mode_t
-parse_mode(const char *str)
+parse_mode(const char *s)
 {
-	char *end;
-	long m;
+	const char *errstr;
+	unsigned m;
 
-	errno = 0;
-	m = strtol(str, &end, 8);
-	if (errno || *str == '\0' || *end != '\0' || m < 0 || m > 0777)
-		usage_error("--mode %s: expected octal permissions like 0660",
-		    str);
+	if (parse_perm(s, &m, &errstr) == -1)
+		usage_error("invalid mode '%s' for --mode: %s", s, errstr);
 	return (mode_t)m;
 }
 

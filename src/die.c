@@ -49,6 +49,16 @@ die_applet(void)
 }
 
 void
+die_flush_stdout(void)
+{
+	if (fflush(stdout) == 0)
+		return;
+	if (errno == EPIPE)
+		exit(0);
+	err(EXIT_FAIL, "write to stdout");
+}
+
+void
 usage_error(const char *fmt, ...)
 {
 	va_list ap;

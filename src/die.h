@@ -16,6 +16,11 @@ void die_init(const char *applet);
 /* die_applet: the applet name given to die_init, or NULL */
 const char *die_applet(void);
 
+/* die_flush_stdout: flush stdout now; a reader that went away (EPIPE)
+ * ends the program quietly with 0, another error with 1 and one line
+ * "write to stdout: why" */
+void die_flush_stdout(void);
+
 /* usage_error: print one line and a --help hint on stderr, exit 64 */
 void usage_error(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));

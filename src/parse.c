@@ -1,4 +1,4 @@
-/* parse.c - durations, sizes and signal specifications; every number goes
+/* parse.c - durations, sizes, file permissions and signal specifications; every number goes
  * through strtonum(3) (libbsd), signal numbers come from <signal.h> and the
  * real-time range from SIGRTMIN/SIGRTMAX at run time (signal(7)) */
 #include <ctype.h>
@@ -25,6 +25,34 @@ split_number(const char *s, char *buf, size_t len)
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return n;
+}
+
+int
+parse_perm(const char *s, unsigned *perm, const char **errstr)
+{
+	size_t n;
+	unsigned v = 0;
+
+	if (s == NULL || *s == '\0') {
+		*errstr = "empty";
+		return -1;
+	}
+	n = strspn(s, "01234567");
+	if (s[n] != '\0') {
+		*errstr = "not octal";
+		return -1;
+	}
+	for (; *s == '0'; s++)
+		;
+	if (strlen(s) > 3) {
+		*errstr = "above 0777";
+		return -1;
+	}
+	for (; *s; s++)
+		v = v * 8 + (unsigned)(*s - '0');
+	*perm = v;
+	*errstr = NULL;
+	return 0;
 }
 
 int

@@ -18,6 +18,11 @@ char *duration_format(int64_t ms, char *buf, size_t len);
  * "KB" and "k" accepted) into bytes; -1 and a static *errstr on error */
 int parse_size(const char *s, uint64_t *bytes, const char **errstr);
 
+/* parse_perm: octal file permissions such as "0600", "644" or "0" (at
+ * most 0777, no sign, no other bits) into *perm; -1 and a static *errstr
+ * ("empty", "not octal", "above 0777") on error */
+int parse_perm(const char *s, unsigned *perm, const char **errstr);
+
 /* parse_signal: "USR1", "SIGUSR1", "usr1", "10", "RTMIN", "RTMIN+3",
  * "RTMAX-2", "0" into a signal number; -1 and a static *errstr on error */
 int parse_signal(const char *s, int *signo, const char **errstr);

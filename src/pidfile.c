@@ -14,7 +14,17 @@
 int
 pidfile_publish(const char *path, pid_t pid)
 {
-	char tmp[PATH_MAX], line[32];
+	char line[32];
+
+	snprintf(line, sizeof(line), "%ld", (long)pid);
+	return pidfile_publish_line(path, line);
+}
+
+int
+pidfile_publish_line(const char *path, const char *line)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(line);
 	int fd, n, saved;
 
 	n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
@@ -22,12 +32,12 @@ pidfile_publish(const char *path, pid_t pid)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	n = snprintf(line, sizeof(line), "%ld\n", (long)pid);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
 	if (fd == -1)
 		return -1;
-	if (io_write_full(fd, line, (size_t)n) != n) {
+	if (io_write_full(fd, line, len) != (ssize_t)len ||
+	    io_write_full(fd, "\n", 1) != 1) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);

@@ -63,7 +63,7 @@ one_ack() {
 
 @test "make: a bad --mode is a usage error" {
 	run -64 --separate-stderr ipctool fifo make --mode 0999 "$F"
-	assert_equal "$stderr" "ipctool fifo: invalid mode '0999' for --mode: want octal permissions such as 0600 (see 'ipctool fifo --help')"
+	assert_equal "$stderr" "ipctool fifo: invalid mode '0999' for --mode: not octal (see 'ipctool fifo --help')"
 	run -64 ipctool fifo make --mode 01777 "$F"
 	[ ! -e "$F" ]
 }
@@ -91,7 +91,7 @@ one_ack() {
 
 @test "send arguments, recv prints them and ends when the writer closes; the FIFO stays" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv "$F"
+	start_bg ipctool fifo recv "$F"
 	run -0 --separate-stderr ipctool fifo send "$F" hello "two words" ""
 	assert_equal "$stderr" ""
 	wait_exit "$BG_PID"
@@ -103,7 +103,7 @@ one_ack() {
 
 @test "receive is another name for recv" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo receive "$F"
+	start_bg ipctool fifo receive "$F"
 	ipctool fifo send "$F" hi
 	wait_exit "$BG_PID"
 	assert_equal "$(cat "$BG_OUT")" hi
@@ -111,7 +111,7 @@ one_ack() {
 
 @test "send reads stdin lines; a last line without newline counts" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv "$F"
+	start_bg ipctool fifo recv "$F"
 	printf 'a\n\nb\nlast' | ipctool fifo send "$F"
 	wait_exit "$BG_PID"
 	assert_equal "$(od -An -c "$BG_OUT" | tr -s ' ')" " a \n \n b \n l a s t \n"
@@ -119,7 +119,7 @@ one_ack() {
 
 @test "short messages are batched whole into one write(2) of at most PIPE_BUF" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv "$F"
+	start_bg ipctool fifo recv "$F"
 	run -0 --separate-stderr bash -c 'printf "a\nbb\nccc\n" | "$IPCTOOL" fifo send -v "$1"' _ "$F"
 	assert_equal "$(grep -c 'write(' <<<"$stderr")" 1
 	assert_regex "$stderr" 'write\([0-9]+, 9 bytes\) = 9'
@@ -127,7 +127,7 @@ one_ack() {
 	assert_equal "$(cat "$BG_OUT")" "$(printf 'a\nbb\nccc')"
 	# 4095 bytes and a newline: still one write; 4096 and a newline: the
 	# exclusive lock is taken for it
-	start_bg "$IPCTOOL" fifo recv "$F"
+	start_bg ipctool fifo recv "$F"
 	run -0 --separate-stderr ipctool fifo send -v "$F" "$(printf '%4095s' '')" "$(printf '%4096s' '')"
 	assert_regex "$stderr" 'write\([0-9]+, 4096 bytes\) = 4096'
 	assert_regex "$stderr" 'write\([0-9]+, 4097 bytes\) = 4097'
@@ -137,7 +137,7 @@ one_ack() {
 
 @test "plays with the shell's own tools: echo into it, cat out of it" {
 	mkfifo "$BATS_TEST_TMPDIR/m"
-	start_bg "$IPCTOOL" fifo recv "$BATS_TEST_TMPDIR/m"
+	start_bg ipctool fifo recv "$BATS_TEST_TMPDIR/m"
 	echo "from echo" >"$BATS_TEST_TMPDIR/m"
 	wait_exit "$BG_PID"
 	assert_equal "$(cat "$BG_OUT")" "from echo"
@@ -149,7 +149,7 @@ one_ack() {
 
 @test "-0: NUL-terminated messages may hold newlines" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv -0 --json "$F"
+	start_bg ipctool fifo recv -0 --json "$F"
 	printf 'one\nline\0two\0' | ipctool fifo send -0 "$F"
 	wait_exit "$BG_PID"
 	assert_equal "$(cat "$BG_OUT")" '{"msg":"one\nline","bytes":8,"sync":false}
@@ -164,7 +164,7 @@ one_ack() {
 
 @test "--json escapes what it must" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv --json "$F"
+	start_bg ipctool fifo recv --json "$F"
 	printf 'tab\there "q" \\ \001\n' | ipctool fifo send "$F"
 	wait_exit "$BG_PID"
 	assert_equal "$(cat "$BG_OUT")" '{"msg":"tab\there \"q\" \\ \u0001","bytes":16,"sync":false}'
@@ -199,7 +199,7 @@ one_ack() {
 
 @test "--follow goes on as writers come and go, without spinning" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv --follow --count 3 "$F"
+	start_bg ipctool fifo recv --follow --count 3 "$F"
 	ipctool fifo send "$F" one
 	ipctool fifo send "$F" two
 	ipctool fifo send "$F" three
@@ -209,7 +209,7 @@ one_ack() {
 
 @test "--follow between writers sleeps in poll(2)" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv --follow "$F"
+	start_bg ipctool fifo recv --follow "$F"
 	ipctool fifo send "$F" one
 	wait_for_line "$BG_OUT" '^one$'
 	t0=$(awk '{print $14 + $15}' "/proc/$BG_PID/stat")
@@ -226,19 +226,22 @@ one_ack() {
 		pad=$(printf "%$((s * 50))s" "" | tr ' ' "$s")
 		seq -f "s$s-%04g-$pad" 1 1000 >"$BATS_TEST_TMPDIR/in$s"
 	done
-	start_bg "$IPCTOOL" fifo recv --follow --count 8000 "$F"
-	recv=$BG_PID
+	start_bg ipctool fifo recv --follow --count 8000 "$F"
+	recv=$BG_PID recv_out=$BG_OUT
 	pids=()
 	for s in 1 2 3 4 5 6 7 8; do
-		ipctool fifo send "$F" <"$BATS_TEST_TMPDIR/in$s" &
-		pids+=($!)
+		start_bg_in "$BATS_TEST_TMPDIR/in$s" ipctool fifo send "$F"
+		pids+=("$BG_PID")
 	done
-	for p in "${pids[@]}"; do wait "$p"; done
+	for p in "${pids[@]}"; do
+		wait_exit "$p" 20
+		assert_equal "$WAIT_STATUS" 0
+	done
 	wait_exit "$recv" 20
 	assert_equal "$WAIT_STATUS" 0
-	assert_equal "$(wc -l <"$BG_OUT")" 8000
+	assert_equal "$(wc -l <"$recv_out")" 8000
 	for s in 1 2 3 4 5 6 7 8; do
-		grep "^s$s-" "$BG_OUT" | cmp - "$BATS_TEST_TMPDIR/in$s"
+		grep "^s$s-" "$recv_out" | cmp - "$BATS_TEST_TMPDIR/in$s"
 	done
 }
 
@@ -248,25 +251,28 @@ one_ack() {
 		head -c 20000 /dev/zero | tr '\0' "$s" >"$BATS_TEST_TMPDIR/big$s"
 		for i in 1 2 3 4 5; do cat "$BATS_TEST_TMPDIR/big$s"; echo; done >"$BATS_TEST_TMPDIR/in$s"
 	done
-	start_bg "$IPCTOOL" fifo recv --follow --count 20 "$F"
-	recv=$BG_PID
+	start_bg ipctool fifo recv --follow --count 20 "$F"
+	recv=$BG_PID recv_out=$BG_OUT
 	pids=()
 	for s in 1 2 3 4; do
-		ipctool fifo send "$F" <"$BATS_TEST_TMPDIR/in$s" &
-		pids+=($!)
+		start_bg_in "$BATS_TEST_TMPDIR/in$s" ipctool fifo send "$F"
+		pids+=("$BG_PID")
 	done
-	for p in "${pids[@]}"; do wait "$p"; done
+	for p in "${pids[@]}"; do
+		wait_exit "$p" 20
+		assert_equal "$WAIT_STATUS" 0
+	done
 	wait_exit "$recv" 20
-	assert_equal "$(wc -l <"$BG_OUT")" 20
+	assert_equal "$(wc -l <"$recv_out")" 20
 	# exactly the 4 messages, 5 times each: no piece of one inside another
 	for s in 1 2 3 4; do cat "$BATS_TEST_TMPDIR/big$s"; echo; done >"$BATS_TEST_TMPDIR/want"
-	sort -u "$BG_OUT" | cmp - "$BATS_TEST_TMPDIR/want"
-	assert_equal "$(sort "$BG_OUT" | uniq -c | awk '{print $1}' | sort -u)" 5
+	sort -u "$recv_out" | cmp - "$BATS_TEST_TMPDIR/want"
+	assert_equal "$(sort "$recv_out" | uniq -c | awk '{print $1}' | sort -u)" 5
 }
 
 @test "--sync: each message is acknowledged; the reply FIFO is gone after" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv --json --follow --count 2 "$F"
+	start_bg ipctool fifo recv --json --follow --count 2 "$F"
 	run -0 --separate-stderr ipctool fifo send --sync "$F" one two
 	assert_equal "$stderr" ""
 	wait_exit "$BG_PID"
@@ -279,19 +285,23 @@ one_ack() {
 @test "--sync: 4 senders x 200 lines, each returns after its acks, none lost" {
 	ipctool fifo make "$F"
 	seq 1 200 >"$BATS_TEST_TMPDIR/in"
-	start_bg "$IPCTOOL" fifo recv --follow --count 800 "$F"
-	recv=$BG_PID
+	start_bg ipctool fifo recv --follow --count 800 "$F"
+	recv=$BG_PID recv_out=$BG_OUT
 	pids=()
 	for s in 1 2 3 4; do
-		sed "s/^/$s-/" "$BATS_TEST_TMPDIR/in" | ipctool fifo send --sync -t 10s "$F" &
-		pids+=($!)
+		sed "s/^/$s-/" "$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/in$s"
+		start_bg_in "$BATS_TEST_TMPDIR/in$s" ipctool fifo send --sync -t 10s "$F"
+		pids+=("$BG_PID")
 	done
-	for p in "${pids[@]}"; do wait "$p"; done
+	for p in "${pids[@]}"; do
+		wait_exit "$p" 20
+		assert_equal "$WAIT_STATUS" 0
+	done
 	# every sender is back: each of its messages has been printed already
-	assert_equal "$(grep -c . "$BG_OUT")" 800
+	assert_equal "$(grep -c . "$recv_out")" 800
 	wait_exit "$recv"
 	for s in 1 2 3 4; do
-		grep "^$s-" "$BG_OUT" | sed "s/^$s-//" | cmp - "$BATS_TEST_TMPDIR/in"
+		grep "^$s-" "$recv_out" | sed "s/^$s-//" | cmp - "$BATS_TEST_TMPDIR/in"
 	done
 	assert_equal "$(acks)" 0
 }
@@ -317,7 +327,7 @@ one_ack() {
 	ipctool fifo make "$F"
 	exec 5<>"$F"
 	for sig in TERM INT; do
-		start_bg "$IPCTOOL" fifo send --sync "$F" hi
+		start_bg ipctool fifo send --sync "$F" hi
 		wait_until 10 one_ack
 		kill -"$sig" "$BG_PID"
 		wait_exit "$BG_PID"
@@ -329,7 +339,7 @@ one_ack() {
 
 @test "async send: a receiver that leaves is exit 69" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv --count 1 "$F"
+	start_bg ipctool fifo recv --count 1 "$F"
 	run -69 --separate-stderr bash -c 'seq 1 1000000 | "$IPCTOOL" fifo send "$1"' _ "$F"
 	assert_regex "$stderr" "^ipctool fifo: write to $F: the receiver closed the FIFO \([0-9]+ messages sent\)$"
 	wait_exit "$BG_PID"
@@ -339,7 +349,7 @@ one_ack() {
 @test "--raw moves bytes unchanged both ways (splice)" {
 	ipctool fifo make "$F"
 	head -c 3000000 /dev/urandom >"$BATS_TEST_TMPDIR/data"
-	start_bg "$IPCTOOL" fifo recv --raw "$F"
+	start_bg ipctool fifo recv --raw "$F"
 	run -0 --separate-stderr ipctool fifo send --raw -v "$F" <"$BATS_TEST_TMPDIR/data"
 	assert_regex "$stderr" 'splice\(0, [0-9]+, 1 MiB\) = 65536'
 	wait_exit "$BG_PID"
@@ -364,7 +374,7 @@ one_ack() {
 
 @test "--raw arguments go as they are, without delimiters" {
 	ipctool fifo make "$F"
-	start_bg "$IPCTOOL" fifo recv --raw "$F"
+	start_bg ipctool fifo recv --raw "$F"
 	ipctool fifo send --raw "$F" ab cd
 	wait_exit "$BG_PID"
 	assert_equal "$(cat "$BG_OUT")" abcd
@@ -375,12 +385,12 @@ one_ack() {
 	run -1 --separate-stderr ipctool fifo send --max-size 4 "$F" 12345
 	assert_equal "$stderr" "ipctool fifo: send to $F: message 1 is 5 bytes, longer than --max-size 4"
 	# what came before a message that is too long still goes out
-	start_bg "$IPCTOOL" fifo recv "$F"
+	start_bg ipctool fifo recv "$F"
 	run -1 --separate-stderr bash -c 'printf "ok\n12345\nnot sent\n" | "$IPCTOOL" fifo send --max-size 4 "$1"' _ "$F"
 	assert_equal "$stderr" "ipctool fifo: read stdin: message 2 is longer than --max-size 4"
 	wait_exit "$BG_PID"
 	assert_equal "$(cat "$BG_OUT")" ok
-	start_bg "$IPCTOOL" fifo recv --max-size 4 "$F"
+	start_bg ipctool fifo recv --max-size 4 "$F"
 	ipctool fifo send "$F" 1234 123456
 	wait_exit "$BG_PID"
 	assert_equal "$WAIT_STATUS" 1

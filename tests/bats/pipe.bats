@@ -131,7 +131,7 @@ B"
 @test "--fan-out applies backpressure: a stalled consumer stops the producer, no buffering" {
 	d=$BATS_TEST_TMPDIR
 	mkfifo "$d/gate"
-	start_bg "$IPCTOOL" pipe --fan-out head -c 128M /dev/zero :: sh -c "read go <$d/gate; wc -c >$d/slow" :: sh -c "wc -c >$d/fast"
+	start_bg ipctool pipe --fan-out head -c 128M /dev/zero :: sh -c "read go <$d/gate; wc -c >$d/slow" :: sh -c "wc -c >$d/fast"
 	pid=$BG_PID
 	wait_until 10 pgrep -P "$pid" -x head
 	head_pid=$(pgrep -P "$pid" -x head)
@@ -267,7 +267,7 @@ $want"
 @test "SIGTERM to ipctool pipe is passed on to the stages" {
 	# two stages that do not end at end of input, so each one can only
 	# have died of the TERM passed on (cat could exit 0 first)
-	start_bg "$IPCTOOL" pipe sleep 30 :: sleep 31
+	start_bg ipctool pipe sleep 30 :: sleep 31
 	pid=$BG_PID
 	two_sleeps() { [ "$(pgrep -P "$pid" -x sleep | wc -l)" -eq 2 ]; }
 	wait_until 10 two_sleeps

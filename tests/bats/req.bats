@@ -295,3 +295,75 @@ ipctool req: serve: reconnected to $IPCTOOL_BUS"
 	start_daemon
 	wait_for_line "$SERVE_ERR" "job $job killed after the timeout" 20
 }
+
+@test "req: serve --lines: one command answers a job per line, in order (nats-server)" {
+	start_nats
+	start_serve --lines ln -- sed -u 's/^/got /'
+	run -0 --separate-stderr ipctool req call ln hello
+	assert_equal "$output" "got hello"
+	assert_equal "$stderr" ""
+	run -0 ipctool req call --json ln x
+	assert_output '{"status":0,"result":"got x\n"}'
+	run -0 ipctool req call --async --ordered ln <<<$'a\nb\nc'
+	assert_output $'1\tgot a\n2\tgot b\n3\tgot c'
+	# a job of two lines is refused without reaching the command
+	run -125 --separate-stderr ipctool req call ln <<<$'one\ntwo'
+	assert_equal "$stderr" "ipctool req: job failed: --lines: a job must be one line"
+	run -0 ipctool req call ln after
+	assert_output "got after"
+	run -64 --separate-stderr ipctool req serve --lines -j 2 ln -- cat
+	assert_equal "$stderr" "ipctool req: --lines runs one command: start more workers instead of -j (see 'ipctool req --help')"
+}
+
+@test "req: serve --lines: 5000 jobs in flight through window 1000, each result to its job (nats-server)" {
+	start_nats
+	start_serve --lines sq -- awk -W interactive '{ print $1 * $1 }'
+	seq 1 5000 >"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr ipctool req call --async -w 1000 sq <"$BATS_TEST_TMPDIR/in"
+	want=$(awk '{ printf "%d\t%d\n", $1, $1 * $1 }' "$BATS_TEST_TMPDIR/in")
+	assert_equal "$(sort -n <<<"$output")" "$want"
+}
+
+@test "req: serve --lines: when the command exits, its pending jobs are status 125 and the next job restarts it (nats-server)" {
+	start_nats
+	start_serve --lines q -- sh -c 'while read l; do [ "$l" != quit ] || exit 3; echo "r $l"; done'
+	run -1 --separate-stderr ipctool req call --async --ordered -w 8 q <<<$'a\nquit\nb'
+	assert_output $'1\tr a\n2\t\n3\t'
+	assert_equal "$stderr" "ipctool req: job 2: status 125: the command exited with status 3
+ipctool req: job 3: status 125: the command exited with status 3"
+	run -0 ipctool req call q again
+	assert_output "r again"
+	wait_for_line "$SERVE_ERR" "ipctool req: the command exited with status 3: 2 jobs without a result"
+	kill -0 "$SERVE_PID"
+}
+
+@test "req: serve --lines --timeout: a silent command is killed, the job is 124, the others 125 (nats-server)" {
+	start_nats
+	start_serve --lines -t 300ms nap -- sh -c 'while read l; do [ "$l" != nap ] || sleep 30; echo "r $l"; done'
+	run -1 --separate-stderr ipctool req call --async --ordered -t 20s nap <<<$'nap\nb'
+	assert_output $'1\t\n2\t'
+	assert_equal "$stderr" "ipctool req: job 1: status 124: timeout
+ipctool req: job 2: status 125: the command was killed after a job's timeout"
+	run -0 ipctool req call -t 20s nap c
+	assert_output "r c"
+}
+
+@test "req: serve --lines: a command that cannot run is exit 1 at start; SIGTERM is exit 0 (nats-server)" {
+	start_nats
+	run -1 --separate-stderr ipctool req serve --lines nx -- "$BATS_TEST_TMPDIR/no-such-cmd"
+	assert_equal "$stderr" "ipctool req: --lines: cannot execute $BATS_TEST_TMPDIR/no-such-cmd: No such file or directory"
+	start_serve --lines up -- sed -u 's/.*/\U&/'
+	run -0 ipctool req call up hi
+	assert_output "HI"
+	kill -TERM "$SERVE_PID"
+	wait_exit "$SERVE_PID"
+	assert_equal "$WAIT_STATUS" 0
+}
+
+@test "req: serve --lines: a line printed while no job waits is dropped with a warning (nats-server)" {
+	start_nats
+	start_serve --lines bn -- sh -c 'echo banner; exec sed -u "s/^/r /"'
+	wait_for_line "$SERVE_ERR" "ipctool req: the command printed a line with no job waiting: dropped"
+	run -0 ipctool req call bn x
+	assert_output "r x"
+}

@@ -15,7 +15,7 @@ setup() {
 # receiver ARGS...: start "ipctool sig ARGS" in the background with
 # --pidfile $PF and wait until it is ready (the pid file exists)
 receiver() {
-	start_bg "$IPCTOOL" sig "$1" --pidfile "$PF" "${@:2}"
+	start_bg ipctool sig "$1" --pidfile "$PF" "${@:2}"
 	RECV_PID=$BG_PID
 	RECV_OUT=$BG_OUT
 	RECV_ERR=$BG_ERR
@@ -207,9 +207,9 @@ ipctool sig: USR1: sh exited with status 3"
 }
 
 @test "send --sync to several receivers waits for each" {
-	start_bg "$IPCTOOL" sig wait --ack USR1 --pidfile "$BATS_TEST_TMPDIR/a.pid"
+	start_bg ipctool sig wait --ack USR1 --pidfile "$BATS_TEST_TMPDIR/a.pid"
 	a=$BG_PID
-	start_bg "$IPCTOOL" sig wait --ack USR1 --pidfile "$BATS_TEST_TMPDIR/b.pid"
+	start_bg ipctool sig wait --ack USR1 --pidfile "$BATS_TEST_TMPDIR/b.pid"
 	b=$BG_PID
 	wait_for_path "$BATS_TEST_TMPDIR/a.pid"
 	wait_for_path "$BATS_TEST_TMPDIR/b.pid"
@@ -261,7 +261,7 @@ ipctool sig: USR1: sh exited with status 3"
 }
 
 @test "sig wait --trace shows sigprocmask, signalfd and each read" {
-	start_bg "$IPCTOOL" sig wait -v USR1 RTMIN --pidfile "$PF"
+	start_bg ipctool sig wait -v USR1 RTMIN --pidfile "$PF"
 	wait_for_path "$PF"
 	run -0 ipctool sig send -s RTMIN "$BG_PID"
 	wait_exit "$BG_PID"

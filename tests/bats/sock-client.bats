@@ -8,7 +8,7 @@ load helpers.bash
 # ADDR, PORT, SRV_PID, SRV_OUT, SRV_ERR
 serve() {
 	local af="$BATS_TEST_TMPDIR/addr.$((BG_N + 1))"
-	start_bg "$IPCTOOL" sock-server -q --addr-file "$af" "$@"
+	start_bg ipctool sock-server -q --addr-file "$af" "$@"
 	SRV_PID=$BG_PID SRV_OUT=$BG_OUT SRV_ERR=$BG_ERR
 	wait_for_path "$af"
 	ADDR=$(cat "$af")
@@ -50,7 +50,7 @@ serve() {
 
 @test "--retry: the client starts first and connects when the server is up" {
 	sock="$BATS_TEST_TMPDIR/late.sock"
-	start_bg "$IPCTOOL" sock-client --retry 20s -m early "unix:$sock"
+	start_bg ipctool sock-client --retry 20s -m early "unix:$sock"
 	client=$BG_PID
 	cli_out=$BG_OUT
 	serve -k --ack "unix:$sock" </dev/null

@@ -9,7 +9,7 @@ load helpers.bash
 # ready; sets ADDR, PORT (tcp/udp), SRV_PID, SRV_OUT, SRV_ERR
 serve() {
 	local af="$BATS_TEST_TMPDIR/addr.$((BG_N + 1))"
-	start_bg "$IPCTOOL" sock-server --addr-file "$af" "$@"
+	start_bg ipctool sock-server --addr-file "$af" "$@"
 	SRV_PID=$BG_PID SRV_OUT=$BG_OUT SRV_ERR=$BG_ERR
 	wait_for_path "$af"
 	ADDR=$(cat "$af")
@@ -20,7 +20,7 @@ serve() {
 serve_in() {
 	local in=$1 af="$BATS_TEST_TMPDIR/addr.$((BG_N + 1))"
 	shift
-	start_bg_in "$in" "$IPCTOOL" sock-server --addr-file "$af" "$@"
+	start_bg_in "$in" ipctool sock-server --addr-file "$af" "$@"
 	SRV_PID=$BG_PID SRV_OUT=$BG_OUT SRV_ERR=$BG_ERR
 	wait_for_path "$af"
 	ADDR=$(cat "$af")
@@ -65,7 +65,7 @@ hold() {
 @test "relay: a second client is refused at once, not left waiting" {
 	hold h
 	serve -q tcp:0
-	start_bg_in "$HOLD" "$IPCTOOL" sock-client "$ADDR"
+	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	wait_until 10 sh -c "ss -Htn state established '( sport = :$PORT )' | grep -q ."
 	run -69 --separate-stderr ipctool sock-client -t 5s "$ADDR" </dev/null
 	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on $ADDR"
@@ -104,9 +104,10 @@ hold() {
 	python3 -c 'print("\n".join(["A" * 5000] * 300))' >"$BATS_TEST_TMPDIR/a"
 	python3 -c 'print("\n".join(["B" * 5000] * 300))' >"$BATS_TEST_TMPDIR/b"
 	serve -q -k tcp:0 </dev/null
-	ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/a" &
+	start_bg_in "$BATS_TEST_TMPDIR/a" ipctool sock-client "$ADDR"
 	ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/b"
-	wait $!
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 0
 	wait_until 10 sh -c "[ \$(wc -l <'$SRV_OUT') -ge 600 ]"
 	assert_equal "$(grep -c -x 'A\{5000\}' "$SRV_OUT")" 300
 	assert_equal "$(grep -c -x 'B\{5000\}' "$SRV_OUT")" 300
@@ -115,7 +116,7 @@ hold() {
 
 @test "-k: a last line without newline gets one; stdin goes to every client" {
 	hold h
-	start_bg_in "$HOLD" "$IPCTOOL" sock-server -q -k --addr-file "$BATS_TEST_TMPDIR/af" tcp:0
+	start_bg_in "$HOLD" ipctool sock-server -q -k --addr-file "$BATS_TEST_TMPDIR/af" tcp:0
 	SRV_OUT=$BG_OUT
 	wait_for_path "$BATS_TEST_TMPDIR/af"
 	ADDR=$(cat "$BATS_TEST_TMPDIR/af")
@@ -124,7 +125,7 @@ hold() {
 	hold2=$BATS_TEST_TMPDIR/h2
 	mkfifo "$hold2"
 	exec {h2}<>"$hold2"
-	start_bg_in "$hold2" "$IPCTOOL" sock-client "$ADDR"
+	start_bg_in "$hold2" ipctool sock-client "$ADDR"
 	c1=$BG_OUT
 	wait_until 10 sh -c "ss -Htn state established '( sport = :${ADDR##*:} )' | grep -q ."
 	echo "to all" >&"$HOLD_FD"
@@ -177,7 +178,7 @@ EOF
 @test "--broadcast: a line of one client reaches the others, not itself" {
 	hold h
 	serve --broadcast -v tcp:0 </dev/null
-	start_bg_in "$HOLD" "$IPCTOOL" sock-client "$ADDR"
+	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	listener=$BG_OUT
 	wait_for_line "$SRV_ERR" 'accept4.*from'
 	run -0 ipctool sock-client -m hello "$ADDR"
@@ -238,7 +239,7 @@ EOF
 @test "--max-clients: the client beyond is told and closed" {
 	hold h
 	serve -q -k --max-clients 1 -v tcp:0 </dev/null
-	start_bg_in "$HOLD" "$IPCTOOL" sock-client "$ADDR"
+	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	wait_for_line "$SRV_ERR" 'accept4.*from'
 	run -0 ipctool sock-client -t 5s "$ADDR" </dev/null
 	assert_output "ipctool sock-server: too many clients (at most 1), try again later"
@@ -372,7 +373,7 @@ EOF
 	run -64 --separate-stderr ipctool sock-server udp:0 -- cat
 	assert_equal "$stderr" "ipctool sock-server: a command after '--' needs a stream address, not udp (see 'ipctool sock-server --help')"
 	run -64 --separate-stderr ipctool sock-server --mode 999 unix:/tmp/x
-	assert_equal "$stderr" "ipctool sock-server: --mode 999: expected octal permissions like 0660 (see 'ipctool sock-server --help')"
+	assert_equal "$stderr" "ipctool sock-server: invalid mode '999' for --mode: not octal (see 'ipctool sock-server --help')"
 	run -1 --separate-stderr ipctool sock-server tcp:no-such-host.invalid:0
 	assert_equal "$stderr" "ipctool sock-server: resolve no-such-host.invalid: Name or service not known"
 	run -1 --separate-stderr ipctool sock-server tcp:192.0.2.1:0
@@ -390,7 +391,7 @@ EOF
 @test "exec: --max-clients counts running commands" {
 	hold h
 	serve -q --max-clients 1 -v tcp:0 -- sh -c 'cat >/dev/null; echo served'
-	start_bg_in "$HOLD" "$IPCTOOL" sock-client "$ADDR"
+	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	wait_for_line "$SRV_ERR" 'fork\(\) = [0-9]+'
 	run -0 ipctool sock-client -t 5s "$ADDR" </dev/null
 	assert_output "ipctool sock-server: too many clients (at most 1), try again later"

@@ -1,4 +1,4 @@
-/* test_parse.c - durations, sizes and signal names */
+/* test_parse.c - durations, sizes, file permissions and signal names */
 #include <signal.h>
 
 #include "check.h"
@@ -37,6 +37,28 @@ size(const char *s)
 	return (long long)n;
 }
 
+static long long
+perm(const char *s)
+{
+	unsigned m;
+	const char *errstr;
+
+	if (parse_perm(s, &m, &errstr) == -1)
+		return -999;
+	return m;
+}
+
+static const char *
+perm_err(const char *s)
+{
+	unsigned m;
+	const char *errstr = NULL;
+
+	if (parse_perm(s, &m, &errstr) == 0)
+		return "accepted";
+	return errstr;
+}
+
 static int
 sig(const char *s)
 {
@@ -54,6 +76,21 @@ main(void)
 	char buf[32];
 	struct signal_info tmp;
 	const struct signal_info *si;
+
+	CHECK_INT(perm("0600"), 0600);
+	CHECK_INT(perm("644"), 0644);
+	CHECK_INT(perm("0777"), 0777);
+	CHECK_INT(perm("0"), 0);
+	CHECK_INT(perm("00000660"), 0660);
+	CHECK_STR(perm_err(""), "empty");
+	CHECK_STR(perm_err("0999"), "not octal");
+	CHECK_STR(perm_err("-600"), "not octal");
+	CHECK_STR(perm_err("+600"), "not octal");
+	CHECK_STR(perm_err(" 600"), "not octal");
+	CHECK_STR(perm_err("u+rw"), "not octal");
+	CHECK_STR(perm_err("1777"), "above 0777");
+	CHECK_STR(perm_err("77777777777777777777777"), "above 0777");
+	CHECK_STR(perm_err("perm"), "not octal");
 
 	CHECK_INT(dur("250ms"), 250);
 	CHECK_INT(dur("2s"), 2000);

@@ -64,6 +64,23 @@ main(void)
 		CHECK(access(tmp, F_OK) == -1 && errno == ENOENT);
 	}
 
+	/* any line (an address file): whole, with its newline */
+	{
+		char buf[64] = "";
+		FILE *f;
+
+		CHECK_INT(pidfile_publish_line(path, "tcp:127.0.0.1:4242"), 0);
+		f = fopen(path, "r");
+		CHECK(f != NULL);
+		if (f) {
+			CHECK_INT((int)fread(buf, 1, sizeof(buf) - 1, f), 19);
+			fclose(f);
+		}
+		CHECK_STR(buf, "tcp:127.0.0.1:4242\n");
+		CHECK_INT(pidfile_publish_line("/nonexistent/dir/a", "x"), -1);
+		CHECK_INT(errno, ENOENT);
+	}
+
 	/* a symlink at the target is replaced, not followed */
 	unlink(path);
 	CHECK_INT(symlink("/nonexistent/target", link), 0);
