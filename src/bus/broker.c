@@ -115,6 +115,8 @@ struct broker {
 						 * operation and READ_MAX */
 	char			*rbuf;
 	int			 ep, sigfd;
+	int			 spare;		/* held back: given up to refuse a
+						 * client when out of descriptors */
 	int			 sigkind;	/* epoll tag of sigfd */
 	struct listener		 l[BROKER_MAX_LISTENERS];
 	int			 nl;
@@ -1137,6 +1139,27 @@ pause_listeners(struct broker *b, bool on)
 	b->paused_until = io_now_ms() + PAUSE_MS;
 }
 
+/* refuse_spare: out of descriptors, give up the spare one for a moment
+ * to accept a waiting client of l and refuse it with -ERR 'Maximum
+ * Connections Exceeded', rather than leave it unanswered in the backlog;
+ * true when a client was refused */
+static bool
+refuse_spare(struct broker *b, struct listener *l)
+{
+	int fd;
+
+	if (b->spare == -1)
+		return false;
+	close(b->spare);
+	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd != -1) {
+		blog(b, "%s: refused a client: out of descriptors", l->name);
+		refuse(fd);
+	}
+	b->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd != -1;
+}
+
 /* do_accept: accept4(2) the waiting connections of l */
 static void
 do_accept(struct broker *b, struct listener *l)
@@ -1146,6 +1169,9 @@ do_accept(struct broker *b, struct listener *l)
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    refuse_spare(b, l))
+				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				blog(b, "%s: accept: %s (pausing %d ms)",
@@ -1428,6 +1454,8 @@ broker_free(struct broker *b)
 		close(b->sigfd);
 	if (b->ep != -1)
 		close(b->ep);
+	if (b->spare != -1)
+		close(b->spare);
 }
 
 /* limits: copy the configuration's limits, defaults for zeros */
@@ -1482,7 +1510,7 @@ broker_run(const struct broker_config *cfg)
 	int e;
 
 	limits(&b, cfg);
-	b.ep = b.sigfd = -1;
+	b.ep = b.sigfd = b.spare = -1;
 	b.start_ms = io_now_ms();
 	b.sigkind = SRC_SIGNAL;
 	snprintf(b.server_id, sizeof(b.server_id), "IPCTOOL%ld%" PRId64,
@@ -1500,6 +1528,7 @@ broker_run(const struct broker_config *cfg)
 	if ((b.line = malloc(b.linecap)) == NULL ||
 	    (b.rbuf = malloc(b.max_in)) == NULL ||
 	    sublist_init(&b.sl) == -1 ||
+	    (b.spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 	    (b.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (b.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		goto fail;

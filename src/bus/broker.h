@@ -119,8 +119,11 @@ int broker_token_load(const char *path, bool create, char *buf, size_t len);
  * bound address ("tcp:127.0.0.1:PORT" with the port the kernel chose, or
  * "unix:PATH") is written to addr_file once every listener is up. It
  * raises the soft RLIMIT_NOFILE toward max_clients (within the hard
- * limit); accept(2) failing for want of descriptors pauses the listeners
- * for 100 ms instead of spinning. */
+ * limit). When accept(2) fails for want of descriptors, a descriptor
+ * held in reserve is given up for a moment to accept the client and
+ * refuse it with -ERR 'Maximum Connections Exceeded' (clients already
+ * in are served on); only if that fails too do the listeners pause for
+ * 100 ms instead of spinning. */
 int broker_run(const struct broker_config *cfg);
 
 #endif
