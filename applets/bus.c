@@ -23,6 +23,7 @@
 #include "out.h"
 #include "bus/broker.h"
 #include "bus/client.h"
+#include "bus/subject.h"
 
 static int bus_main(int argc, char **argv);
 
@@ -252,6 +253,16 @@ pub_stdin(struct bus_client *c, struct pub_state *st, const char *subject,
 	frame_reader_free(&r);
 }
 
+/* check_subject: a usage error unless s is a valid subject (wildcards
+ * only where subscribing), so bad input is caught before connecting */
+static void
+check_subject(const char *s, bool wild)
+{
+	if (!subject_valid(s, strlen(s), wild))
+		usage_error("invalid subject '%s'%s", s, wild ? "" :
+		    " (no wildcards or blanks when publishing)");
+}
+
 static int
 cmd_pub(struct opt_parser *p)
 {
@@ -264,6 +275,7 @@ cmd_pub(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
+	check_subject(rest[0], false);
 	/* --timeout bounds the whole run, connecting included */
 	dl = io_deadline(o.timeout);
 	connect_bus(&c, "ipctool bus pub");
@@ -473,6 +485,8 @@ cmd_sub(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("bus sub needs a SUBJECT");
+	for (int i = 0; i < n; i++)
+		check_subject(rest[i], true);
 	return listen_loop(rest, n, false);
 }
 
@@ -483,6 +497,8 @@ cmd_monitor(struct opt_parser *p)
 	int n;
 
 	rest = opt_rest(p, &n);
+	for (int i = 0; i < n; i++)
+		check_subject(rest[i], true);
 	return listen_loop(rest, n, true);
 }
 

@@ -27,6 +27,7 @@
 #include "out.h"
 #include "parse.h"
 #include "bus/client.h"
+#include "bus/subject.h"
 
 static int req_main(int argc, char **argv);
 
@@ -1008,6 +1009,16 @@ lines_loop(int sfd)
 	}
 }
 
+/* check_subject: a usage error unless s is a valid subject (wildcards
+ * only where subscribing), so bad input is caught before connecting */
+static void
+check_subject(const char *s, bool wild)
+{
+	if (!subject_valid(s, strlen(s), wild))
+		usage_error("invalid subject '%s'%s", s, wild ? "" :
+		    " (no wildcards or blanks when publishing)");
+}
+
 static int
 cmd_serve(struct opt_parser *p)
 {
@@ -1022,6 +1033,7 @@ cmd_serve(struct opt_parser *p)
 		    "req serve takes one SUBJECT (the command goes after --)");
 	if (cmdv == NULL || ncmd == 0)
 		usage_error("req serve needs a command after --");
+	check_subject(rest[0], true);
 	if (o.async || o.json || o.ordered || o.reply_to)
 		usage_error("--async, --json, --ordered and --reply-to are "
 		    "for req call");
@@ -1419,6 +1431,9 @@ cmd_call(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("req call needs a SUBJECT");
+	check_subject(rest[0], false);
+	if (o.reply_to)
+		check_subject(o.reply_to, false);
 	if (o.async && n > 1)
 		usage_error("req call --async reads payloads from stdin, one "
 		    "per line");
