@@ -254,13 +254,12 @@ pub_stdin(struct bus_client *c, struct pub_state *st, const char *subject,
 }
 
 /* check_subject: a usage error unless s is a valid subject (wildcards
- * only where subscribing), so bad input is caught before connecting */
+ * only where subscribing), caught before connecting */
 static void
 check_subject(const char *s, bool wild)
 {
 	if (!subject_valid(s, strlen(s), wild))
-		usage_error("invalid subject '%s'%s", s, wild ? "" :
-		    " (no wildcards or blanks when publishing)");
+		usage_error("invalid subject '%s'", s);
 }
 
 static int

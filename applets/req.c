@@ -1010,13 +1010,12 @@ lines_loop(int sfd)
 }
 
 /* check_subject: a usage error unless s is a valid subject (wildcards
- * only where subscribing), so bad input is caught before connecting */
+ * only where subscribing), caught before connecting */
 static void
 check_subject(const char *s, bool wild)
 {
 	if (!subject_valid(s, strlen(s), wild))
-		usage_error("invalid subject '%s'%s", s, wild ? "" :
-		    " (no wildcards or blanks when publishing)");
+		usage_error("invalid subject '%s'", s);
 }
 
 static int
