@@ -318,6 +318,10 @@ open_writer(const struct cfg *c)
 static void __attribute__((noreturn))
 gone(struct sender *s)
 {
+	if (s->c->sync)	/* --sync names the message, whichever wait saw it */
+		errx(EX_UNAVAILABLE, "send to %s: the receiver closed the "
+		    "FIFO before acknowledging message %llu", s->c->path,
+		    s->seq + 1);
 	errx(EX_UNAVAILABLE, "write to %s: the receiver closed the FIFO "
 	    "(%llu message%s sent)", s->c->path, s->sent,
 	    s->sent == 1 ? "" : "s");

@@ -304,6 +304,9 @@ storm_pipe() {
 		args+=(sh -c 'echo $$ >>"$1"; exec cat' sh "$T/started" ::)
 	done
 	for shape in "" --stats --fan-in; do
+		# LeakSanitizer needs a descriptor of its own at exit, and this
+		# test takes them all: leak checking is for the other tests
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
 		run -1 --separate-stderr bash -c 'ulimit -n 64 && exec "$@"' bash \
 			"$IPCTOOL" pipe $shape "${args[@]}" cat
 		assert_equal "$stderr" "ipctool pipe: pipe2: Too many open files"
