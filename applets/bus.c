@@ -22,8 +22,8 @@
 #include "io.h"
 #include "out.h"
 #include "bus/broker.h"
+#include "bus/cli.h"
 #include "bus/client.h"
-#include "bus/subject.h"
 
 static int bus_main(int argc, char **argv);
 
@@ -105,7 +105,6 @@ const struct applet applet_bus = {
 };
 
 #define DEFAULT_STAT_TIMEOUT	5000	/* ms */
-#define DEFAULT_CONNECT_TIMEOUT	10000	/* ms */
 
 /* Everything the options say */
 static struct {
@@ -119,45 +118,6 @@ static struct {
 	const char *ready_file;
 	bool has_mode;
 } o = { .timeout = -1, .count = 0 };
-
-/* bus_fail: exit with the code and message for errno e after a bus call
- * on c; what names the action ("connect to unix:/x") */
-static void __attribute__((noreturn))
-bus_fail(struct bus_client *c, int e, const char *what)
-{
-	int code = bus_exit_code(e);
-
-	if (code == EX_UNAVAILABLE && (e == ENOENT || e == ECONNREFUSED))
-		errx(code, "%s: %s (%s)", what, bus_strerror(c, e),
-		    BUS_HINT_START);
-	errx(code, "%s: %s", what, bus_strerror(c, e));
-}
-
-/* The address connect_bus used, for messages and reconnects */
-static char bus_addr[ADDR_STR_MAX + 8];
-
-/* connect_bus: connect to the chosen broker or exit */
-static void
-connect_bus(struct bus_client *c, const char *name)
-{
-	char what[ADDR_STR_MAX + 16];
-	const char *addr = o.bus, *errstr;
-	int64_t dl;
-
-	if (addr == NULL && (addr = bus_default_addr(bus_addr,
-	    sizeof(bus_addr))) == NULL)
-		errx(EXIT_FAIL, "the default bus address is too long");
-	if (addr != bus_addr)
-		strlcpy(bus_addr, addr, sizeof(bus_addr));
-	dl = io_deadline(o.timeout >= 0 && o.timeout < DEFAULT_CONNECT_TIMEOUT ?
-	    o.timeout : DEFAULT_CONNECT_TIMEOUT);
-	if (bus_connect(c, addr, name, dl, &errstr) == 0)
-		return;
-	if (errstr != NULL)
-		usage_error("bad bus address '%s': %s", addr, errstr);
-	snprintf(what, sizeof(what), "connect to %s", addr);
-	bus_fail(c, errno, what);
-}
 
 /* pub */
 
@@ -188,7 +148,7 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 	uint64_t id = 0;
 
 	if (o.sync && bus_new_reply(c, reply, sizeof(reply), &id) == -1)
-		bus_fail(c, errno, "subscribe to the inbox");
+		bus_cli_fail(c, errno, "subscribe to the inbox");
 	if (bus_pub(c, subject, o.sync ? reply : NULL, NULL, 0, msg, len) == -1) {
 		if (errno == EMSGSIZE)
 			errx(EXIT_FAIL, "publish to %s: message of %zu bytes "
@@ -197,7 +157,7 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 			    (unsigned long long)c->info.max_payload);
 		if (errno == EINVAL)
 			usage_error("invalid subject '%s'", subject);
-		bus_fail(c, errno, "publish");
+		bus_cli_fail(c, errno, "publish");
 	}
 	if (!o.sync)
 		return;
@@ -207,7 +167,7 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 		int rc = bus_process(c, dl);
 
 		if (rc == -1)
-			bus_fail(c, errno, "wait for the ack");
+			bus_cli_fail(c, errno, "wait for the ack");
 		if (rc == 0)
 			errx(EX_TEMPFAIL, "publish to %s: no ack within the "
 			    "timeout", subject);
@@ -241,25 +201,16 @@ pub_stdin(struct bus_client *c, struct pub_state *st, const char *subject,
 		if (r.eof)
 			break;
 		if (bus_send(c) == -1)
-			bus_fail(c, errno, "publish");
+			bus_cli_fail(c, errno, "publish");
 		struct pollfd pf[2] = { { 0, POLLIN, 0 }, { c->fd, POLLIN, 0 } };
 		if (poll(pf, 2, -1) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[1].revents && bus_process(c, io_now_ms()) == -1)
-			bus_fail(c, errno, "read from the broker");
+			bus_cli_fail(c, errno, "read from the broker");
 		if (pf[0].revents && frame_fill(&r) == -1 && errno != EAGAIN)
 			err(EXIT_FAIL, "read stdin");
 	}
 	frame_reader_free(&r);
-}
-
-/* check_subject: a usage error unless s is a valid subject (wildcards
- * only where subscribing), caught before connecting */
-static void
-check_subject(const char *s, bool wild)
-{
-	if (!subject_valid(s, strlen(s), wild))
-		usage_error("invalid subject '%s'", s);
 }
 
 static int
@@ -274,10 +225,10 @@ cmd_pub(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
-	check_subject(rest[0], false);
+	bus_cli_check_subject(rest[0], false);
 	/* --timeout bounds the whole run, connecting included */
 	dl = io_deadline(o.timeout);
-	connect_bus(&c, "ipctool bus pub");
+	bus_cli_connect(&c, o.bus, "ipctool bus pub", o.timeout);
 	c.on_msg = on_pub_reply;
 	c.on_msg_arg = &st;
 	if (n > 1) {
@@ -288,7 +239,7 @@ cmd_pub(struct opt_parser *p)
 	}
 	/* async: the PONG says the broker has taken every message */
 	if (bus_flush(&c, dl) == -1)
-		bus_fail(&c, errno, "flush");
+		bus_cli_fail(&c, errno, "flush");
 	bus_close(&c);
 	return 0;
 }
@@ -399,22 +350,22 @@ redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
 	void *arg = c->on_msg_arg;
 	bus_msg_fn fn = c->on_msg;
 
-	warnx("%s: lost the broker at %s (%s): reconnecting", cmd, bus_addr,
+	warnx("%s: lost the broker at %s (%s): reconnecting", cmd, bus_cli_addr,
 	    bus_strerror(c, e));
 	bus_close(c);
 	for (unsigned attempt = 1;; attempt++) {
 		int64_t wait = bus_backoff_ms(attempt), now = io_now_ms();
-		int64_t cdl = now + wait + DEFAULT_CONNECT_TIMEOUT;
+		int64_t cdl = now + wait + BUS_CONNECT_TIMEOUT;
 
 		if (dl >= 0 && now + wait >= dl)
 			errx(EX_TEMPFAIL, "%s: the broker at %s was not back "
-			    "within the timeout", cmd, bus_addr);
+			    "within the timeout", cmd, bus_cli_addr);
 		(void)poll(NULL, 0, (int)wait);
 		if (dl >= 0 && cdl > dl)
 			cdl = dl;
-		if (bus_connect(c, bus_addr, cmd, cdl, &errstr) == -1) {
+		if (bus_connect(c, bus_cli_addr, cmd, cdl, &errstr) == -1) {
 			if (!bus_retryable(errno))
-				bus_fail(c, errno, "reconnect");
+				bus_cli_fail(c, errno, "reconnect");
 			continue;
 		}
 		c->on_msg = fn;
@@ -423,7 +374,7 @@ redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
 			break;
 		bus_close(c);
 	}
-	warnx("%s: reconnected to %s", cmd, bus_addr);
+	warnx("%s: reconnected to %s", cmd, bus_cli_addr);
 }
 
 /* listen_loop: subscribe to subjects and print until count or deadline */
@@ -433,7 +384,7 @@ listen_loop(char **subjects, int n, bool monitor)
 	struct bus_client c;
 	struct sub_state st = { 0, monitor };
 	const char *cmd = monitor ? "monitor" : "sub";
-	char what[sizeof(bus_addr) + 48];
+	char what[sizeof(bus_cli_addr) + 48];
 	int64_t dl;
 	static char *all[] = { ">", NULL };
 
@@ -441,12 +392,13 @@ listen_loop(char **subjects, int n, bool monitor)
 		subjects = all;
 		n = 1;
 	}
-	connect_bus(&c, monitor ? "ipctool bus monitor" : "ipctool bus sub");
+	bus_cli_connect(&c, o.bus, monitor ? "ipctool bus monitor" :
+	    "ipctool bus sub", o.timeout);
 	c.on_msg = on_sub_msg;
 	c.on_msg_arg = &st;
 	dl = io_deadline(o.timeout);
 	if (subscribe_all(&c, subjects, n, dl) == -1)
-		bus_fail(&c, errno, "subscribe");
+		bus_cli_fail(&c, errno, "subscribe");
 	write_ready();
 	while (o.count == 0 || st.seen < o.count) {
 		int rc = bus_process(&c, dl);
@@ -459,8 +411,8 @@ listen_loop(char **subjects, int n, bool monitor)
 		}
 		if (rc == -1) {
 			snprintf(what, sizeof(what), "%s: lost the broker at %s",
-			    cmd, bus_addr);
-			bus_fail(&c, errno, what);
+			    cmd, bus_cli_addr);
+			bus_cli_fail(&c, errno, what);
 		}
 		if (rc == 0 && o.count > 0)
 			errx(EX_TEMPFAIL, "%s: timed out after %lld of %lld "
@@ -485,7 +437,7 @@ cmd_sub(struct opt_parser *p)
 	if (n < 1)
 		usage_error("bus sub needs a SUBJECT");
 	for (int i = 0; i < n; i++)
-		check_subject(rest[i], true);
+		bus_cli_check_subject(rest[i], true);
 	return listen_loop(rest, n, false);
 }
 
@@ -497,7 +449,7 @@ cmd_monitor(struct opt_parser *p)
 
 	rest = opt_rest(p, &n);
 	for (int i = 0; i < n; i++)
-		check_subject(rest[i], true);
+		bus_cli_check_subject(rest[i], true);
 	return listen_loop(rest, n, true);
 }
 
@@ -671,18 +623,18 @@ cmd_stat(struct opt_parser *p)
 		usage_error("bus stat takes no operands");
 	if (o.timeout < 0)
 		o.timeout = DEFAULT_STAT_TIMEOUT;
-	connect_bus(&c, "ipctool bus stat");
+	bus_cli_connect(&c, o.bus, "ipctool bus stat", o.timeout);
 	c.on_msg = on_stat_reply;
 	c.on_msg_arg = &st;
 	dl = io_deadline(o.timeout);
 	if (bus_new_reply(&c, reply, sizeof(reply), &st.want) == -1 ||
 	    bus_pub(&c, BUS_STAT_SUBJECT, reply, NULL, 0, "", 0) == -1)
-		bus_fail(&c, errno, "ask for the statistics");
+		bus_cli_fail(&c, errno, "ask for the statistics");
 	while (st.status == 0) {
 		int rc = bus_process(&c, dl);
 
 		if (rc == -1)
-			bus_fail(&c, errno, "ask for the statistics");
+			bus_cli_fail(&c, errno, "ask for the statistics");
 		if (rc == 0)
 			errx(EX_TEMPFAIL, "stat: no answer within the timeout");
 	}
@@ -841,20 +793,6 @@ allowed(const struct subcmd_def *s, int k)
 	return false;
 }
 
-/* parse_mode: an octal file mode of at most 0777 */
-static mode_t
-parse_mode(const char *s)
-{
-	char *end;
-	long m;
-
-	errno = 0;
-	m = strtol(s, &end, 8);
-	if (errno || *s == '\0' || *end != '\0' || m < 0 || m > 0777)
-		usage_error("invalid mode '%s': want octal like 0660", s);
-	return (mode_t)m;
-}
-
 static int
 bus_main(int argc, char **argv)
 {
@@ -929,7 +867,7 @@ bus_main(int argc, char **argv)
 		case KEY_MAX_SUBS:
 			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
 			break;
-		case KEY_MODE: o.cfg.unix_mode = parse_mode(p.arg); break;
+		case KEY_MODE: o.cfg.unix_mode = opt_mode(&p); break;
 		case KEY_NO_AUTH: o.no_auth = true; break;
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;

@@ -1076,19 +1076,6 @@ do_recv(const struct cfg *c)
 
 /* ---- the command line --------------------------------------------------- */
 
-/* parse_mode: the --mode argument as octal permissions; a usage error
- * otherwise */
-static mode_t
-parse_mode(const char *s)
-{
-	const char *errstr;
-	unsigned m;
-
-	if (parse_perm(s, &m, &errstr) == -1)
-		usage_error("invalid mode '%s' for --mode: %s", s, errstr);
-	return (mode_t)m;
-}
-
 /* check_opts: refuse options that do not apply to the subcommand and
  * pairs that exclude each other */
 static void
@@ -1157,7 +1144,7 @@ parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
 			break;
 		case 'm':
 			c->given |= G_MODE;
-			c->perm = parse_mode(p.arg);
+			c->perm = opt_mode(&p);
 			break;
 		case 'n':
 			c->given |= G_NONBLOCK;

@@ -26,8 +26,8 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "bus/cli.h"
 #include "bus/client.h"
-#include "bus/subject.h"
 
 static int req_main(int argc, char **argv);
 
@@ -92,7 +92,6 @@ const struct applet applet_req = {
 #define HDR_STATUS	"Ipctool-Status"
 #define HDR_ERROR	"Ipctool-Error"
 #define DEFAULT_WINDOW	16
-#define DEFAULT_CONNECT	10000	/* ms */
 #define MAX_JOBS	1024
 #define MAX_BACKLOG	100000
 
@@ -103,43 +102,6 @@ static struct {
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
 } o = { .timeout = -1, .jobs = 1, .window = DEFAULT_WINDOW };
-
-/* req_fail: exit with the code and message for errno e after a bus call */
-static void __attribute__((noreturn))
-req_fail(struct bus_client *c, int e, const char *what)
-{
-	int code = bus_exit_code(e);
-
-	if (code == EX_UNAVAILABLE && (e == ENOENT || e == ECONNREFUSED))
-		errx(code, "%s: %s (%s)", what, bus_strerror(c, e),
-		    BUS_HINT_START);
-	errx(code, "%s: %s", what, bus_strerror(c, e));
-}
-
-/* The address connect_bus used, for messages and reconnects */
-static char bus_addr[ADDR_STR_MAX + 8];
-
-/* connect_bus: connect to the chosen broker or exit */
-static void
-connect_bus(struct bus_client *c, const char *name)
-{
-	char what[ADDR_STR_MAX + 16];
-	const char *addr = o.bus, *errstr;
-
-	if (addr == NULL && (addr = bus_default_addr(bus_addr,
-	    sizeof(bus_addr))) == NULL)
-		errx(EXIT_FAIL, "the default bus address is too long");
-	if (addr != bus_addr)
-		strlcpy(bus_addr, addr, sizeof(bus_addr));
-	if (bus_connect(c, addr, name, io_deadline(o.timeout >= 0 &&
-	    o.timeout < DEFAULT_CONNECT ? o.timeout : DEFAULT_CONNECT),
-	    &errstr) == 0)
-		return;
-	if (errstr != NULL)
-		usage_error("bad bus address '%s': %s", addr, errstr);
-	snprintf(what, sizeof(what), "connect to %s", addr);
-	req_fail(c, errno, what);
-}
 
 /* A growable byte buffer */
 struct buf {
@@ -565,7 +527,7 @@ redial(int e, int sfd)
 {
 	const char *errstr;
 
-	warnx("serve: lost the broker at %s (%s): reconnecting", bus_addr,
+	warnx("serve: lost the broker at %s (%s): reconnecting", bus_cli_addr,
 	    bus_strerror(&sv.c, e));
 	bus_close(&sv.c);
 	for (unsigned attempt = 1;; attempt++) {
@@ -584,13 +546,13 @@ redial(int e, int sfd)
 				wait = left;
 			if (poll(&pf, 1, wait) > 0 && read_signals(sfd))
 				errx(EX_UNAVAILABLE, "serve: stopped while "
-				    "the broker at %s was away", bus_addr);
+				    "the broker at %s was away", bus_cli_addr);
 		}
-		dl = io_deadline(DEFAULT_CONNECT);
-		if (bus_connect(&sv.c, bus_addr, "ipctool req serve", dl,
+		dl = io_deadline(BUS_CONNECT_TIMEOUT);
+		if (bus_connect(&sv.c, bus_cli_addr, "ipctool req serve", dl,
 		    &errstr) == -1) {
 			if (!bus_retryable(errno))
-				req_fail(&sv.c, errno, "reconnect");
+				bus_cli_fail(&sv.c, errno, "reconnect");
 			continue;
 		}
 		sv.c.on_msg = o.lines ? on_line_job : on_job;
@@ -599,22 +561,22 @@ redial(int e, int sfd)
 			break;
 		bus_close(&sv.c);
 	}
-	warnx("serve: reconnected to %s", bus_addr);
+	warnx("serve: reconnected to %s", bus_cli_addr);
 }
 
 /* lost: the connection failed with errno e: reconnect or exit */
 static void
 lost(int e, int sfd, const char *what)
 {
-	char buf[sizeof(bus_addr) + 48];
+	char buf[sizeof(bus_cli_addr) + 48];
 
 	if (o.reconnect) {
 		redial(e, sfd);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s: lost the broker at %s", what,
-	    bus_addr);
-	req_fail(&sv.c, e, buf);
+	    bus_cli_addr);
+	bus_cli_fail(&sv.c, e, buf);
 }
 
 /* serve_loop: poll the bus, signals and every job until stopped */
@@ -1009,15 +971,6 @@ lines_loop(int sfd)
 	}
 }
 
-/* check_subject: a usage error unless s is a valid subject (wildcards
- * only where subscribing), caught before connecting */
-static void
-check_subject(const char *s, bool wild)
-{
-	if (!subject_valid(s, strlen(s), wild))
-		usage_error("invalid subject '%s'", s);
-}
-
 static int
 cmd_serve(struct opt_parser *p)
 {
@@ -1032,7 +985,7 @@ cmd_serve(struct opt_parser *p)
 		    "req serve takes one SUBJECT (the command goes after --)");
 	if (cmdv == NULL || ncmd == 0)
 		usage_error("req serve needs a command after --");
-	check_subject(rest[0], true);
+	bus_cli_check_subject(rest[0], true);
 	if (o.async || o.json || o.ordered || o.reply_to)
 		usage_error("--async, --json, --ordered and --reply-to are "
 		    "for req call");
@@ -1050,7 +1003,7 @@ cmd_serve(struct opt_parser *p)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");
-	connect_bus(&sv.c, "ipctool req serve");
+	bus_cli_connect(&sv.c, o.bus, "ipctool req serve", o.timeout);
 	sv.c.on_msg = o.lines ? on_line_job : on_job;
 	sv.subject = rest[0];
 	if (o.lines) {
@@ -1063,8 +1016,8 @@ cmd_serve(struct opt_parser *p)
 		if (!co_start(why, sizeof(why)))
 			errx(EXIT_FAIL, "--lines: %s", why);
 	}
-	if (subscribe(io_deadline(DEFAULT_CONNECT)) == -1)
-		req_fail(&sv.c, errno, "subscribe");
+	if (subscribe(io_deadline(BUS_CONNECT_TIMEOUT)) == -1)
+		bus_cli_fail(&sv.c, errno, "subscribe");
 	if (o.lines)
 		out_trace("serving %s (queue group %s), a job per line to "
 		    "pid %d", rest[0], o.queue ? o.queue : rest[0],
@@ -1084,8 +1037,8 @@ cmd_serve(struct opt_parser *p)
 	else
 		serve_loop(sfd);
 	free(sv.path);
-	if (bus_flush(&sv.c, io_deadline(DEFAULT_CONNECT)) == -1)
-		req_fail(&sv.c, errno, "reply");
+	if (bus_flush(&sv.c, io_deadline(BUS_CONNECT_TIMEOUT)) == -1)
+		bus_cli_fail(&sv.c, errno, "reply");
 	bus_close(&sv.c);
 	return 0;
 }
@@ -1155,7 +1108,7 @@ send_job(uint64_t *id, const char *payload, size_t len)
 
 	if (o.reply_to == NULL && bus_new_reply(&cl.c, reply, sizeof(reply),
 	    id) == -1)
-		req_fail(&cl.c, errno, "subscribe to the inbox");
+		bus_cli_fail(&cl.c, errno, "subscribe to the inbox");
 	if (bus_pub(&cl.c, cl.subject, o.reply_to ? o.reply_to : reply, NULL,
 	    0, payload, len) == -1) {
 		if (errno == EMSGSIZE)
@@ -1166,7 +1119,7 @@ send_job(uint64_t *id, const char *payload, size_t len)
 			usage_error("invalid subject '%s'%s%s", cl.subject,
 			    o.reply_to ? " or --reply-to " : "",
 			    o.reply_to ? o.reply_to : "");
-		req_fail(&cl.c, errno, "send job");
+		bus_cli_fail(&cl.c, errno, "send job");
 	}
 }
 
@@ -1235,14 +1188,14 @@ call_sync(char **rest, int n)
 	free(payload.p);
 	if (o.reply_to) {
 		if (bus_flush(&cl.c, dl) == -1)
-			req_fail(&cl.c, errno, "send job");
+			bus_cli_fail(&cl.c, errno, "send job");
 		return 0;
 	}
 	while (!s.done) {
 		int rc = bus_process(&cl.c, dl);
 
 		if (rc == -1)
-			req_fail(&cl.c, errno, "wait for the result");
+			bus_cli_fail(&cl.c, errno, "wait for the result");
 		if (rc == 0)
 			errx(EX_TEMPFAIL, "no result from %s within the timeout",
 			    cl.subject);
@@ -1397,14 +1350,14 @@ call_async(void)
 		if (r.eof && cl.busy == 0)
 			break;
 		if (bus_send(&cl.c) == -1)
-			req_fail(&cl.c, errno, "send job");
+			bus_cli_fail(&cl.c, errno, "send job");
 		struct pollfd pf[2] = { { cl.c.fd, POLLIN, 0 },
 		    { r.eof || cl.busy >= o.window ? -1 : 0, POLLIN, 0 } };
 		int64_t dl = next_deadline();
 		if (poll(pf, 2, io_remaining(dl)) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[0].revents && bus_process(&cl.c, io_now_ms()) == -1)
-			req_fail(&cl.c, errno, "wait for results");
+			bus_cli_fail(&cl.c, errno, "wait for results");
 		if (pf[1].revents && frame_fill(&r) == -1 && errno != EAGAIN)
 			err(EXIT_FAIL, "read stdin");
 		print_ready();
@@ -1412,7 +1365,7 @@ call_async(void)
 			err(EXIT_FAIL, "write stdout");
 	}
 	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
-		req_fail(&cl.c, errno, "send jobs");
+		bus_cli_fail(&cl.c, errno, "send jobs");
 	frame_reader_free(&r);
 	free(line.p);
 	for (long long i = 0; i < o.window; i++)
@@ -1430,9 +1383,9 @@ cmd_call(struct opt_parser *p)
 	rest = opt_rest(p, &n);
 	if (n < 1)
 		usage_error("req call needs a SUBJECT");
-	check_subject(rest[0], false);
+	bus_cli_check_subject(rest[0], false);
 	if (o.reply_to)
-		check_subject(o.reply_to, false);
+		bus_cli_check_subject(o.reply_to, false);
 	if (o.async && n > 1)
 		usage_error("req call --async reads payloads from stdin, one "
 		    "per line");
@@ -1443,7 +1396,7 @@ cmd_call(struct opt_parser *p)
 	if (opt_cmd(p, &rc) != NULL)
 		usage_error("req call takes no command (that is req serve)");
 	cl.subject = rest[0];
-	connect_bus(&cl.c, "ipctool req call");
+	bus_cli_connect(&cl.c, o.bus, "ipctool req call", o.timeout);
 	rc = o.async ? call_async() : call_sync(rest, n);
 	bus_close(&cl.c);
 	return rc;

@@ -987,19 +987,6 @@ serve_udp(struct server *s)
 	}
 }
 
-/* parse_mode: the --mode argument as octal permissions; a usage error
- * otherwise */
-static mode_t
-parse_mode(const char *s)
-{
-	const char *errstr;
-	unsigned m;
-
-	if (parse_perm(s, &m, &errstr) == -1)
-		usage_error("invalid mode '%s' for --mode: %s", s, errstr);
-	return (mode_t)m;
-}
-
 /* check_options: the combinations that make no sense, one line each */
 static void
 check_options(struct server *s)
@@ -1089,7 +1076,7 @@ sock_server_main(int argc, char **argv)
 		case KEY_MAX_CLIENTS:
 			s.max_clients = (long)opt_int(&p, 1, 1000000);
 			break;
-		case KEY_MODE: s.mode = parse_mode(p.arg); break;
+		case KEY_MODE: s.mode = opt_mode(&p); break;
 		case KEY_ONCE: s.once = true; break;
 		}
 	}

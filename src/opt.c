@@ -350,6 +350,20 @@ opt_signal(struct opt_parser *p)
 	return sig;
 }
 
+mode_t
+opt_mode(struct opt_parser *p)
+{
+	const char *errstr;
+	unsigned m;
+	char nb[64], vb[128];
+
+	if (parse_perm(p->arg, &m, &errstr) == -1)
+		usage_error("invalid mode '%s' for %s: %s",
+		    shown(p->arg, SIZE_MAX, vb, sizeof(vb)),
+		    optname(p, nb, sizeof(nb)), errstr);
+	return (mode_t)m;
+}
+
 /* print_opts: one help line per documented option in tab */
 static void
 print_opts(const struct opt *tab, FILE *f)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct applet;
 
@@ -73,6 +74,7 @@ int64_t opt_duration(struct opt_parser *p);		/* milliseconds, -1 = none */
 uint64_t opt_size(struct opt_parser *p);		/* bytes */
 long long opt_int(struct opt_parser *p, long long min, long long max);
 int opt_signal(struct opt_parser *p);
+mode_t opt_mode(struct opt_parser *p);			/* octal, at most 0777 */
 
 /* opt_print_help: the usage, the brief and the option list */
 void opt_print_help(const struct applet *ap, FILE *f);

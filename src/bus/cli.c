@@ -1,0 +1,53 @@
+/* cli.c - connect-or-exit, fail-and-exit and the subject check of the bus
+ * and req applets (see cli.h) */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bsd/string.h>
+
+#include "die.h"
+#include "io.h"
+#include "bus/cli.h"
+#include "bus/subject.h"
+
+char bus_cli_addr[ADDR_STR_MAX + 8];
+
+void
+bus_cli_fail(struct bus_client *c, int e, const char *what)
+{
+	int code = bus_exit_code(e);
+
+	if (code == EX_UNAVAILABLE && (e == ENOENT || e == ECONNREFUSED))
+		errx(code, "%s: %s (%s)", what, bus_strerror(c, e),
+		    BUS_HINT_START);
+	errx(code, "%s: %s", what, bus_strerror(c, e));
+}
+
+void
+bus_cli_connect(struct bus_client *c, const char *addr, const char *name,
+    int64_t timeout)
+{
+	char what[ADDR_STR_MAX + 16];
+	const char *errstr;
+
+	if (addr == NULL && (addr = bus_default_addr(bus_cli_addr,
+	    sizeof(bus_cli_addr))) == NULL)
+		errx(EXIT_FAIL, "the default bus address is too long");
+	if (addr != bus_cli_addr)
+		strlcpy(bus_cli_addr, addr, sizeof(bus_cli_addr));
+	if (bus_connect(c, addr, name, io_deadline(timeout >= 0 &&
+	    timeout < BUS_CONNECT_TIMEOUT ? timeout : BUS_CONNECT_TIMEOUT),
+	    &errstr) == 0)
+		return;
+	if (errstr != NULL)
+		usage_error("bad bus address '%s': %s", addr, errstr);
+	snprintf(what, sizeof(what), "connect to %s", addr);
+	bus_cli_fail(c, errno, what);
+}
+
+void
+bus_cli_check_subject(const char *s, bool wild)
+{
+	if (!subject_valid(s, strlen(s), wild))
+		usage_error("invalid subject '%s'", s);
+}

@@ -1,0 +1,34 @@
+/* cli.h - what the bus and req applets share on top of the client core:
+ * choosing and connecting to the broker, the exit for a failed bus call,
+ * the subject check. Like usage_error these print and exit: they are the
+ * applets' side of the client, kept once here instead of in each applet. */
+#ifndef IPCTOOL_BUS_CLI_H
+#define IPCTOOL_BUS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "bus/client.h"
+
+#define BUS_CONNECT_TIMEOUT	10000	/* ms, at most, for one connect */
+
+/* The address bus_cli_connect used, for messages and reconnects */
+extern char bus_cli_addr[ADDR_STR_MAX + 8];
+
+/* bus_cli_fail: exit with the code and message for errno e after a bus
+ * call on c; what names the action ("connect to unix:/x") */
+void bus_cli_fail(struct bus_client *c, int e, const char *what)
+    __attribute__((noreturn));
+
+/* bus_cli_connect: connect c to addr (NULL: IPCTOOL_BUS or the daemon's
+ * default) within timeout ms (-1 or more than BUS_CONNECT_TIMEOUT: that
+ * bound), or exit: 64 for a bad address, 69 with a hint when no broker */
+void bus_cli_connect(struct bus_client *c, const char *addr,
+    const char *name, int64_t timeout);
+
+/* bus_cli_check_subject: a usage error unless s is a valid subject
+ * (wildcards only where subscribing), caught before connecting */
+void bus_cli_check_subject(const char *s, bool wild);
+
+#endif
