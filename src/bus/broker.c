@@ -289,9 +289,9 @@ ring_consume(struct ring *r, size_t n)
 /* Clients: output */
 
 /* drain: write what c has pending without blocking, as far as the kernel
- * takes it; errors are left for flush() to find. Returns the bytes
- * still pending. */
-static size_t
+ * takes it. Returns the bytes still pending, or -1 with errno on a write
+ * error (reserve leaves that for flush to find). */
+static ssize_t
 drain(struct client *c)
 {
 	struct iovec iov[2];
@@ -303,11 +303,13 @@ drain(struct client *c)
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
 		if (n <= 0)
 			break;
 		ring_consume(&c->out, (size_t)n);
 	}
-	return c->out.len;
+	return (ssize_t)c->out.len;
 }
 
 /* reserve: room for n more bytes of output to c within max_pending,
@@ -435,22 +437,9 @@ fail(struct broker *b, struct client *c, int code)
 static void
 flush(struct broker *b, struct client *c)
 {
-	struct iovec iov[2];
-	struct msghdr mh = { .msg_iov = iov };
-	ssize_t n;
-
-	while (c->out.len > 0) {
-		mh.msg_iovlen = ring_iov(&c->out, iov);
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			close_now(b, c, strerror(errno));
-			return;
-		}
-		ring_consume(&c->out, (size_t)n);
+	if (drain(c) == -1) {
+		close_now(b, c, strerror(errno));
+		return;
 	}
 	if (c->out.len == 0 && c->closing) {
 		close_now(b, c, "closed");
