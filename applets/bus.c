@@ -37,6 +37,7 @@ enum {
 	KEY_MAX_PENDING,
 	KEY_MAX_PINGS_OUT,
 	KEY_MAX_SUBS,
+	KEY_MAX_UNAUTH,
 	KEY_MODE,
 	KEY_NO_AUTH,
 	KEY_PING_INTERVAL,
@@ -75,6 +76,8 @@ static const struct opt bus_opts[] = {
 	    .meta = "N", .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .help = "daemon: subscriptions per client (10000)" },
+	{ .lo = "max-unauth", .key = KEY_MAX_UNAUTH, .arg = OPT_INT,
+	    .meta = "N", .help = "daemon: clients yet to authenticate (256)" },
 	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_STR, .meta = "MODE",
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
 	{ .lo = "no-auth", .key = KEY_NO_AUTH,
@@ -663,7 +666,8 @@ daemon_log(void *arg, const char *line)
 	size_t n = strlen(line);
 
 	if (!out_trace_on && ((n >= 11 && strcmp(line + n - 11,
-	    ": connected") == 0) || (n >= 14 && strcmp(line + n - 14,
+	    ": connected") == 0) || strstr(line,
+	    ": connected (token required)") != NULL || (n >= 14 && strcmp(line + n - 14,
 	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL))
 		return;
 	fprintf(stderr, "%s: %s\n", getprogname(), line);
@@ -763,7 +767,7 @@ static const struct subcmd_def {
 } subcmds[] = {
 	{ "daemon", cmd_daemon, { 'l', KEY_ADDR_FILE, KEY_MAX_CLIENTS,
 	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_PINGS_OUT, KEY_MAX_SUBS,
-	    KEY_MODE, KEY_NO_AUTH, KEY_PING_INTERVAL, KEY_TOKEN_FILE } },
+	    KEY_MAX_UNAUTH, KEY_MODE, KEY_NO_AUTH, KEY_PING_INTERVAL, KEY_TOKEN_FILE } },
 	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE,
 	    KEY_RECONNECT } },
 	{ "pub", cmd_pub, { '0', 'b', 's', 't' } },
@@ -866,6 +870,9 @@ bus_main(int argc, char **argv)
 		}
 		case KEY_MAX_SUBS:
 			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
+			break;
+		case KEY_MAX_UNAUTH:
+			o.cfg.max_unauth = (int)opt_int(&p, 1, 1000000);
 			break;
 		case KEY_MODE: o.cfg.unix_mode = opt_mode(&p); break;
 		case KEY_NO_AUTH: o.no_auth = true; break;
