@@ -27,11 +27,11 @@ setup() {
 
 @test "bus: usage errors are exit 64 with one line" {
 	run -64 --separate-stderr ipctool bus
-	assert_equal "$stderr" "ipctool bus: missing subcommand: daemon, pub, sub, monitor or stat (see 'ipctool bus --help')"
+	assert_equal "$stderr" "ipctool bus: missing subcommand (daemon, pub, sub, monitor or stat) (see 'ipctool bus --help')"
 	run -64 --separate-stderr ipctool bus frob
-	assert_equal "$stderr" "ipctool bus: unknown subcommand 'frob' (see 'ipctool bus --help')"
+	assert_equal "$stderr" "ipctool bus: unknown subcommand 'frob' (daemon, pub, sub, monitor or stat) (see 'ipctool bus --help')"
 	run -64 --separate-stderr ipctool bus pub --queue g a b
-	assert_equal "$stderr" "ipctool bus: option '--queue' does not apply to 'bus pub' (see 'ipctool bus --help')"
+	assert_equal "$stderr" "ipctool bus: 'bus pub' takes no --queue option (see 'ipctool bus --help')"
 	run -64 --separate-stderr ipctool bus sub
 	assert_equal "$stderr" "ipctool bus: bus sub needs a SUBJECT (see 'ipctool bus --help')"
 	run -64 --separate-stderr ipctool bus pub --bus udp:127.0.0.1:5 a b
