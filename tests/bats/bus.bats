@@ -356,7 +356,7 @@ three"
 	fanout
 }
 
-# The broker killed and restarted (issue 9)
+# The broker killed and restarted under a running client
 
 @test "bus daemon: broker killed and restarted: sub --reconnect resumes, plain sub is exit 69" {
 	start_daemon

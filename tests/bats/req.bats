@@ -237,7 +237,7 @@ ipctool req: job 2: no result within the timeout"
 	assert_output "HELLO status=0"
 }
 
-# The broker killed and restarted (issue 9)
+# The broker killed and restarted under a running client
 
 @test "req daemon: broker killed and restarted: serve --reconnect goes on, plain serve is exit 69" {
 	start_daemon
