@@ -475,6 +475,8 @@ sock_client_main(int argc, char **argv)
 		    n > 1 ? rest[1] : "");
 	if (addr_parse(&c.addr, rest[0], &errstr) == -1)
 		usage_error("bad address '%s': %s", rest[0], errstr);
+	if (c.addr.type == ADDR_TLS)
+		usage_error("tls: is not supported yet");
 	if (c.addr.type == ADDR_NATS)
 		usage_error("nats:// is the bus; sock-client takes unix:, "
 		    "tcp: or udp:");

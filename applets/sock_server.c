@@ -1008,6 +1008,8 @@ check_options(struct server *s)
 	if (udp && (s->broadcast || s->max_clients > 0))
 		usage_error("--broadcast and --max-clients need a stream "
 		    "address, not udp");
+	if (s->addr.type == ADDR_TLS)
+		usage_error("tls: is not supported yet");
 	if (s->addr.type == ADDR_NATS)
 		usage_error("nats:// is the bus; sock-server takes unix:, "
 		    "tcp: or udp:");

@@ -599,6 +599,11 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 		errno = EINVAL;
 		return -1;
 	}
+	if (c->addr.type == ADDR_TLS) {
+		*errstr = "the bus does not speak TLS yet (unix:, tcp:, nats://)";
+		errno = EINVAL;
+		return -1;
+	}
 	addr_format(&c->addr, c->addr_str, sizeof(c->addr_str));
 	proto_parser_init(&c->parser, PROTO_CLIENT);
 	proto_info_init(&c->info);
