@@ -1162,7 +1162,7 @@ print_json(uint64_t id, const struct slot *s)
 	else if (s->error[0])
 		json_str(&j, "error", s->error);
 	if (json_print(&j, stdout) == -1)
-		err(EXIT_FAIL, "write stdout");
+		die_stdout();
 }
 
 /* call_sync: one job, wait for its result, exit with its status */
@@ -1208,7 +1208,7 @@ call_sync(char **rest, int n)
 	} else {
 		if (s.result.len && fwrite(s.result.p, 1, s.result.len,
 		    stdout) != s.result.len)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 		if (s.error[0])
 			warnx("job failed: %s", s.error);
 	}
@@ -1362,7 +1362,7 @@ call_async(void)
 			err(EXIT_FAIL, "read stdin");
 		print_ready();
 		if (fflush(stdout) == EOF)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 	}
 	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
 		bus_cli_fail(&cl.c, errno, "send jobs");

@@ -222,7 +222,7 @@ sig_list(struct args *a)
 			json_str(&j, "action", si->action);
 			json_str(&j, "description", si->desc);
 			if (json_print(&j, stdout) == -1)
-				err(EXIT_FAIL, "write to stdout");
+				die_stdout();
 		} else {
 			printf("%-8s %2d  %-4s  %s\n", si->name, si->number,
 			    si->action, si->desc);
@@ -862,7 +862,7 @@ print_signal(struct args *a, const struct signalfd_siginfo *si)
 		if (has_value(si))
 			json_int(&j, "value", si->ssi_int);
 		if (json_print(&j, stdout) == -1)
-			err(EXIT_FAIL, "write to stdout");
+			die_stdout();
 		return;
 	}
 	if (has_value(si))

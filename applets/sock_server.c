@@ -852,13 +852,16 @@ serve_one(struct server *s)
 	    s->lfd);
 	s->lfd = -1;
 	if (relay_stream(STDIN_FILENO, fd, STDOUT_FILENO, &ro, &st) == -1) {
-		if (errno == EPIPE)
-			return 0;
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", name,
 			    duration_format(s->timeout, dur, sizeof(dur)));
 		err(EXIT_FAIL, "%s", name);
 	}
+	/* the client reset or stopped reading before all input was sent */
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", name);
 	out_trace("%s closed: %llu bytes in, %llu bytes out%s", name,
 	    (unsigned long long)st.received, (unsigned long long)st.sent,
 	    st.spliced ? " (splice)" : "");
