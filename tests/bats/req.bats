@@ -27,7 +27,7 @@ interop() {
 	run -64 --separate-stderr ipctool req call --window 4 up x
 	assert_equal "$stderr" "ipctool req: --window and --ordered need --async (see 'ipctool req --help')"
 	run -64 --separate-stderr ipctool req call -j 2 up x
-	assert_equal "$stderr" "ipctool req: option '--jobs' does not apply to 'req call' (see 'ipctool req --help')"
+	assert_equal "$stderr" "ipctool req: 'req call' takes no --jobs option (see 'ipctool req --help')"
 	run -64 --separate-stderr ipctool req call --async up x
 	assert_equal "$stderr" "ipctool req: req call --async reads payloads from stdin, one per line (see 'ipctool req --help')"
 }
@@ -237,7 +237,7 @@ ipctool req: job 2: no result within the timeout"
 	assert_output "HELLO status=0"
 }
 
-# The broker killed and restarted (issue 9)
+# The broker killed and restarted under a running client
 
 @test "req daemon: broker killed and restarted: serve --reconnect goes on, plain serve is exit 69" {
 	start_daemon
