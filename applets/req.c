@@ -24,6 +24,7 @@
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "bus/cli.h"
@@ -253,9 +254,9 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 	sigset_t none, all;
 	pid_t pid = 0;
 
-	if (!ready) {	/* as io_child_signals(): default signals, no mask */
+	if (!ready) {	/* as sigs_child(): default signals, no mask */
 		sigemptyset(&none);
-		sigfillset(&all);
+		sigs_child_default(&all);
 		if (posix_spawnattr_init(&attr) != 0 ||
 		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
@@ -1022,6 +1023,7 @@ cmd_serve(struct opt_parser *p)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigs_drop_ignored(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");

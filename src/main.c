@@ -14,6 +14,7 @@
 #include "applet.h"
 #include "die.h"
 #include "io.h"
+#include "sigs.h"
 
 /* usage: the multi-call help */
 static void
@@ -165,6 +166,7 @@ main(int argc, char **argv)
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	const struct applet *ap;
 
+	sigs_init();	/* before anything changes a disposition */
 	if (std_fds() == -1)
 		_exit(EXIT_FAIL);	/* stderr itself may be what is missing */
 	io_ignore_sigpipe();

@@ -90,3 +90,55 @@ as_attacker() {
 	run -1 --separate-stderr "$IPCTOOL" sock-client "unix:$d/s" <"$d/big"
 	assert_regex "$stderr" "^ipctool sock-client: (send to )?unix:$d/s: (Connection reset by peer|Broken pipe)\$"
 }
+
+# sig_bit PID FIELD N: 1 when signal N is in FIELD (SigIgn, SigBlk,
+# SigCgt) of /proc/PID/status
+sig_bit() {
+	local mask
+	mask=$(sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status")
+	echo $(((0x$mask >> ($3 - 1)) & 1))
+}
+
+@test "nohup: pipe, its stages, sock-server and its commands keep SIGHUP ignored" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg nohup "$IPCTOOL" pipe -- sh -c "grep SigIgn /proc/self/status >'$d/stage'; sleep 30"
+	local pp=$BG_PID
+	wait_for_line "$d/stage" SigIgn
+	run sig_bit "$pp" SigIgn 1
+	assert_output 1
+	run sig_bit "$pp" SigBlk 1
+	assert_output 0
+	mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "$d/stage")
+	assert_equal $(((0x$mask) & 1)) 1
+	kill -HUP "$pp"
+	run kill -0 "$pp"
+	assert_success
+
+	start_bg nohup "$IPCTOOL" sock-server -q -k --addr-file "$d/a" "unix:$d/s" -- sh -c 'grep SigIgn /proc/self/status'
+	local sp=$BG_PID
+	wait_for_path "$d/a"
+	run sig_bit "$sp" SigIgn 1
+	assert_output 1
+	run -0 "$IPCTOOL" sock-client "unix:$d/s" </dev/null
+	mask=${output#SigIgn:}
+	assert_equal $(((0x${mask//[[:space:]]/}) & 1)) 1
+	kill -HUP "$sp"
+	run -0 "$IPCTOOL" sock-client "unix:$d/s" </dev/null
+}
+
+@test "trap '' HUP: sig trap and req serve run their command with HUP ignored" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg bash -c "trap '' HUP; exec '$IPCTOOL' sig trap -c 1 -p '$d/pid' USR1 -- sh -c 'grep SigIgn /proc/self/status >\"$d/trap\"'"
+	wait_for_path "$d/pid"
+	ipctool sig send -s USR1 -p "$d/pid"
+	wait_for_line "$d/trap" SigIgn
+	mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "$d/trap")
+	assert_equal $(((0x$mask) & 1)) 1
+	start_bg ipctool bus daemon --addr-file "$d/a"
+	wait_for_path "$d/a"
+	start_bg bash -c "trap '' HUP; exec '$IPCTOOL' req serve --ready-file '$d/r' s -- sh -c 'grep SigIgn /proc/self/status'"
+	wait_for_path "$d/r"
+	run -0 "$IPCTOOL" req call s x
+	mask=${output#SigIgn:}
+	assert_equal $(((0x${mask//[[:space:]]/}) & 1)) 1
+}
