@@ -310,7 +310,7 @@ print_msg(const struct bus_msg *m, bool monitor)
 		if (m->status)
 			json_int(&j, "status", m->status);
 		if (json_print(&j, stdout) == -1)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 		return;
 	}
 	if (monitor) {

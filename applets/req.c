@@ -24,6 +24,7 @@
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "bus/cli.h"
@@ -253,9 +254,9 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 	sigset_t none, all;
 	pid_t pid = 0;
 
-	if (!ready) {	/* as io_child_signals(): default signals, no mask */
+	if (!ready) {	/* as sigs_child(): default signals, no mask */
 		sigemptyset(&none);
-		sigfillset(&all);
+		sigs_child_default(&all);
 		if (posix_spawnattr_init(&attr) != 0 ||
 		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
@@ -1022,6 +1023,7 @@ cmd_serve(struct opt_parser *p)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigs_drop_ignored(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");
@@ -1184,7 +1186,7 @@ print_json(uint64_t id, const struct slot *s)
 	else if (s->error[0])
 		json_str(&j, "error", s->error);
 	if (json_print(&j, stdout) == -1)
-		err(EXIT_FAIL, "write stdout");
+		die_stdout();
 }
 
 /* call_sync: one job, wait for its result, exit with its status */
@@ -1230,7 +1232,7 @@ call_sync(char **rest, int n)
 	} else {
 		if (s.result.len && fwrite(s.result.p, 1, s.result.len,
 		    stdout) != s.result.len)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 		if (s.error[0])
 			warnx("job failed: %s", s.error);
 	}
@@ -1384,7 +1386,7 @@ call_async(void)
 			err(EXIT_FAIL, "read stdin");
 		print_ready();
 		if (fflush(stdout) == EOF)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 	}
 	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
 		bus_cli_fail(&cl.c, errno, "send jobs");

@@ -24,6 +24,7 @@
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
@@ -560,7 +561,7 @@ exec_child(struct server *s, int fd, const struct addr *peer, const char *name)
 	uid_t uid;
 	gid_t gid;
 
-	io_child_signals();
+	sigs_child();
 	/* accept4 made it nonblocking: the command expects a plain one */
 	io_set_nonblock(fd, false);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1) {
@@ -759,6 +760,7 @@ serve_many(struct server *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigs_drop_ignored(&set);	/* nohup: HUP stays ignored */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd == -1)
@@ -853,13 +855,16 @@ serve_one(struct server *s)
 	    s->lfd);
 	s->lfd = -1;
 	if (relay_stream(STDIN_FILENO, fd, STDOUT_FILENO, &ro, &st) == -1) {
-		if (errno == EPIPE)
-			return 0;
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", name,
 			    duration_format(s->timeout, dur, sizeof(dur)));
 		err(EXIT_FAIL, "%s", name);
 	}
+	/* the client reset or stopped reading before all input was sent */
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", name);
 	out_trace("%s closed: %llu bytes in, %llu bytes out%s", name,
 	    (unsigned long long)st.received, (unsigned long long)st.sent,
 	    st.spliced ? " (splice)" : "");
@@ -1024,7 +1029,7 @@ static void
 claim(struct server *s)
 {
 	struct addrinfo *res;
-	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP };
 	int gai;
 
 	if (s->addr.type != ADDR_UNIX) {
@@ -1042,9 +1047,7 @@ claim(struct server *s)
 		cleanup_addr = s->addr;
 		strlcpy(cleanup_path, s->addr.path, sizeof(cleanup_path));
 		atexit(cleanup);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	}
 	addr_format(&s->bound, s->where, sizeof(s->where));
 	if (s->addr_file)
