@@ -2,11 +2,13 @@
  * -v/--trace lines naming each system call and the kernel's answer */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "die.h"
 #include "json.h"
 #include "out.h"
@@ -70,22 +72,10 @@ out_trace_ret(long ret, const char *fmt, ...)
 static bool
 reserve(struct json *j, size_t n)
 {
-	size_t cap = j->cap ? j->cap : 256;
-	char *nb;
-
-	if (j->oom)
-		return false;
-	if (j->len + n + 1 <= j->cap)
-		return true;
-	while (cap < j->len + n + 1)
-		cap *= 2;
-	if ((nb = realloc(j->buf, cap)) == NULL) {
+	if (!j->oom && (n > SIZE_MAX - j->len - 1 ||
+	    buf_grow(&j->buf, &j->cap, j->len + n + 1) == -1))
 		j->oom = true;
-		return false;
-	}
-	j->buf = nb;
-	j->cap = cap;
-	return true;
+	return !j->oom;
 }
 
 /* put: append len bytes to j */
