@@ -611,12 +611,7 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 	return 0;
 fail:
 	e = errno;
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
-	free(c->rbuf);
-	free(c->wbuf);
-	c->rbuf = c->wbuf = NULL;
+	bus_close(c);
 	errno = e;
 	return -1;
 }
