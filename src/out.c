@@ -15,14 +15,17 @@
 
 bool out_trace_on;
 
-/* trace_prefix: the "ipctool APPLET[PID]: " prefix */
-static void
-trace_prefix(FILE *f)
+/* trace_start: lock stderr, then print the "ipctool APPLET[PID]: "
+ * prefix and the formatted text; the caller ends the line and unlocks */
+static void __attribute__((format(printf, 1, 0)))
+trace_start(const char *fmt, va_list ap)
 {
 	const char *a = die_applet();
 
-	fprintf(f, "ipctool%s%s[%ld]: ", a ? " " : "", a ? a : "",
+	flockfile(stderr);
+	fprintf(stderr, "ipctool%s%s[%ld]: ", a ? " " : "", a ? a : "",
 	    (long)getpid());
+	vfprintf(stderr, fmt, ap);
 }
 
 void
@@ -33,10 +36,8 @@ out_trace(const char *fmt, ...)
 
 	if (!out_trace_on)
 		return;
-	flockfile(stderr);
-	trace_prefix(stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	trace_start(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	funlockfile(stderr);
@@ -51,10 +52,8 @@ out_trace_ret(long ret, const char *fmt, ...)
 
 	if (!out_trace_on)
 		return ret;
-	flockfile(stderr);
-	trace_prefix(stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	trace_start(fmt, ap);
 	va_end(ap);
 	if (ret == -1) {
 		const char *name = strerrorname_np(saved);
