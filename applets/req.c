@@ -21,6 +21,7 @@
 #include <bsd/string.h>
 
 #include "applet.h"
+#include "buf.h"
 #include "die.h"
 #include "frame.h"
 #include "io.h"
@@ -128,33 +129,6 @@ static struct {
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
 } o = { .timeout = -1, .jobs = 1, .window = DEFAULT_WINDOW };
-
-/* A growable byte buffer */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-/* buf_add: append len bytes; -1 when memory ran out */
-static int
-buf_add(struct buf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
 
 /* ---- serve ---- */
 

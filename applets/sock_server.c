@@ -21,6 +21,7 @@
 #include <bsd/string.h>
 
 #include "applet.h"
+#include "buf.h"
 #include "die.h"
 #include "frame.h"
 #include "io.h"
@@ -211,26 +212,6 @@ command_check(const char *cmd)
 
 /* --- output queue of a client --- */
 
-/* grow: make *buf hold at least need bytes (doubling); 0, or -1 with
- * errno ENOMEM */
-static int
-grow(char **buf, size_t *cap, size_t need)
-{
-	size_t n = *cap ? *cap : 4096;
-	char *nb;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	nb = realloc(*buf, n);
-	if (nb == NULL)
-		return -1;
-	*buf = nb;
-	*cap = n;
-	return 0;
-}
-
 /* ep_update: set what epoll watches on c */
 static void
 ep_update(struct server *s, struct client *c)
@@ -349,7 +330,7 @@ client_queue(struct server *s, struct client *c, const char *p, size_t len,
 			c->outoff = 0;
 			need = c->outlen + len + 1;
 		}
-		if (grow(&c->out, &c->outcap, need) == -1) {
+		if (buf_grow(&c->out, &c->outcap, need) == -1) {
 			client_close(s, c, "out of memory");
 			return -1;
 		}
@@ -467,7 +448,7 @@ client_read(struct server *s, struct client *c)
 		client_close(s, c, "message too long");
 		return -1;
 	}
-	if (grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
+	if (buf_grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
 		client_close(s, c, "out of memory");
 		return -1;
 	}
@@ -504,7 +485,7 @@ stdin_read(struct server *s)
 	if (s->sinlen + (size_t)n > FRAME_MAX_DEFAULT)
 		errx(EXIT_FAIL, "stdin: line longer than %d MiB",
 		    FRAME_MAX_DEFAULT >> 20);
-	if (grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
+	if (buf_grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
 		err(EXIT_FAIL, "stdin");
 	memcpy(s->sin + s->sinlen, buf, (size_t)n);
 	s->sinlen += (size_t)n;
