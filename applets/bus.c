@@ -21,6 +21,7 @@
 #include "frame.h"
 #include "io.h"
 #include "out.h"
+#include "parse.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
 #include "bus/client.h"
@@ -104,8 +105,6 @@ const struct applet applet_bus = {
 	.main = bus_main,
 };
 
-#define DEFAULT_STAT_TIMEOUT	5000	/* ms */
-
 /* Everything the options say */
 static struct {
 	const char *bus;
@@ -117,7 +116,7 @@ static struct {
 	const char *token_file;
 	const char *ready_file;
 	bool has_mode;
-} o = { .timeout = -1, .count = 0 };
+} o = { .timeout = TIMEOUT_UNSET, .count = 0 };
 
 /* pub */
 
@@ -144,7 +143,7 @@ static void
 pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
     const char *msg, size_t len, int64_t dl)
 {
-	char reply[BUS_INBOX_MAX + 24];
+	char reply[BUS_INBOX_MAX + 24], dur[32];
 	uint64_t id = 0;
 
 	if (o.sync && bus_new_reply(c, reply, sizeof(reply), &id) == -1)
@@ -169,8 +168,9 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 		if (rc == -1)
 			bus_cli_fail(c, errno, "wait for the ack");
 		if (rc == 0)
-			errx(EX_TEMPFAIL, "publish to %s: no ack within the "
-			    "timeout", subject);
+			errx(EX_TEMPFAIL, "publish to %s: no ack within %s",
+			    subject, duration_format(o.timeout, dur,
+			    sizeof(dur)));
 	}
 	if (st->status == 503)
 		errx(EX_UNAVAILABLE, "publish to %s: no subscriber "
@@ -226,7 +226,10 @@ cmd_pub(struct opt_parser *p)
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
 	bus_cli_check_subject(rest[0], false);
-	/* --timeout bounds the whole run, connecting included */
+	/* --timeout bounds the whole run, connecting included; the wait
+	 * for acknowledgements ends by default */
+	if (o.sync && o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	dl = io_deadline(o.timeout);
 	bus_cli_connect(&c, o.bus, "ipctool bus pub", o.timeout);
 	c.on_msg = on_pub_reply;
@@ -621,8 +624,8 @@ cmd_stat(struct opt_parser *p)
 	opt_rest(p, &n);
 	if (n > 0)
 		usage_error("bus stat takes no operands");
-	if (o.timeout < 0)
-		o.timeout = DEFAULT_STAT_TIMEOUT;
+	if (o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	bus_cli_connect(&c, o.bus, "ipctool bus stat", o.timeout);
 	c.on_msg = on_stat_reply;
 	c.on_msg_arg = &st;
@@ -839,7 +842,7 @@ bus_main(int argc, char **argv)
 			break;
 		case 'q': o.queue = p.arg; break;
 		case 's': o.sync = true; break;
-		case 't': o.timeout = opt_duration(&p); break;
+		case 't': o.timeout = opt_timeout(&p); break;
 		case KEY_ACK: o.ack = true; break;
 		case KEY_ADDR_FILE: o.cfg.addr_file = p.arg; break;
 		case KEY_JSON: o.json = true; break;

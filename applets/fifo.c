@@ -1156,7 +1156,7 @@ parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
 			break;
 		case 't':
 			c->given |= G_TIMEOUT;
-			c->timeout = opt_duration(&p);
+			c->timeout = opt_timeout(&p);
 			c->timeout_str = p.arg;
 			break;
 		case KEY_ASYNC:
@@ -1217,6 +1217,11 @@ fifo_main(int argc, char **argv)
 	if (strcmp(c.cmd, "recv") == 0 && nops > 1)
 		usage_error("fifo recv takes one PATH");
 	c.path = ops[0];
+	/* a wait for acknowledgements ends by default */
+	if (c.sync && !(c.given & G_TIMEOUT)) {
+		c.timeout = TIMEOUT_SYNC_MS;
+		c.timeout_str = TIMEOUT_SYNC_STR;
+	}
 	if (strcmp(c.cmd, "make") == 0)
 		for (int i = 0; i < nops; i++)
 			status |= make_one(ops[i], c.perm);

@@ -101,7 +101,7 @@ static struct {
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
-} o = { .timeout = -1, .jobs = 1, .window = DEFAULT_WINDOW };
+} o = { .timeout = TIMEOUT_UNSET, .jobs = 1, .window = DEFAULT_WINDOW };
 
 /* A growable byte buffer */
 struct buf {
@@ -1171,6 +1171,7 @@ call_sync(char **rest, int n)
 {
 	struct slot s = { 0 };
 	struct buf payload = { 0 };
+	char dur[32];
 	int64_t dl;
 
 	if (n == 2) {
@@ -1197,8 +1198,9 @@ call_sync(char **rest, int n)
 		if (rc == -1)
 			bus_cli_fail(&cl.c, errno, "wait for the result");
 		if (rc == 0)
-			errx(EX_TEMPFAIL, "no result from %s within the timeout",
-			    cl.subject);
+			errx(EX_TEMPFAIL, "no result from %s within %s",
+			    cl.subject, duration_format(o.timeout, dur,
+			    sizeof(dur)));
 	}
 	if (s.status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
@@ -1221,6 +1223,7 @@ static void
 print_slot(struct slot *s)
 {
 	struct buf result;
+	char dur[32];
 
 	if (s->status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
@@ -1243,8 +1246,9 @@ print_slot(struct slot *s)
 			left -= nl ? len + 1 : len;
 		} while (nl);
 		if (s->status == -2)
-			warnx("job %llu: no result within the timeout",
-			    (unsigned long long)s->id);
+			warnx("job %llu: no result within %s",
+			    (unsigned long long)s->id, duration_format(o.timeout,
+			    dur, sizeof(dur)));
 		else if (s->status != 0)
 			warnx("job %llu: status %d%s%s",
 			    (unsigned long long)s->id, s->status,
@@ -1396,6 +1400,9 @@ cmd_call(struct opt_parser *p)
 	if (opt_cmd(p, &rc) != NULL)
 		usage_error("req call takes no command (that is req serve)");
 	cl.subject = rest[0];
+	/* the wait for a result ends by default */
+	if (o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	bus_cli_connect(&cl.c, o.bus, "ipctool req call", o.timeout);
 	rc = o.async ? call_async() : call_sync(rest, n);
 	bus_close(&cl.c);
@@ -1437,7 +1444,7 @@ req_main(int argc, char **argv)
 		case 'b': o.bus = p.arg; break;
 		case 'j': o.jobs = opt_int(&p, 1, MAX_JOBS); break;
 		case 'q': o.queue = p.arg; break;
-		case 't': o.timeout = opt_duration(&p); break;
+		case 't': o.timeout = opt_timeout(&p); break;
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
 		case KEY_COUNT: o.count = opt_int(&p, 1, LLONG_MAX); break;
 		case KEY_JSON: o.json = true; break;

@@ -70,7 +70,6 @@ const struct applet applet_sig = {
 
 /* The acknowledgement signal; its value echoes what was acknowledged */
 #define ACK_SIGNAL	SIGRTMAX
-#define SEND_TIMEOUT_MS	5000
 #define BATCH		64
 
 /* Which options a subcommand takes */
@@ -168,7 +167,7 @@ parse_args(struct args *a, struct opt_parser *p, int allowed)
 		case 's': bit = T_SIGNAL; a->sig = opt_signal(p); break;
 		case 't':
 			bit = T_TIMEOUT;
-			a->timeout = opt_duration(p);
+			a->timeout = opt_timeout(p);
 			a->timeout_str = p->arg;
 			break;
 		case KEY_ASYNC: bit = T_SYNC; a->sync = false; break;
@@ -566,8 +565,8 @@ sig_send(struct args *a)
 		usage_error("--sync: %s cannot be caught, so never "
 		    "acknowledged", signame(a->sig));
 	if (a->timeout_str == NULL) {
-		a->timeout = SEND_TIMEOUT_MS;
-		a->timeout_str = "5s";
+		a->timeout = TIMEOUT_SYNC_MS;
+		a->timeout_str = TIMEOUT_SYNC_STR;
 	}
 	t = targets(a, &n);
 	if (a->sync) {

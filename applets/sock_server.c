@@ -1105,7 +1105,7 @@ sock_server_main(int argc, char **argv)
 		case 'e': s.echo = true; break;
 		case 'k': s.keep = true; break;
 		case 'q': s.quiet = true; break;
-		case 't': s.timeout = opt_duration(&p); break;
+		case 't': s.timeout = opt_timeout(&p); break;
 		case KEY_ADDR_FILE: s.addr_file = p.arg; break;
 		case KEY_JSON: s.json = true; break;
 		case KEY_MAX_CLIENTS:

@@ -127,7 +127,7 @@ three"
 	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
 	start_sub deaf
 	run -75 --separate-stderr ipctool bus pub --sync -t 300ms deaf hello
-	assert_equal "$stderr" "ipctool bus: publish to deaf: no ack within the timeout"
+	assert_equal "$stderr" "ipctool bus: publish to deaf: no ack within 300ms"
 }
 
 @test "bus: sub --timeout is exit 75 unless --count messages came (nats-server)" {

@@ -56,7 +56,7 @@ interop() {
 	start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/r" slow
 	wait_for_path "$BATS_TEST_TMPDIR/r"
 	run -75 --separate-stderr ipctool req call -t 200ms slow x
-	assert_equal "$stderr" "ipctool req: no result from slow within the timeout"
+	assert_equal "$stderr" "ipctool req: no result from slow within 200ms"
 }
 
 @test "req: serve --timeout kills a job: status 124 (nats-server)" {
@@ -203,8 +203,8 @@ interop() {
 	start_sub slow
 	run -75 --separate-stderr ipctool req call --async --ordered -t 200ms slow <<<$'a\nb'
 	assert_output $'1\t\n2\t'
-	assert_equal "$stderr" "ipctool req: job 1: no result within the timeout
-ipctool req: job 2: no result within the timeout"
+	assert_equal "$stderr" "ipctool req: job 1: no result within 200ms
+ipctool req: job 2: no result within 200ms"
 	run -75 --separate-stderr ipctool req call --async --json -t 200ms slow <<<a
 	assert_output '{"id":1,"status":null,"result":"","error":"timeout"}'
 	assert_equal "$stderr" ""
