@@ -39,9 +39,12 @@ enum {
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_REPLY_TO,
+	KEY_TAG,
 };
 
 static const struct opt req_opts[] = {
+	{ .so = '0', .lo = "null",
+	    .help = "call: jobs and results end with NUL, not newline" },
 	{ .so = 'a', .lo = "async",
 	    .help = "call: a job per stdin line, results as they come" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
@@ -68,6 +71,8 @@ static const struct opt req_opts[] = {
 	    .help = "serve: when the broker goes, wait for it back" },
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
 	    .meta = "SUBJECT", .help = "call: results go to SUBJECT; return" },
+	{ .lo = "tag", .key = KEY_TAG,
+	    .help = "call --async: the job number and a tab before results" },
 	OPT_END
 };
 
@@ -76,8 +81,8 @@ const struct applet applet_req = {
 	.brief = "jobs and their results (request/response) on the bus",
 	.usage = "req serve [-b ADDR] [-q GROUP] [-j N] [-t DUR] SUBJECT -- CMD...\n"
 	    "req serve --lines [-b ADDR] [-q GROUP] [-t DUR] SUBJECT -- CMD...\n"
-	    "req call [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
-	    "req call --async [-w N] [--ordered] [--json] SUBJECT",
+	    "req call [-0] [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
+	    "req call --async [-0] [-w N] [--ordered] [--tag] [--json] SUBJECT",
 	.subcmds = "call serve",
 	.opts = req_opts,
 	.main = req_main,
@@ -97,7 +102,7 @@ const struct applet applet_req = {
 
 static struct {
 	const char *bus;
-	bool async, json, lines, ordered, reconnect;
+	bool async, json, lines, null, ordered, reconnect, tag;
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
@@ -1180,6 +1185,10 @@ call_sync(char **rest, int n)
 			err(EXIT_FAIL, "allocate");
 	} else {
 		read_stdin(&payload, cl.c.info.max_payload);
+		/* -0: a record ends with NUL; the job gets a newline */
+		if (o.null && payload.len > 0 &&
+		    payload.p[payload.len - 1] == '\0')
+			payload.p[payload.len - 1] = '\n';
 	}
 	cl.slots = &s;
 	o.window = 1;
@@ -1208,9 +1217,15 @@ call_sync(char **rest, int n)
 	if (o.json) {
 		print_json(0, &s);
 	} else {
-		if (s.result.len && fwrite(s.result.p, 1, s.result.len,
-		    stdout) != s.result.len)
+		size_t len = s.result.len;
+
+		/* -0: the result without its last newline, then a NUL */
+		if (o.null && len > 0 && s.result.p[len - 1] == '\n')
+			len--;
+		if (len && fwrite(s.result.p, 1, len, stdout) != len)
 			err(EXIT_FAIL, "write stdout");
+		if (o.null)
+			putchar('\0');
 		if (s.error[0])
 			warnx("job failed: %s", s.error);
 	}
@@ -1218,7 +1233,38 @@ call_sync(char **rest, int n)
 	return s.status;
 }
 
-/* print_slot: print a finished job (tagged) and note its status */
+/* print_result: a result as it came, with a newline at its end (with
+ * -0: without its last newline, then a NUL); with --tag each line (or
+ * the record) after the job number and a tab. A job without a result
+ * prints an empty line, so that --ordered keeps line N for job N. */
+static void
+print_result(const struct slot *s)
+{
+	const char *p = s->result.p ? s->result.p : "", *nl;
+	size_t left = s->result.len;
+
+	if (left > 0 && p[left - 1] == '\n')
+		left--;
+	if (o.null) {
+		if (o.tag)
+			printf("%llu\t", (unsigned long long)s->id);
+		fwrite(p, 1, left, stdout);
+		putchar('\0');
+		return;
+	}
+	do {
+		nl = memchr(p, '\n', left);
+		size_t len = nl ? (size_t)(nl - p) : left;
+
+		if (o.tag)
+			printf("%llu\t", (unsigned long long)s->id);
+		printf("%.*s\n", (int)len, p);
+		p += len + 1;
+		left -= nl ? len + 1 : len;
+	} while (nl);
+}
+
+/* print_slot: print a finished job and note its status */
 static void
 print_slot(struct slot *s)
 {
@@ -1231,20 +1277,7 @@ print_slot(struct slot *s)
 	if (o.json) {
 		print_json(s->id, s);
 	} else {
-		const char *p = s->result.p ? s->result.p : "", *nl;
-		size_t left = s->result.len;
-
-		if (left > 0 && p[left - 1] == '\n')
-			left--;
-		do {
-			nl = memchr(p, '\n', left);
-			size_t len = nl ? (size_t)(nl - p) : left;
-
-			printf("%llu\t%.*s\n", (unsigned long long)s->id,
-			    (int)len, p);
-			p += len + 1;
-			left -= nl ? len + 1 : len;
-		} while (nl);
+		print_result(s);
 		if (s->status == -2)
 			warnx("job %llu: no result within %s",
 			    (unsigned long long)s->id, duration_format(o.timeout,
@@ -1319,7 +1352,8 @@ call_async(void)
 	int rc;
 
 	if ((cl.slots = calloc((size_t)o.window, sizeof(*cl.slots))) == NULL ||
-	    frame_reader_init(&r, 0, FRAME_LINE, cl.c.info.max_payload) == -1)
+	    frame_reader_init(&r, 0, o.null ? FRAME_NUL : FRAME_LINE,
+	    cl.c.info.max_payload) == -1)
 		err(EXIT_FAIL, "allocate");
 	cl.c.on_msg = on_result;
 	cl.next_print = 1;
@@ -1331,10 +1365,10 @@ call_async(void)
 			struct slot *s = o.reply_to ? NULL : find_slot(0);
 			uint64_t id;
 
-			if (msg + len < r.buf + r.end) {
+			if (!o.null && msg + len < r.buf + r.end) {
 				/* the newline follows it in the reader */
 				send_job(&id, msg, len + 1);
-			} else {	/* the last line, without one */
+			} else {	/* a record, or the last line: add one */
 				line.len = 0;
 				if (buf_add(&line, msg, len) == -1 ||
 				    buf_add(&line, "\n", 1) == -1)
@@ -1395,8 +1429,8 @@ cmd_call(struct opt_parser *p)
 		    "per line");
 	if (n > 2)
 		usage_error("req call takes one PAYLOAD (quote it)");
-	if (!o.async && (o.ordered || o.window != DEFAULT_WINDOW))
-		usage_error("--window and --ordered need --async");
+	if (!o.async && (o.ordered || o.tag || o.window != DEFAULT_WINDOW))
+		usage_error("--window, --ordered and --tag need --async");
 	if (opt_cmd(p, &rc) != NULL)
 		usage_error("req call takes no command (that is req serve)");
 	cl.subject = rest[0];
@@ -1432,14 +1466,16 @@ req_main(int argc, char **argv)
 		bool serve_only = k == 'j' || k == 'q' || k == KEY_COUNT ||
 		    k == KEY_LINES ||
 		    k == KEY_READY_FILE || k == KEY_RECONNECT;
-		bool call_only = k == 'a' || k == 'w' || k == KEY_JSON ||
-		    k == KEY_ORDERED || k == KEY_REPLY_TO;
+		bool call_only = k == '0' || k == 'a' || k == 'w' ||
+		    k == KEY_JSON || k == KEY_ORDERED || k == KEY_REPLY_TO ||
+		    k == KEY_TAG;
 
 		if ((serve_only && sub[0] == 'c') || (call_only &&
 		    sub[0] == 's'))
 			usage_error("option '--%s' does not apply to 'req %s'",
 			    p.cur->lo, sub);
 		switch (k) {
+		case '0': o.null = true; break;
 		case 'a': o.async = true; break;
 		case 'b': o.bus = p.arg; break;
 		case 'j': o.jobs = opt_int(&p, 1, MAX_JOBS); break;
@@ -1453,6 +1489,7 @@ req_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
+		case KEY_TAG: o.tag = true; break;
 		}
 	}
 	rc = sub[0] == 's' ? cmd_serve(&p) : cmd_call(&p);
