@@ -74,7 +74,7 @@ fuzz: $(FUZZ)/build.ninja
 	$(NINJA) -C $(FUZZ)
 	tools/fuzz.sh $(FUZZ) $(FUZZ_TIME)
 
-# The fault, load and integrity tests at the full figures of issue 9:
+# The fault, load and integrity tests at full size:
 # 1 GiB through every stream path, 100,000 messages through every message
 # path, 1,000 clients per server (make check runs them small). The
 # figures measured go to $(BUILD)/figures/*.txt and are printed at the end.

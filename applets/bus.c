@@ -32,7 +32,6 @@ enum {
 	KEY_ACK = 256,
 	KEY_ADDR_FILE,
 	KEY_JSON,
-	KEY_LISTEN,
 	KEY_MAX_CLIENTS,
 	KEY_MAX_PAYLOAD,
 	KEY_MAX_PENDING,
@@ -46,49 +45,89 @@ enum {
 	KEY_TOKEN_FILE,
 };
 
+/* The subcommands, as bits for the .sub of the options */
+enum {
+	BUS_DAEMON = 1 << 0,
+	BUS_MONITOR = 1 << 1,
+	BUS_PUB = 1 << 2,
+	BUS_STAT = 1 << 3,
+	BUS_SUB = 1 << 4,
+	BUS_CLIENTS = BUS_MONITOR | BUS_PUB | BUS_STAT | BUS_SUB,
+};
+
+static const struct opt_sub bus_subs[] = {
+	{ .name = "daemon", .id = BUS_DAEMON },
+	{ .name = "pub", .id = BUS_PUB },
+	{ .name = "sub", .id = BUS_SUB },
+	{ .name = "monitor", .id = BUS_MONITOR },
+	{ .name = "stat", .id = BUS_STAT },
+	{ .name = NULL }
+};
+
 static const struct opt bus_opts[] = {
 	{ .so = '0', .lo = "null",
+	    .sub = BUS_PUB | BUS_SUB,
 	    .help = "messages end with NUL, not newline (pub, sub)" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
+	    .sub = BUS_CLIENTS,
 	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
 	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: exit after N messages" },
 	{ .so = 'l', .lo = "listen", .arg = OPT_ADDR, .meta = "ADDR",
+	    .sub = BUS_DAEMON,
 	    .help = "daemon: listen on ADDR (repeatable)" },
 	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
+	    .sub = BUS_SUB,
 	    .help = "sub: one member of GROUP gets each message" },
-	{ .so = 's', .lo = "sync", .help = "pub: wait for a receiver's ack" },
+	{ .so = 's', .lo = "sync", .sub = BUS_PUB,
+	    .help = "pub: wait for a receiver's ack" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .sub = BUS_CLIENTS,
 	    .help = "give up after DUR (exit 75)" },
 	{ .lo = "ack", .key = KEY_ACK,
+	    .sub = BUS_SUB,
 	    .help = "sub: acknowledge messages after printing them" },
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
-	    .meta = "FILE", .help = "daemon: write the bound address to FILE" },
+	    .meta = "FILE", .sub = BUS_DAEMON,
+	    .help = "daemon: write the bound address to FILE" },
 	{ .lo = "json", .key = KEY_JSON,
+	    .sub = BUS_MONITOR | BUS_STAT | BUS_SUB,
 	    .help = "sub, monitor, stat: JSON output, an object a line" },
 	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
-	    .meta = "N", .help = "daemon: clients at once (10000)" },
+	    .meta = "N", .sub = BUS_DAEMON,
+	    .help = "daemon: clients at once (10000)" },
 	{ .lo = "max-payload", .key = KEY_MAX_PAYLOAD, .arg = OPT_SIZE,
-	    .meta = "SIZE", .help = "daemon: largest message (1M)" },
+	    .meta = "SIZE", .sub = BUS_DAEMON,
+	    .help = "daemon: largest message (1M)" },
 	{ .lo = "max-pending", .key = KEY_MAX_PENDING, .arg = OPT_SIZE,
-	    .meta = "SIZE", .help = "daemon: output queued per client (64M)" },
+	    .meta = "SIZE", .sub = BUS_DAEMON,
+	    .help = "daemon: output queued per client (64M)" },
 	{ .lo = "max-pings-out", .key = KEY_MAX_PINGS_OUT, .arg = OPT_INT,
-	    .meta = "N", .help = "daemon: unanswered PINGs before a drop (2)" },
+	    .meta = "N", .sub = BUS_DAEMON,
+	    .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
+	    .sub = BUS_DAEMON,
 	    .help = "daemon: subscriptions per client (10000)" },
-	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_STR, .meta = "MODE",
+	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
+	    .sub = BUS_DAEMON,
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
 	{ .lo = "no-auth", .key = KEY_NO_AUTH,
+	    .sub = BUS_DAEMON,
 	    .help = "daemon: TCP listeners without a token" },
 	{ .lo = "ping-interval", .key = KEY_PING_INTERVAL,
 	    .arg = OPT_DURATION, .meta = "DUR",
+	    .sub = BUS_DAEMON,
 	    .help = "daemon: PING clients silent for DUR (2m, 0 never)" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
-	    .meta = "FILE", .help = "sub, monitor: create FILE once subscribed" },
+	    .meta = "FILE", .sub = BUS_MONITOR | BUS_SUB,
+	    .help = "sub, monitor: create FILE once subscribed" },
 	{ .lo = "reconnect", .key = KEY_RECONNECT,
+	    .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: when the broker goes, wait for it back" },
 	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
-	    .meta = "FILE", .help = "daemon: the TCP auth token's file" },
+	    .meta = "FILE", .sub = BUS_DAEMON,
+	    .help = "daemon: the TCP auth token's file" },
 	OPT_END
 };
 
@@ -100,7 +139,7 @@ const struct applet applet_bus = {
 	    "bus sub [-0] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
-	.subcmds = "daemon monitor pub stat sub",
+	.subcmds = bus_subs,
 	.opts = bus_opts,
 	.main = bus_main,
 };
@@ -115,7 +154,6 @@ static struct {
 	struct broker_config cfg;
 	const char *token_file;
 	const char *ready_file;
-	bool has_mode;
 } o = { .timeout = TIMEOUT_UNSET, .count = 0 };
 
 /* pub */
@@ -758,74 +796,16 @@ cmd_daemon(struct opt_parser *p)
 	return 0;
 }
 
-/* The subcommands, with the options each one accepts */
-static const struct subcmd_def {
-	const char *name;
-	int (*run)(struct opt_parser *p);
-	const int keys[16];
-} subcmds[] = {
-	{ "daemon", cmd_daemon, { 'l', KEY_ADDR_FILE, KEY_MAX_CLIENTS,
-	    KEY_MAX_PAYLOAD, KEY_MAX_PENDING, KEY_MAX_PINGS_OUT, KEY_MAX_SUBS,
-	    KEY_MODE, KEY_NO_AUTH, KEY_PING_INTERVAL, KEY_TOKEN_FILE } },
-	{ "monitor", cmd_monitor, { 'b', 'c', 't', KEY_JSON, KEY_READY_FILE,
-	    KEY_RECONNECT } },
-	{ "pub", cmd_pub, { '0', 'b', 's', 't' } },
-	{ "stat", cmd_stat, { 'b', 't', KEY_JSON } },
-	{ "sub", cmd_sub, { '0', 'b', 'c', 'q', 't', KEY_ACK, KEY_JSON,
-	    KEY_READY_FILE, KEY_RECONNECT } },
-};
-
-/* find_subcmd: the definition of name, or NULL */
-static const struct subcmd_def *
-find_subcmd(const char *name)
-{
-	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
-		if (strcmp(subcmds[i].name, name) == 0)
-			return &subcmds[i];
-	return NULL;
-}
-
-/* allowed: true when subcommand s takes the option with key k */
-static bool
-allowed(const struct subcmd_def *s, int k)
-{
-	for (size_t i = 0; i < sizeof(s->keys) / sizeof(s->keys[0]) &&
-	    s->keys[i]; i++)
-		if (s->keys[i] == k)
-			return true;
-	return false;
-}
-
 static int
 bus_main(int argc, char **argv)
 {
-	const struct subcmd_def *s;
+	const struct opt_sub *s;
 	struct opt_parser p;
-	char cmd[32], nb[64];
 	const char *errstr;
 	int k, rc;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		/* only --help, --version and the like get here */
-		opt_init(&p, &applet_bus, NULL, argc, argv);
-		while (opt_next(&p) != -1)
-			;
-		usage_error("missing subcommand: daemon, pub, sub, monitor "
-		    "or stat");
-	}
-	if ((s = find_subcmd(argv[1])) == NULL)
-		usage_error("unknown subcommand '%s'", argv[1]);
-	snprintf(cmd, sizeof(cmd), "bus %s", s->name);
-	opt_init(&p, &applet_bus, cmd, argc - 1, argv + 1);
+	s = opt_init_sub(&p, &applet_bus, argc, argv);
 	while ((k = opt_next(&p)) != -1) {
-		if (!allowed(s, k)) {
-			if (p.cur->lo)
-				snprintf(nb, sizeof(nb), "--%s", p.cur->lo);
-			else
-				snprintf(nb, sizeof(nb), "-%c", p.cur->so);
-			usage_error("option '%s' does not apply to 'bus %s'",
-			    nb, s->name);
-		}
 		switch (k) {
 		case '0': o.null = true; break;
 		case 'b': o.bus = p.arg; break;
@@ -877,7 +857,13 @@ bus_main(int argc, char **argv)
 		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
 		}
 	}
-	rc = s->run(&p);
+	switch (s->id) {
+	case BUS_DAEMON: rc = cmd_daemon(&p); break;
+	case BUS_MONITOR: rc = cmd_monitor(&p); break;
+	case BUS_PUB: rc = cmd_pub(&p); break;
+	case BUS_STAT: rc = cmd_stat(&p); break;
+	default: rc = cmd_sub(&p); break;
+	}
 	opt_free(&p);
 	return rc;
 }

@@ -31,26 +31,47 @@ enum {
 	KEY_RAW,
 };
 
+/* The subcommands, as bits for the .sub of the options */
+enum {
+	FIFO_MAKE = 1 << 0,
+	FIFO_RM = 1 << 1,
+	FIFO_SEND = 1 << 2,
+	FIFO_RECV = 1 << 3,
+	FIFO_IO = FIFO_SEND | FIFO_RECV,
+};
+
+static const struct opt_sub fifo_subs[] = {
+	{ .name = "make", .id = FIFO_MAKE },
+	{ .name = "rm", .id = FIFO_RM },
+	{ .name = "send", .id = FIFO_SEND },
+	{ .name = "recv", .id = FIFO_RECV },
+	{ .name = NULL }
+};
+
 static const struct opt fifo_opts[] = {
-	{ '0', "null", 0, OPT_FLAG, NULL, "messages end with NUL, not newline" },
-	{ 'c', "count", 0, OPT_INT, "N", "recv: stop after N messages" },
-	{ 'f', "follow", 0, OPT_FLAG, NULL,
-	    "recv: go on as writers come and go" },
-	{ 'm', "mode", 0, OPT_STR, "MODE", "make: octal permissions (default 0600)" },
-	{ 'n', "nonblock", 0, OPT_FLAG, NULL,
-	    "send: exit 69 at once when no reader" },
-	{ 's', "sync", 0, OPT_FLAG, NULL,
-	    "send: wait for the receiver's ack of each" },
-	{ 't', "timeout", 0, OPT_DURATION, "DUR",
-	    "give up a wait after DUR (exit 75)" },
-	{ 0, "async", KEY_ASYNC, OPT_FLAG, NULL,
-	    "send: do not wait for acks (default)" },
-	{ 0, "json", KEY_JSON, OPT_FLAG, NULL,
-	    "recv: one JSON object per message" },
-	{ 0, "max-size", KEY_MAX_SIZE, OPT_SIZE, "SIZE",
-	    "largest message (default 1M)" },
-	{ 0, "raw", KEY_RAW, OPT_FLAG, NULL,
-	    "a byte stream, no messages (splice(2))" },
+	{ .so = '0', .lo = "null", .sub = FIFO_IO,
+	    .help = "messages end with NUL, not newline" },
+	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .sub = FIFO_RECV, .help = "recv: stop after N messages" },
+	{ .so = 'f', .lo = "follow", .sub = FIFO_RECV,
+	    .help = "recv: go on as writers come and go" },
+	{ .so = 'm', .lo = "mode", .arg = OPT_MODE, .meta = "MODE",
+	    .sub = FIFO_MAKE, .help = "make: octal permissions (default 0600)" },
+	{ .so = 'n', .lo = "nonblock", .sub = FIFO_SEND,
+	    .help = "send: exit 69 at once when no reader" },
+	{ .so = 's', .lo = "sync", .sub = FIFO_SEND,
+	    .help = "send: wait for the receiver's ack of each" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .sub = FIFO_IO, .help = "give up a wait after DUR (exit 75)" },
+	{ .lo = "async", .key = KEY_ASYNC, .sub = FIFO_SEND,
+	    .help = "send: do not wait for acks (default)" },
+	{ .lo = "json", .key = KEY_JSON, .sub = FIFO_RECV,
+	    .help = "recv: one JSON object per message" },
+	{ .lo = "max-size", .key = KEY_MAX_SIZE, .arg = OPT_SIZE,
+	    .meta = "SIZE", .sub = FIFO_IO,
+	    .help = "largest message (default 1M)" },
+	{ .lo = "raw", .key = KEY_RAW, .sub = FIFO_IO,
+	    .help = "a byte stream, no messages (splice(2))" },
 	OPT_END
 };
 
@@ -63,21 +84,19 @@ const struct applet applet_fifo = {
 	    "fifo rm PATH...\n"
 	    "fifo send [-0 | --raw] [-s | --async] [-n] [-t DUR] PATH [MSG...]\n"
 	    "fifo recv [-0 | --raw] [-c N] [-f] [--json] [-t DUR] PATH",
-	.subcmds = "make rm send recv",
+	.subcmds = fifo_subs,
 	.opts = fifo_opts,
 	.main = fifo_main,
 };
 
-/* Which options a subcommand takes, as bits of given[] below */
+/* Options given, for the pairs that exclude each other */
 enum {
-	G_NULL = 1 << 0, G_COUNT = 1 << 1, G_FOLLOW = 1 << 2,
-	G_MODE = 1 << 3, G_NONBLOCK = 1 << 4, G_SYNC = 1 << 5,
-	G_TIMEOUT = 1 << 6, G_ASYNC = 1 << 7, G_JSON = 1 << 8,
-	G_MAX = 1 << 9, G_RAW = 1 << 10,
+	G_NULL = 1 << 0, G_COUNT = 1 << 1, G_SYNC = 1 << 2, G_ASYNC = 1 << 3,
+	G_JSON = 1 << 4, G_MAX = 1 << 5, G_RAW = 1 << 6,
 };
 
 struct cfg {
-	const char *cmd;	/* "make", "rm", "send", "recv" */
+	unsigned cmd;		/* FIFO_MAKE, FIFO_RM, FIFO_SEND, FIFO_RECV */
 	unsigned given;
 	enum frame_mode mode;
 	mode_t perm;
@@ -1076,37 +1095,10 @@ do_recv(const struct cfg *c)
 
 /* ---- the command line --------------------------------------------------- */
 
-/* check_opts: refuse options that do not apply to the subcommand and
- * pairs that exclude each other */
+/* check_opts: refuse pairs of options that exclude each other */
 static void
 check_opts(const struct cfg *c)
 {
-	static const struct {
-		const char *cmd;
-		unsigned ok;
-	} allowed[] = {
-		{ "make", G_MODE },
-		{ "rm", 0 },
-		{ "send", G_NULL | G_NONBLOCK | G_SYNC | G_TIMEOUT | G_ASYNC |
-		    G_MAX | G_RAW },
-		{ "recv", G_NULL | G_COUNT | G_FOLLOW | G_TIMEOUT | G_JSON |
-		    G_MAX | G_RAW },
-	};
-	static const char *names[] = { "-0", "--count", "--follow", "--mode",
-	    "--nonblock", "--sync", "--timeout", "--async", "--json",
-	    "--max-size", "--raw" };
-
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		unsigned bad;
-
-		if (strcmp(allowed[i].cmd, c->cmd) != 0)
-			continue;
-		bad = c->given & ~allowed[i].ok;
-		for (int b = 0; bad; b++, bad >>= 1)
-			if (bad & 1)
-				usage_error("%s does not apply to 'fifo %s'",
-				    names[b], c->cmd);
-	}
 	if ((c->given & G_RAW) && (c->given & G_NULL))
 		usage_error("-0 and --raw exclude each other");
 	if ((c->given & G_SYNC) && (c->given & G_ASYNC))
@@ -1117,18 +1109,19 @@ check_opts(const struct cfg *c)
 		    "--json, --count or --max-size");
 }
 
-/* parse: the options and operands of "fifo CMD"; *ops gets the operands */
+/* parse: the options and operands of "fifo CMD" into *c and *p; *ops
+ * gets the operands (they live in *p until opt_free) */
 static void
-parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
+parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
     char ***ops, int *nops)
 {
-	struct opt_parser p;
-	char cmdname[32];
 	int k;
 
-	snprintf(cmdname, sizeof(cmdname), "fifo %s", c->cmd);
-	opt_init(&p, &applet_fifo, cmdname, argc, argv);
-	while ((k = opt_next(&p)) != -1) {
+	/* "receive" is another name of recv */
+	if (argc > 1 && strcmp(argv[1], "receive") == 0)
+		argv[1] = (char *)"recv";
+	c->cmd = opt_init_sub(p, &applet_fifo, argc, argv)->id;
+	while ((k = opt_next(p)) != -1) {
 		switch (k) {
 		case '0':
 			c->given |= G_NULL;
@@ -1136,18 +1129,15 @@ parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
 			break;
 		case 'c':
 			c->given |= G_COUNT;
-			c->count = opt_int(&p, 1, LLONG_MAX);
+			c->count = opt_int(p, 1, LLONG_MAX);
 			break;
 		case 'f':
-			c->given |= G_FOLLOW;
 			c->follow = true;
 			break;
 		case 'm':
-			c->given |= G_MODE;
-			c->perm = opt_mode(&p);
+			c->perm = opt_mode(p);
 			break;
 		case 'n':
-			c->given |= G_NONBLOCK;
 			c->nonblock = true;
 			break;
 		case 's':
@@ -1155,9 +1145,8 @@ parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
 			c->sync = true;
 			break;
 		case 't':
-			c->given |= G_TIMEOUT;
-			c->timeout = opt_timeout(&p);
-			c->timeout_str = p.arg;
+			c->timeout = opt_timeout(p);
+			c->timeout_str = p->arg;
 			break;
 		case KEY_ASYNC:
 			c->given |= G_ASYNC;
@@ -1169,7 +1158,7 @@ parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
 			break;
 		case KEY_MAX_SIZE:
 			c->given |= G_MAX;
-			c->max = opt_size(&p);
+			c->max = opt_size(p);
 			if (c->max == 0 || c->max > (size_t)1 << 30)
 				usage_error("--max-size must be from 1 byte "
 				    "to 1G");
@@ -1180,11 +1169,7 @@ parse(struct cfg *c, struct opt_parser *pp, int argc, char **argv,
 			break;
 		}
 	}
-	*ops = opt_rest(&p, nops);
-	if (opt_cmd(&p, &k) != NULL)
-		for (int i = 0; i < k; i++)
-			(*ops)[(*nops)++] = opt_cmd(&p, &k)[i];
-	*pp = p;	/* the operands live in it until opt_free */
+	*ops = opt_rest(p, nops);
 }
 
 static int
@@ -1196,39 +1181,25 @@ fifo_main(int argc, char **argv)
 	char **ops;
 	int nops, status = 0;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		/* options before a subcommand: --help, --version, or wrong */
-		opt_init(&p, &applet_fifo, NULL, argc, argv);
-		while (opt_next(&p) != -1)
-			;
-		usage_error("missing subcommand: make, rm, send or recv");
-	}
-	c.cmd = argv[1];
-	if (strcmp(c.cmd, "receive") == 0)
-		c.cmd = "recv";
-	if (strcmp(c.cmd, "make") != 0 && strcmp(c.cmd, "rm") != 0 &&
-	    strcmp(c.cmd, "send") != 0 && strcmp(c.cmd, "recv") != 0)
-		usage_error("unknown subcommand '%s': make, rm, send or recv",
-		    argv[1]);
-	parse(&c, &p, argc - 1, argv + 1, &ops, &nops);
+	parse(&c, &p, argc, argv, &ops, &nops);
 	check_opts(&c);
 	if (nops == 0)
-		usage_error("fifo %s needs a PATH", c.cmd);
-	if (strcmp(c.cmd, "recv") == 0 && nops > 1)
+		usage_error("%s needs a PATH", p.cmd);
+	if (c.cmd == FIFO_RECV && nops > 1)
 		usage_error("fifo recv takes one PATH");
 	c.path = ops[0];
 	/* a wait for acknowledgements ends by default */
-	if (c.sync && !(c.given & G_TIMEOUT)) {
+	if (c.sync && c.timeout_str == NULL) {
 		c.timeout = TIMEOUT_SYNC_MS;
 		c.timeout_str = TIMEOUT_SYNC_STR;
 	}
-	if (strcmp(c.cmd, "make") == 0)
+	if (c.cmd == FIFO_MAKE)
 		for (int i = 0; i < nops; i++)
 			status |= make_one(ops[i], c.perm);
-	else if (strcmp(c.cmd, "rm") == 0)
+	else if (c.cmd == FIFO_RM)
 		for (int i = 0; i < nops; i++)
 			status |= rm_one(ops[i]);
-	else if (strcmp(c.cmd, "send") == 0)
+	else if (c.cmd == FIFO_SEND)
 		status = do_send(&c, ops + 1, nops - 1);
 	else
 		status = do_recv(&c);

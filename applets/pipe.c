@@ -65,7 +65,7 @@ const struct applet applet_pipe = {
 	    "pipe [OPTIONS] --fan-out | --fan-in | --cycle CMD... :: CMD...\n"
 	    "pipe --info",
 	.opts = pipe_opts,
-	.flags = APPLET_POSIX,
+	.flags = APPLET_POSIX | APPLET_CMD,
 	.main = pipe_main,
 };
 

@@ -42,36 +42,63 @@ enum {
 	KEY_TAG,
 };
 
+/* The subcommands, as bits for the .sub of the options */
+enum {
+	REQ_CALL = 1 << 0,
+	REQ_SERVE = 1 << 1,
+};
+
+static const struct opt_sub req_subs[] = {
+	{ .name = "call", .id = REQ_CALL },
+	{ .name = "serve", .id = REQ_SERVE, .flags = APPLET_CMD },
+	{ .name = NULL }
+};
+
 static const struct opt req_opts[] = {
 	{ .so = '0', .lo = "null",
+	    .sub = REQ_CALL,
 	    .help = "call: jobs and results end with NUL, not newline" },
 	{ .so = 'a', .lo = "async",
+	    .sub = REQ_CALL,
 	    .help = "call: a job per stdin line, results as they come" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
+	    .sub = REQ_CALL | REQ_SERVE,
 	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
 	{ .so = 'j', .lo = "jobs", .arg = OPT_INT, .meta = "N",
+	    .sub = REQ_SERVE,
 	    .help = "serve: run up to N jobs at once (1)" },
 	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
+	    .sub = REQ_SERVE,
 	    .help = "serve: the queue group (default the subject)" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .sub = REQ_CALL | REQ_SERVE,
 	    .help = "serve: kill a job after DUR; call: wait DUR" },
 	{ .so = 'w', .lo = "window", .arg = OPT_INT, .meta = "N",
+	    .sub = REQ_CALL,
 	    .help = "call --async: up to N jobs in flight (16)" },
 	{ .lo = "count", .key = KEY_COUNT, .arg = OPT_INT, .meta = "N",
+	    .sub = REQ_SERVE,
 	    .help = "serve: exit after N jobs" },
 	{ .lo = "json", .key = KEY_JSON,
+	    .sub = REQ_CALL,
 	    .help = "call: one JSON object per result" },
 	{ .lo = "lines", .key = KEY_LINES,
+	    .sub = REQ_SERVE,
 	    .help = "serve: one long-running CMD, a job per line" },
 	{ .lo = "ordered", .key = KEY_ORDERED,
+	    .sub = REQ_CALL,
 	    .help = "call --async: print results in input order" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
-	    .meta = "FILE", .help = "serve: create FILE once subscribed" },
+	    .meta = "FILE", .sub = REQ_SERVE,
+	    .help = "serve: create FILE once subscribed" },
 	{ .lo = "reconnect", .key = KEY_RECONNECT,
+	    .sub = REQ_SERVE,
 	    .help = "serve: when the broker goes, wait for it back" },
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
-	    .meta = "SUBJECT", .help = "call: results go to SUBJECT; return" },
+	    .meta = "SUBJECT", .sub = REQ_CALL,
+	    .help = "call: results go to SUBJECT; return" },
 	{ .lo = "tag", .key = KEY_TAG,
+	    .sub = REQ_CALL,
 	    .help = "call --async: the job number and a tab before results" },
 	OPT_END
 };
@@ -83,7 +110,7 @@ const struct applet applet_req = {
 	    "req serve --lines [-b ADDR] [-q GROUP] [-t DUR] SUBJECT -- CMD...\n"
 	    "req call [-0] [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
 	    "req call --async [-0] [-w N] [--ordered] [--tag] [--json] SUBJECT",
-	.subcmds = "call serve",
+	.subcmds = req_subs,
 	.opts = req_opts,
 	.main = req_main,
 };
@@ -991,9 +1018,6 @@ cmd_serve(struct opt_parser *p)
 	if (cmdv == NULL || ncmd == 0)
 		usage_error("req serve needs a command after --");
 	bus_cli_check_subject(rest[0], true);
-	if (o.async || o.json || o.ordered || o.reply_to)
-		usage_error("--async, --json, --ordered and --reply-to are "
-		    "for req call");
 	if (o.lines && o.jobs != 1)
 		usage_error("--lines runs one command: start more workers "
 		    "instead of -j");
@@ -1431,8 +1455,6 @@ cmd_call(struct opt_parser *p)
 		usage_error("req call takes one PAYLOAD (quote it)");
 	if (!o.async && (o.ordered || o.tag || o.window != DEFAULT_WINDOW))
 		usage_error("--window, --ordered and --tag need --async");
-	if (opt_cmd(p, &rc) != NULL)
-		usage_error("req call takes no command (that is req serve)");
 	cl.subject = rest[0];
 	/* the wait for a result ends by default */
 	if (o.timeout == TIMEOUT_UNSET)
@@ -1446,34 +1468,12 @@ cmd_call(struct opt_parser *p)
 static int
 req_main(int argc, char **argv)
 {
+	const struct opt_sub *sub;
 	struct opt_parser p;
-	const char *sub;
-	char cmd[32];
 	int k, rc;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		opt_init(&p, &applet_req, NULL, argc, argv);
-		while (opt_next(&p) != -1)
-			;
-		usage_error("missing subcommand: serve or call");
-	}
-	sub = argv[1];
-	if (strcmp(sub, "serve") != 0 && strcmp(sub, "call") != 0)
-		usage_error("unknown subcommand '%s'", sub);
-	snprintf(cmd, sizeof(cmd), "req %s", sub);
-	opt_init(&p, &applet_req, cmd, argc - 1, argv + 1);
+	sub = opt_init_sub(&p, &applet_req, argc, argv);
 	while ((k = opt_next(&p)) != -1) {
-		bool serve_only = k == 'j' || k == 'q' || k == KEY_COUNT ||
-		    k == KEY_LINES ||
-		    k == KEY_READY_FILE || k == KEY_RECONNECT;
-		bool call_only = k == '0' || k == 'a' || k == 'w' ||
-		    k == KEY_JSON || k == KEY_ORDERED || k == KEY_REPLY_TO ||
-		    k == KEY_TAG;
-
-		if ((serve_only && sub[0] == 'c') || (call_only &&
-		    sub[0] == 's'))
-			usage_error("option '--%s' does not apply to 'req %s'",
-			    p.cur->lo, sub);
 		switch (k) {
 		case '0': o.null = true; break;
 		case 'a': o.async = true; break;
@@ -1492,7 +1492,7 @@ req_main(int argc, char **argv)
 		case KEY_TAG: o.tag = true; break;
 		}
 	}
-	rc = sub[0] == 's' ? cmd_serve(&p) : cmd_call(&p);
+	rc = sub->id == REQ_SERVE ? cmd_serve(&p) : cmd_call(&p);
 	opt_free(&p);
 	return rc;
 }

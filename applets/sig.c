@@ -34,21 +34,44 @@ enum {
 	KEY_VALUE,
 };
 
+/* The subcommands, as bits for the .sub of the options */
+enum {
+	SIG_LIST = 1 << 0,
+	SIG_SEND = 1 << 1,
+	SIG_TRAP = 1 << 2,
+	SIG_WAIT = 1 << 3,
+};
+
+static const struct opt_sub sig_subs[] = {
+	{ .name = "list", .id = SIG_LIST },
+	{ .name = "send", .id = SIG_SEND },
+	{ .name = "wait", .id = SIG_WAIT },
+	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD },
+	{ .name = NULL }
+};
+
 static const struct opt sig_opts[] = {
-	{ .so = 'a', .lo = "ack", .help = "acknowledge each signal to its sender" },
+	{ .so = 'a', .lo = "ack", .sub = SIG_TRAP | SIG_WAIT,
+	    .help = "acknowledge each signal to its sender" },
 	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .sub = SIG_SEND | SIG_TRAP | SIG_WAIT,
 	    .help = "send N signals; stop after N (0: never)" },
 	{ .so = 'p', .lo = "pidfile", .arg = OPT_PATH, .meta = "FILE",
+	    .sub = SIG_SEND | SIG_TRAP | SIG_WAIT,
 	    .help = "send: the PID in FILE; wait, trap: write it" },
 	{ .so = 's', .lo = "signal", .arg = OPT_SIGNAL, .meta = "SIG",
-	    .help = "the signal to send (default TERM)" },
+	    .sub = SIG_SEND, .help = "the signal to send (default TERM)" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .sub = SIG_SEND | SIG_TRAP | SIG_WAIT,
 	    .help = "give up after DUR (exit 75; send: default 5s)" },
-	{ .lo = "async", .key = KEY_ASYNC, .help = "send and return (the default)" },
-	{ .lo = "json", .key = KEY_JSON, .help = "one JSON object per line" },
-	{ .lo = "sync", .key = KEY_SYNC,
+	{ .lo = "async", .key = KEY_ASYNC, .sub = SIG_SEND,
+	    .help = "send and return (the default)" },
+	{ .lo = "json", .key = KEY_JSON, .sub = SIG_LIST | SIG_WAIT,
+	    .help = "one JSON object per line" },
+	{ .lo = "sync", .key = KEY_SYNC, .sub = SIG_SEND,
 	    .help = "wait until each receiver acknowledges" },
 	{ .lo = "value", .key = KEY_VALUE, .arg = OPT_INT, .meta = "N",
+	    .sub = SIG_SEND,
 	    .help = "send with sigqueue(3), carrying the int N" },
 	OPT_END
 };
@@ -63,7 +86,7 @@ const struct applet applet_sig = {
 	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] -p FILE\n"
 	    "sig wait [-c N] [-t DUR] [--ack] [--json] [-p FILE] SIG...\n"
 	    "sig trap [-c N] [-t DUR] [--ack] [-p FILE] SIG... -- CMD [ARG...]",
-	.subcmds = "list send trap wait",
+	.subcmds = sig_subs,
 	.opts = sig_opts,
 	.main = sig_main,
 };
@@ -71,17 +94,6 @@ const struct applet applet_sig = {
 /* The acknowledgement signal; its value echoes what was acknowledged */
 #define ACK_SIGNAL	SIGRTMAX
 #define BATCH		64
-
-/* Which options a subcommand takes */
-#define T_ACK		0x01
-#define T_COUNT		0x02
-#define T_PIDFILE	0x04
-#define T_SIGNAL	0x08
-#define T_TIMEOUT	0x10
-#define T_JSON		0x20
-#define T_SYNC		0x40
-#define T_VALUE		0x80
-#define T_CMD		0x100	/* a command after "--" */
 
 struct args {
 	const char *cmd;	/* "sig send", for messages */
@@ -131,25 +143,12 @@ setname(const sigset_t *set, char *buf, size_t len)
 	return buf;
 }
 
-/* option_name: "--name" of an option, for messages */
-static const char *
-option_name(const struct opt *o)
-{
-	static char buf[32];
-
-	if (o->lo)
-		snprintf(buf, sizeof(buf), "--%s", o->lo);
-	else
-		snprintf(buf, sizeof(buf), "-%c", o->so);
-	return buf;
-}
-
-/* parse_args: the options and operands of a subcommand into *a; an
- * option the subcommand does not take is a usage error */
+/* parse_args: the options and operands of a subcommand into *a (the
+ * parser refuses an option the subcommand does not take) */
 static void
-parse_args(struct args *a, struct opt_parser *p, int allowed)
+parse_args(struct args *a, struct opt_parser *p)
 {
-	int k, bit;
+	int k;
 
 	memset(a, 0, sizeof(*a));
 	a->cmd = p->cmd;
@@ -157,44 +156,28 @@ parse_args(struct args *a, struct opt_parser *p, int allowed)
 	a->timeout = -1;
 	while ((k = opt_next(p)) != -1) {
 		switch (k) {
-		case 'a': bit = T_ACK; a->ack = true; break;
+		case 'a': a->ack = true; break;
 		case 'c':
-			bit = T_COUNT;
 			a->count = opt_int(p, 0, INT_MAX);
 			a->count_set = true;
 			break;
-		case 'p': bit = T_PIDFILE; a->pidfile = p->arg; break;
-		case 's': bit = T_SIGNAL; a->sig = opt_signal(p); break;
+		case 'p': a->pidfile = p->arg; break;
+		case 's': a->sig = opt_signal(p); break;
 		case 't':
-			bit = T_TIMEOUT;
 			a->timeout = opt_timeout(p);
 			a->timeout_str = p->arg;
 			break;
-		case KEY_ASYNC: bit = T_SYNC; a->sync = false; break;
-		case KEY_JSON: bit = T_JSON; a->json = true; break;
-		case KEY_SYNC: bit = T_SYNC; a->sync = true; break;
+		case KEY_ASYNC: a->sync = false; break;
+		case KEY_JSON: a->json = true; break;
+		case KEY_SYNC: a->sync = true; break;
 		case KEY_VALUE:
-			bit = T_VALUE;
 			a->value = (int)opt_int(p, INT_MIN, INT_MAX);
 			a->have_value = true;
 			break;
-		default:
-			usage_error("unexpected option");
 		}
-		if (!(allowed & bit))
-			usage_error("'%s' takes no %s option", a->cmd,
-			    option_name(p->cur));
 	}
 	a->rest = opt_rest(p, &a->nrest);
 	a->cmdv = opt_cmd(p, &a->ncmd);
-	if (a->cmdv && !(allowed & T_CMD)) {
-		/* "--" only ends the options: what follows are operands */
-		for (int i = 0; i < a->ncmd; i++)
-			a->rest[a->nrest++] = a->cmdv[i];
-		a->rest[a->nrest] = NULL;
-		a->cmdv = NULL;
-		a->ncmd = 0;
-	}
 }
 
 /* --- sig list ----------------------------------------------------------- */
@@ -1043,46 +1026,22 @@ sig_trap(struct args *a)
 
 /* --- dispatch ----------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int allowed;
-	int (*run)(struct args *);
-} subcmds[] = {
-	{ "list", T_JSON, sig_list },
-	{ "send", T_COUNT | T_PIDFILE | T_SIGNAL | T_TIMEOUT | T_SYNC |
-	    T_VALUE, sig_send },
-	{ "trap", T_ACK | T_COUNT | T_PIDFILE | T_TIMEOUT | T_CMD, sig_trap },
-	{ "wait", T_ACK | T_COUNT | T_PIDFILE | T_TIMEOUT | T_JSON, sig_wait },
-};
-
 static int
 sig_main(int argc, char **argv)
 {
+	const struct opt_sub *sub;
 	struct opt_parser p;
 	struct args a;
-	char cmd[16];
 	int rc;
 
-	if (argc < 2)
-		usage_error("missing subcommand (list, send, wait or trap)");
-	if (argv[1][0] == '-') {
-		/* --help, --version and friends, or an unknown option */
-		opt_init(&p, &applet_sig, "sig", argc, argv);
-		while (opt_next(&p) != -1)
-			usage_error("missing subcommand before '%s'",
-			    option_name(p.cur));
-		usage_error("missing subcommand (list, send, wait or trap)");
+	sub = opt_init_sub(&p, &applet_sig, argc, argv);
+	parse_args(&a, &p);
+	switch (sub->id) {
+	case SIG_LIST: rc = sig_list(&a); break;
+	case SIG_SEND: rc = sig_send(&a); break;
+	case SIG_TRAP: rc = sig_trap(&a); break;
+	default: rc = sig_wait(&a); break;
 	}
-	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
-		if (strcmp(argv[1], subcmds[i].name) != 0)
-			continue;
-		snprintf(cmd, sizeof(cmd), "sig %s", subcmds[i].name);
-		opt_init(&p, &applet_sig, cmd, argc - 1, argv + 1);
-		parse_args(&a, &p, subcmds[i].allowed);
-		rc = subcmds[i].run(&a);
-		opt_free(&p);
-		return rc;
-	}
-	usage_error("unknown subcommand '%s' (list, send, wait or trap)",
-	    argv[1]);
+	opt_free(&p);
+	return rc;
 }

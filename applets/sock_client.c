@@ -28,19 +28,19 @@ enum {
 };
 
 static const struct opt sock_client_opts[] = {
-	{ '0', "null", 0, OPT_FLAG, NULL, "messages end with NUL, not newline" },
-	{ 'm', "send", 0, OPT_STR, "MSG",
-	  "send MSG instead of stdin (repeatable)" },
-	{ 'r', "request", 0, OPT_FLAG, NULL,
-	  "send one message, print one reply, exit" },
-	{ 's', "sync", 0, OPT_FLAG, NULL,
-	  "wait for the server's ack of each message" },
-	{ 't', "timeout", 0, OPT_DURATION, "DUR",
-	  "give up a connect or wait after DUR (exit 75)" },
-	{ 0, "no-shutdown", KEY_NO_SHUTDOWN, OPT_FLAG, NULL,
-	  "do not half-close the socket at input end" },
-	{ 0, "retry", KEY_RETRY, OPT_DURATION, "DUR",
-	  "keep trying to connect for DUR" },
+	{ .so = '0', .lo = "null", .help = "messages end with NUL, not newline" },
+	{ .so = 'm', .lo = "send", .arg = OPT_STR, .meta = "MSG",
+	  .help = "send MSG instead of stdin (repeatable)" },
+	{ .so = 'r', .lo = "request",
+	  .help = "send one message, print one reply, exit" },
+	{ .so = 's', .lo = "sync",
+	  .help = "wait for the server's ack of each message" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	  .help = "give up a connect or wait after DUR (exit 75)" },
+	{ .lo = "no-shutdown", .key = KEY_NO_SHUTDOWN,
+	  .help = "do not half-close the socket at input end" },
+	{ .lo = "retry", .key = KEY_RETRY, .arg = OPT_DURATION, .meta = "DUR",
+	  .help = "keep trying to connect for DUR" },
 	OPT_END
 };
 
@@ -453,8 +453,8 @@ sock_client_main(int argc, char **argv)
 	    .fmode = FRAME_LINE };
 	struct opt_parser p;
 	const char *errstr;
-	char **rest, **cmd;
-	int ch, n, ncmd;
+	char **rest;
+	int ch, n;
 
 	c.msgs = calloc((size_t)argc, sizeof(*c.msgs));
 	if (c.msgs == NULL)
@@ -472,15 +472,13 @@ sock_client_main(int argc, char **argv)
 		}
 	}
 	rest = opt_rest(&p, &n);
-	cmd = opt_cmd(&p, &ncmd);
 	if (n != 1)
 		usage_error(n == 0 ? "missing ADDR" : "one ADDR only, got '%s'",
 		    n > 1 ? rest[1] : "");
-	if (cmd)
-		usage_error("sock-client runs no command: '--' is for "
-		    "sock-server");
 	if (addr_parse(&c.addr, rest[0], &errstr) == -1)
 		usage_error("bad address '%s': %s", rest[0], errstr);
+	if (c.addr.type == ADDR_TLS)
+		usage_error("tls: is not supported yet");
 	if (c.addr.type == ADDR_NATS)
 		usage_error("nats:// is the bus; sock-client takes unix:, "
 		    "tcp: or udp:");

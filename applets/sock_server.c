@@ -41,27 +41,27 @@ enum {
 };
 
 static const struct opt sock_server_opts[] = {
-	{ '0', "null", 0, OPT_FLAG, NULL, "messages end with NUL, not newline" },
-	{ 'a', "ack", 0, OPT_FLAG, NULL,
-	  "answer each message with a line 'ack N'" },
-	{ 'b', "broadcast", 0, OPT_FLAG, NULL,
-	  "hub: each line of a client goes to every other" },
-	{ 'e', "echo", 0, OPT_FLAG, NULL, "send every client its bytes back" },
-	{ 'k', "keep-open", 0, OPT_FLAG, NULL,
-	  "serve many clients, at once and in turn" },
-	{ 'q', "quiet", 0, OPT_FLAG, NULL, "no 'listening on' line" },
-	{ 't', "timeout", 0, OPT_DURATION, "DUR",
-	  "give up when no client comes for DUR (exit 75)" },
-	{ 0, "addr-file", KEY_ADDR_FILE, OPT_PATH, "FILE",
-	  "write the bound address to FILE" },
-	{ 0, "json", KEY_JSON, OPT_FLAG, NULL,
-	  "one JSON line per message and connection" },
-	{ 0, "max-clients", KEY_MAX_CLIENTS, OPT_INT, "N",
-	  "refuse clients beyond N at once" },
-	{ 0, "mode", KEY_MODE, OPT_STR, "MODE",
-	  "permissions of a UNIX socket file (default 0600)" },
-	{ 0, "once", KEY_ONCE, OPT_FLAG, NULL,
-	  "exit when the first connection ends" },
+	{ .so = '0', .lo = "null", .help = "messages end with NUL, not newline" },
+	{ .so = 'a', .lo = "ack",
+	  .help = "answer each message with a line 'ack N'" },
+	{ .so = 'b', .lo = "broadcast",
+	  .help = "hub: each line of a client goes to every other" },
+	{ .so = 'e', .lo = "echo", .help = "send every client its bytes back" },
+	{ .so = 'k', .lo = "keep-open",
+	  .help = "serve many clients, at once and in turn" },
+	{ .so = 'q', .lo = "quiet", .help = "no 'listening on' line" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	  .help = "give up when no client comes for DUR (exit 75)" },
+	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
+	  .meta = "FILE", .help = "write the bound address to FILE" },
+	{ .lo = "json", .key = KEY_JSON,
+	  .help = "one JSON line per message and connection" },
+	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
+	  .meta = "N", .help = "refuse clients beyond N at once" },
+	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
+	  .help = "permissions of a UNIX socket file (default 0600)" },
+	{ .lo = "once", .key = KEY_ONCE,
+	  .help = "exit when the first connection ends" },
 	OPT_END
 };
 
@@ -71,6 +71,7 @@ const struct applet applet_sock_server = {
 	.usage = "sock-server [-0abekq] [-t DUR] [--addr-file FILE] ADDR\n"
 	    "sock-server [OPTIONS] ADDR -- CMD [ARG...]",
 	.opts = sock_server_opts,
+	.flags = APPLET_CMD,
 	.main = sock_server_main,
 };
 
@@ -1042,6 +1043,8 @@ check_options(struct server *s)
 	if (udp && (s->broadcast || s->max_clients > 0))
 		usage_error("--broadcast and --max-clients need a stream "
 		    "address, not udp");
+	if (s->addr.type == ADDR_TLS)
+		usage_error("tls: is not supported yet");
 	if (s->addr.type == ADDR_NATS)
 		usage_error("nats:// is the bus; sock-server takes unix:, "
 		    "tcp: or udp:");

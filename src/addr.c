@@ -1,5 +1,6 @@
 /* addr.c - parse and print socket addresses: unix(7) paths and abstract
- * names, ip(7)/ipv6(7) hosts and ports, nats:// URLs; getaddrinfo(3) */
+ * names, ip(7)/ipv6(7) hosts and ports (plain, or tls: for TCP with TLS),
+ * nats:// URLs; getaddrinfo(3) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -152,6 +153,10 @@ addr_parse(struct addr *a, const char *s, const char **errstr)
 		a->type = ADDR_UDP;
 		return parse_hostport(a, s + 4, -1, errstr);
 	}
+	if (strncmp(s, "tls:", 4) == 0) {
+		a->type = ADDR_TLS;
+		return parse_hostport(a, s + 4, -1, errstr);
+	}
 	if (strncmp(s, "nats://", 7) == 0) {
 		a->type = ADDR_NATS;
 		if (strchr(s + 7, '/') != NULL || strchr(s + 7, '@') != NULL) {
@@ -163,7 +168,7 @@ addr_parse(struct addr *a, const char *s, const char **errstr)
 	if (s[0] == '/' || s[0] == '.' || strchr(s, '/') != NULL) {
 		colon = strchr(s, ':');
 		if (colon && strchr(s, '/') > colon && strspn(s, "abcdefghijklmnopqrstuvwxyz") == (size_t)(colon - s)) {
-			*errstr = "unknown scheme (use unix:, tcp:, udp: or nats://)";
+			*errstr = "unknown scheme (use unix:, tcp:, udp:, tls: or nats://)";
 			return -1;
 		}
 		return parse_unix(a, s, errstr);
@@ -176,14 +181,14 @@ addr_parse(struct addr *a, const char *s, const char **errstr)
 	}
 	if (colon && strspn(s, "abcdefghijklmnopqrstuvwxyz") == (size_t)(colon - s) &&
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
-		*errstr = "unknown scheme (use unix:, tcp:, udp: or nats://)";
+		*errstr = "unknown scheme (use unix:, tcp:, udp:, tls: or nats://)";
 		return -1;
 	}
 	if (colon) {
 		a->type = ADDR_TCP;
 		return parse_hostport(a, s, -1, errstr);
 	}
-	*errstr = "unknown address (use unix:PATH, tcp:HOST:PORT, udp:HOST:PORT or nats://HOST:PORT)";
+	*errstr = "unknown address (use unix:PATH, tcp:HOST:PORT, udp:HOST:PORT, tls:HOST:PORT or nats://HOST:PORT)";
 	return -1;
 }
 
@@ -191,7 +196,8 @@ char *
 addr_format(const struct addr *a, char *buf, size_t len)
 {
 	const char *scheme = a->type == ADDR_UDP ? "udp:" :
-	    a->type == ADDR_NATS ? "nats://" : "tcp:";
+	    a->type == ADDR_NATS ? "nats://" : a->type == ADDR_TLS ? "tls:" :
+	    "tcp:";
 	bool v6 = strchr(a->host, ':') != NULL;
 
 	if (a->type == ADDR_UNIX)

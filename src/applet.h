@@ -9,12 +9,14 @@
 
 /* Applet flags */
 #define APPLET_POSIX	0x1	/* options stop at the first operand (pipe) */
+#define APPLET_CMD	0x2	/* what follows "--" is a command to run;
+				 * also a flag of struct opt_sub */
 
 struct applet {
 	const char *name;	/* kebab-case, as in THE LIST */
 	const char *brief;	/* one line, lower case, no period */
 	const char *usage;	/* synopsis lines without "ipctool ", '\n'-separated */
-	const char *subcmds;	/* space-separated subcommands, or NULL */
+	const struct opt_sub *subcmds;	/* the subcommands, or NULL */
 	const struct opt *opts;	/* terminated by OPT_END */
 	int flags;
 	int (*main)(int argc, char **argv);

@@ -1,11 +1,14 @@
 /* opt.c - a small declarative option parser (git's struct option, skalibs' gol):
  * long and short options, clusters, "--name=value", operands permuted unless
- * the applet asks for POSIX order, "--" ending the options */
+ * the applet asks for POSIX order, "--" ending the options (or starting the
+ * command of an applet that runs one), each option checked against the
+ * subcommands that take it */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bsd/stdlib.h>
+#include <bsd/string.h>
 
 #include "config.h"
 #include "applet.h"
@@ -23,11 +26,13 @@ enum {
 
 /* Options every applet has */
 static const struct opt common_opts[] = {
-	{ 'h', "help", KEY_HELP, OPT_FLAG, NULL, "show this help and exit" },
-	{ 'v', "trace", KEY_TRACE, OPT_FLAG, NULL,
-	    "show system calls and what the kernel answered" },
-	{ 0, "version", KEY_VERSION, OPT_FLAG, NULL, "print the version and exit" },
-	{ 0, "complete-words", KEY_WORDS, OPT_FLAG, NULL, NULL },	/* hidden */
+	{ .so = 'h', .lo = "help", .key = KEY_HELP,
+	    .help = "show this help and exit" },
+	{ .so = 'v', .lo = "trace", .key = KEY_TRACE,
+	    .help = "show system calls and what the kernel answered" },
+	{ .lo = "version", .key = KEY_VERSION,
+	    .help = "print the version and exit" },
+	{ .lo = "complete-words", .key = KEY_WORDS },	/* hidden */
 	OPT_END
 };
 
@@ -107,6 +112,8 @@ void
 opt_init(struct opt_parser *p, const struct applet *ap, const char *cmd,
     int argc, char **argv)
 {
+	const char *sp;
+
 	memset(p, 0, sizeof(*p));
 	p->ap = ap;
 	p->cmd = cmd ? cmd : ap->name;
@@ -114,10 +121,62 @@ opt_init(struct opt_parser *p, const struct applet *ap, const char *cmd,
 	p->argv = argv;
 	p->ind = 1;
 	p->posix = (ap->flags & APPLET_POSIX) != 0;
+	p->takes_cmd = (ap->flags & APPLET_CMD) != 0;
+	if (cmd && ap->subcmds && (sp = strchr(cmd, ' ')) != NULL) {
+		for (const struct opt_sub *s = ap->subcmds; s->name; s++)
+			if (strcmp(s->name, sp + 1) == 0) {
+				p->sub = s;
+				p->takes_cmd = (s->flags & APPLET_CMD) != 0;
+			}
+	}
 	p->rest = reallocarray(NULL, (size_t)argc + 1, sizeof(char *));
 	if (p->rest == NULL)
 		err(EXIT_FAIL, "allocate");
 	p->rest[0] = NULL;	/* opt_rest is NULL-terminated, even empty */
+}
+
+/* sub_list: "list, send, trap or wait": the subcommands of ap, in buf */
+static const char *
+sub_list(const struct applet *ap, char *buf, size_t len)
+{
+	const struct opt_sub *s = ap->subcmds;
+
+	buf[0] = '\0';
+	for (size_t i = 0; s && s[i].name; i++) {
+		if (i > 0)
+			strlcat(buf, s[i + 1].name ? ", " : " or ", len);
+		strlcat(buf, s[i].name, len);
+	}
+	return buf;
+}
+
+const struct opt_sub *
+opt_init_sub(struct opt_parser *p, const struct applet *ap, int argc,
+    char **argv)
+{
+	char list[128], vb[128];
+
+	sub_list(ap, list, sizeof(list));
+	if (argc < 2 || argv[1][0] == '-') {
+		/* --help, --version and friends, or an option too early */
+		opt_init(p, ap, NULL, argc, argv);
+		while (opt_next(p) != -1)
+			;
+		usage_error("missing subcommand (%s)", list);
+	}
+	for (const struct opt_sub *s = ap->subcmds; s && s->name; s++) {
+		if (strcmp(s->name, argv[1]) != 0)
+			continue;
+		opt_init(p, ap, NULL, argc - 1, argv + 1);
+		snprintf(p->cmdbuf, sizeof(p->cmdbuf), "%s %s", ap->name,
+		    s->name);
+		p->cmd = p->cmdbuf;
+		p->sub = s;
+		p->takes_cmd = (s->flags & APPLET_CMD) != 0;
+		return s;
+	}
+	usage_error("unknown subcommand '%s' (%s)",
+	    shown(argv[1], SIZE_MAX, vb, sizeof(vb)), list);
 }
 
 void
@@ -135,21 +194,13 @@ operand(struct opt_parser *p, char *s)
 	p->rest[p->nrest] = NULL;
 }
 
-/* stop_at: every argv element from i on is an operand; a "--" among the
- * operands (not the first) splits off the command */
+/* operands_from: every argv element from i on is an operand */
 static void
-stop_at(struct opt_parser *p, int i, int split)
+operands_from(struct opt_parser *p, int i)
 {
-	for (; i < p->argc; i++) {
-		if (split && strcmp(p->argv[i], "--") == 0 && p->cmdv == NULL) {
-			p->cmdv = &p->argv[i + 1];
-			p->ncmd = p->argc - i - 1;
-			break;
-		}
+	for (; i < p->argc; i++)
 		operand(p, p->argv[i]);
-	}
 	p->ind = p->argc;
-	p->stopped = true;
 }
 
 /* builtin: act on a common option; returns 1 when the caller should go on */
@@ -173,11 +224,44 @@ builtin(struct opt_parser *p, const struct opt *o)
 	return 0;
 }
 
+/* check_sub: o is an option of the subcommand being parsed, or a usage
+ * error; an applet option before the subcommand is one too */
+static void
+check_sub(struct opt_parser *p, const struct opt *o)
+{
+	char nb[64];
+
+	if (o->key < 0)
+		return;		/* a common option */
+	if (o->lo)
+		snprintf(nb, sizeof(nb), "--%s", o->lo);
+	else
+		snprintf(nb, sizeof(nb), "-%c", o->so);
+	if (p->ap->subcmds && p->sub == NULL)
+		usage_error("missing subcommand before '%s'", nb);
+	if (p->sub && o->sub && !(o->sub & p->sub->id))
+		usage_error("'%s' takes no %s option", p->cmd, nb);
+}
+
+/* take: the option o was found: its argument, the subcommand check, the
+ * common options; returns its key, or 0 when it was a common option
+ * acted on */
+static int
+take(struct opt_parser *p, const struct opt *o)
+{
+	p->cur = o;
+	check_sub(p, o);
+	if (o->key < 0 && builtin(p, o))
+		return 0;
+	return opt_key(o);
+}
+
 int
 opt_next(struct opt_parser *p)
 {
 	const struct opt *o;
 	char vb[128];
+	int k;
 
 again:
 	p->arg = NULL;
@@ -200,34 +284,30 @@ again:
 			}
 			p->cluster = NULL;
 		}
-		p->cur = o;
-		if (o->key < 0 && builtin(p, o))
+		if ((k = take(p, o)) == 0)
 			goto again;
-		return opt_key(o);
+		return k;
 	}
 	p->cluster = NULL;
 	while (p->ind < p->argc) {
 		char *s = p->argv[p->ind];
 
 		if (strcmp(s, "--") == 0) {
-			/* "--" before any operand ends the options; what
-			 * follows is the command when the applet takes one */
+			/* the options end; what follows are operands, or
+			 * the command of an applet that runs one */
 			p->ind++;
-			if (p->nrest == 0) {
+			if (p->takes_cmd) {
 				p->cmdv = &p->argv[p->ind];
 				p->ncmd = p->argc - p->ind;
 				p->ind = p->argc;
-				p->stopped = true;
-				return -1;
+			} else {
+				operands_from(p, p->ind);
 			}
-			p->cmdv = &p->argv[p->ind];
-			p->ncmd = p->argc - p->ind;
-			p->ind = p->argc;
 			return -1;
 		}
 		if (s[0] != '-' || s[1] == '\0') {
 			if (p->posix) {
-				stop_at(p, p->ind, 0);
+				operands_from(p, p->ind);
 				return -1;
 			}
 			operand(p, s);
@@ -256,10 +336,9 @@ again:
 					    o->lo, o->meta ? o->meta :
 					    "an argument");
 			}
-			p->cur = o;
-			if (o->key < 0 && builtin(p, o))
+			if ((k = take(p, o)) == 0)
 				goto again;
-			return opt_key(o);
+			return k;
 		}
 		p->cluster = s + 1;
 		goto again;
@@ -432,15 +511,8 @@ print_words_of(const struct opt *tab, FILE *f)
 void
 opt_print_words(const struct applet *ap, FILE *f)
 {
-	const char *s = ap->subcmds;
-
-	while (s && *s) {
-		size_t len = strcspn(s, " ");
-		if (len)
-			fprintf(f, "%.*s\n", (int)len, s);
-		s += len;
-		s += strspn(s, " ");
-	}
+	for (const struct opt_sub *s = ap->subcmds; s && s->name; s++)
+		fprintf(f, "%s\n", s->name);
 	print_words_of(ap->opts, f);
 	print_words_of(common_opts, f);
 }

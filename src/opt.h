@@ -20,18 +20,32 @@ enum opt_arg {
 	OPT_SIGNAL,
 	OPT_PATH,
 	OPT_ADDR,
+	OPT_MODE,		/* octal permissions, at most 0777 (opt_mode) */
 };
 
+/* One row of an applet's option table; write it with named fields:
+ *	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+ *	  .sub = SIG_SEND | SIG_WAIT, .help = "..." } */
 struct opt {
 	int so;			/* short option character, 0 for none */
 	const char *lo;		/* long option name without "--" */
 	int key;		/* returned by opt_next when so is 0 (use >= 256) */
 	enum opt_arg arg;
 	const char *meta;	/* name of the argument in help, e.g. "DUR" */
-	const char *help;	/* one short line */
+	const char *help;	/* one short line; NULL hides the option */
+	unsigned sub;		/* the subcommands that take it (an OR of
+				 * their .id), 0 for every one */
 };
 
-#define OPT_END { 0, NULL, 0, OPT_FLAG, NULL, NULL }
+#define OPT_END { .lo = NULL }
+
+/* One subcommand of an applet ("sig send"); a table of them ends with
+ * { .name = NULL } */
+struct opt_sub {
+	const char *name;
+	unsigned id;		/* one bit, named in the .sub of options */
+	int flags;		/* APPLET_CMD: a command follows "--" */
+};
 
 struct opt_parser {
 	const struct applet *ap;
@@ -42,27 +56,40 @@ struct opt_parser {
 	const char *cluster;	/* rest of a "-abc" cluster */
 	const char *arg;	/* argument of the option just returned */
 	const struct opt *cur;	/* the option just returned */
+	const struct opt_sub *sub;	/* the subcommand, or NULL */
 	bool posix;		/* stop at the first operand */
-	bool stopped;
+	bool takes_cmd;		/* "--" starts a command (APPLET_CMD) */
 	char **rest;		/* operands, in order */
 	int nrest;
-	char **cmdv;		/* what followed "--" after an operand, or NULL */
+	char **cmdv;		/* what followed "--", or NULL */
 	int ncmd;
+	char cmdbuf[48];
 };
 
-/* opt_init: start parsing argv[1..argc-1]; argv[0] names the (sub)command */
+/* opt_init: start parsing argv[1..argc-1]; argv[0] names the (sub)command.
+ * cmd is "APPLET" or "APPLET SUB" (NULL: the applet's name); a SUB that is
+ * one of the applet's subcommands selects it (see opt_init_sub). */
 void opt_init(struct opt_parser *p, const struct applet *ap, const char *cmd,
     int argc, char **argv);
 
+/* opt_init_sub: for an applet with subcommands: argv[1] names one; start
+ * parsing argv[2..] as "APPLET SUB" and return the subcommand. A missing
+ * or unknown subcommand, or an option before it, is a usage error (--help
+ * and --version there work). */
+const struct opt_sub *opt_init_sub(struct opt_parser *p,
+    const struct applet *ap, int argc, char **argv);
+
 /* opt_next: the next option's key (its short character, or .key), or -1
  * when the options are done. Handles --help, --version, -v/--trace and
- * --complete-words itself; an unknown option or a missing argument is a
- * usage error (exit 64). */
+ * --complete-words itself; an unknown option, a missing argument or an
+ * option the subcommand does not take is a usage error (exit 64), e.g.
+ * "'sig send' takes no --ack option". */
 int opt_next(struct opt_parser *p);
 
 /* opt_rest: the operands (non-options) in order; *n gets their number.
- * A "--" among them ends them: what follows is in opt_cmd. When no "--"
- * was seen, opt_cmd returns NULL. */
+ * "--" ends the options (POSIX): what follows are operands, or, when the
+ * applet or subcommand runs a command (APPLET_CMD), the command, which
+ * opt_cmd returns (NULL when there was no "--"). */
 char **opt_rest(struct opt_parser *p, int *n);
 char **opt_cmd(struct opt_parser *p, int *n);
 

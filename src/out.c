@@ -2,13 +2,13 @@
  * -v/--trace lines naming each system call and the kernel's answer */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "die.h"
+#include "json.h"
 #include "out.h"
 
 bool out_trace_on;
@@ -66,26 +66,34 @@ out_trace_ret(long ret, const char *fmt, ...)
 	return ret;
 }
 
+/* reserve: room for n more bytes and a NUL in j; false when out of memory */
+static bool
+reserve(struct json *j, size_t n)
+{
+	size_t cap = j->cap ? j->cap : 256;
+	char *nb;
+
+	if (j->oom)
+		return false;
+	if (j->len + n + 1 <= j->cap)
+		return true;
+	while (cap < j->len + n + 1)
+		cap *= 2;
+	if ((nb = realloc(j->buf, cap)) == NULL) {
+		j->oom = true;
+		return false;
+	}
+	j->buf = nb;
+	j->cap = cap;
+	return true;
+}
+
 /* put: append len bytes to j */
 static void
 put(struct json *j, const char *s, size_t len)
 {
-	if (j->oom)
+	if (!reserve(j, len))
 		return;
-	if (j->len + len + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 256;
-		char *nb;
-
-		while (cap < j->len + len + 1)
-			cap *= 2;
-		nb = realloc(j->buf, cap);
-		if (nb == NULL) {
-			j->oom = true;
-			return;
-		}
-		j->buf = nb;
-		j->cap = cap;
-	}
 	memcpy(j->buf + j->len, s, len);
 	j->len += len;
 	j->buf[j->len] = '\0';
@@ -97,79 +105,20 @@ puts_(struct json *j, const char *s)
 	put(j, s, strlen(s));
 }
 
-/* utf8_len: length of the valid UTF-8 sequence at s (n bytes left), or 0 */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void
 json_escape(struct json *j, const char *val, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)val;
-	size_t i = 0, start = 0;
+	size_t n;
 
-	put(j, "\"", 1);
-	while (i < len) {
-		unsigned char c = s[i];
-		const char *esc = NULL;
-		char ubuf[8];
-		size_t ul;
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && (ul = utf8_len(s + i, len - i)) > 0) {
-			i += ul;
-			continue;
-		}
-		put(j, val + start, i - start);
-		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		default:
-			if (c < 0x20)
-				snprintf(ubuf, sizeof(ubuf), "\\u%04x", c);
-			else
-				snprintf(ubuf, sizeof(ubuf), "\\ufffd");
-			esc = ubuf;
-		}
-		puts_(j, esc);
-		i++;
-		start = i;
+	if (!reserve(j, len + 2))
+		return;
+	n = json_quote(j->buf + j->len, j->cap - j->len, val, len);
+	if (j->len + n + 1 > j->cap) {
+		if (!reserve(j, n))
+			return;
+		json_quote(j->buf + j->len, j->cap - j->len, val, len);
 	}
-	put(j, val + start, i - start);
-	put(j, "\"", 1);
+	j->len += n;
 }
 
 void

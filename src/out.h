@@ -37,7 +37,7 @@ const char *json_end(struct json *j, size_t *len);
 void json_free(struct json *j);
 
 /* json_escape: append the JSON string literal of val (len bytes, with
- * quotes) to j; invalid UTF-8 becomes U+FFFD */
+ * quotes) to j, by json_quote's rules */
 void json_escape(struct json *j, const char *val, size_t len);
 
 /* json_print: end the object, write the line to f, free it; -1 on error */

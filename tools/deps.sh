@@ -5,10 +5,10 @@
 set -eu
 
 packages="
-	gcc make pkg-config meson ninja-build libbsd-dev scdoc
+	gcc make pkg-config meson ninja-build libbsd-dev libssl-dev scdoc
 	bats bats-assert bats-support bats-file
 	jq python3 zsh fish procps psmisc iproute2 coreutils
-	socat netcat-openbsd ncat nats-server libnats-dev
+	socat netcat-openbsd ncat nats-server libnats-dev openssl
 	clang libclang-rt-14-dev valgrind
 	pv hyperfine busybox mosquitto mosquitto-clients
 "

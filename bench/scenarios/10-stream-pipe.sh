@@ -20,3 +20,32 @@ note "the shell pipe and pipe2 1 MiB (one pipe enlarged by F_SETPIPE_SZ," \
     "the same shape as ipctool pipe) have no stage in between; cat, pv and" \
     "the read/write and splice relays add one."
 run_rounds stream "$n"
+
+# The same bytes counted on the way: `pipe --stats` (a tee(2) and a read
+# per pipe) and `pipe --progress` (a splice relay and a live line) against
+# pv, which a user would put in between to see the flow.
+scenario stream-pipe-counted streams GiB/s higher \
+    "pipe, 2 stages, counted: $((n >> 20)) MiB producer → consumer" \
+    "(for orientation, next to pv)"
+needs pipe
+contender ipctool "ipctool pipe --stats" \
+    "\$IPCTOOL pipe --stats \$GEN $n :: \$SINK >\$OUT"
+contender ipctool "ipctool pipe --progress" \
+    "\$IPCTOOL pipe --progress \$GEN $n :: \$SINK >\$OUT"
+contender peer "pv" "\$GEN $n | pv -f | \$SINK >\$OUT"
+run_rounds stream "$n"
+
+# One producer, two consumers that each get every byte: `pipe --fan-out`
+# against tee(1) writing to a FIFO and its stdout. Both sinks' counts must
+# agree with what was sent.
+scenario stream-pipe-fanout streams GiB/s higher \
+    "pipe --fan-out: $((n >> 20)) MiB producer → 2 consumers" \
+    "(for orientation, next to tee)"
+needs pipe
+contender ipctool "ipctool pipe --fan-out" \
+    "\$IPCTOOL pipe --fan-out \$GEN $n :: \$SINK :: \$SINK |
+     sort -u | paste -sd' ' >\$OUT"
+contender peer "tee" \
+    "\$SINK <\$FIFO >\$RUN_DIR/a & \$GEN $n | tee \$FIFO | \$SINK >\$RUN_DIR/b;
+     wait; sort -u \$RUN_DIR/a \$RUN_DIR/b | paste -sd' ' >\$OUT"
+run_rounds stream "$n"

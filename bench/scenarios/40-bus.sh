@@ -25,3 +25,32 @@ for subs in 1 4; do
 	note "messages per second counts deliveries: $n × $subs per run."
 	run_rounds rate $((n * subs))
 done
+
+# What the broker itself spends: CPU time per delivered message (one
+# publisher, one subscriber) and peak memory with 1,000 idle clients. The
+# embedded broker against nats-server, the same libnats client.
+scenario bus-cpu-1 bus "ns/msg" lower \
+    "bus: broker CPU time per delivered message, $n × 32 B, 1 subscriber" \
+    "(for orientation, next to nats-server)"
+needs bus
+contender ipctool "ipctool bus daemon" \
+    "\$BENCH_BIN/brokerstat.sh cpu \$PORT $n 1 >\$OUT" \
+    "\$IPCTOOL bus daemon --no-auth --listen tcp:127.0.0.1:\$PORT" \
+    '+tcp:$PORT'
+contender peer "nats-server" \
+    "\$BENCH_BIN/brokerstat.sh cpu \$PORT $n 1 >\$OUT" \
+    "exec nats-server -a 127.0.0.1 -p \$PORT" '+tcp:$PORT'
+run_rounds printed
+
+scenario bus-idle-1000 bus kB lower \
+    "bus: broker peak RSS with 1,000 idle clients" \
+    "(for orientation, next to nats-server)"
+needs bus
+contender ipctool "ipctool bus daemon" \
+    "\$BENCH_BIN/brokerstat.sh rss \$PORT 1000 >\$OUT" \
+    "\$IPCTOOL bus daemon --no-auth --listen tcp:127.0.0.1:\$PORT" \
+    '+tcp:$PORT'
+contender peer "nats-server" \
+    "\$BENCH_BIN/brokerstat.sh rss \$PORT 1000 >\$OUT" \
+    "exec nats-server -a 127.0.0.1 -p \$PORT" '+tcp:$PORT'
+run_rounds printed

@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "io.h"
+#include "json.h"
 #include "sock.h"
 #include "bus/broker.h"
 #include "bus/proto.h"
@@ -663,7 +664,7 @@ sb_str(struct sbuf *sb, const char *key, const char *val)
 {
 	char esc[sizeof(((struct client *)0)->peer) * 6 + 3];
 
-	proto_json_escape(esc, sizeof(esc), PROTO_STR(val));
+	json_quote(esc, sizeof(esc), val, strlen(val));
 	sb_printf(sb, "\"%s\":%s", key, esc);
 }
 
@@ -782,8 +783,8 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	c->headers = co.headers;
 	c->no_responders = co.no_responders && co.headers;
 	c->echo = co.echo;
-	strlcpy(c->name, printable(co.name), sizeof(c->name));
-	strlcpy(c->lang, printable(co.lang), sizeof(c->lang));
+	utf8_strlcpy(c->name, printable(co.name), sizeof(c->name));
+	utf8_strlcpy(c->lang, printable(co.lang), sizeof(c->lang));
 	if (c->name[0] != '\0' || c->lang[0] != '\0')
 		blog(b, "client %" PRIu64 " %s: connect name '%s' lang '%s' "
 		    "version '%s'", c->id, c->peer, c->name, c->lang,

@@ -2,6 +2,7 @@
  * and req applets (see cli.h) */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bsd/string.h>
 
@@ -11,13 +12,15 @@
 #include "bus/subject.h"
 
 char bus_cli_addr[ADDR_STR_MAX + 8];
+bool bus_cli_default;
 
 void
 bus_cli_fail(struct bus_client *c, int e, const char *what)
 {
 	int code = bus_exit_code(e);
 
-	if (code == EX_UNAVAILABLE && (e == ENOENT || e == ECONNREFUSED))
+	if (code == EX_UNAVAILABLE && bus_cli_default &&
+	    (e == ENOENT || e == ECONNREFUSED))
 		errx(code, "%s: %s (%s)", what, bus_strerror(c, e),
 		    BUS_HINT_START);
 	errx(code, "%s: %s", what, bus_strerror(c, e));
@@ -28,8 +31,9 @@ bus_cli_connect(struct bus_client *c, const char *addr, const char *name,
     int64_t timeout)
 {
 	char what[ADDR_STR_MAX + 16];
-	const char *errstr;
+	const char *errstr, *env = getenv(BUS_ENV_ADDR);
 
+	bus_cli_default = addr == NULL && (env == NULL || env[0] == '\0');
 	if (addr == NULL && (addr = bus_default_addr(bus_cli_addr,
 	    sizeof(bus_cli_addr))) == NULL)
 		errx(EXIT_FAIL, "the default bus address is too long");

@@ -15,15 +15,21 @@
 
 /* The address bus_cli_connect used, for messages and reconnects */
 extern char bus_cli_addr[ADDR_STR_MAX + 8];
+/* ...and whether it was the default one (no --bus, no $IPCTOOL_BUS): only
+ * then does a failure hint at starting the daemon */
+extern bool bus_cli_default;
 
 /* bus_cli_fail: exit with the code and message for errno e after a bus
- * call on c; what names the action ("connect to unix:/x") */
+ * call on c; what names the action ("connect to unix:/x"); the hint to
+ * start a daemon follows only for the default address */
 void bus_cli_fail(struct bus_client *c, int e, const char *what)
     __attribute__((noreturn));
 
 /* bus_cli_connect: connect c to addr (NULL: IPCTOOL_BUS or the daemon's
  * default) within timeout ms (-1 or more than BUS_CONNECT_TIMEOUT: that
- * bound), or exit: 64 for a bad address, 69 with a hint when no broker */
+ * bound), or exit: 64 for a bad address, 69 when no broker (with a hint
+ * for the default address), 1 when an impostor could be listening (see
+ * bus_connect) */
 void bus_cli_connect(struct bus_client *c, const char *addr,
     const char *name, int64_t timeout);
 

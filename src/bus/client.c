@@ -5,10 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
@@ -453,6 +456,91 @@ find_token(char *buf, size_t len)
 	return bus_read_token(path, buf, len);
 }
 
+/* fallback_dir: when path is a socket in the directory clients fall back
+ * to without XDG_RUNTIME_DIR (/tmp/ipctool-$EUID), that directory into
+ * buf; else NULL */
+static char *
+fallback_dir(const char *path, char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	size_t n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		return NULL;
+	if ((size_t)snprintf(buf, len, "/tmp/ipctool-%ld", (long)geteuid()) >=
+	    len)
+		return NULL;
+	n = strlen(buf);
+	if (strncmp(path, buf, n) != 0 || path[n] != '/' ||
+	    strchr(path + n + 1, '/') != NULL)
+		return NULL;
+	return buf;
+}
+
+/* unsafe: refuse with errno EPERM and why in c->errtext; returns -1 */
+static int
+unsafe(struct bus_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+unsafe(struct bus_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->errtext, sizeof(c->errtext), fmt, ap);
+	va_end(ap);
+	errno = EPERM;
+	return -1;
+}
+
+/* check_dir: 0 when dir is a real directory of ours that group and others
+ * cannot write; else -1 (EPERM with the reason, or lstat's errno) */
+static int
+check_dir(struct bus_client *c, const char *dir)
+{
+	struct stat st;
+	const char *kind = NULL;
+
+	if (lstat(dir, &st) == -1)
+		return -1;
+	if (S_ISLNK(st.st_mode))
+		kind = "a symbolic link";
+	else if (!S_ISDIR(st.st_mode))
+		kind = "not a directory";
+	if (kind != NULL || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return unsafe(c, "unsafe directory %s: %s%sowner uid %ld, "
+		    "mode %04o (want owner uid %ld, not writable by group or "
+		    "others)", dir, kind ? kind : "", kind ? ", " : "",
+		    (long)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    (long)geteuid());
+	return 0;
+}
+
+/* check_peer: on a UNIX socket, note who listens (SO_PEERCRED) */
+static void
+check_peer(struct bus_client *c)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (c->addr.type != ADDR_UNIX ||
+	    getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return;
+	c->peer_known = true;
+	c->peer_uid = (long)cr.uid;
+	c->peer_ok = cr.uid == geteuid() || cr.uid == 0;
+}
+
+/* peer_refused: the refusal of a listener that is neither us nor root */
+static int
+peer_refused(struct bus_client *c, const char *why)
+{
+	return unsafe(c, "the listener runs as uid %ld, not as uid %ld or "
+	    "root: %s", c->peer_uid, (long)geteuid(), why);
+}
+
 /* send_connect: CONNECT with our options and a PING; 0 or -1 */
 static int
 send_connect(struct bus_client *c, const char *name)
@@ -470,8 +558,12 @@ send_connect(struct bus_client *c, const char *name)
 	strlcpy(cn.name, name ? name : "ipctool", sizeof(cn.name));
 	strlcpy(cn.lang, "C", sizeof(cn.lang));
 	strlcpy(cn.version, IPCTOOL_VERSION, sizeof(cn.version));
-	if (c->info.auth_required)
-		(void)find_token(cn.auth_token, sizeof(cn.auth_token));
+	if (c->info.auth_required &&
+	    find_token(cn.auth_token, sizeof(cn.auth_token)) == 0 &&
+	    c->peer_known && !c->peer_ok) {
+		explicit_bzero(&cn, sizeof(cn));
+		return peer_refused(c, "no token sent");
+	}
 	n = proto_fmt_connect(buf, sizeof(buf), &cn);
 	explicit_bzero(&cn, sizeof(cn));
 	if (n >= sizeof(buf)) {
@@ -491,6 +583,8 @@ int
 bus_connect(struct bus_client *c, const char *addr, const char *name,
     int64_t deadline, const char **errstr)
 {
+	char dir[64];
+	bool fallback;
 	int e;
 
 	memset(c, 0, sizeof(*c));
@@ -505,15 +599,29 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 		errno = EINVAL;
 		return -1;
 	}
+	if (c->addr.type == ADDR_TLS) {
+		*errstr = "the bus does not speak TLS yet (unix:, tcp:, nats://)";
+		errno = EINVAL;
+		return -1;
+	}
 	addr_format(&c->addr, c->addr_str, sizeof(c->addr_str));
 	proto_parser_init(&c->parser, PROTO_CLIENT);
 	proto_info_init(&c->info);
 	if ((c->rbuf = malloc(RBUF_INIT)) == NULL)
 		return -1;
 	c->rcap = RBUF_INIT;
+	fallback = c->addr.type == ADDR_UNIX && !c->addr.abstract &&
+	    fallback_dir(c->addr.path, dir, sizeof(dir)) != NULL;
+	if (fallback && check_dir(c, dir) == -1)
+		goto fail;
 	c->fd = sock_connect(&c->addr, deadline, NULL);
 	if (c->fd == -1)
 		goto fail;
+	check_peer(c);
+	if (fallback && c->peer_known && !c->peer_ok) {
+		peer_refused(c, "not our broker");
+		goto fail;
+	}
 	if (read_info(c, deadline) == -1 || send_connect(c, name) == -1 ||
 	    bus_flush(c, deadline) == -1)
 		goto fail;
@@ -620,7 +728,8 @@ bus_exit_code(int e)
 const char *
 bus_strerror(const struct bus_client *c, int e)
 {
-	if ((e == EPROTO || e == EACCES) && c->errtext[0] != '\0')
+	if ((e == EPROTO || e == EACCES || e == EPERM) &&
+	    c->errtext[0] != '\0')
 		return c->errtext;
 	if (e == ECONNRESET && c->closed)
 		return "the broker closed the connection";
@@ -630,7 +739,7 @@ bus_strerror(const struct bus_client *c, int e)
 bool
 bus_retryable(int e)
 {
-	return e != EINVAL && e != EACCES && e != ENOMEM;
+	return e != EINVAL && e != EACCES && e != EPERM && e != ENOMEM;
 }
 
 int64_t

@@ -54,6 +54,9 @@ struct bus_client {
 	void *on_msg_arg;
 	char errtext[256];		/* last -ERR text from the server */
 	bool closed;			/* the server closed the connection */
+	bool peer_known;		/* a UNIX socket: peer_uid is set */
+	bool peer_ok;			/* ...and it is ours or root's */
+	long peer_uid;
 };
 
 /* bus_default_addr: the address clients use when --bus is not given:
@@ -76,7 +79,16 @@ int bus_read_token(const char *path, char *buf, size_t len);
  * all before deadline. name goes into CONNECT. Returns 0, or -1 with
  * errno: EINVAL bad address (*errstr says why), ECONNREFUSED/ENOENT
  * nobody listens, ETIMEDOUT, EACCES the server refused the credentials,
- * EPROTO anything else the server said (c->errtext).
+ * EPROTO anything else the server said (c->errtext), EPERM an impostor
+ * could be listening (c->errtext says why; nothing was sent):
+ *
+ * A socket in the fallback directory /tmp/ipctool-$EUID (no
+ * XDG_RUNTIME_DIR) is used only when lstat(2) shows that directory is a
+ * real directory of ours that neither group nor others may write (/tmp
+ * is sticky, so then nobody else can rename or replace it between the
+ * check and connect(2)), and when SO_PEERCRED says the listener runs as
+ * us or root. On any other UNIX socket, credentials are sent only to a
+ * listener running as us or root.
  */
 int bus_connect(struct bus_client *c, const char *addr, const char *name,
     int64_t deadline, const char **errstr);

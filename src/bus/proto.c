@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json.h"
 #include "proto.h"
 #include "subject.h"
 
@@ -755,43 +756,14 @@ proto_json_unescape(struct proto_str s, char *buf, size_t size)
 	return (ssize_t)finish(&w);
 }
 
-/* escape: append s as a quoted JSON string */
+/* escape: append s as a quoted JSON string (json_quote's rules) */
 static void
 escape(struct wbuf *w, struct proto_str s)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char c;
-	size_t i;
+	bool room = w->len < w->size;
 
-	putc1(w, '"');
-	for (i = 0; i < s.len; i++) {
-		c = (unsigned char)s.p[i];
-		if (c == '"' || c == '\\') {
-			putc1(w, '\\');
-			putc1(w, (char)c);
-		} else if (c == '\n')
-			putz(w, "\\n");
-		else if (c == '\r')
-			putz(w, "\\r");
-		else if (c == '\t')
-			putz(w, "\\t");
-		else if (c < 0x20) {
-			putz(w, "\\u00");
-			putc1(w, hex[c >> 4]);
-			putc1(w, hex[c & 15]);
-		} else
-			putc1(w, (char)c);
-	}
-	putc1(w, '"');
-}
-
-size_t
-proto_json_escape(char *buf, size_t size, struct proto_str s)
-{
-	struct wbuf w = { buf, size, 0 };
-
-	escape(&w, s);
-	return finish(&w);
+	w->len += json_quote(room ? w->p + w->len : NULL,
+	    room ? w->size - w->len : 0, s.p, s.len);
 }
 
 /* How a known JSON field is stored. */
@@ -885,6 +857,8 @@ set_field(void *obj, const struct field *f, struct proto_str val,
 			return -1;
 		if ((size_t)n >= f->size && f->type == F_SECRET)
 			return -1;
+		if ((size_t)n >= f->size)	/* cut on a character */
+			dst[utf8_cut(dst, (size_t)n, f->size - 1)] = '\0';
 		return 0;
 	}
 }

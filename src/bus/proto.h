@@ -167,10 +167,6 @@ int proto_json_next(struct proto_json_iter *it, struct proto_str *key,
  * escape, a raw control byte or an escaped NUL */
 ssize_t proto_json_unescape(struct proto_str s, char *buf, size_t size);
 
-/* proto_json_escape: s as a quoted JSON string into buf (as snprintf);
- * returns the length it needs */
-size_t proto_json_escape(char *buf, size_t size, struct proto_str s);
-
 #define PROTO_FIELD_MAX	256	/* strings of CONNECT and INFO, NUL included */
 
 /* The CONNECT options we use. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# badinput.bats - issue 9's bad input matrix: every applet run with
+# badinput.bats - the bad input matrix: every applet run with
 # malformed arguments (bad numbers, addresses, signals, durations, sizes,
 # missing operands, unknown flags, over-long paths, empty strings,
 # non-UTF-8 bytes). Each case must give its documented exit status, exactly

@@ -420,6 +420,24 @@ print(got)
 	run -0 grep -c "connect name 'watcher' lang 's?h' version ''" "$BROKER_LOG"
 }
 
+@test "the statistics are valid UTF-8: a long name is cut on a character, bad bytes are U+FFFD" {
+	broker "unix:$SOCK"
+	peer
+	# 31 two-byte characters and a three-byte one: 65 bytes, the name
+	# field keeps 63, so the euro sign goes whole; lang has a bare 0xff
+	name=$(printf 'é%.0s' $(seq 31))€
+	printf 'CONNECT {"name":"%s","lang":"c\xffd"}\r\nPING\r\n' "$name" >&"$PEER_FD"
+	wait_for_line "$PEER_OUT" '^PONG'
+	run -0 raw_unix 'SUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
+	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
+	stat=${lines[2]}
+	run -0 iconv -f UTF-8 -t UTF-8 <<<"$stat"
+	run -0 grep -o '"lang":"c[^"]*"' <<<"$stat"
+	assert_output '"lang":"c\ufffdd"'
+	run -0 jq -r '.clients | map(select(.lang != "")) | .[0].name' <<<"$stat"
+	assert_equal "$output" "$(printf 'é%.0s' $(seq 31))"
+}
+
 @test "libnats: pub/sub, wildcards, headers, queue groups, request/reply, no responders over TCP" {
 	need_nats
 	broker --token tok "tcp:0"

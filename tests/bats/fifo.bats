@@ -424,15 +424,15 @@ one_ack() {
 
 @test "usage errors: subcommand, PATH, options that do not apply or clash" {
 	run -64 --separate-stderr ipctool fifo
-	assert_equal "$stderr" "ipctool fifo: missing subcommand: make, rm, send or recv (see 'ipctool fifo --help')"
+	assert_equal "$stderr" "ipctool fifo: missing subcommand (make, rm, send or recv) (see 'ipctool fifo --help')"
 	run -64 --separate-stderr ipctool fifo push "$F"
-	assert_equal "$stderr" "ipctool fifo: unknown subcommand 'push': make, rm, send or recv (see 'ipctool fifo --help')"
+	assert_equal "$stderr" "ipctool fifo: unknown subcommand 'push' (make, rm, send or recv) (see 'ipctool fifo --help')"
 	run -64 --separate-stderr ipctool fifo send
 	assert_equal "$stderr" "ipctool fifo: fifo send needs a PATH (see 'ipctool fifo --help')"
 	run -64 --separate-stderr ipctool fifo make --sync "$F"
-	assert_equal "$stderr" "ipctool fifo: --sync does not apply to 'fifo make' (see 'ipctool fifo --help')"
+	assert_equal "$stderr" "ipctool fifo: 'fifo make' takes no --sync option (see 'ipctool fifo --help')"
 	run -64 --separate-stderr ipctool fifo recv --nonblock "$F"
-	assert_equal "$stderr" "ipctool fifo: --nonblock does not apply to 'fifo recv' (see 'ipctool fifo --help')"
+	assert_equal "$stderr" "ipctool fifo: 'fifo recv' takes no --nonblock option (see 'ipctool fifo --help')"
 	run -64 --separate-stderr ipctool fifo send -0 --raw "$F"
 	assert_equal "$stderr" "ipctool fifo: -0 and --raw exclude each other (see 'ipctool fifo --help')"
 	run -64 --separate-stderr ipctool fifo send --sync --async "$F"

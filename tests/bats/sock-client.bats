@@ -163,7 +163,7 @@ serve() {
 	run -69 --separate-stderr ipctool sock-client tcp:no-such-host.invalid:80
 	assert_equal "$stderr" "ipctool sock-client: resolve no-such-host.invalid: Name or service not known"
 	run -64 --separate-stderr ipctool sock-client tcp:1 -- cat
-	assert_equal "$stderr" "ipctool sock-client: sock-client runs no command: '--' is for sock-server (see 'ipctool sock-client --help')"
+	assert_equal "$stderr" "ipctool sock-client: one ADDR only, got 'cat' (see 'ipctool sock-client --help')"
 }
 
 @test "--timeout: a connect that gets no answer gives up with exit 75" {

@@ -1,6 +1,6 @@
 # tests/bats/stress.bash - shared by faults.bats, load.bats and
 # integrity.bats, loaded after helpers.bash: the sizes (small for make
-# check, the figures of the issue with STRESS=1, as `make stress` runs
+# check, full size with STRESS=1, as `make stress` runs
 # them), measured figures for the report, the broker and its peers, and
 # checks for processes left behind
 

@@ -24,7 +24,7 @@ same_addr(const struct addr *a, const struct addr *b)
 static void
 check_sane(const struct addr *a)
 {
-	FUZZ_CHECK(a->type >= ADDR_UNIX && a->type <= ADDR_NATS);
+	FUZZ_CHECK(a->type >= ADDR_UNIX && a->type <= ADDR_TLS);
 	FUZZ_CHECK(memchr(a->path, '\0', sizeof(a->path)) != NULL);
 	FUZZ_CHECK(memchr(a->host, '\0', sizeof(a->host)) != NULL);
 	if (a->type == ADDR_UNIX) {

@@ -8,12 +8,19 @@
  * Input: records of [op][len][len bytes]: op % 5 picks json_strn with a
  * fixed key, json_strn with the record as key (up to its first NUL) and
  * value, json_int (8 bytes), json_bool, json_null. An input of odd length
- * ends with json_print to a stream instead of json_end. */
+ * ends with json_print to a stream instead of json_end.
+ *
+ * The whole input also goes through json_quote (src/json.c) alone, into
+ * buffers of every size up to 16 bytes and one that fits, which must
+ * agree as snprintf's would and decode back the same way, and through
+ * utf8_cut at a length taken from its first byte: the cut is on a
+ * character boundary of the input, at most 3 bytes short. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 
 #include "fuzz.h"
+#include "json.h"
 #include "out.h"
 
 #define MAX_MEMBERS 64
@@ -254,6 +261,39 @@ check_line(const char *line, size_t len, const struct member *mb, int n,
 	free(b);
 }
 
+/* check_quote: json_quote and utf8_cut over the bytes s (n) */
+static void
+check_quote(const uint8_t *s, size_t n)
+{
+	size_t len = json_quote(NULL, 0, (const char *)s, n), max, cut, i, l;
+	char *full = malloc(len + 1), small[16];
+	uint8_t *a = malloc(3 * n + 1), *b = malloc(3 * n + 1);
+	const char *p;
+
+	FUZZ_CHECK(full != NULL && a != NULL && b != NULL);
+	FUZZ_CHECK(json_quote(full, len + 1, (const char *)s, n) == len);
+	FUZZ_CHECK(strlen(full) == len);
+	for (size_t size = 1; size <= sizeof(small); size++) {
+		FUZZ_CHECK(json_quote(small, size, (const char *)s, n) == len);
+		l = len < size - 1 ? len : size - 1;
+		FUZZ_CHECK(strlen(small) == l);
+		FUZZ_CHECK(memcmp(small, full, l) == 0);
+	}
+	p = full;
+	expect_string(&p, s, n, a, b);
+	FUZZ_CHECK(p == full + len);
+
+	max = n > 0 ? s[0] % (n + 1) : 0;
+	cut = utf8_cut((const char *)s, n, max);
+	FUZZ_CHECK(cut <= max && (n <= max ? cut == n : max - cut <= 3));
+	for (i = 0; i < cut; i += (l = wf_len(s + i, n - i)) > 0 ? l : 1)
+		;
+	FUZZ_CHECK(i == cut);
+	free(full);
+	free(a);
+	free(b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -325,5 +365,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int i = 0; i < n; i++)
 		free(keys[i]);
+	check_quote(data, size);
 	return 0;
 }

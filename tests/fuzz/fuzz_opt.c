@@ -12,7 +12,8 @@
  * of argv; a usage error is one line on stderr, whatever bytes argv held
  * (no control character but its final newline).
  *
- * Input: byte 0 (bit 0: POSIX order, bit 1: cmd "test send"), then the
+ * Input: byte 0 (bit 0: POSIX order, bit 1: cmd "test send", bit 2: the
+ * applet runs a command, bit 3: cmd "test wait", which runs one), then the
  * argv elements after argv[0], NUL-separated. */
 #include <setjmp.h>
 #include <stdbool.h>
@@ -27,19 +28,34 @@
 
 enum { O_JSON = 256, O_MODE, O_TO, O_HIDDEN };
 
+enum { T_SEND = 1 << 0, T_WAIT = 1 << 1 };
+
+static const struct opt_sub test_subs[] = {
+	{ .name = "send", .id = T_SEND },
+	{ .name = "wait", .id = T_WAIT, .flags = APPLET_CMD },
+	{ .name = NULL }
+};
+
 static const struct opt test_opts[] = {
-	{ '0', "null", 0, OPT_FLAG, NULL, "NUL-delimited" },
-	{ 'c', "count", 0, OPT_INT, "N", "stop after N" },
-	{ 'l', "limit", 0, OPT_SIZE, "SIZE", "at most SIZE" },
-	{ 'p', "path", 0, OPT_PATH, "PATH", "a path" },
-	{ 'n', NULL, 0, OPT_INT, "N", "a number, short only" },
-	{ 's', NULL, 0, OPT_SIGNAL, "SIG", "a signal" },
-	{ 't', "timeout", 0, OPT_DURATION, "DUR", "give up after DUR" },
-	{ 'x', "exec", 0, OPT_STR, NULL, "a string" },
-	{ 0, "json", O_JSON, OPT_FLAG, NULL, "JSON lines" },
-	{ 0, "mode", O_MODE, OPT_STR, "MODE", "file mode" },
-	{ 0, "to", O_TO, OPT_ADDR, "ADDR", "an address" },
-	{ 0, "hidden", O_HIDDEN, OPT_FLAG, NULL, NULL },
+	{ .so = '0', .lo = "null", .help = "NUL-delimited" },
+	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .help = "stop after N" },
+	{ .so = 'l', .lo = "limit", .arg = OPT_SIZE, .meta = "SIZE",
+	    .help = "at most SIZE" },
+	{ .so = 'p', .lo = "path", .arg = OPT_PATH, .meta = "PATH",
+	    .help = "a path" },
+	{ .so = 'n', .arg = OPT_INT, .meta = "N", .help = "a number, short only" },
+	{ .so = 's', .arg = OPT_SIGNAL, .meta = "SIG", .sub = T_SEND,
+	    .help = "a signal" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "give up after DUR" },
+	{ .so = 'x', .lo = "exec", .arg = OPT_STR, .help = "a string" },
+	{ .lo = "json", .key = O_JSON, .sub = T_WAIT, .help = "JSON lines" },
+	{ .lo = "mode", .key = O_MODE, .arg = OPT_MODE, .meta = "MODE",
+	    .help = "file mode" },
+	{ .lo = "to", .key = O_TO, .arg = OPT_ADDR, .meta = "ADDR",
+	    .help = "an address" },
+	{ .lo = "hidden", .key = O_HIDDEN },
 	OPT_END
 };
 
@@ -47,7 +63,7 @@ static int test_main(int argc, char **argv) { (void)argc; (void)argv; return 0; 
 
 static struct applet test_applet = {
 	.name = "test", .brief = "a test", .usage = "test [-0] ARG...\ntest send",
-	.subcmds = "send wait", .opts = test_opts, .main = test_main,
+	.subcmds = test_subs, .opts = test_opts, .main = test_main,
 };
 
 void __real_exit(int status) __attribute__((noreturn));
@@ -119,17 +135,27 @@ check_option(struct opt_parser *p, int key)
 	case OPT_ADDR:
 		addr_parse(&a, p->arg, &errstr);
 		break;
+	case OPT_MODE:
+		FUZZ_CHECK(opt_mode(p) <= 0777);
+		break;
 	default:
 		break;
 	}
 }
 
-/* check_rest: the operands and the command after "--" */
+/* check_rest: the operands (a "--" among them only after the one that
+ * ended the options) and the command after "--" (only where one runs) */
 static void
 check_rest(struct opt_parser *p)
 {
 	char **rest, **cmd;
-	int n, ncmd, j = 1, last = 0;
+	int n, ncmd, j = 1, last = 0, dashes = nargs;
+
+	for (int i = 1; i < nargs; i++)
+		if (strcmp(args[i], "--") == 0) {
+			dashes = i;
+			break;
+		}
 
 	rest = opt_rest(p, &n);
 	FUZZ_CHECK(n >= 0 && n <= nargs - 1);
@@ -138,12 +164,13 @@ check_rest(struct opt_parser *p)
 		while (j < nargs && args[j] != rest[i])
 			j++;
 		FUZZ_CHECK(j < nargs);	/* an argv element, in order */
-		if (!p->posix)
-			FUZZ_CHECK(strcmp(rest[i], "--") != 0);
+		if (!p->posix && strcmp(rest[i], "--") == 0)
+			FUZZ_CHECK(j > dashes);
 		last = j++;
 	}
 	cmd = opt_cmd(p, &ncmd);
 	if (cmd != NULL) {
+		FUZZ_CHECK(p->takes_cmd);
 		FUZZ_CHECK(cmd > args + 1 && cmd + ncmd == args + nargs);
 		FUZZ_CHECK(strcmp(cmd[-1], "--") == 0);
 		FUZZ_CHECK(last < cmd - args - 1);	/* operands before it */
@@ -178,6 +205,9 @@ parse_all(const char *cmd)
 	struct opt_parser *p = &parser;
 	int key, calls = 0;
 
+	/* without a subcommand, the applet has none (an option before one
+	 * would be an error) */
+	test_applet.subcmds = cmd ? test_subs : NULL;
 	opt_init(p, &test_applet, cmd, nargs, args);
 	parser_live = true;
 	while ((key = opt_next(p)) != -1) {
@@ -220,14 +250,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	args[nargs] = NULL;
 	parser_live = false;
 	exit_status = -1;
-	test_applet.flags = data[0] & 1 ? APPLET_POSIX : 0;
+	test_applet.flags = (data[0] & 1 ? APPLET_POSIX : 0) |
+	    (data[0] & 4 ? APPLET_CMD : 0);
 	mem = open_memstream(&msg, &msglen);
 	FUZZ_CHECK(mem != NULL);
 	stdout = devnull;
 	stderr = mem;
 	if (setjmp(exit_jmp) == 0) {
 		in_target = 1;
-		parse_all(data[0] & 2 ? "test send" : NULL);
+		parse_all(data[0] & 2 ? "test send" : data[0] & 8 ?
+		    "test wait" : NULL);
 		in_target = 0;
 	} else {
 		/* left by exit: a usage error, or a help option */

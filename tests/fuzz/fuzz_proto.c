@@ -136,8 +136,6 @@ raw(const uint8_t *data, size_t size)
 	(void)proto_info_parse(&in, buf, size);
 	(void)proto_json_unescape((struct proto_str){ buf, size }, out,
 	    sizeof(out));
-	(void)proto_json_escape(out, sizeof(out),
-	    (struct proto_str){ buf, size });
 	if (subject_valid(buf, half, true) &&
 	    subject_valid(buf + half, size - half, false))
 		(void)subject_match(buf, half, buf + half, size - half);

@@ -38,6 +38,21 @@ main(void)
 	CHECK_STR(roundtrip("tcp:[::1]:443"), "tcp:[::1]:443");
 	CHECK_STR(roundtrip("udp:127.0.0.1:53"), "udp:127.0.0.1:53");
 	CHECK_STR(roundtrip("udp:5353"), "udp:127.0.0.1:5353");
+	CHECK_STR(roundtrip("tls:example.org:443"), "tls:example.org:443");
+	CHECK_STR(roundtrip("tls:[::1]:8443"), "tls:[::1]:8443");
+	CHECK_STR(roundtrip("tls:4433"), "tls:127.0.0.1:4433");
+	CHECK_STR(roundtrip("tls:0"), "tls:127.0.0.1:0");
+	CHECK_STR(roundtrip("tls:"), "missing port");
+	CHECK_STR(roundtrip("tls:host"), "missing port");
+	CHECK_STR(roundtrip("tls:host:70000"), "port out of range 0-65535");
+	CHECK_STR(roundtrip("tls:::1:443"), "IPv6 address needs brackets: [::1]:PORT");
+	CHECK_STR(roundtrip("tls:[::1"), "missing ']' after IPv6 address");
+	CHECK_STR(roundtrip("tls:a/b:1"), "invalid host");
+	CHECK(addr_parse(&a, "tls:[::1]:8443", &errstr) == 0);
+	CHECK(a.type == ADDR_TLS);
+	CHECK_STR(a.host, "::1");
+	CHECK(a.port == 8443);
+	CHECK(addr_is_stream(&a));
 	CHECK_STR(roundtrip("udp:[::1]:9"), "udp:[::1]:9");
 	CHECK_STR(roundtrip("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
 	CHECK_STR(roundtrip("nats://demo.example"), "nats://demo.example:4222");
@@ -57,8 +72,8 @@ main(void)
 	CHECK_STR(roundtrip("tcp:host"), "missing port");
 	CHECK_STR(roundtrip("tcp:[::1"), "missing ']' after IPv6 address");
 	CHECK_STR(roundtrip("tcp:::1:80"), "IPv6 address needs brackets: [::1]:PORT");
-	CHECK_STR(roundtrip("foo:bar"), "unknown scheme (use unix:, tcp:, udp: or nats://)");
-	CHECK_STR(roundtrip("http://x/y"), "unknown scheme (use unix:, tcp:, udp: or nats://)");
+	CHECK_STR(roundtrip("foo:bar"), "unknown scheme (use unix:, tcp:, udp:, tls: or nats://)");
+	CHECK_STR(roundtrip("http://x/y"), "unknown scheme (use unix:, tcp:, udp:, tls: or nats://)");
 	CHECK_STR(roundtrip(""), "empty address");
 	CHECK_STR(roundtrip("unix:"), "empty socket path");
 	CHECK_STR(roundtrip("unix:@"), "empty abstract socket name");
@@ -68,7 +83,7 @@ main(void)
 	CHECK_STR(roundtrip(longpath), "UNIX socket path too long (107 bytes at most)");
 	longpath[107] = '\0';		/* 107 bytes fit with the NUL */
 	CHECK(addr_parse(&a, longpath, &errstr) == 0);
-	CHECK_STR(roundtrip("justaword"), "unknown address (use unix:PATH, tcp:HOST:PORT, udp:HOST:PORT or nats://HOST:PORT)");
+	CHECK_STR(roundtrip("justaword"), "unknown address (use unix:PATH, tcp:HOST:PORT, udp:HOST:PORT, tls:HOST:PORT or nats://HOST:PORT)");
 
 	/* sockaddr conversions */
 	{

@@ -1,5 +1,6 @@
 /* test_applets.c - the applet table: sorted, unique, complete; every
- * option documented, no short or long name used twice */
+ * option documented, no short or long name used twice; subcommands of one
+ * bit each, and options naming only those */
 #include "check.h"
 #include "applet.h"
 
@@ -28,6 +29,21 @@ clash(const struct opt *tab)
 	return 0;
 }
 
+/* sub_bits: the OR of the subcommands' ids of ap, -1 when two share a
+ * bit or one is not a single bit */
+static long
+sub_bits(const struct applet *ap)
+{
+	unsigned all = 0;
+
+	for (const struct opt_sub *s = ap->subcmds; s && s->name; s++) {
+		if (s->id == 0 || (s->id & (s->id - 1)) != 0 || (all & s->id))
+			return -1;
+		all |= s->id;
+	}
+	return all;
+}
+
 int
 main(void)
 {
@@ -38,8 +54,13 @@ main(void)
 		CHECK(applet_find(ap->name) == ap);
 		if (i > 0)
 			CHECK(strcmp(applet_table[i - 1]->name, ap->name) < 0);
+		long bits = sub_bits(ap);
+
+		CHECK(bits != -1);
 		for (const struct opt *o = ap->opts; o && (o->lo || o->so); o++) {
 			CHECK(o->help != NULL);
+			/* .sub names subcommands of this applet only */
+			CHECK((o->sub & ~(unsigned)bits) == 0);
 			CHECK(o->so != 0 || o->key >= 256);
 			CHECK(o->arg == OPT_FLAG || o->meta != NULL);
 		}

@@ -1,6 +1,7 @@
 /* test_opt.c - the option parser: short, long, clusters, "--x=y",
  * permutation, POSIX order, "--" and the command after it, usage errors */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,13 +12,23 @@
 #include "out.h"
 
 enum { O_JSON = 256, O_MODE };
+enum { T_SEND = 1 << 0, T_WAIT = 1 << 1 };
+
+static const struct opt_sub test_subs[] = {
+	{ .name = "send", .id = T_SEND },
+	{ .name = "wait", .id = T_WAIT, .flags = APPLET_CMD },
+	{ .name = NULL }
+};
 
 static const struct opt test_opts[] = {
-	{ '0', "null", 0, OPT_FLAG, NULL, "NUL-delimited" },
-	{ 'c', "count", 0, OPT_INT, "N", "stop after N" },
-	{ 't', "timeout", 0, OPT_DURATION, "DUR", "give up after DUR" },
-	{ 0, "json", O_JSON, OPT_FLAG, NULL, "JSON lines" },
-	{ 0, "mode", O_MODE, OPT_STR, "MODE", "file mode" },
+	{ .so = '0', .lo = "null", .help = "NUL-delimited" },
+	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
+	    .help = "stop after N" },
+	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
+	    .help = "give up after DUR" },
+	{ .lo = "json", .key = O_JSON, .sub = T_WAIT, .help = "JSON lines" },
+	{ .lo = "mode", .key = O_MODE, .arg = OPT_MODE, .meta = "MODE",
+	    .sub = T_SEND, .help = "file mode" },
 	OPT_END
 };
 
@@ -25,7 +36,7 @@ static int test_main(int argc, char **argv) { (void)argc; (void)argv; return 0; 
 
 static struct applet test_applet = {
 	.name = "test", .brief = "a test", .usage = "test [-0] ARG...",
-	.subcmds = "send wait", .opts = test_opts, .main = test_main,
+	.opts = test_opts, .main = test_main,
 };
 
 /* exits: run the parser over argv in a child; its exit status */
@@ -49,10 +60,11 @@ exits(char **argv, int argc)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* usage_msg: run the parser over argv in a child that reads a duration
- * for -t; what it wrote on stderr (a static buffer) */
+/* sub_msg: run the parser over argv in a child that reads a duration
+ * for -t, with subcommands (opt_init_sub) when subs; what it wrote on
+ * stderr (a static buffer) */
 static const char *
-usage_msg(char **argv, int argc)
+sub_msg(char **argv, int argc, bool subs)
 {
 	static char buf[512];
 	int fds[2], st;
@@ -67,7 +79,12 @@ usage_msg(char **argv, int argc)
 
 		close(fds[0]);
 		dup2(fds[1], 2);
-		opt_init(&p, &test_applet, NULL, argc, argv);
+		if (subs) {
+			test_applet.subcmds = test_subs;
+			opt_init_sub(&p, &test_applet, argc, argv);
+		} else {
+			opt_init(&p, &test_applet, NULL, argc, argv);
+		}
 		while (opt_next(&p) != -1)
 			if (p.cur->so == 't')
 				opt_duration(&p);
@@ -79,7 +96,16 @@ usage_msg(char **argv, int argc)
 	buf[got] = '\0';
 	close(fds[0]);
 	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != (got ? 64 : 0))
+		buf[0] = '?';	/* a message without exit 64 fails the test */
 	return buf;
+}
+
+/* usage_msg: sub_msg without subcommands */
+static const char *
+usage_msg(char **argv, int argc)
+{
+	return sub_msg(argv, argc, false);
 }
 
 int
@@ -104,7 +130,7 @@ main(void)
 			case 'c': count = (int)opt_int(&p, 1, 100); break;
 			case 't': t += opt_duration(&p); break;
 			case O_JSON: json = 1; break;
-			case O_MODE: mode = p.arg; break;
+			case O_MODE: mode = p.arg; CHECK_INT(opt_mode(&p), 0644); break;
 			default: CHECK(0);
 			}
 		}
@@ -135,10 +161,13 @@ main(void)
 		opt_free(&p);
 	}
 	{
-		/* operands, then "--" and a command with its own options */
-		char *argv[] = { "test", "USR1", "--json", "--", "cmd", "-0",
+		/* a subcommand that runs one: operands, then "--" and a
+		 * command with its own options */
+		char *argv[] = { "wait", "USR1", "--json", "--", "cmd", "-0",
 		    "--json", NULL };
-		opt_init(&p, &test_applet, NULL, 7, argv);
+		test_applet.subcmds = test_subs;
+		opt_init(&p, &test_applet, "test wait", 7, argv);
+		CHECK(p.sub == &test_subs[1]);
 		CHECK_INT(opt_next(&p), O_JSON);
 		CHECK_INT(opt_next(&p), -1);
 		rest = opt_rest(&p, &n);
@@ -151,8 +180,11 @@ main(void)
 		opt_free(&p);
 	}
 	{
-		/* "--" first: everything after is the command */
+		/* an applet that runs a command: "--" first, everything after
+		 * is the command */
 		char *argv[] = { "test", "--", "-0", NULL };
+		test_applet.subcmds = NULL;
+		test_applet.flags = APPLET_CMD;
 		opt_init(&p, &test_applet, NULL, 3, argv);
 		CHECK_INT(opt_next(&p), -1);
 		cmd = opt_cmd(&p, &n);
@@ -164,6 +196,72 @@ main(void)
 		CHECK_INT(n, 0);
 		CHECK(rest[0] == NULL);
 		opt_free(&p);
+		test_applet.flags = 0;
+	}
+	{
+		/* POSIX "--" where no command runs: the options end, what
+		 * follows are operands, even "--" and "-0" */
+		char *argv[] = { "test", "a", "--", "-0", "--", "b", NULL };
+		opt_init(&p, &test_applet, NULL, 6, argv);
+		CHECK_INT(opt_next(&p), -1);
+		rest = opt_rest(&p, &n);
+		CHECK_INT(n, 4);
+		CHECK_STR(rest[0], "a");
+		CHECK_STR(rest[1], "-0");
+		CHECK_STR(rest[2], "--");
+		CHECK_STR(rest[3], "b");
+		CHECK(rest[4] == NULL);
+		CHECK(opt_cmd(&p, &n) == NULL);
+		CHECK_INT(n, 0);
+		opt_free(&p);
+	}
+	{
+		/* opt_init_sub: the subcommand from argv[1], the options of
+		 * argv[2..] checked against it */
+		char *argv[] = { "test", "send", "--mode", "600", "-c", "2",
+		    "x", NULL };
+		const struct opt_sub *sub;
+
+		test_applet.subcmds = test_subs;
+		sub = opt_init_sub(&p, &test_applet, 7, argv);
+		CHECK(sub == &test_subs[0]);
+		CHECK_STR(p.cmd, "test send");
+		CHECK_INT(opt_next(&p), O_MODE);
+		CHECK_INT(opt_mode(&p), 0600);
+		CHECK_INT(opt_next(&p), 'c');
+		CHECK_INT(opt_next(&p), -1);
+		rest = opt_rest(&p, &n);
+		CHECK_INT(n, 1);
+		CHECK_STR(rest[0], "x");
+		opt_free(&p);
+		test_applet.subcmds = NULL;
+	}
+	{
+		/* one wording for an option of another subcommand, for a
+		 * missing or unknown subcommand and an option before it */
+		char *a1[] = { "test", "send", "--json", NULL };
+		char *a2[] = { "test", "wait", "-0", "--mode", "0600", NULL };
+		char *a3[] = { "test", NULL };
+		char *a4[] = { "test", "frob", NULL };
+		char *a5[] = { "test", "-c", "1", "send", NULL };
+		char *a6[] = { "test", "send", "-t", "1s", "--", "--json",
+		    NULL };
+		char *a7[] = { "test", "--mode=0999", NULL };
+
+		CHECK_STR(sub_msg(a1, 3, true), "ipctool test: 'test send' "
+		    "takes no --json option (see 'ipctool test --help')\n");
+		CHECK_STR(sub_msg(a2, 5, true), "ipctool test: 'test wait' "
+		    "takes no --mode option (see 'ipctool test --help')\n");
+		CHECK_STR(sub_msg(a3, 1, true), "ipctool test: missing "
+		    "subcommand (send or wait) (see 'ipctool test --help')\n");
+		CHECK_STR(sub_msg(a4, 2, true), "ipctool test: unknown "
+		    "subcommand 'frob' (send or wait) (see 'ipctool test "
+		    "--help')\n");
+		CHECK_STR(sub_msg(a5, 4, true), "ipctool test: missing "
+		    "subcommand before '--count' (see 'ipctool test "
+		    "--help')\n");
+		CHECK_STR(sub_msg(a6, 6, true), "");
+		(void)a7;
 	}
 	{
 		/* POSIX order: the first operand ends the options */

@@ -1,4 +1,4 @@
-/* bench/sig/rt_pair.c - the minimal C reference for "sig send --value
+/* bench/limits/rtpair.c - the minimal C reference for "sig send --value
  * --count N" into "sig wait --count N": a receiver that blocks SIGRTMIN
  * and takes each signal with sigwaitinfo(2) (mode "sigwaitinfo") or in
  * batches of 64 from a signalfd(2) (mode "signalfd"), a sender that
@@ -6,7 +6,7 @@
  * SECONDS"; fails when a value is missing or out of order. Mode
  * "pingpong" is the reference for "sig send --sync": each RTMIN is
  * answered with an RTMAX carrying the same value before the next is sent.
- * usage: rt_pair sigwaitinfo|signalfd|pingpong N */
+ * usage: rtpair sigwaitinfo|signalfd|pingpong N */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@ check(int v, long i)
 {
 	if (v == (int)i)
 		return 1;
-	fprintf(stderr, "rt_pair: value %d where %ld was due\n", v, i);
+	fprintf(stderr, "rtpair: value %d where %ld was due\n", v, i);
 	return 0;
 }
 
@@ -152,7 +152,7 @@ main(int argc, char **argv)
 	waitpid(pid, &st, 0);
 	t1 = now();
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "rt_pair: the receiver failed\n");
+		fprintf(stderr, "rtpair: the receiver failed\n");
 		return 1;
 	}
 	printf("%ld %.6f\n", total, t1 - t0);
