@@ -80,6 +80,8 @@ static const struct opt bus_opts[] = {
 	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
 	    .sub = BUS_SUB,
 	    .help = "sub: one member of GROUP gets each message" },
+	{ .so = 'S', .lo = "subject", .sub = BUS_SUB,
+	    .help = "sub: the subject and a space before each payload" },
 	{ .so = 's', .lo = "sync", .sub = BUS_PUB,
 	    .help = "pub: wait for a receiver's ack" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
@@ -136,7 +138,7 @@ const struct applet applet_bus = {
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
 	    "bus pub [-0s] [-b ADDR] [-t DUR] SUBJECT [MSG...]\n"
-	    "bus sub [-0] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
+	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
 	.subcmds = bus_subs,
@@ -147,7 +149,7 @@ const struct applet applet_bus = {
 /* Everything the options say */
 static struct {
 	const char *bus;
-	bool null, sync, ack, json, no_auth, reconnect;
+	bool null, sync, ack, json, no_auth, reconnect, subject;
 	long long count;
 	const char *queue;
 	int64_t timeout;		/* ms, -1 none */
@@ -319,7 +321,7 @@ print_msg(const struct bus_msg *m, bool monitor)
 		if (m->status)
 			printf(" status=%d", m->status);
 		printf(" %zu: ", m->data.len);
-	} else if (out_trace_on) {
+	} else if (o.subject) {
 		printf("%.*s ", (int)m->subject.len, m->subject.p);
 	}
 	fwrite(m->data.p, 1, m->data.len, stdout);
@@ -822,6 +824,7 @@ bus_main(int argc, char **argv)
 			break;
 		case 'q': o.queue = p.arg; break;
 		case 's': o.sync = true; break;
+		case 'S': o.subject = true; break;
 		case 't': o.timeout = opt_timeout(&p); break;
 		case KEY_ACK: o.ack = true; break;
 		case KEY_ADDR_FILE: o.cfg.addr_file = p.arg; break;
