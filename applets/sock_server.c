@@ -90,6 +90,7 @@ struct client {
 	size_t outoff, outlen, outcap;
 	uint64_t nmsg;
 	bool closing;		/* close once out is written */
+	bool listening;		/* half-closed: only receives now */
 	uint32_t events;
 	struct client *prev, *next;	/* the connected clients */
 	struct client *dead;		/* closed in this round, freed after it */
@@ -219,7 +220,8 @@ ep_update(struct server *s, struct client *c)
 	uint32_t ev = 0;
 	struct epoll_event e;
 
-	if (!c->closing && c->outlen - c->outoff < CLIENT_OUT_MAX)
+	if (!c->closing && !c->listening &&
+	    c->outlen - c->outoff < CLIENT_OUT_MAX)
 		ev |= EPOLLIN;
 	if (c->outlen > c->outoff)
 		ev |= EPOLLOUT;
@@ -433,8 +435,15 @@ client_read(struct server *s, struct client *c)
 			if (c->fd < 0)
 				return -1;
 		}
-		c->closing = true;
+		/* a client that half-closed without sending anything
+		 * listens (nc, socat -u): it stays a receiver while the
+		 * server has lines for it, the hub's or stdin's */
+		c->listening = c->nmsg == 0 && (s->broadcast || s->stdin_on);
+		c->closing = !c->listening;
 		shutdown(c->fd, SHUT_RD);
+		if (c->listening)
+			out_trace("shutdown(%d, SHUT_RD) [%s half-closed: it "
+			    "only receives now]", c->fd, c->name);
 		return client_flush(s, c);
 	}
 	if (s->echo) {
@@ -460,6 +469,24 @@ client_read(struct server *s, struct client *c)
 	return client_flush(s, c);
 }
 
+/* stdin_ended: without a hub, the clients that only receive get nothing
+ * more once stdin ends: they close when their queue is written */
+static void
+stdin_ended(struct server *s)
+{
+	struct client *c, *next;
+
+	if (s->broadcast)
+		return;
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->listening) {
+			c->closing = true;
+			client_flush(s, c);
+		}
+	}
+}
+
 /* stdin_read: lines from stdin go to every client */
 static void
 stdin_read(struct server *s)
@@ -476,8 +503,10 @@ stdin_read(struct server *s)
 	if (n <= 0) {
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
 		s->stdin_on = false;
-		if (s->sinlen == 0)
+		if (s->sinlen == 0) {
+			stdin_ended(s);
 			return;
+		}
 		/* the last line, without its delimiter */
 		buf[0] = (char)delim;
 		n = 1;
@@ -502,6 +531,8 @@ stdin_read(struct server *s)
 	}
 	memmove(s->sin, s->sin + start, s->sinlen - start);
 	s->sinlen -= start;
+	if (!s->stdin_on)
+		stdin_ended(s);
 }
 
 /* --- connections --- */
@@ -719,6 +750,10 @@ client_event(struct server *s, struct client *c, uint32_t ev)
 {
 	if (ev & EPOLLOUT && client_flush(s, c) == -1)
 		return;
+	if (c->listening && ev & (EPOLLHUP | EPOLLERR)) {
+		client_close(s, c, "closed");
+		return;
+	}
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_read(s, c);
 }
@@ -1057,7 +1092,7 @@ sock_server_main(int argc, char **argv)
 		case 'e': s.echo = true; break;
 		case 'k': s.keep = true; break;
 		case 'q': s.quiet = true; break;
-		case 't': s.timeout = opt_duration(&p); break;
+		case 't': s.timeout = opt_timeout(&p); break;
 		case KEY_ADDR_FILE: s.addr_file = p.arg; break;
 		case KEY_JSON: s.json = true; break;
 		case KEY_MAX_CLIENTS:
