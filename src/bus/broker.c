@@ -26,6 +26,7 @@
 
 #include <bsd/string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "io.h"
 #include "json.h"
@@ -817,48 +818,14 @@ no_responders(struct broker *b, struct client *c, struct proto_str reply)
 
 /* Statistics */
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 oom;
-};
-
-/* sb_printf: append formatted text */
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *np;
-
-	for (;;) {
-		if (sb->oom)
-			return;
-		va_start(ap, fmt);
-		n = vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < sb->cap - sb->len) {
-			sb->len += (size_t)n;
-			return;
-		}
-		if ((np = realloc(sb->p, sb->cap * 2 + (size_t)n + 64)) ==
-		    NULL) {
-			sb->oom = true;
-			return;
-		}
-		sb->p = np;
-		sb->cap = sb->cap * 2 + (size_t)n + 64;
-	}
-}
-
 /* sb_str: append "key":"escaped value" */
 static void
-sb_str(struct sbuf *sb, const char *key, const char *val)
+sb_str(struct buf *sb, const char *key, const char *val)
 {
 	char esc[sizeof(((struct client *)0)->peer) * 6 + 3];
 
 	json_quote(esc, sizeof(esc), val, strlen(val));
-	sb_printf(sb, "\"%s\":%s", key, esc);
+	buf_printf(sb, "\"%s\":%s", key, esc);
 }
 
 /* stat_json: the broker's state as one JSON object (see broker.h) in a
@@ -866,40 +833,38 @@ sb_str(struct sbuf *sb, const char *key, const char *val)
 static char *
 stat_json(const struct broker *b, size_t *len)
 {
-	struct sbuf sb = { malloc(4096), 0, 4096, false };
+	struct buf sb = { 0 };
 	const struct client *c;
 	bool first = true;
 
-	if (sb.p == NULL)
-		return NULL;
-	sb_printf(&sb, "{\"server_id\":\"%s\",\"version\":\"%s\","
+	buf_printf(&sb, "{\"server_id\":\"%s\",\"version\":\"%s\","
 	    "\"uptime_ms\":%" PRId64 ",\"clients\":[", b->server_id,
 	    IPCTOOL_VERSION, io_now_ms() - b->start_ms);
 	for (c = b->clients; c != NULL; c = c->next) {
 		if (c->dead)
 			continue;
-		sb_printf(&sb, "%s{\"id\":%" PRIu64 ",", first ? "" : ",",
+		buf_printf(&sb, "%s{\"id\":%" PRIu64 ",", first ? "" : ",",
 		    c->id);
 		first = false;
 		sb_str(&sb, "name", c->name);
-		sb_printf(&sb, ",");
+		buf_printf(&sb, ",");
 		sb_str(&sb, "lang", c->lang);
-		sb_printf(&sb, ",");
+		buf_printf(&sb, ",");
 		sb_str(&sb, "addr", c->peer);
-		sb_printf(&sb, ",\"subs\":%zu,\"in_msgs\":%" PRIu64
+		buf_printf(&sb, ",\"subs\":%zu,\"in_msgs\":%" PRIu64
 		    ",\"out_msgs\":%" PRIu64 ",\"in_bytes\":%" PRIu64
 		    ",\"out_bytes\":%" PRIu64 ",\"pending\":%zu}", c->nsubs,
 		    c->in_msgs, c->out_msgs, c->in_bytes, c->out_bytes,
 		    c->out.len);
 	}
-	sb_printf(&sb, "],\"nclients\":%d,\"total_clients\":%" PRIu64
+	buf_printf(&sb, "],\"nclients\":%d,\"total_clients\":%" PRIu64
 	    ",\"subscriptions\":%zu,\"in_msgs\":%" PRIu64 ",\"out_msgs\":%"
 	    PRIu64 ",\"in_bytes\":%" PRIu64 ",\"out_bytes\":%" PRIu64
 	    ",\"slow_consumers\":%" PRIu64 "}", b->nclients,
 	    b->total_clients, b->sl.count, b->in_msgs, b->out_msgs,
 	    b->in_bytes, b->out_bytes, b->slow);
-	if (sb.oom) {
-		free(sb.p);
+	if (sb.failed) {
+		buf_free(&sb);
 		return NULL;
 	}
 	*len = sb.len;
