@@ -934,6 +934,10 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	struct proto_connect co;
 
 	proto_connect_init(&co);
+	/* as nats-server: a CONNECT that leaves them out is verbose and
+	 * pedantic */
+	co.verbose = true;
+	co.pedantic = true;
 	if (proto_connect_parse(&co, op->arg.p, op->arg.len) != 0)
 		return PROTO_EPARSE;
 	if (!c->trusted && !authorized(b, c, &co))
@@ -951,6 +955,7 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	c->pp.connect_first = false;
 	c->verbose = co.verbose;
 	c->pedantic = co.pedantic;
+	c->pp.pedantic = co.pedantic;
 	c->headers = co.headers;
 	c->no_responders = co.no_responders && co.headers;
 	c->echo = co.echo;
@@ -1060,9 +1065,14 @@ parse_input(struct broker *b, struct client *c, const char *buf, size_t len,
 			fail(b, c, rc);
 			break;
 		}
-		if (rc < 0)
-			send_err(b, c, rc);
-		else if ((rc = handle(b, c, &op)) != 0) {
+		if (rc < 0) {
+			send_err(b, c, rc);	/* the operation is skipped */
+			off += op.len;
+			continue;
+		}
+		if (op.warn != 0)
+			send_err(b, c, op.warn);	/* then acted on */
+		if ((rc = handle(b, c, &op)) != 0) {
 			fail(b, c, rc);
 			break;
 		}

@@ -72,7 +72,7 @@ int broker_prepare_dir(const char *path);
  * "auth_required":true in INFO and must send CONNECT with "auth_token"
  * equal to cfg->token, or "pass" equal to it (any "user": so that clients
  * with only user/password settings work), within auth_timeout_ms; else
- * -ERR 'Authorization Violation' (or 'Authorization Timeout') and a
+ * -ERR 'Authorization Violation' (or 'Authentication Timeout') and a
  * disconnect. cfg->no_auth trusts everyone. Tokens compare in constant
  * time.
  *
@@ -83,7 +83,7 @@ int broker_prepare_dir(const char *path);
  * A client no UNIX peer credential vouches for (not our uid nor root)
  * waits for its CONNECT in a pool of at most max_unauth clients, apart
  * from max_clients, holding no more than a control line of input; over
- * that a new one gets INFO and -ERR 'Maximum Connections Exceeded'.
+ * that the one that waited longest gets -ERR 'maximum connections exceeded'.
  * Failed authentications (and refused clients) are logged at most once a
  * second, the others counted in the next line. A client closed after an
  * -ERR has our side shut once the -ERR is written, and its input read
@@ -141,7 +141,7 @@ int broker_token_load(const char *path, bool create, char *buf, size_t len);
  * raises the soft RLIMIT_NOFILE toward max_clients (within the hard
  * limit). When accept(2) fails for want of descriptors, a descriptor
  * held in reserve is given up for a moment to accept the client and
- * refuse it with -ERR 'Maximum Connections Exceeded' (clients already
+ * refuse it with -ERR 'maximum connections exceeded' (clients already
  * in are served on); only if that fails too do the listeners pause for
  * 100 ms instead of spinning. */
 int broker_run(const struct broker_config *cfg);

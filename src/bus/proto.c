@@ -18,17 +18,18 @@
 
 static const char *const errtext[] = {
 	[-PROTO_EUNKNOWN] = "Unknown Protocol Operation",
-	[-PROTO_EPARSE] = "Parser Error",
-	[-PROTO_ECONTROL] = "Maximum Control Line Exceeded",
+	/* as nats-server 2.9.10 words them, capitals and all */
+	[-PROTO_EPARSE] = "Unknown Protocol Operation",
+	[-PROTO_ECONTROL] = "maximum control line exceeded",
 	[-PROTO_EPAYLOAD] = "Maximum Payload Violation",
 	[-PROTO_ESUBJECT] = "Invalid Subject",
 	[-PROTO_EPUBSUBJECT] = "Invalid Publish Subject",
 	[-PROTO_EAUTH] = "Authorization Violation",
-	[-PROTO_EAUTHTIMEOUT] = "Authorization Timeout",
+	[-PROTO_EAUTHTIMEOUT] = "Authentication Timeout",
 	[-PROTO_EPROTOCOL] = "Invalid Client Protocol",
 	[-PROTO_ESLOW] = "Slow Consumer",
-	[-PROTO_EMAXCONN] = "Maximum Connections Exceeded",
-	[-PROTO_EMAXSUBS] = "Maximum Subscriptions Exceeded",
+	[-PROTO_EMAXCONN] = "maximum connections exceeded",
+	[-PROTO_EMAXSUBS] = "maximum subscriptions exceeded",
 	[-PROTO_ESTALE] = "Stale Connection",
 };
 
@@ -176,8 +177,10 @@ sizes(const struct proto_parser *p, const struct proto_str *hs,
 	return 0;
 }
 
-/* pub_args: PUB subj [reply] size, HPUB subj [reply] hsize tsize; 0, or
- * a fatal code, or PROTO_EPUBSUBJECT */
+/* pub_args: PUB subj [reply] size, HPUB subj [reply] hsize tsize; 0 or
+ * a fatal code. As nats-server, a publish subject is checked only for a
+ * pedantic client, and then only as a literal subject (op->warn), the
+ * reply subject never */
 static int
 pub_args(const struct proto_parser *p, struct proto_str *av, int ac,
     struct proto_op *op)
@@ -191,10 +194,8 @@ pub_args(const struct proto_parser *p, struct proto_str *av, int ac,
 		op->reply = av[1];
 	if ((rc = sizes(p, hdr ? &av[ac - 2] : NULL, av[ac - 1], op)) != 0)
 		return rc;
-	if (!subject_valid(op->subject.p, op->subject.len, false) ||
-	    (op->reply.len > 0 &&
-	    !subject_valid(op->reply.p, op->reply.len, false)))
-		return PROTO_EPUBSUBJECT;
+	if (p->pedantic && !subject_literal(op->subject.p, op->subject.len))
+		op->warn = PROTO_EPUBSUBJECT;
 	return 0;
 }
 
