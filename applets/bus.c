@@ -32,6 +32,7 @@ enum {
 	KEY_ACK = 256,
 	KEY_ADDR_FILE,
 	KEY_JSON,
+	KEY_LAME_DUCK,
 	KEY_MAX_CLIENTS,
 	KEY_MAX_PAYLOAD,
 	KEY_MAX_PENDING,
@@ -95,6 +96,9 @@ static const struct opt bus_opts[] = {
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = BUS_DAEMON,
 	    .help = "daemon: write the bound address to FILE" },
+	{ .lo = "lame-duck", .key = KEY_LAME_DUCK, .arg = OPT_DURATION,
+	    .meta = "DUR", .sub = BUS_DAEMON,
+	    .help = "daemon: on SIGUSR2, let clients go over DUR (2m)" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .sub = BUS_MONITOR | BUS_STAT | BUS_SUB,
 	    .help = "sub, monitor, stat: JSON output, an object a line" },
@@ -734,16 +738,39 @@ token_error(int e)
 	}
 }
 
+/* The token TCP clients must send, and its file (read again on SIGHUP) */
+static struct {
+	char token[BROKER_TOKEN_MAX];
+	char path[ADDR_PATH_MAX + 1];
+} tok;
+
+/* daemon_reload: SIGHUP: the token file again; 0, or -1 with why (the
+ * token in force stays) */
+static int
+daemon_reload(void *arg, char *why, size_t len)
+{
+	char fresh[BROKER_TOKEN_MAX];
+
+	(void)arg;
+	if (broker_token_load(tok.path, false, fresh, sizeof(fresh)) == -1) {
+		snprintf(why, len, "token file %s: %s", tok.path,
+		    token_error(errno));
+		return -1;
+	}
+	strlcpy(tok.token, fresh, sizeof(tok.token));
+	explicit_bzero(fresh, sizeof(fresh));
+	return 0;
+}
+
 static int
 cmd_daemon(struct opt_parser *p)
 {
-	static char token[BROKER_TOKEN_MAX];
 	char def[ADDR_STR_MAX + 8], tpath[ADDR_PATH_MAX + 1];
 	char dpath[ADDR_PATH_MAX + 1];
 	struct broker_config *cfg = &o.cfg;
 	bool tcp = false;
 	const char *errstr;
-	int n;
+	int n, sig;
 
 	opt_rest(p, &n);
 	if (n > 0)
@@ -784,15 +811,20 @@ cmd_daemon(struct opt_parser *p)
 				    tpath);
 			path = tpath;
 		}
-		if (broker_token_load(path, true, token, sizeof(token)) == -1)
+		if (broker_token_load(path, true, tok.token,
+		    sizeof(tok.token)) == -1)
 			errx(EXIT_FAIL, "token file %s: %s", path,
 			    token_error(errno));
-		cfg->token = token;
+		if (strlcpy(tok.path, path, sizeof(tok.path)) >=
+		    sizeof(tok.path))
+			errx(EXIT_FAIL, "token file %s: path too long", path);
+		cfg->token = tok.token;
+		cfg->reload = daemon_reload;
 	}
 	cfg->no_auth = o.no_auth;
 	cfg->log = daemon_log;
 	cfg->trace = out_trace_on;
-	if (broker_run(cfg) == -1) {
+	if ((sig = broker_run(cfg)) == -1) {
 		char buf[ADDR_STR_MAX];
 
 		if (errno == EADDRINUSE)
@@ -801,7 +833,9 @@ cmd_daemon(struct opt_parser *p)
 		err(EXIT_FAIL, "listen on %s",
 		    addr_format(&cfg->listen[0], buf, sizeof(buf)));
 	}
-	return 0;
+	/* stopped by SIGTERM or SIGINT: 128+N, as a shell reports it; the
+	 * end of lame duck mode is a planned exit: 0 */
+	return sig > 0 ? 128 + sig : 0;
 }
 
 static int
@@ -835,6 +869,14 @@ bus_main(int argc, char **argv)
 		case KEY_ACK: o.ack = true; break;
 		case KEY_ADDR_FILE: o.cfg.addr_file = p.arg; break;
 		case KEY_JSON: o.json = true; break;
+		case KEY_LAME_DUCK: {
+			int64_t ms = opt_duration(&p);
+
+			if (ms < 1 || ms > INT_MAX)
+				usage_error("--lame-duck must be 1ms to 24d");
+			o.cfg.lame_duck_ms = (int)ms;
+			break;
+		}
 		case KEY_MAX_CLIENTS:
 			o.cfg.max_clients = (int)opt_int(&p, 1, 1000000);
 			break;

@@ -50,6 +50,15 @@ struct broker_config {
 	 * "client 3 <- PUB a 5", "client 4 -> MSG a 1 5" (trace) */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	/* SIGHUP: load the credentials again; 0, or -1 with a reason in
+	 * why (the credentials in force then stay). NULL: SIGHUP is logged
+	 * and ignored */
+	int (*reload)(void *arg, char *why, size_t len);
+	void *reload_arg;
+	/* SIGUSR2, lame duck mode: how long the connected clients are given
+	 * to leave before the broker exits; 0 = 120000 ms, as nats-server's
+	 * lame_duck_duration */
+	int lame_duck_ms;
 	bool trace;			/* log protocol lines too */
 };
 
@@ -130,8 +139,15 @@ int broker_token_load(const char *path, bool create, char *buf, size_t len);
 
 /* broker_run: listen on every address of cfg and serve until SIGTERM or
  * SIGINT (then close every client, remove the UNIX socket files it
- * created, return 0). The signals are blocked and read from a signalfd
- * while it runs; the old mask is restored. Returns -1 with errno, before
+ * created, return the signal's number) or until the end of lame duck
+ * mode (return 0). SIGUSR2 starts lame duck mode, as in nats-server:
+ * the listeners are closed and their socket files removed at once, every
+ * client gets an INFO with "ldm":true, and after a grace period (a
+ * quarter of lame_duck_ms, at most 10 s) the clients still there are
+ * closed a few at a time, the last by lame_duck_ms; the broker returns as
+ * soon as none is left. SIGHUP calls cfg->reload. The signals are blocked
+ * and read from a signalfd while it runs; the old mask is restored.
+ * Returns -1 with errno, before
  * serving anyone, when a listener cannot be set up: EADDRINUSE when a live
  * broker owns it (a stale socket file is replaced), EEXIST when the path is
  * another kind of file, EINVAL for no address or a TCP listener with

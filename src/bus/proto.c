@@ -772,7 +772,8 @@ escape(struct wbuf *w, struct proto_str s)
 }
 
 /* How a known JSON field is stored. */
-enum ftype { F_BOOL, F_INT, F_U64, F_NAME, F_SECRET };
+/* F_FLAG: a bool written only when true ("ldm") */
+enum ftype { F_BOOL, F_FLAG, F_INT, F_U64, F_NAME, F_SECRET };
 
 struct field {
 	const char	*name;
@@ -798,7 +799,7 @@ static const struct field info_fields[] = {
 	FI(server_id, F_NAME), FI(server_name, F_NAME), FI(version, F_NAME),
 	FI(host, F_NAME), FI(port, F_INT), FI(proto, F_INT),
 	FI(max_payload, F_U64), FI(client_id, F_U64), FI(headers, F_BOOL),
-	FI(auth_required, F_BOOL), { NULL, 0, 0, 0 }
+	FI(auth_required, F_BOOL), FI(ldm, F_FLAG), { NULL, 0, 0, 0 }
 };
 
 /* json_int: the integer val into *v, within [lo, hi]; 0 or -1 */
@@ -839,6 +840,7 @@ set_field(void *obj, const struct field *f, struct proto_str val,
 		return 0;		/* as Go's encoding/json: unchanged */
 	switch (f->type) {
 	case F_BOOL:
+	case F_FLAG:
 		if (t != PROTO_JSON_TRUE && t != PROTO_JSON_FALSE)
 			return -1;
 		*(bool *)(void *)dst = t == PROTO_JSON_TRUE;
@@ -1075,6 +1077,10 @@ put_field(struct wbuf *w, const void *obj, const struct field *f,
 	int iv;
 
 	switch (f->type) {
+	case F_FLAG:
+		if (!*(const bool *)(const void *)src)
+			break;
+		/* FALLTHROUGH */
 	case F_BOOL:
 		put_key(w, f->name, first);
 		putz(w, *(const bool *)(const void *)src ? "true" : "false");

@@ -210,6 +210,7 @@ struct proto_info {
 	uint64_t	client_id;
 	bool		headers;
 	bool		auth_required;
+	bool		ldm;		/* lame duck mode: the server is going */
 };
 
 /* proto_connect_init: the NATS defaults (echo on, everything else off) */

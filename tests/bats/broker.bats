@@ -554,6 +554,71 @@ print(repr(f.read()))
 	[ ! -e "$SOCK" ]
 }
 
+@test "SIGUSR2: lame duck mode tells every client (ldm), takes no new ones, closes the rest over the duration" {
+	broker --lame-duck 1000 "unix:$SOCK"
+	peer
+	p1=$PEER_PID o1=$PEER_OUT f1=$PEER_FD
+	peer
+	p2=$PEER_PID o2=$PEER_OUT f2=$PEER_FD
+	printf 'CONNECT {"verbose":false}\r\nPING\r\n' >&"$f1"
+	printf 'CONNECT {"verbose":false}\r\nPING\r\n' >&"$f2"
+	wait_for_line "$o1" '^PONG'
+	wait_for_line "$o2" '^PONG'
+	kill -USR2 "$BROKER_PID"
+	wait_for_line "$o1" '^INFO .*"auth_required":false,"ldm":true\}'
+	wait_for_line "$o2" '"ldm":true'
+	# no new clients: the socket file went at once
+	[ ! -e "$SOCK" ]
+	wait_for_line "$BROKER_LOG" 'SIGUSR2 from pid [0-9]+: lame duck mode: no new clients, the 2 connected ones closed from 250 ms on, all by 1000 ms'
+	# the clients that stay are closed, then the broker exits
+	wait_exit "$p1"
+	wait_exit "$p2"
+	wait_exit "$BROKER_PID"
+	assert_equal "$WAIT_STATUS" 0
+	run -0 grep -c 'lame duck mode: closed' "$BROKER_LOG"
+	assert_equal "$output" 2
+	run -0 grep -c 'lame duck mode: every client gone, exiting' "$BROKER_LOG"
+	exec {f1}>&- {f2}>&-
+}
+
+@test "lame duck mode ends as soon as the last client left by itself" {
+	broker --lame-duck 60000 "unix:$SOCK"
+	start_bg python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"CONNECT {\"verbose\":false}\r\nPING\r\n")
+assert f.readline() == b"PONG\r\n"
+print("ready", flush=True)
+while b"\"ldm\":true" not in f.readline():
+    pass
+print("ldm", flush=True)
+s.close()
+' "$SOCK"
+	client=$BG_PID
+	wait_for_line "$BG_OUT" '^ready'
+	kill -USR2 "$BROKER_PID"
+	wait_exit "$client"
+	assert_equal "$(cat "$BG_OUT")" "ready
+ldm"
+	# well before the 60 s
+	wait_exit "$BROKER_PID" 10
+	assert_equal "$WAIT_STATUS" 0
+	[ ! -e "$SOCK" ]
+	run -1 grep 'lame duck mode: closed' "$BROKER_LOG"
+}
+
+@test "SIGHUP without credentials to reload is logged and ignored" {
+	broker "unix:$SOCK"
+	kill -HUP "$BROKER_PID"
+	wait_for_line "$BROKER_LOG" 'SIGHUP from pid [0-9]+: nothing to reload, ignored'
+	run -0 raw_unix 'PING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	kill -0 "$BROKER_PID"
+}
+
 @test "server PINGs: a silent client gets --max-pings-out PINGs, then Stale Connection; one that answers stays" {
 	broker --trace --ping-interval 200 --max-pings-out 2 "unix:$SOCK"
 	# ipctool bus sub answers the broker's PINGs

@@ -112,12 +112,13 @@ FAKE_BROKER='fake_broker() {
 		cat /tmp/addr
 		"$IPCTOOL" bus pub a hello && echo published
 		stat -c "%U %a" /tmp/ipctool-0
-		kill $pid; wait $pid'
+		kill $pid; wait $pid; echo "daemon rc $?"'
 	assert_equal "$stderr" "ipctool bus: connect to unix:/tmp/ipctool-0/bus.sock: No such file or directory (start one with: ipctool bus daemon &)"
 	assert_equal "$output" "rc 69
 unix:/tmp/ipctool-0/bus.sock
 published
-root 700"
+root 700
+daemon rc 143"
 }
 
 @test "bus-auth: no token goes to a UNIX listener of another user" {

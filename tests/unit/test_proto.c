@@ -766,6 +766,15 @@ test_writers(void)
 	proto_info_init(&in2);
 	CHECK_INT(proto_info_parse(&in2, op.arg.p, op.arg.len), 0);
 	CHECK(memcmp(&in, &in2, sizeof(in)) == 0);
+	/* lame duck mode: "ldm" only when true, and read back */
+	in.ldm = true;
+	n = proto_fmt_info(buf, sizeof(buf), &in);
+	CHECK(strstr(buf, ",\"auth_required\":false,\"ldm\":true}\r\n") !=
+	    NULL);
+	proto_info_init(&in2);
+	CHECK_INT(proto_info_parse(&in2, buf + 5, n - 7), 0);
+	CHECK(in2.ldm);
+	in.ldm = false;
 
 	/* a HMSG frame parses back */
 	n = proto_fmt_hmsg(buf, sizeof(buf), PROTO_STR("s"), PROTO_STR("1"),
