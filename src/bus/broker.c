@@ -30,6 +30,7 @@
 #include "io.h"
 #include "json.h"
 #include "sock.h"
+#include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/proto.h"
 #include "bus/subject.h"
@@ -96,6 +97,7 @@ struct client {
 	int			 pings_out;	/* PINGs unanswered since */
 	char			 name[64];
 	char			 lang[32];
+	char			 nonce[AUTH_NONCE_MAX];	/* sent in INFO */
 	char			 peer[ADDR_STR_MAX + 48];
 	struct proto_parser	 pp;
 	char			*in;
@@ -756,18 +758,31 @@ printable(char *s)
 	return s;
 }
 
+/* authorized: the authentication decision for the credentials of a
+ * client that needs some: cfg->auth's (auth.c), or else the token as
+ * auth_token */
+static bool
+authorized(const struct broker *b, const struct client *c,
+    const struct proto_connect *co)
+{
+	char why[AUTH_WHY_MAX];
+
+	if (b->cfg->auth != NULL)
+		return auth_check(b->cfg->auth, co, c->nonce, why,
+		    sizeof(why)) == 0;
+	return b->cfg->token != NULL && token_eq(co->auth_token, b->cfg->token);
+}
+
 /* do_connect: CONNECT {json}; 0 or a fatal code */
 static int
 do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 {
 	struct proto_connect co;
-	const char *tok = b->cfg->token;
 
 	proto_connect_init(&co);
 	if (proto_connect_parse(&co, op->arg.p, op->arg.len) != 0)
 		return PROTO_EPARSE;
-	if (!c->trusted && (tok == NULL || (!token_eq(co.auth_token, tok) &&
-	    !token_eq(co.pass, tok)))) {
+	if (!c->trusted && !authorized(b, c, &co)) {
 		blog(b, "client %" PRIu64 " %s: authorization violation",
 		    c->id, c->peer);
 		return PROTO_EAUTH;
@@ -1044,6 +1059,9 @@ send_info(struct broker *b, struct client *c)
 	in.client_id = c->id;
 	in.headers = true;
 	in.auth_required = !c->trusted;
+	if (!c->trusted && auth_needs_nonce(b->cfg->auth) &&
+	    auth_nonce(c->nonce, sizeof(c->nonce)) == 0)
+		strlcpy(in.nonce, c->nonce, sizeof(in.nonce));
 	n = proto_fmt_info(line, sizeof(line), &in);
 	if (n < sizeof(line))
 		send_ctl(b, c, line, n);
@@ -1248,7 +1266,8 @@ open_listeners(struct broker *b)
 		 * and TCP are open to every local user */
 		l->auth = !(a->type == ADDR_UNIX && !a->abstract) &&
 		    !cfg->no_auth;
-		if (l->auth && cfg->token == NULL && a->type != ADDR_UNIX) {
+		if (l->auth && cfg->token == NULL && cfg->auth == NULL &&
+		    a->type != ADDR_UNIX) {
 			errno = EINVAL;
 			return -1;
 		}

@@ -12,6 +12,8 @@
 
 #include "addr.h"
 
+struct auth;
+
 #define BROKER_MAX_LISTENERS	8
 #define BROKER_PING_INTERVAL	120000	/* ms between PINGs to a silent client */
 #define BROKER_MAX_PINGS_OUT	2	/* unanswered PINGs before Stale Connection */
@@ -22,6 +24,7 @@ struct broker_config {
 	mode_t unix_mode;		/* UNIX socket files, 0 = 0600 */
 	const char *addr_file;		/* write the first bound address here, atomically, once listening; NULL = none */
 	const char *token;		/* auth_token required from TCP clients; NULL = none */
+	struct auth *auth;		/* instead of token: the credentials of auth.c (token, users, nkeys); reload with auth_load */
 	bool no_auth;			/* TCP without a token (explicit --no-auth) */
 	size_t max_payload;		/* 0 = 1 MiB */
 	int max_clients;		/* 0 = 10000 */
