@@ -494,10 +494,45 @@ check_user(const struct auth *a, const struct proto_connect *co,
 	    "unknown user '%s'", name);
 }
 
+/* jwt_subject: the "sub" claim of a JWT (the user's public nkey) into
+ * buf; 0 or -1. The JWT's own signature chain is not checked: the caller
+ * still needs the nonce signed by that key, and the key listed. */
+static int
+jwt_subject(const char *jwt, char *buf, size_t len)
+{
+	const char *p = strchr(jwt, '.'), *q;
+	unsigned char claims[PROTO_JWT_MAX];
+	struct proto_json_iter it;
+	struct proto_str key, val;
+	enum proto_json_type t;
+	long n;
+
+	if (p == NULL || (q = strchr(p + 1, '.')) == NULL ||
+	    (n = nkey_b64_decode(p + 1, (size_t)(q - p - 1), claims,
+	    sizeof(claims))) == -1)
+		return -1;
+	proto_json_begin(&it, (const char *)claims, (size_t)n);
+	while (proto_json_next(&it, &key, &val, &t) == 1)
+		if (t == PROTO_JSON_STRING && key.len == 3 &&
+		    memcmp(key.p, "sub", 3) == 0 &&
+		    proto_json_unescape(val, buf, len) < (ssize_t)len)
+			return 0;
+	return -1;
+}
+
 int
 auth_check(const struct auth *a, const struct proto_connect *co,
     const char *nonce, char *why, size_t wlen)
 {
+	if (co->nkey[0] == '\0' && co->jwt[0] != '\0' && a->cur.nnkeys > 0) {
+		/* a creds file (libnats sends no "nkey" with it): sign in as
+		 * the nkey user the JWT is about */
+		struct proto_connect as = *co;
+
+		if (jwt_subject(co->jwt, as.nkey, sizeof(as.nkey)) == -1)
+			return fail(why, wlen, "a JWT without a subject");
+		return check_nkey(a, &as, nonce, why, wlen);
+	}
 	if (co->nkey[0] != '\0') {
 		if (a->cur.nnkeys == 0)
 			return fail(why, wlen, "nkey sent, no nkey users");
@@ -513,7 +548,6 @@ auth_check(const struct auth *a, const struct proto_connect *co,
 		    "token sent, no token configured");
 	}
 	if (co->jwt[0] != '\0')
-		return fail(why, wlen, "a JWT sent: this broker has no "
-		    "operator or accounts");
+		return fail(why, wlen, "a JWT sent, no nkey users");
 	return fail(why, wlen, "no credentials");
 }

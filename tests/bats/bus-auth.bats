@@ -225,7 +225,7 @@ start_both() {
 	assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$NATS_PORT: nkey seed file $BATS_TEST_TMPDIR/bad.seed: wrong length"
 }
 
-@test "bus-auth: --creds (user JWT and seed) against nats-server in operator mode" {
+@test "bus-auth: --creds (user JWT and seed): nats-server in operator mode, the daemon's nkey users" {
 	local nm="$IPCTOOL_SRCDIR/tests/interop/node_modules"
 	[ -d "$nm/nkeys.js" ] || skip "nats.js not installed (tools/deps.sh runs npm ci)"
 	command -v node >/dev/null || skip "node not installed"
@@ -239,8 +239,11 @@ start_both() {
 	assert_equal "$stderr" "ipctool req: no worker serves up (no responders)"
 	run -1 --separate-stderr ipctool bus pub -b "tcp:127.0.0.1:$NATS_PORT" a x
 	assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$NATS_PORT: Authorization Violation"
-	# the daemon has no operator or accounts: a JWT does not get in
-	printf '%s\n' "$(cat "$BATS_TEST_TMPDIR/op/user.pub")" >"$BATS_TEST_TMPDIR/nkeys"
+	# the daemon has no operator or accounts: a creds file signs in as
+	# the nkey user of its seed, when that user is listed
+	start_daemon --listen tcp:127.0.0.1:0 --nkey-users "$BATS_TEST_TMPDIR/op/user.pub"
+	run -0 ipctool bus pub --creds "$BATS_TEST_TMPDIR/op/user.creds" -b "$DAEMON_ADDR" a x
+	printf '%s\n' "$USER1_PUB" >"$BATS_TEST_TMPDIR/nkeys"
 	start_daemon --listen tcp:127.0.0.1:0 --nkey-users "$BATS_TEST_TMPDIR/nkeys"
 	run -1 --separate-stderr ipctool bus pub --creds "$BATS_TEST_TMPDIR/op/user.creds" -b "$DAEMON_ADDR" a x
 	assert_equal "$stderr" "ipctool bus: connect to $DAEMON_ADDR: Authorization Violation"

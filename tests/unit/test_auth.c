@@ -166,6 +166,21 @@ test_nkeys(void)
 	CHECK_INT(auth_check(a, &c, nonce, why, sizeof(why)), -1);
 	CHECK_STR(why, "bad nkey: bad checksum");
 
+	/* a creds file's JWT (libnats sends no "nkey" with it): its subject
+	 * signs in as that nkey user; the JWT's own signature is not ours
+	 * to check */
+	c = conn(NULL, NULL, NULL);
+	strlcpy(c.jwt, "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJYIiwic3ViIjoiVUNJNzZZSVdHUzJUVTdZM01CWUVaUllaMkpBTEtOUVozN1FWM0tBWU0zVllMSVBVSlZPUlRNSEIiLCJuYXRzIjp7InR5cGUiOiJ1c2VyIn19.c2ln", sizeof(c.jwt));
+	nkey_b64url_encode(sig, sizeof(sig), c.sig);
+	CHECK_INT(auth_check(a, &c, nonce, why, sizeof(why)), 0);
+	CHECK_INT(auth_check(a, &c, other, why, sizeof(why)), -1);
+	strlcpy(c.jwt, "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJzdWIiOiJVRE1RUU5JV0ZESEZDWlVVWlhPS1lPTEw3UFU0UUFYUjJYM0tOWkpJSk42T0VYWjYzN0ZKUEU3RSJ9.c2ln", sizeof(c.jwt));
+	CHECK_INT(auth_check(a, &c, nonce, why, sizeof(why)), -1);
+	CHECK_STR(why, "unknown nkey UDMQQNIWFDHFCZUU...");
+	strlcpy(c.jwt, "garbage", sizeof(c.jwt));
+	CHECK_INT(auth_check(a, &c, nonce, why, sizeof(why)), -1);
+	CHECK_STR(why, "a JWT without a subject");
+
 	/* others may read the nkey file, not write it */
 	put("nkeys", JS_PUB "\n", 0666);
 	CHECK_INT(auth_load(a, why, sizeof(why)), -1);
