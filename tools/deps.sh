@@ -49,5 +49,6 @@ want=$(sed -n 's/.*"nats": *"\([^"]*\)".*/\1/p' "$interop/package.json")
 have=$(cd "$interop" && node -p 'require("./node_modules/nats/package.json").version' 2>/dev/null || true)
 if [ "$have" != "$want" ]; then
 	echo "deps: npm ci in tests/interop (nats $want)"
-	(cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
+	(cd "$interop" && npm ci --no-audit --no-fund --loglevel=error) ||
+		echo "deps: npm ci failed: the conformance suite skips nats.js" >&2
 fi

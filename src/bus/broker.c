@@ -1285,7 +1285,7 @@ add_client(struct broker *b, struct listener *l, int fd)
 		pending_add(b, c);
 	}
 	blog(b, "client %" PRIu64 " %s: connected%s", c->id, c->peer,
-	    c->trusted ? "" : " (token required)");
+	    c->trusted ? "" : " (authentication required)");
 	send_info(b, c);
 	return 0;
 refused:
@@ -1440,7 +1440,7 @@ open_listeners(struct broker *b)
 		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1)
 			return -1;
 		blog(b, "listening on %s%s", l->name,
-		    l->auth ? " (token required)" : "");
+		    l->auth ? " (authentication required)" : "");
 	}
 	return 0;
 }

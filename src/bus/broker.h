@@ -47,7 +47,7 @@ struct broker_config {
 	int max_pings_out;
 	/* log: one line about connections, errors, slow consumers (and, when
 	 * trace is set, every protocol line); the applet prints it. NULL = quiet.
-	 * Lines look like "listening on tcp:127.0.0.1:4222 (token required)",
+	 * Lines look like "listening on tcp:127.0.0.1:4222 (authentication required)",
 	 * "client 3 unix:/run/user/1000/ipctool/bus.sock pid 42 uid 1000:
 	 * connected", "client 3 ...: slow consumer, disconnected",
 	 * "client 3 <- PUB a 5", "client 4 -> MSG a 1 5" (trace) */
