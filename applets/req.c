@@ -36,8 +36,10 @@ static int req_main(int argc, char **argv);
 enum {
 	KEY_ASYNC = 256,
 	KEY_COUNT,
+	KEY_CREDS,
 	KEY_JSON,
 	KEY_LINES,
+	KEY_NKEY,
 	KEY_ORDERED,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
@@ -82,12 +84,16 @@ static const struct opt req_opts[] = {
 	{ .so = 'c', .lo = "count", .key = KEY_COUNT, .arg = OPT_INT, .meta = "N",
 	    .sub = REQ_SERVE,
 	    .help = "serve: exit after N jobs" },
+	{ .lo = "creds", .key = KEY_CREDS, .arg = OPT_PATH, .meta = "FILE",
+	    .help = "a NATS creds file (user JWT and nkey seed)" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .sub = REQ_CALL,
 	    .help = "call: one JSON object per result" },
 	{ .lo = "lines", .key = KEY_LINES,
 	    .sub = REQ_SERVE,
 	    .help = "serve: one long-running CMD, a job per line" },
+	{ .lo = "nkey", .key = KEY_NKEY, .arg = OPT_PATH, .meta = "FILE",
+	    .help = "sign in with the user nkey seed in FILE" },
 	{ .lo = "ordered", .key = KEY_ORDERED,
 	    .sub = REQ_CALL,
 	    .help = "call --async: print results in input order" },
@@ -557,7 +563,7 @@ redial(int e, int sfd)
 				    "the broker at %s was away", bus_cli_addr);
 		}
 		dl = io_deadline(BUS_CONNECT_TIMEOUT);
-		if (bus_connect(&sv.c, bus_cli_addr, "ipctool req serve", dl,
+		if (bus_connect(&sv.c, bus_cli_url, "ipctool req serve", dl,
 		    &errstr) == -1) {
 			if (!bus_retryable(errno))
 				bus_cli_fail(&sv.c, errno, "reconnect");
@@ -1460,6 +1466,8 @@ req_main(int argc, char **argv)
 		case 't': o.timeout = opt_timeout(&p); break;
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
 		case KEY_COUNT: o.count = opt_int(&p, 0, LLONG_MAX); break;
+		case KEY_CREDS: bus_creds_file = p.arg; break;
+		case KEY_NKEY: bus_nkey_file = p.arg; break;
 		case KEY_JSON: o.json = true; break;
 		case KEY_LINES: o.lines = true; break;
 		case KEY_ORDERED: o.ordered = true; break;
