@@ -142,3 +142,91 @@ sig_bit() {
 	mask=${output#SigIgn:}
 	assert_equal $(((0x${mask//[[:space:]]/}) & 1)) 1
 }
+
+@test "sig send --pidfile as root refuses a pid file another user owns" {
+	need_attacker
+	local d=$BATS_TEST_TMPDIR
+	start_bg sleep 60
+	local victim=$BG_PID
+	as_attacker sh -c "echo $victim >'$d/pf'"
+	run -1 --separate-stderr "$IPCTOOL" sig send -s TERM -p "$d/pf"
+	assert_equal "$stderr" "ipctool sig: read pidfile $d/pf: not owned by root"
+	run kill -0 "$victim"
+	assert_success
+}
+
+@test "sig send --pidfile never signals a process that started after the file" {
+	local d=$BATS_TEST_TMPDIR
+	echo 1 >"$d/pf"
+	start_bg sleep 60
+	local later=$BG_PID
+	echo "$later" >"$d/pf"
+	touch -d '1 hour ago' "$d/pf"	# written before the process began
+	run -1 --separate-stderr "$IPCTOOL" sig send -s TERM -p "$d/pf"
+	assert_equal "$stderr" "ipctool sig: read pidfile $d/pf: stale: its pid now belongs to a later process"
+	run kill -0 "$later"
+	assert_success
+	touch "$d/pf"
+	run -0 "$IPCTOOL" sig send -s TERM -p "$d/pf"
+}
+
+@test "sig wait removes only its own pid file" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg ipctool sig wait -c 1 -p "$d/pf" USR1
+	local first=$BG_PID
+	wait_for_path "$d/pf"
+	start_bg ipctool sig wait -c 1 -p "$d/pf" USR2
+	local second=$BG_PID
+	wait_until 10 grep -qx "$second" "$d/pf"
+	kill -USR1 "$first"
+	wait_exit "$first"
+	assert_equal "$WAIT_STATUS" 0
+	run -0 cat "$d/pf"
+	assert_output "$second"
+	run -0 "$IPCTOOL" sig send -s USR2 -p "$d/pf"
+	wait_exit "$second"
+	assert_file_not_exists "$d/pf"
+	assert_equal "$(ls -A "$d" | grep -c '\.tmp$')" 0
+}
+
+@test "--pidfile in a set-group-ID directory of another group keeps our group" {
+	need_attacker
+	local d=$BATS_TEST_TMPDIR/g
+	mkdir "$d"
+	chgrp "$(id -g "$ATTACKER")" "$d"
+	chmod 2777 "$d"
+	start_bg ipctool sig wait -c 1 -p "$d/pf" USR1
+	wait_for_path "$d/pf"
+	assert_equal "$(stat -c %u:%g "$d/pf")" "$(id -u):$(id -g)"
+	assert_equal "$(stat -c %a "$d/pf")" 644
+}
+
+@test "--ready-file that exists is an error, never truncated" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg ipctool bus daemon --addr-file "$d/a"
+	wait_for_path "$d/a"
+	echo precious >"$d/ready"
+	run -1 --separate-stderr "$IPCTOOL" bus sub --ready-file "$d/ready" -c 1 x
+	assert_equal "$stderr" "ipctool bus: create $d/ready: File exists"
+	run -1 --separate-stderr "$IPCTOOL" req serve --ready-file "$d/ready" s -- cat
+	assert_equal "$stderr" "ipctool req: create $d/ready: File exists"
+	assert_equal "$(cat "$d/ready")" precious
+	ln -s "$d/precious" "$d/link"
+	run -1 --separate-stderr "$IPCTOOL" bus sub --ready-file "$d/link" -c 1 x
+	assert_equal "$stderr" "ipctool bus: create $d/link: File exists"
+	assert_file_not_exists "$d/precious"
+}
+
+@test "--addr-file: a symlink planted there is replaced, and the file removed at exit" {
+	need_attacker
+	local d=$BATS_TEST_TMPDIR
+	echo keep >"$d/victim"
+	as_attacker ln -s "$d/victim" "$d/addr"
+	start_bg ipctool sock-server -q -k --addr-file "$d/addr" tcp:127.0.0.1:0
+	wait_until 10 test -f "$d/addr" -a ! -L "$d/addr"
+	assert_equal "$(cat "$d/victim")" keep
+	assert_equal "$(stat -c %U "$d/addr")" root
+	kill -TERM "$BG_PID"
+	wait_exit "$BG_PID"
+	assert_file_not_exists "$d/addr"
+}
