@@ -1142,7 +1142,7 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 			c->sync = true;
 			break;
 		case 't':
-			c->timeout = opt_duration(p);
+			c->timeout = opt_timeout(p);
 			c->timeout_str = p->arg;
 			break;
 		case KEY_ASYNC:
@@ -1185,6 +1185,11 @@ fifo_main(int argc, char **argv)
 	if (c.cmd == FIFO_RECV && nops > 1)
 		usage_error("fifo recv takes one PATH");
 	c.path = ops[0];
+	/* a wait for acknowledgements ends by default */
+	if (c.sync && c.timeout_str == NULL) {
+		c.timeout = TIMEOUT_SYNC_MS;
+		c.timeout_str = TIMEOUT_SYNC_STR;
+	}
 	if (c.cmd == FIFO_MAKE)
 		for (int i = 0; i < nops; i++)
 			status |= make_one(ops[i], c.perm);

@@ -1357,7 +1357,7 @@ parse_opts(struct opt_parser *p)
 			R.size_arg = p->arg;
 			break;
 		case 't':
-			R.timeout_ms = opt_duration(p);
+			R.timeout_ms = opt_timeout(p);
 			R.timeout_arg = p->arg;
 			break;
 		case KEY_CYCLE:

@@ -21,6 +21,7 @@
 #include <bsd/string.h>
 
 #include "applet.h"
+#include "buf.h"
 #include "die.h"
 #include "frame.h"
 #include "io.h"
@@ -41,6 +42,7 @@ enum {
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_REPLY_TO,
+	KEY_TAG,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -56,6 +58,9 @@ static const struct opt_sub req_subs[] = {
 };
 
 static const struct opt req_opts[] = {
+	{ .so = '0', .lo = "null",
+	    .sub = REQ_CALL,
+	    .help = "call: jobs and results end with NUL, not newline" },
 	{ .so = 'a', .lo = "async",
 	    .sub = REQ_CALL,
 	    .help = "call: a job per stdin line, results as they come" },
@@ -95,6 +100,9 @@ static const struct opt req_opts[] = {
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
 	    .meta = "SUBJECT", .sub = REQ_CALL,
 	    .help = "call: results go to SUBJECT; return" },
+	{ .lo = "tag", .key = KEY_TAG,
+	    .sub = REQ_CALL,
+	    .help = "call --async: the job number and a tab before results" },
 	OPT_END
 };
 
@@ -103,8 +111,8 @@ const struct applet applet_req = {
 	.brief = "jobs and their results (request/response) on the bus",
 	.usage = "req serve [-b ADDR] [-q GROUP] [-j N] [-t DUR] SUBJECT -- CMD...\n"
 	    "req serve --lines [-b ADDR] [-q GROUP] [-t DUR] SUBJECT -- CMD...\n"
-	    "req call [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
-	    "req call --async [-w N] [--ordered] [--json] SUBJECT",
+	    "req call [-0] [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
+	    "req call --async [-0] [-w N] [--ordered] [--tag] [--json] SUBJECT",
 	.subcmds = req_subs,
 	.opts = req_opts,
 	.main = req_main,
@@ -124,38 +132,11 @@ const struct applet applet_req = {
 
 static struct {
 	const char *bus;
-	bool async, json, lines, ordered, reconnect;
+	bool async, json, lines, null, ordered, reconnect, tag;
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
-} o = { .timeout = -1, .jobs = 1, .window = DEFAULT_WINDOW };
-
-/* A growable byte buffer */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-/* buf_add: append len bytes; -1 when memory ran out */
-static int
-buf_add(struct buf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
+} o = { .timeout = TIMEOUT_UNSET, .jobs = 1, .window = DEFAULT_WINDOW };
 
 /* ---- serve ---- */
 
@@ -1191,6 +1172,7 @@ call_sync(char **rest, int n)
 {
 	struct slot s = { 0 };
 	struct buf payload = { 0 };
+	char dur[32];
 	int64_t dl;
 
 	if (n == 2) {
@@ -1199,6 +1181,10 @@ call_sync(char **rest, int n)
 			err(EXIT_FAIL, "allocate");
 	} else {
 		read_stdin(&payload, cl.c.info.max_payload);
+		/* -0: a record ends with NUL; the job gets a newline */
+		if (o.null && payload.len > 0 &&
+		    payload.p[payload.len - 1] == '\0')
+			payload.p[payload.len - 1] = '\n';
 	}
 	cl.slots = &s;
 	o.window = 1;
@@ -1217,8 +1203,9 @@ call_sync(char **rest, int n)
 		if (rc == -1)
 			bus_cli_fail(&cl.c, errno, "wait for the result");
 		if (rc == 0)
-			errx(EX_TEMPFAIL, "no result from %s within the timeout",
-			    cl.subject);
+			errx(EX_TEMPFAIL, "no result from %s within %s",
+			    cl.subject, duration_format(o.timeout, dur,
+			    sizeof(dur)));
 	}
 	if (s.status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
@@ -1226,9 +1213,15 @@ call_sync(char **rest, int n)
 	if (o.json) {
 		print_json(0, &s);
 	} else {
-		if (s.result.len && fwrite(s.result.p, 1, s.result.len,
-		    stdout) != s.result.len)
+		size_t len = s.result.len;
+
+		/* -0: the result without its last newline, then a NUL */
+		if (o.null && len > 0 && s.result.p[len - 1] == '\n')
+			len--;
+		if (len && fwrite(s.result.p, 1, len, stdout) != len)
 			die_stdout();
+		if (o.null)
+			putchar('\0');
 		if (s.error[0])
 			warnx("job failed: %s", s.error);
 	}
@@ -1236,11 +1229,43 @@ call_sync(char **rest, int n)
 	return s.status;
 }
 
-/* print_slot: print a finished job (tagged) and note its status */
+/* print_result: a result as it came, with a newline at its end (with
+ * -0: without its last newline, then a NUL); with --tag each line (or
+ * the record) after the job number and a tab. A job without a result
+ * prints an empty line, so that --ordered keeps line N for job N. */
+static void
+print_result(const struct slot *s)
+{
+	const char *p = s->result.p ? s->result.p : "", *nl;
+	size_t left = s->result.len;
+
+	if (left > 0 && p[left - 1] == '\n')
+		left--;
+	if (o.null) {
+		if (o.tag)
+			printf("%llu\t", (unsigned long long)s->id);
+		fwrite(p, 1, left, stdout);
+		putchar('\0');
+		return;
+	}
+	do {
+		nl = memchr(p, '\n', left);
+		size_t len = nl ? (size_t)(nl - p) : left;
+
+		if (o.tag)
+			printf("%llu\t", (unsigned long long)s->id);
+		printf("%.*s\n", (int)len, p);
+		p += len + 1;
+		left -= nl ? len + 1 : len;
+	} while (nl);
+}
+
+/* print_slot: print a finished job and note its status */
 static void
 print_slot(struct slot *s)
 {
 	struct buf result;
+	char dur[32];
 
 	if (s->status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
@@ -1248,23 +1273,11 @@ print_slot(struct slot *s)
 	if (o.json) {
 		print_json(s->id, s);
 	} else {
-		const char *p = s->result.p ? s->result.p : "", *nl;
-		size_t left = s->result.len;
-
-		if (left > 0 && p[left - 1] == '\n')
-			left--;
-		do {
-			nl = memchr(p, '\n', left);
-			size_t len = nl ? (size_t)(nl - p) : left;
-
-			printf("%llu\t%.*s\n", (unsigned long long)s->id,
-			    (int)len, p);
-			p += len + 1;
-			left -= nl ? len + 1 : len;
-		} while (nl);
+		print_result(s);
 		if (s->status == -2)
-			warnx("job %llu: no result within the timeout",
-			    (unsigned long long)s->id);
+			warnx("job %llu: no result within %s",
+			    (unsigned long long)s->id, duration_format(o.timeout,
+			    dur, sizeof(dur)));
 		else if (s->status != 0)
 			warnx("job %llu: status %d%s%s",
 			    (unsigned long long)s->id, s->status,
@@ -1335,7 +1348,8 @@ call_async(void)
 	int rc;
 
 	if ((cl.slots = calloc((size_t)o.window, sizeof(*cl.slots))) == NULL ||
-	    frame_reader_init(&r, 0, FRAME_LINE, cl.c.info.max_payload) == -1)
+	    frame_reader_init(&r, 0, o.null ? FRAME_NUL : FRAME_LINE,
+	    cl.c.info.max_payload) == -1)
 		err(EXIT_FAIL, "allocate");
 	cl.c.on_msg = on_result;
 	cl.next_print = 1;
@@ -1347,10 +1361,10 @@ call_async(void)
 			struct slot *s = o.reply_to ? NULL : find_slot(0);
 			uint64_t id;
 
-			if (msg + len < r.buf + r.end) {
+			if (!o.null && msg + len < r.buf + r.end) {
 				/* the newline follows it in the reader */
 				send_job(&id, msg, len + 1);
-			} else {	/* the last line, without one */
+			} else {	/* a record, or the last line: add one */
 				line.len = 0;
 				if (buf_add(&line, msg, len) == -1 ||
 				    buf_add(&line, "\n", 1) == -1)
@@ -1411,9 +1425,12 @@ cmd_call(struct opt_parser *p)
 		    "per line");
 	if (n > 2)
 		usage_error("req call takes one PAYLOAD (quote it)");
-	if (!o.async && (o.ordered || o.window != DEFAULT_WINDOW))
-		usage_error("--window and --ordered need --async");
+	if (!o.async && (o.ordered || o.tag || o.window != DEFAULT_WINDOW))
+		usage_error("--window, --ordered and --tag need --async");
 	cl.subject = rest[0];
+	/* the wait for a result ends by default */
+	if (o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	bus_cli_connect(&cl.c, o.bus, "ipctool req call", o.timeout);
 	rc = o.async ? call_async() : call_sync(rest, n);
 	bus_close(&cl.c);
@@ -1430,11 +1447,12 @@ req_main(int argc, char **argv)
 	sub = opt_init_sub(&p, &applet_req, argc, argv);
 	while ((k = opt_next(&p)) != -1) {
 		switch (k) {
+		case '0': o.null = true; break;
 		case 'a': o.async = true; break;
 		case 'b': o.bus = p.arg; break;
 		case 'j': o.jobs = opt_int(&p, 1, MAX_JOBS); break;
 		case 'q': o.queue = p.arg; break;
-		case 't': o.timeout = opt_duration(&p); break;
+		case 't': o.timeout = opt_timeout(&p); break;
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
 		case KEY_COUNT: o.count = opt_int(&p, 1, LLONG_MAX); break;
 		case KEY_JSON: o.json = true; break;
@@ -1443,6 +1461,7 @@ req_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
+		case KEY_TAG: o.tag = true; break;
 		}
 	}
 	rc = sub->id == REQ_SERVE ? cmd_serve(&p) : cmd_call(&p);

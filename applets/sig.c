@@ -92,9 +92,11 @@ const struct applet applet_sig = {
 	.main = sig_main,
 };
 
-/* The acknowledgement signal; its value echoes what was acknowledged */
+/* The acknowledgement signal; its value echoes what was acknowledged in
+ * the low 32 bits of the pointer-sized sigval, and the status of a failed
+ * sig trap handler (0: none) in the high 32 */
 #define ACK_SIGNAL	SIGRTMAX
-#define SEND_TIMEOUT_MS	5000
+#define ACK_STATUS(si)	((int)(uint32_t)((si)->ssi_ptr >> 32))
 #define BATCH		64
 
 struct args {
@@ -166,7 +168,7 @@ parse_args(struct args *a, struct opt_parser *p)
 		case 'p': a->pidfile = p->arg; break;
 		case 's': a->sig = opt_signal(p); break;
 		case 't':
-			a->timeout = opt_duration(p);
+			a->timeout = opt_timeout(p);
 			a->timeout_str = p->arg;
 			break;
 		case KEY_ASYNC: a->sync = false; break;
@@ -222,6 +224,7 @@ struct target {
 	int pidfd;	/* with --sync, to see it exit; -1 when none */
 	bool alive;	/* still to be sent to */
 	bool acked;	/* acknowledged this round */
+	int failed;	/* the status its handler reported, 0 none */
 };
 
 /* parse_pid: the pid in s, or a usage error */
@@ -427,6 +430,7 @@ take_acks(struct target *t, int n, int want)
 				    si[k].ssi_int != want)
 					continue;
 				t[i].acked = true;
+				t[i].failed = ACK_STATUS(&si[k]);
 				marked++;
 				break;
 			}
@@ -489,6 +493,13 @@ wait_acks(struct args *a, struct target *t, int n, int want,
 		}
 	}
 	for (int i = 0; i < n; i++) {
+		if (t[i].acked && t[i].failed) {
+			warnx("send %s to %ld: its handler failed with status "
+			    "%d", signame(a->sig), (long)t[i].pid, t[i].failed);
+			t[i].failed = 0;
+			if (status == 0)
+				status = EXIT_FAIL;
+		}
 		if (t[i].acked)
 			continue;
 		warnx("send %s to %ld: no acknowledgement within %s",
@@ -572,8 +583,8 @@ sig_send(struct args *a)
 		usage_error("--sync: %s cannot be caught, so never "
 		    "acknowledged", signame(a->sig));
 	if (a->timeout_str == NULL) {
-		a->timeout = SEND_TIMEOUT_MS;
-		a->timeout_str = "5s";
+		a->timeout = TIMEOUT_SYNC_MS;
+		a->timeout_str = TIMEOUT_SYNC_STR;
 	}
 	t = targets(a, &n);
 	if (a->sync) {
@@ -793,9 +804,10 @@ ack_send(union sigval v)
 
 /* acknowledge: answer si to its sender with the acknowledgement signal,
  * its value the value received (or the signal number when there was
- * none), but only to a sender that waits for it */
+ * none) and the handler's failed status (0: none), but only to a sender
+ * that waits for it */
 static void
-acknowledge(const struct signalfd_siginfo *si)
+acknowledge(const struct signalfd_siginfo *si, int failed)
 {
 	union sigval v;
 	pid_t pid = (pid_t)si->ssi_pid;
@@ -806,7 +818,8 @@ acknowledge(const struct signalfd_siginfo *si)
 		    signame((int)si->ssi_signo));
 		return;
 	}
-	v.sival_int = has_value(si) ? si->ssi_int : (int)si->ssi_signo;
+	v.sival_ptr = (void *)(uintptr_t)((uint64_t)(uint32_t)failed << 32 |
+	    (uint32_t)(has_value(si) ? si->ssi_int : (int)si->ssi_signo));
 	ack_peer(pid, false);
 	for (int tries = 0; tries < 2; tries++) {
 		if (!peer.wants) {
@@ -930,7 +943,7 @@ sig_wait(struct args *a)
 		die_flush_stdout();
 		if (a->ack)
 			for (int i = 0; i < n; i++)
-				acknowledge(&si[i]);
+				acknowledge(&si[i], 0);
 		got += n;
 	}
 	close(fd);
@@ -1017,7 +1030,9 @@ sig_trap(struct args *a)
 			    signame((int)si.ssi_signo), a->cmdv[0],
 			    signame(WTERMSIG(st)));
 		if (a->ack)
-			acknowledge(&si);
+			acknowledge(&si, st == -1 ? EXIT_FAIL :
+			    WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st));
 		got++;
 	}
 	close(fd);

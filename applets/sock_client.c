@@ -287,7 +287,8 @@ wait_ack(struct client *c, unsigned long long n)
 static int
 udp_replies(struct client *c)
 {
-	int64_t linger = c->timeout >= 0 ? c->timeout : UDP_LINGER_MS;
+	int64_t linger = c->timeout != TIMEOUT_UNSET ? c->timeout :
+	    UDP_LINGER_MS;
 	ssize_t n;
 	size_t len;
 	int ev;
@@ -365,7 +366,8 @@ do_udp(struct client *c)
 {
 	struct frame_reader in;
 	struct pollfd pfd[2];
-	int64_t linger = c->timeout >= 0 ? c->timeout : UDP_LINGER_MS;
+	int64_t linger = c->timeout != TIMEOUT_UNSET ? c->timeout :
+	    UDP_LINGER_MS;
 	int64_t deadline = -1;
 	char *msg;
 	size_t len;
@@ -453,7 +455,7 @@ run(struct client *c)
 static int
 sock_client_main(int argc, char **argv)
 {
-	struct client c = { .fd = -1, .timeout = -1, .retry = -1,
+	struct client c = { .fd = -1, .timeout = TIMEOUT_UNSET, .retry = -1,
 	    .fmode = FRAME_LINE };
 	struct opt_parser p;
 	const char *errstr;
@@ -470,7 +472,7 @@ sock_client_main(int argc, char **argv)
 		case 'm': c.msgs[c.nmsgs++] = (char *)p.arg; break;
 		case 'r': c.request = true; break;
 		case 's': c.sync = true; break;
-		case 't': c.timeout = opt_duration(&p); break;
+		case 't': c.timeout = opt_timeout(&p); break;
 		case KEY_NO_SHUTDOWN: c.no_shutdown = true; break;
 		case KEY_RETRY: c.retry = opt_duration(&p); break;
 		}
@@ -490,6 +492,9 @@ sock_client_main(int argc, char **argv)
 		usage_error("--request excludes --sync");
 	if (c.request && c.nmsgs > 1)
 		usage_error("--request sends one message: one --send at most");
+	/* a wait for an acknowledgement or a reply ends by default */
+	if ((c.sync || c.request) && c.timeout == TIMEOUT_UNSET)
+		c.timeout = TIMEOUT_SYNC_MS;
 	c.udp = c.addr.type == ADDR_UDP;
 	addr_format(&c.addr, c.where, sizeof(c.where));
 	if (frame_reader_init(&c.rd, -1, c.fmode, FRAME_MAX_DEFAULT) == -1 ||

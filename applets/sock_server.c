@@ -21,6 +21,7 @@
 #include <bsd/string.h>
 
 #include "applet.h"
+#include "buf.h"
 #include "die.h"
 #include "frame.h"
 #include "io.h"
@@ -89,6 +90,7 @@ struct client {
 	size_t outoff, outlen, outcap;
 	uint64_t nmsg;
 	bool closing;		/* close once out is written */
+	bool listening;		/* half-closed: only receives now */
 	uint32_t events;
 	struct client *prev, *next;	/* the connected clients */
 	struct client *dead;		/* closed in this round, freed after it */
@@ -213,26 +215,6 @@ command_check(const char *cmd)
 
 /* --- output queue of a client --- */
 
-/* grow: make *buf hold at least need bytes (doubling); 0, or -1 with
- * errno ENOMEM */
-static int
-grow(char **buf, size_t *cap, size_t need)
-{
-	size_t n = *cap ? *cap : 4096;
-	char *nb;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	nb = realloc(*buf, n);
-	if (nb == NULL)
-		return -1;
-	*buf = nb;
-	*cap = n;
-	return 0;
-}
-
 /* ep_update: set what epoll watches on c */
 static void
 ep_update(struct server *s, struct client *c)
@@ -240,7 +222,8 @@ ep_update(struct server *s, struct client *c)
 	uint32_t ev = 0;
 	struct epoll_event e;
 
-	if (!c->closing && c->outlen - c->outoff < CLIENT_OUT_MAX)
+	if (!c->closing && !c->listening &&
+	    c->outlen - c->outoff < CLIENT_OUT_MAX)
 		ev |= EPOLLIN;
 	if (c->outlen > c->outoff)
 		ev |= EPOLLOUT;
@@ -351,7 +334,7 @@ client_queue(struct server *s, struct client *c, const char *p, size_t len,
 			c->outoff = 0;
 			need = c->outlen + len + 1;
 		}
-		if (grow(&c->out, &c->outcap, need) == -1) {
+		if (buf_grow(&c->out, &c->outcap, need) == -1) {
 			client_close(s, c, "out of memory");
 			return -1;
 		}
@@ -454,8 +437,15 @@ client_read(struct server *s, struct client *c)
 			if (c->fd < 0)
 				return -1;
 		}
-		c->closing = true;
+		/* a client that half-closed without sending anything
+		 * listens (nc, socat -u): it stays a receiver while the
+		 * server has lines for it, the hub's or stdin's */
+		c->listening = c->nmsg == 0 && (s->broadcast || s->stdin_on);
+		c->closing = !c->listening;
 		shutdown(c->fd, SHUT_RD);
+		if (c->listening)
+			out_trace("shutdown(%d, SHUT_RD) [%s half-closed: it "
+			    "only receives now]", c->fd, c->name);
 		return client_flush(s, c);
 	}
 	if (s->echo) {
@@ -469,7 +459,7 @@ client_read(struct server *s, struct client *c)
 		client_close(s, c, "message too long");
 		return -1;
 	}
-	if (grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
+	if (buf_grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
 		client_close(s, c, "out of memory");
 		return -1;
 	}
@@ -479,6 +469,24 @@ client_read(struct server *s, struct client *c)
 	if (c->fd < 0)
 		return -1;
 	return client_flush(s, c);
+}
+
+/* stdin_ended: without a hub, the clients that only receive get nothing
+ * more once stdin ends: they close when their queue is written */
+static void
+stdin_ended(struct server *s)
+{
+	struct client *c, *next;
+
+	if (s->broadcast)
+		return;
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->listening) {
+			c->closing = true;
+			client_flush(s, c);
+		}
+	}
 }
 
 /* stdin_read: lines from stdin go to every client */
@@ -497,8 +505,10 @@ stdin_read(struct server *s)
 	if (n <= 0) {
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
 		s->stdin_on = false;
-		if (s->sinlen == 0)
+		if (s->sinlen == 0) {
+			stdin_ended(s);
 			return;
+		}
 		/* the last line, without its delimiter */
 		buf[0] = (char)delim;
 		n = 1;
@@ -506,7 +516,7 @@ stdin_read(struct server *s)
 	if (s->sinlen + (size_t)n > FRAME_MAX_DEFAULT)
 		errx(EXIT_FAIL, "stdin: line longer than %d MiB",
 		    FRAME_MAX_DEFAULT >> 20);
-	if (grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
+	if (buf_grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
 		err(EXIT_FAIL, "stdin");
 	memcpy(s->sin + s->sinlen, buf, (size_t)n);
 	s->sinlen += (size_t)n;
@@ -523,6 +533,8 @@ stdin_read(struct server *s)
 	}
 	memmove(s->sin, s->sin + start, s->sinlen - start);
 	s->sinlen -= start;
+	if (!s->stdin_on)
+		stdin_ended(s);
 }
 
 /* --- connections --- */
@@ -740,6 +752,10 @@ client_event(struct server *s, struct client *c, uint32_t ev)
 {
 	if (ev & EPOLLOUT && client_flush(s, c) == -1)
 		return;
+	if (c->listening && ev & (EPOLLHUP | EPOLLERR)) {
+		client_close(s, c, "closed");
+		return;
+	}
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_read(s, c);
 }
@@ -1079,7 +1095,7 @@ sock_server_main(int argc, char **argv)
 		case 'e': s.echo = true; break;
 		case 'k': s.keep = true; break;
 		case 'q': s.quiet = true; break;
-		case 't': s.timeout = opt_duration(&p); break;
+		case 't': s.timeout = opt_timeout(&p); break;
 		case KEY_ADDR_FILE: s.addr_file = p.arg; break;
 		case KEY_JSON: s.json = true; break;
 		case KEY_MAX_CLIENTS:
