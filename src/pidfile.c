@@ -17,6 +17,7 @@
 #include <bsd/string.h>
 
 #include "io.h"
+#include "path.h"
 #include "pidfile.h"
 
 #define PUB_MAX		4	/* files one process publishes */
@@ -36,41 +37,6 @@ struct pub {
 };
 
 static struct pub pubs[PUB_MAX];
-
-/* split: the directory of path (opened O_PATH) and its last component
- * into base; -1 with errno */
-static int
-split(const char *path, char *base, size_t baselen)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
-	size_t n;
-
-	if (slash == NULL) {
-		strlcpy(dir, ".", sizeof(dir));
-	} else {
-		n = (size_t)(slash - path);
-		if (n >= sizeof(dir)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-		if (n == 0)
-			strlcpy(dir, "/", sizeof(dir));
-	}
-	if (*name == '\0' || strcmp(name, ".") == 0 ||
-	    strcmp(name, "..") == 0) {
-		errno = EISDIR;
-		return -1;
-	}
-	if (strlcpy(base, name, baselen) >= baselen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
 
 /* make_temp: an unpredictable new file in dirfd, its name into tmp; the
  * fd, or -1 with errno */
@@ -174,7 +140,7 @@ pidfile_publish_line(const char *path, const char *line, int flags)
 		memcpy(buf, line, len);
 		buf[len++] = '\n';
 	}
-	if ((dirfd = split(path, base, sizeof(base))) == -1)
+	if ((dirfd = path_parent(path, base, sizeof(base))) == -1)
 		return -1;
 	if (fstat(dirfd, &dst) == -1 || (p = slot(&dst, base)) == NULL) {
 		e = errno;
