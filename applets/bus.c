@@ -22,6 +22,7 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "pidfile.h"
 #include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
@@ -387,19 +388,12 @@ on_sub_msg(struct bus_client *c, const struct bus_msg *m, void *arg)
 	}
 }
 
-/* write_ready: create the --ready-file */
+/* write_ready: create the --ready-file (an existing one is an error) */
 static void
 write_ready(void)
 {
-	int fd;
-
-	if (o.ready_file == NULL)
-		return;
-	fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	if (fd == -1)
+	if (o.ready_file && pidfile_ready(o.ready_file) == -1)
 		err(EXIT_FAIL, "create %s", o.ready_file);
-	close(fd);
 }
 
 /* subscribe_all: subscribe to every subject and wait for the broker to

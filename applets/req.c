@@ -27,6 +27,7 @@
 #include "io.h"
 #include "sigs.h"
 #include "out.h"
+#include "pidfile.h"
 #include "parse.h"
 #include "bus/cli.h"
 #include "bus/client.h"
@@ -990,7 +991,7 @@ cmd_serve(struct opt_parser *p)
 {
 	sigset_t set;
 	char **rest, **cmdv;
-	int n, ncmd, sfd, fd;
+	int n, ncmd, sfd;
 
 	rest = opt_rest(p, &n);
 	cmdv = opt_cmd(p, &ncmd);
@@ -1037,13 +1038,8 @@ cmd_serve(struct opt_parser *p)
 	else
 		out_trace("serving %s (queue group %s), %lld jobs at once",
 		    rest[0], o.queue ? o.queue : rest[0], o.jobs);
-	if (o.ready_file) {
-		fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd == -1)
-			err(EXIT_FAIL, "create %s", o.ready_file);
-		close(fd);
-	}
+	if (o.ready_file && pidfile_ready(o.ready_file) == -1)
+		err(EXIT_FAIL, "create %s", o.ready_file);
 	if (o.lines)
 		lines_loop(sfd);
 	else

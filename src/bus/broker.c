@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "config.h"
 #include "io.h"
+#include "pidfile.h"
 #include "json.h"
 #include "sock.h"
 #include "bus/auth.h"
@@ -1496,30 +1497,10 @@ do_accept(struct broker *b, struct listener *l)
 static int
 write_addr_file(const char *path, const struct addr *a)
 {
-	char tmp[4096], buf[ADDR_STR_MAX + 1];
-	size_t n;
-	int fd, e;
+	char buf[ADDR_STR_MAX];
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
-	    (long)getpid()) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	addr_format(a, buf, sizeof(buf) - 1);
-	n = strlen(buf);
-	buf[n++] = '\n';
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		return -1;
-	if (io_write_full(fd, buf, n) == -1 || close(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	addr_format(a, buf, sizeof(buf));
+	return pidfile_publish_line(path, buf, 0);
 }
 
 /* open_listeners: bind every configured address; 0 or -1 with errno */
