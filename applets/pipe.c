@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "pipelink.h"
 
 static int pipe_main(int argc, char **argv);
 
@@ -72,8 +72,6 @@ const struct applet applet_pipe = {
 enum topology { CHAIN, FAN_OUT, FAN_IN, CYCLE };
 
 #define MAX_PIPE_FILE	"/proc/sys/fs/pipe-max-size"
-#define RELAY_CHUNK	(1024 * 1024)	/* the most one splice(2) moves */
-#define MERGE_BUF	(64 * 1024)	/* per writer in --fan-in */
 #define GRACE_MS	2000		/* SIGTERM to SIGKILL after a timeout */
 #define TICK_MS		500		/* --progress refresh */
 
@@ -84,62 +82,6 @@ struct stage {
 	int status;		/* from waitpid */
 	int exec_errno;		/* execve failed with this */
 	bool reaped;
-};
-
-/* Where a relay sends its data: a pipe to one stage */
-struct dst {
-	int fd;
-	int stage;		/* index into stages */
-	size_t got;		/* of the current chunk, by tee */
-	bool teed;		/* tee done for the current chunk */
-	bool dead;
-	uint64_t bytes, msgs;
-};
-
-/* A relay: one pipe in, one or more pipes out (tee/splice) */
-struct link {
-	int src;
-	int from;		/* stage writing into src */
-	struct dst *dst;
-	int ndst;
-	int phase;		/* L_IDLE, L_TEE, L_WRITE, L_DONE */
-	size_t chunk;		/* bytes of the chunk being handed out */
-	char *buf;		/* the chunk, when it had to be read */
-	bool tee;		/* tee to every dst, then consume */
-	bool report;		/* say when a consumer stops reading */
-	bool traced;
-	uint64_t bytes, msgs, calls;
-	int64_t end_ms;
-	int wait_fd;
-	short wait_ev;
-};
-
-enum { L_IDLE, L_TEE, L_WRITE, L_DONE };
-
-/* A merge: many pipes in, whole messages out (--fan-in) */
-struct msrc {
-	int fd;
-	int stage;
-	char *buf;
-	size_t start, end;
-	bool eof;
-	uint64_t bytes, msgs;
-	int64_t end_ms;
-};
-
-struct merge {
-	struct msrc *src;
-	int nsrc;
-	int dst;
-	int to;			/* the stage reading dst */
-	int owner;		/* source whose message is half out, or -1 */
-	int rr;			/* round robin start */
-	const char *out;
-	size_t outlen;
-	bool delim_next;	/* a delimiter to add after out */
-	bool done;
-	uint64_t bytes, msgs, reads, writes;
-	int64_t end_ms;
 };
 
 /* The whole run */
@@ -153,9 +95,9 @@ static struct {
 	const char *timeout_arg;
 	struct stage *st;
 	int nst;
-	struct link *links;
+	struct plink *links;
 	int nlinks;
-	struct merge merge;
+	struct pmerge merge;
 	bool has_merge;
 	int devnull;
 	int sigfd;
@@ -249,29 +191,41 @@ our_end(int fd)
 }
 
 /* new_link: a relay from src (written by stage from) to n consumers */
-static struct link *
+static struct plink *
 new_link(int src, int from, int n)
 {
-	struct link *l = &R.links[R.nlinks++];
+	struct plink *l = &R.links[R.nlinks++];
 
 	memset(l, 0, sizeof(*l));
 	l->src = our_end(src);
-	l->from = from;
+	l->tag = from;
 	l->dst = calloc((size_t)n, sizeof(*l->dst));
 	if (l->dst == NULL)
 		err(EXIT_FAIL, "allocate");
 	l->tee = n > 1 || R.stats;
+	l->count = R.stats;
+	l->delim = R.delim;
+	l->devnull = R.devnull;
 	return l;
 }
 
 /* add_dst: consumer fd (read by stage to) for link l */
 static void
-add_dst(struct link *l, int fd, int to)
+add_dst(struct plink *l, int fd, int to)
 {
-	struct dst *d = &l->dst[l->ndst++];
+	struct plink_dst *d = &l->dst[l->ndst++];
 
 	d->fd = our_end(fd);
-	d->stage = to;
+	d->tag = to;
+}
+
+/* said_gone: a reader of the --fan-out tee went away */
+static void
+said_gone(struct plink *l, struct plink_dst *d, int left, void *arg)
+{
+	warnx("stage %d (%s) stopped reading; %s", d->tag + 1,
+	    stage_name(d->tag), left ? "the others go on" :
+	    "no reader is left");
 }
 
 /* wire: create the pipes and relays of the topology */
@@ -303,12 +257,12 @@ wire(void)
 		}
 		break;
 	case FAN_OUT: {
-		struct link *l;
+		struct plink *l;
 
 		make_pipe(p);
 		R.st[0].out = p[1];
 		l = new_link(p[0], 0, n - 1);
-		l->report = true;
+		l->on_gone = said_gone;
 		for (int i = 1; i < n; i++) {
 			make_pipe(q);
 			R.st[i].in = q[0];
@@ -317,7 +271,7 @@ wire(void)
 		break;
 	}
 	case FAN_IN: {
-		struct merge *m = &R.merge;
+		struct pmerge *m = &R.merge;
 
 		R.has_merge = true;
 		m->src = calloc((size_t)n - 1, sizeof(*m->src));
@@ -328,8 +282,8 @@ wire(void)
 			make_pipe(p);
 			R.st[i].out = p[1];
 			m->src[i].fd = our_end(p[0]);
-			m->src[i].stage = i;
-			m->src[i].buf = malloc(MERGE_BUF);
+			m->src[i].tag = i;
+			m->src[i].buf = malloc(PMERGE_BUF);
 			if (m->src[i].buf == NULL)
 				err(EXIT_FAIL, "allocate");
 		}
@@ -337,7 +291,8 @@ wire(void)
 		make_pipe(q);
 		R.st[n - 1].in = q[0];
 		m->dst = our_end(q[1]);
-		m->to = n - 1;
+		m->tag = n - 1;
+		m->delim = R.delim;
 		break;
 	}
 	}
@@ -400,519 +355,6 @@ start(void)
 			close(R.st[i].in);
 		if (R.st[i].out != -1)
 			close(R.st[i].out);
-	}
-}
-
-/* count_delims: how many message delimiters buf holds */
-static uint64_t
-count_delims(const char *buf, size_t len)
-{
-	uint64_t n = 0;
-	const char *p = buf, *e = buf + len;
-
-	while (p < e && (p = memchr(p, R.delim, (size_t)(e - p))) != NULL) {
-		n++;
-		p++;
-	}
-	return n;
-}
-
-/* link_finish: the relay is over; close every end it holds */
-static void
-link_finish(struct link *l)
-{
-	if (l->src != -1)
-		close(l->src);
-	l->src = -1;
-	for (int i = 0; i < l->ndst; i++)
-		if (!l->dst[i].dead && l->dst[i].fd != -1) {
-			close(l->dst[i].fd);
-			l->dst[i].fd = -1;
-		}
-	if (l->traced)
-		out_trace("relay from stage %d done: %llu bytes in %llu %s "
-		    "calls", l->from + 1, (unsigned long long)l->bytes,
-		    (unsigned long long)l->calls, l->tee ? "tee" : "splice");
-	l->phase = L_DONE;
-	l->end_ms = io_now_ms();
-	free(l->buf);
-	l->buf = NULL;
-}
-
-/* dst_gone: consumer d stopped reading; returns true when none is left */
-static bool
-dst_gone(struct link *l, struct dst *d)
-{
-	int left = 0;
-
-	d->dead = true;
-	close(d->fd);
-	d->fd = -1;
-	for (int i = 0; i < l->ndst; i++)
-		left += !l->dst[i].dead;
-	if (l->report)
-		warnx("stage %d (%s) stopped reading; %s", d->stage + 1,
-		    stage_name(d->stage), left ? "the others go on" :
-		    "no reader is left");
-	return left == 0;
-}
-
-/* readable: true when the pipe fd has data now */
-static bool
-readable(int fd)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
-
-	return poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN);
-}
-
-/* hungup: true when the pipe fd is empty and has no writer left */
-static bool
-hungup(int fd)
-{
-	struct pollfd pf = { .fd = fd, .events = POLLIN };
-	int avail;
-
-	return poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP) &&
-	    ioctl(fd, FIONREAD, &avail) == 0 && avail == 0;
-}
-
-/* link_wait: block the link on fd for ev; returns 0 */
-static int
-link_wait(struct link *l, int fd, short ev)
-{
-	l->wait_fd = fd;
-	l->wait_ev = ev;
-	return 0;
-}
-
-/* link_splice: the one-consumer relay, zero copy: splice(2) as much as
- * the pipes allow; returns 0 (waiting or done) */
-static int
-link_splice(struct link *l)
-{
-	struct dst *d = &l->dst[0];
-	ssize_t n;
-
-	for (;;) {
-		n = splice(l->src, NULL, d->fd, NULL, RELAY_CHUNK,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		l->calls++;
-		if (!l->traced && (n != -1 || errno != EAGAIN)) {
-			/* the first one that did something */
-			out_trace_ret(n, "splice(%d, NULL, %d, NULL, %d, "
-			    "SPLICE_F_MOVE|SPLICE_F_NONBLOCK)", l->src, d->fd,
-			    RELAY_CHUNK);
-			l->traced = out_trace_on;
-		}
-		if (n > 0) {
-			l->bytes += (uint64_t)n;
-			d->bytes += (uint64_t)n;
-			continue;
-		}
-		if (n == 0) {
-			link_finish(l);
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			/* the source is empty, or the consumer is full */
-			if (readable(l->src))
-				return link_wait(l, d->fd, POLLOUT);
-			return link_wait(l, l->src, POLLIN);
-		}
-		if (errno == EPIPE) {
-			dst_gone(l, d);
-			link_finish(l);
-			return 0;
-		}
-		err(EXIT_FAIL, "splice from stage %d", l->from + 1);
-	}
-}
-
-/* consume: take the chunk out of the source after every tee: read it when
- * it must be counted or a consumer got only part of it, else splice it
- * to /dev/null; returns 0 or -1 (errno) */
-static int
-consume(struct link *l, bool partial)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	if (partial || R.stats) {
-		if (l->buf == NULL && (l->buf = malloc(RELAY_CHUNK)) == NULL)
-			return -1;
-		if (io_read_full(l->src, l->buf, l->chunk) !=
-		    (ssize_t)l->chunk)
-			return -1;
-		l->msgs += count_delims(l->buf, l->chunk);
-		return 0;
-	}
-	while (done < l->chunk) {
-		n = splice(l->src, NULL, R.devnull, NULL, l->chunk - done,
-		    SPLICE_F_MOVE);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* tee_next: take the next chunk in hand (L_IDLE to L_TEE); returns 1
- * to go on, 0 when waiting for data or at end of file */
-static int
-tee_next(struct link *l)
-{
-	int avail;
-
-	if (ioctl(l->src, FIONREAD, &avail) == -1)
-		err(EXIT_FAIL, "ioctl FIONREAD");
-	if (avail == 0) {
-		/* nothing buffered: end of file, or wait */
-		if (hungup(l->src)) {
-			link_finish(l);
-			return 0;
-		}
-		return link_wait(l, l->src, POLLIN);
-	}
-	l->chunk = (size_t)avail > RELAY_CHUNK ? RELAY_CHUNK : (size_t)avail;
-	for (int i = 0; i < l->ndst; i++)
-		l->dst[i].teed = false;
-	l->phase = L_TEE;
-	return 1;
-}
-
-/* tee_one: tee(2) the chunk to consumer d; returns 1 when d is served
- * (or gone), 0 to wait for it, -1 when no consumer is left */
-static int
-tee_one(struct link *l, struct dst *d)
-{
-	ssize_t n;
-
-	do {
-		n = tee(l->src, d->fd, l->chunk, SPLICE_F_NONBLOCK);
-		l->calls++;
-	} while (n == -1 && errno == EINTR);
-	if (!l->traced && (n != -1 || errno != EAGAIN)) {
-		out_trace_ret(n, "tee(%d, %d, %zu, SPLICE_F_NONBLOCK)", l->src,
-		    d->fd, l->chunk);
-		l->traced = out_trace_on;
-	}
-	if (n >= 0) {
-		/* what tee could not copy is written from the buffer */
-		d->got = (size_t)n;
-		d->teed = true;
-		return 1;
-	}
-	if (errno == EAGAIN)
-		return link_wait(l, d->fd, POLLOUT);
-	if (errno == EPIPE)
-		return dst_gone(l, d) ? -1 : 1;
-	err(EXIT_FAIL, "tee from stage %d", l->from + 1);
-}
-
-/* tee_all: copy the chunk to every consumer, then take it out of the
- * source (L_TEE to L_WRITE or L_IDLE); returns 1 to go on, 0 to wait */
-static int
-tee_all(struct link *l)
-{
-	bool partial = false;
-	int r;
-
-	for (int i = 0; i < l->ndst; i++) {
-		if (l->dst[i].dead || l->dst[i].teed)
-			continue;
-		if ((r = tee_one(l, &l->dst[i])) <= 0) {
-			if (r == -1)
-				link_finish(l);
-			return 0;
-		}
-	}
-	for (int i = 0; i < l->ndst; i++)
-		if (!l->dst[i].dead && l->dst[i].got < l->chunk)
-			partial = true;
-	if (consume(l, partial) == -1)
-		err(EXIT_FAIL, "relay from stage %d", l->from + 1);
-	l->bytes += l->chunk;
-	for (int i = 0; i < l->ndst; i++) {
-		struct dst *d = &l->dst[i];
-
-		if (d->dead)
-			continue;
-		d->bytes += d->got;
-		if (R.stats)
-			d->msgs += count_delims(l->buf, d->got);
-	}
-	l->phase = partial ? L_WRITE : L_IDLE;
-	return 1;
-}
-
-/* tee_rest: write(2) what tee left out to each consumer (L_WRITE to
- * L_IDLE); returns 1 to go on, 0 to wait */
-static int
-tee_rest(struct link *l)
-{
-	ssize_t n;
-
-	for (int i = 0; i < l->ndst; i++) {
-		struct dst *d = &l->dst[i];
-
-		while (!d->dead && d->got < l->chunk) {
-			n = write(d->fd, l->buf + d->got, l->chunk - d->got);
-			if (n > 0) {
-				if (R.stats)
-					d->msgs += count_delims(l->buf + d->got,
-					    (size_t)n);
-				d->got += (size_t)n;
-				d->bytes += (uint64_t)n;
-			} else if (errno == EAGAIN) {
-				return link_wait(l, d->fd, POLLOUT);
-			} else if (errno == EPIPE) {
-				if (dst_gone(l, d)) {
-					link_finish(l);
-					return 0;
-				}
-			} else if (errno != EINTR) {
-				err(EXIT_FAIL, "write to stage %d",
-				    d->stage + 1);
-			}
-		}
-	}
-	l->phase = L_IDLE;
-	return 1;
-}
-
-/* link_tee: the relay that copies each chunk to every consumer with
- * tee(2), then consumes it; returns 0 (waiting or done) */
-static int
-link_tee(struct link *l)
-{
-	int go = 1;
-
-	while (go) {
-		switch (l->phase) {
-		case L_IDLE:
-			go = tee_next(l);
-			break;
-		case L_TEE:
-			go = tee_all(l);
-			break;
-		case L_WRITE:
-			go = tee_rest(l);
-			break;
-		default:
-			go = 0;
-		}
-	}
-	return 0;
-}
-
-/* merge_emit: start writing len bytes at p to the merged output; the
- * bytes stay in their source buffer until written */
-static void
-merge_emit(struct merge *m, struct msrc *s, const char *p, size_t len)
-{
-	uint64_t k = count_delims(p, len);
-
-	m->out = p;
-	m->outlen = len;
-	s->msgs += k;
-	m->msgs += k;
-	s->start += len;
-	if (s->start == s->end)
-		s->start = s->end = 0;
-}
-
-/* merge_end: every source is done: close the output */
-static void
-merge_end(struct merge *m)
-{
-	if (m->dst != -1)
-		close(m->dst);
-	m->dst = -1;
-	m->done = true;
-	m->end_ms = io_now_ms();
-	out_trace("merge done: %llu messages, %llu bytes; %llu read and "
-	    "%llu write calls", (unsigned long long)m->msgs,
-	    (unsigned long long)m->bytes, (unsigned long long)m->reads,
-	    (unsigned long long)m->writes);
-	for (int i = 0; i < m->nsrc; i++) {
-		if (m->src[i].fd != -1)
-			close(m->src[i].fd);
-		m->src[i].fd = -1;
-		free(m->src[i].buf);
-		m->src[i].buf = NULL;
-	}
-}
-
-/* merge_fill: one nonblocking read(2) into source s; returns 1 with
- * data, 0 at end of file, -1 when it would block */
-static int
-merge_fill(struct merge *m, struct msrc *s)
-{
-	ssize_t n;
-
-	m->reads++;
-	if (s->start > 0) {
-		memmove(s->buf, s->buf + s->start, s->end - s->start);
-		s->end -= s->start;
-		s->start = 0;
-	}
-	n = io_read(s->fd, s->buf + s->end, MERGE_BUF - s->end);
-	if (n > 0) {
-		s->end += (size_t)n;
-		s->bytes += (uint64_t)n;
-		return 1;
-	}
-	if (n == 0) {
-		s->eof = true;
-		s->end_ms = io_now_ms();
-		close(s->fd);
-		s->fd = -1;
-		return 0;
-	}
-	if (errno == EAGAIN)
-		return -1;
-	err(EXIT_FAIL, "read from stage %d", s->stage + 1);
-}
-
-/* merge_pick: choose what to write next when no message is half out:
- * whole messages of one source (round robin), or the start of a message
- * longer than a buffer (that source then owns the output until its
- * delimiter), or a last message without a delimiter; returns true when
- * something was chosen */
-static bool
-merge_pick(struct merge *m)
-{
-	for (int k = 0; k < m->nsrc; k++) {
-		int i = (m->rr + k) % m->nsrc;
-		struct msrc *s = &m->src[i];
-		size_t len = s->end - s->start;
-		char *last;
-
-		if (len == 0)
-			continue;
-		last = memrchr(s->buf + s->start, R.delim, len);
-		if (last != NULL) {
-			merge_emit(m, s, s->buf + s->start,
-			    (size_t)(last - (s->buf + s->start)) + 1);
-		} else if (s->eof) {
-			merge_emit(m, s, s->buf + s->start, len);
-			m->delim_next = true;
-			s->msgs++;
-			m->msgs++;
-		} else if (s->start == 0 && s->end == MERGE_BUF) {
-			m->owner = i;
-			merge_emit(m, s, s->buf, len);
-		} else {
-			continue;
-		}
-		m->rr = (i + 1) % m->nsrc;
-		return true;
-	}
-	return false;
-}
-
-/* merge_owner: go on with the message source o has half written;
- * returns 1 when something is out, 0 to wait for o */
-static int
-merge_owner(struct merge *m)
-{
-	struct msrc *s = &m->src[m->owner];
-	size_t len = s->end - s->start;
-	char *d;
-
-	if (len > 0) {
-		d = memchr(s->buf + s->start, R.delim, len);
-		if (d != NULL) {
-			merge_emit(m, s, s->buf + s->start,
-			    (size_t)(d - (s->buf + s->start)) + 1);
-			m->owner = -1;
-		} else {
-			merge_emit(m, s, s->buf + s->start, len);
-		}
-		return 1;
-	}
-	if (s->eof) {
-		/* the writer ended in the middle: end its message */
-		m->delim_next = true;
-		s->msgs++;
-		m->msgs++;
-		m->owner = -1;
-		return 1;
-	}
-	return merge_fill(m, s) == -1 ? 0 : 1;
-}
-
-/* merge_step: move whole messages from the writers to the last stage
- * until something would block; sets the fds to wait for in pf (*npf) */
-static void
-merge_step(struct merge *m, struct pollfd *pf, int *npf)
-{
-	ssize_t n;
-
-	for (;;) {
-		if (m->outlen == 0 && m->delim_next) {
-			m->out = &R.delim;
-			m->outlen = 1;
-			m->delim_next = false;
-		}
-		if (m->outlen > 0) {
-			n = write(m->dst, m->out, m->outlen);
-			m->writes++;
-			if (n > 0) {
-				m->out += n;
-				m->outlen -= (size_t)n;
-				m->bytes += (uint64_t)n;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				pf[(*npf)++] = (struct pollfd){ m->dst, POLLOUT,
-				    0 };
-				return;
-			}
-			if (errno != EPIPE)
-				err(EXIT_FAIL, "write to stage %d", m->to + 1);
-			/* the reader is gone: so are the writers' pipes */
-			merge_end(m);
-			return;
-		}
-		if (m->owner >= 0) {
-			if (merge_owner(m))
-				continue;
-			pf[(*npf)++] = (struct pollfd){ m->src[m->owner].fd,
-			    POLLIN, 0 };
-			return;
-		}
-		if (merge_pick(m))
-			continue;
-		/* nothing whole to write: read from every source with room */
-		int live = 0, got = 0;
-		for (int i = 0; i < m->nsrc; i++) {
-			struct msrc *s = &m->src[i];
-
-			if (s->eof || s->end - s->start == MERGE_BUF)
-				continue;
-			live++;
-			if (merge_fill(m, s) != -1)
-				got++;
-		}
-		if (got)
-			continue;
-		if (live == 0) {
-			merge_end(m);
-			return;
-		}
-		for (int i = 0; i < m->nsrc; i++)
-			if (!m->src[i].eof)
-				pf[(*npf)++] = (struct pollfd){ m->src[i].fd,
-				    POLLIN, 0 };
-		return;
 	}
 }
 
@@ -988,30 +430,30 @@ print_stats(void)
 	char a[16], b[16];
 
 	for (int i = 0; i < R.nlinks; i++) {
-		struct link *l = &R.links[i];
+		struct plink *l = &R.links[i];
 
-		snprintf(a, sizeof(a), "%d", l->from + 1);
+		snprintf(a, sizeof(a), "%d", l->tag + 1);
 		if (l->ndst == 1 && R.topo != FAN_OUT) {
-			snprintf(b, sizeof(b), "%d", l->dst[0].stage + 1);
+			snprintf(b, sizeof(b), "%d", l->dst[0].tag + 1);
 			stat_line(a, b, l->bytes, l->msgs, l->end_ms);
 			continue;
 		}
 		stat_line(a, "tee", l->bytes, l->msgs, l->end_ms);
 		for (int j = 0; j < l->ndst; j++) {
-			snprintf(b, sizeof(b), "%d", l->dst[j].stage + 1);
+			snprintf(b, sizeof(b), "%d", l->dst[j].tag + 1);
 			stat_line("tee", b, l->dst[j].bytes, l->dst[j].msgs,
 			    l->end_ms);
 		}
 	}
 	if (R.has_merge) {
-		struct merge *m = &R.merge;
+		struct pmerge *m = &R.merge;
 
 		for (int i = 0; i < m->nsrc; i++) {
-			snprintf(a, sizeof(a), "%d", m->src[i].stage + 1);
+			snprintf(a, sizeof(a), "%d", m->src[i].tag + 1);
 			stat_line(a, "merge", m->src[i].bytes, m->src[i].msgs,
 			    m->src[i].end_ms);
 		}
-		snprintf(b, sizeof(b), "%d", m->to + 1);
+		snprintf(b, sizeof(b), "%d", m->tag + 1);
 		stat_line("merge", b, m->bytes, m->msgs, m->end_ms);
 	}
 }
@@ -1103,7 +545,7 @@ static bool
 relays_done(void)
 {
 	for (int i = 0; i < R.nlinks; i++)
-		if (R.links[i].phase != L_DONE)
+		if (R.links[i].phase != PLINK_DONE)
 			return false;
 	return !R.has_merge || R.merge.done;
 }
@@ -1113,10 +555,19 @@ static void
 stop_relays(void)
 {
 	for (int i = 0; i < R.nlinks; i++)
-		if (R.links[i].phase != L_DONE)
-			link_finish(&R.links[i]);
+		if (R.links[i].phase != PLINK_DONE)
+			plink_finish(&R.links[i]);
 	if (R.has_merge && !R.merge.done)
-		merge_end(&R.merge);
+		pmerge_end(&R.merge);
+}
+
+/* relay_failed: exit on a relay's failed system call (errno set) */
+static void __attribute__((noreturn))
+relay_failed(const char *what, int stage)
+{
+	if (stage < 0)
+		err(EXIT_FAIL, "%s", what);
+	err(EXIT_FAIL, "%s stage %d", what, stage + 1);
 }
 
 /* step_relays: let every relay move what it can; fills pf (after the
@@ -1128,19 +579,18 @@ step_relays(struct pollfd *pf)
 
 	pf[npf++] = (struct pollfd){ R.sigfd, POLLIN, 0 };
 	for (int i = 0; i < R.nlinks; i++) {
-		struct link *l = &R.links[i];
+		struct plink *l = &R.links[i];
 
-		if (l->phase == L_DONE)
+		if (l->phase == PLINK_DONE)
 			continue;
-		if (l->tee)
-			link_tee(l);
-		else
-			link_splice(l);
-		if (l->phase != L_DONE)
+		if (plink_step(l) == -1)
+			relay_failed(l->failed, l->failed_tag);
+		if (l->phase != PLINK_DONE)
 			pf[npf++] = (struct pollfd){ l->wait_fd, l->wait_ev, 0 };
 	}
-	if (R.has_merge && !R.merge.done)
-		merge_step(&R.merge, pf, &npf);
+	if (R.has_merge && !R.merge.done &&
+	    pmerge_step(&R.merge, pf, &npf) == -1)
+		relay_failed(R.merge.failed, R.merge.failed_tag);
 	return npf;
 }
 
