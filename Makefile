@@ -1,9 +1,12 @@
 # Makefile - a thin wrapper over meson and ninja: deps, build, demo, check,
-# bench, install. Each target works alone on a fresh Debian 12 machine.
+# bench, install. Only `make deps` and `make demo` install Debian packages
+# (and say so first); on a fresh Debian 12 machine run `make deps` once,
+# then any target works.
 
 BUILD   ?= build
 ASAN    ?= build-asan
 PREFIX  ?= /usr/local
+DESTDIR ?=
 MESON   ?= meson
 NINJA   ?= ninja
 QUICK   ?=
@@ -19,6 +22,7 @@ VALGRIND ?= valgrind --leak-check=full --show-leak-kinds=definite,indirect,possi
 all: build
 
 deps:
+	@echo 'deps: installing the Debian packages that are missing (apt-get)'
 	@tools/deps.sh
 
 $(BUILD)/build.ninja:
@@ -36,10 +40,10 @@ $(FUZZ)/build.ninja:
 	    -Db_sanitize=address,undefined -Db_lundef=false -Dbats=false \
 	    -Dman-pages=disabled
 
-build: deps $(BUILD)/build.ninja
+build: $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
 
-demo: build
+demo: deps build
 	IPCTOOL=$(CURDIR)/$(BUILD)/ipctool tools/demo.sh
 
 # Every test, then every test again built with AddressSanitizer + UBSan.
@@ -66,7 +70,7 @@ check-valgrind: build
 
 # Each fuzz target for FUZZ_TIME seconds from its seed corpus (make check
 # replays the corpus); prints executions and coverage per target.
-fuzz: deps $(FUZZ)/build.ninja
+fuzz: $(FUZZ)/build.ninja
 	$(NINJA) -C $(FUZZ)
 	tools/fuzz.sh $(FUZZ) $(FUZZ_TIME)
 
@@ -84,8 +88,11 @@ stress: build
 bench: build
 	QUICK=$(QUICK) IPCTOOL=$(CURDIR)/$(BUILD)/ipctool bench/run.sh
 
+# PREFIX and DESTDIR count every time: an existing build dir is
+# reconfigured to PREFIX before it installs under DESTDIR
 install: build
-	$(MESON) install -C $(BUILD)
+	$(MESON) configure $(BUILD) --prefix=$(PREFIX)
+	$(MESON) install -C $(BUILD) $(if $(DESTDIR),--destdir '$(abspath $(DESTDIR))')
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -21,6 +21,7 @@
 #include "frame.h"
 #include "io.h"
 #include "out.h"
+#include "parse.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
 #include "bus/client.h"
@@ -36,6 +37,7 @@ enum {
 	KEY_MAX_PENDING,
 	KEY_MAX_PINGS_OUT,
 	KEY_MAX_SUBS,
+	KEY_MAX_UNAUTH,
 	KEY_MODE,
 	KEY_NO_AUTH,
 	KEY_PING_INTERVAL,
@@ -79,6 +81,8 @@ static const struct opt bus_opts[] = {
 	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
 	    .sub = BUS_SUB,
 	    .help = "sub: one member of GROUP gets each message" },
+	{ .so = 'S', .lo = "subject", .sub = BUS_SUB,
+	    .help = "sub: the subject and a space before each payload" },
 	{ .so = 's', .lo = "sync", .sub = BUS_PUB,
 	    .help = "pub: wait for a receiver's ack" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
@@ -108,6 +112,9 @@ static const struct opt bus_opts[] = {
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: subscriptions per client (10000)" },
+	{ .lo = "max-unauth", .key = KEY_MAX_UNAUTH, .arg = OPT_INT,
+	    .meta = "N", .sub = BUS_DAEMON,
+	    .help = "daemon: clients yet to authenticate (256)" },
 	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
@@ -135,7 +142,7 @@ const struct applet applet_bus = {
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
 	    "bus pub [-0s] [-b ADDR] [-t DUR] SUBJECT [MSG...]\n"
-	    "bus sub [-0] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
+	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
 	.subcmds = bus_subs,
@@ -143,19 +150,17 @@ const struct applet applet_bus = {
 	.main = bus_main,
 };
 
-#define DEFAULT_STAT_TIMEOUT	5000	/* ms */
-
 /* Everything the options say */
 static struct {
 	const char *bus;
-	bool null, sync, ack, json, no_auth, reconnect;
+	bool null, sync, ack, json, no_auth, reconnect, subject;
 	long long count;
 	const char *queue;
 	int64_t timeout;		/* ms, -1 none */
 	struct broker_config cfg;
 	const char *token_file;
 	const char *ready_file;
-} o = { .timeout = -1, .count = 0 };
+} o = { .timeout = TIMEOUT_UNSET, .count = 0 };
 
 /* pub */
 
@@ -182,7 +187,7 @@ static void
 pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
     const char *msg, size_t len, int64_t dl)
 {
-	char reply[BUS_INBOX_MAX + 24];
+	char reply[BUS_INBOX_MAX + 24], dur[32];
 	uint64_t id = 0;
 
 	if (o.sync && bus_new_reply(c, reply, sizeof(reply), &id) == -1)
@@ -207,8 +212,9 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 		if (rc == -1)
 			bus_cli_fail(c, errno, "wait for the ack");
 		if (rc == 0)
-			errx(EX_TEMPFAIL, "publish to %s: no ack within the "
-			    "timeout", subject);
+			errx(EX_TEMPFAIL, "publish to %s: no ack within %s",
+			    subject, duration_format(o.timeout, dur,
+			    sizeof(dur)));
 	}
 	if (st->status == 503)
 		errx(EX_UNAVAILABLE, "publish to %s: no subscriber "
@@ -264,7 +270,10 @@ cmd_pub(struct opt_parser *p)
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
 	bus_cli_check_subject(rest[0], false);
-	/* --timeout bounds the whole run, connecting included */
+	/* --timeout bounds the whole run, connecting included; the wait
+	 * for acknowledgements ends by default */
+	if (o.sync && o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	dl = io_deadline(o.timeout);
 	bus_cli_connect(&c, o.bus, "ipctool bus pub", o.timeout);
 	c.on_msg = on_pub_reply;
@@ -306,7 +315,7 @@ print_msg(const struct bus_msg *m, bool monitor)
 		if (m->status)
 			json_int(&j, "status", m->status);
 		if (json_print(&j, stdout) == -1)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 		return;
 	}
 	if (monitor) {
@@ -316,7 +325,7 @@ print_msg(const struct bus_msg *m, bool monitor)
 		if (m->status)
 			printf(" status=%d", m->status);
 		printf(" %zu: ", m->data.len);
-	} else if (out_trace_on) {
+	} else if (o.subject) {
 		printf("%.*s ", (int)m->subject.len, m->subject.p);
 	}
 	fwrite(m->data.p, 1, m->data.len, stdout);
@@ -659,8 +668,8 @@ cmd_stat(struct opt_parser *p)
 	opt_rest(p, &n);
 	if (n > 0)
 		usage_error("bus stat takes no operands");
-	if (o.timeout < 0)
-		o.timeout = DEFAULT_STAT_TIMEOUT;
+	if (o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	bus_cli_connect(&c, o.bus, "ipctool bus stat", o.timeout);
 	c.on_msg = on_stat_reply;
 	c.on_msg_arg = &st;
@@ -701,7 +710,8 @@ daemon_log(void *arg, const char *line)
 	size_t n = strlen(line);
 
 	if (!out_trace_on && ((n >= 11 && strcmp(line + n - 11,
-	    ": connected") == 0) || (n >= 14 && strcmp(line + n - 14,
+	    ": connected") == 0) || strstr(line,
+	    ": connected (token required)") != NULL || (n >= 14 && strcmp(line + n - 14,
 	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL))
 		return;
 	fprintf(stderr, "%s: %s\n", getprogname(), line);
@@ -819,7 +829,8 @@ bus_main(int argc, char **argv)
 			break;
 		case 'q': o.queue = p.arg; break;
 		case 's': o.sync = true; break;
-		case 't': o.timeout = opt_duration(&p); break;
+		case 'S': o.subject = true; break;
+		case 't': o.timeout = opt_timeout(&p); break;
 		case KEY_ACK: o.ack = true; break;
 		case KEY_ADDR_FILE: o.cfg.addr_file = p.arg; break;
 		case KEY_JSON: o.json = true; break;
@@ -846,6 +857,9 @@ bus_main(int argc, char **argv)
 		}
 		case KEY_MAX_SUBS:
 			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
+			break;
+		case KEY_MAX_UNAUTH:
+			o.cfg.max_unauth = (int)opt_int(&p, 1, 1000000);
 			break;
 		case KEY_MODE: o.cfg.unix_mode = opt_mode(&p); break;
 		case KEY_NO_AUTH: o.no_auth = true; break;

@@ -18,6 +18,7 @@
 #include "applet.h"
 #include "die.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "pipelink.h"
@@ -306,7 +307,7 @@ child(struct stage *s, int errfd)
 {
 	int e;
 
-	io_child_signals();
+	sigs_child();
 	if ((s->in != -1 && dup2(s->in, 0) == -1) ||
 	    (s->out != -1 && dup2(s->out, 1) == -1)) {
 		e = errno;
@@ -522,7 +523,8 @@ on_signal(void)
 }
 
 /* setup_signals: SIGCHLD, SIGINT, SIGTERM and SIGHUP through a signalfd
- * (the children get them unblocked back in io_child_signals) */
+ * (the children get them unblocked back in sigs_child); one ignored at
+ * start (nohup) stays ignored */
 static void
 setup_signals(void)
 {
@@ -533,6 +535,7 @@ setup_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigs_drop_ignored(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		err(EXIT_FAIL, "sigprocmask");
 	R.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -804,7 +807,7 @@ parse_opts(struct opt_parser *p)
 			R.size_arg = p->arg;
 			break;
 		case 't':
-			R.timeout_ms = opt_duration(p);
+			R.timeout_ms = opt_timeout(p);
 			R.timeout_arg = p->arg;
 			break;
 		case KEY_CYCLE:

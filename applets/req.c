@@ -25,6 +25,7 @@
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "bus/cli.h"
@@ -40,6 +41,7 @@ enum {
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_REPLY_TO,
+	KEY_TAG,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -55,6 +57,9 @@ static const struct opt_sub req_subs[] = {
 };
 
 static const struct opt req_opts[] = {
+	{ .so = '0', .lo = "null",
+	    .sub = REQ_CALL,
+	    .help = "call: jobs and results end with NUL, not newline" },
 	{ .so = 'a', .lo = "async",
 	    .sub = REQ_CALL,
 	    .help = "call: a job per stdin line, results as they come" },
@@ -94,6 +99,9 @@ static const struct opt req_opts[] = {
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
 	    .meta = "SUBJECT", .sub = REQ_CALL,
 	    .help = "call: results go to SUBJECT; return" },
+	{ .lo = "tag", .key = KEY_TAG,
+	    .sub = REQ_CALL,
+	    .help = "call --async: the job number and a tab before results" },
 	OPT_END
 };
 
@@ -102,8 +110,8 @@ const struct applet applet_req = {
 	.brief = "jobs and their results (request/response) on the bus",
 	.usage = "req serve [-b ADDR] [-q GROUP] [-j N] [-t DUR] SUBJECT -- CMD...\n"
 	    "req serve --lines [-b ADDR] [-q GROUP] [-t DUR] SUBJECT -- CMD...\n"
-	    "req call [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
-	    "req call --async [-w N] [--ordered] [--json] SUBJECT",
+	    "req call [-0] [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
+	    "req call --async [-0] [-w N] [--ordered] [--tag] [--json] SUBJECT",
 	.subcmds = req_subs,
 	.opts = req_opts,
 	.main = req_main,
@@ -123,11 +131,11 @@ const struct applet applet_req = {
 
 static struct {
 	const char *bus;
-	bool async, json, lines, ordered, reconnect;
+	bool async, json, lines, null, ordered, reconnect, tag;
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
-} o = { .timeout = -1, .jobs = 1, .window = DEFAULT_WINDOW };
+} o = { .timeout = TIMEOUT_UNSET, .jobs = 1, .window = DEFAULT_WINDOW };
 
 /* ---- serve ---- */
 
@@ -227,9 +235,9 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 	sigset_t none, all;
 	pid_t pid = 0;
 
-	if (!ready) {	/* as io_child_signals(): default signals, no mask */
+	if (!ready) {	/* as sigs_child(): default signals, no mask */
 		sigemptyset(&none);
-		sigfillset(&all);
+		sigs_child_default(&all);
 		if (posix_spawnattr_init(&attr) != 0 ||
 		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
@@ -996,6 +1004,7 @@ cmd_serve(struct opt_parser *p)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigs_drop_ignored(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");
@@ -1158,7 +1167,7 @@ print_json(uint64_t id, const struct slot *s)
 	else if (s->error[0])
 		json_str(&j, "error", s->error);
 	if (json_print(&j, stdout) == -1)
-		err(EXIT_FAIL, "write stdout");
+		die_stdout();
 }
 
 /* call_sync: one job, wait for its result, exit with its status */
@@ -1167,6 +1176,7 @@ call_sync(char **rest, int n)
 {
 	struct slot s = { 0 };
 	struct buf payload = { 0 };
+	char dur[32];
 	int64_t dl;
 
 	if (n == 2) {
@@ -1175,6 +1185,10 @@ call_sync(char **rest, int n)
 			err(EXIT_FAIL, "allocate");
 	} else {
 		read_stdin(&payload, cl.c.info.max_payload);
+		/* -0: a record ends with NUL; the job gets a newline */
+		if (o.null && payload.len > 0 &&
+		    payload.p[payload.len - 1] == '\0')
+			payload.p[payload.len - 1] = '\n';
 	}
 	cl.slots = &s;
 	o.window = 1;
@@ -1193,8 +1207,9 @@ call_sync(char **rest, int n)
 		if (rc == -1)
 			bus_cli_fail(&cl.c, errno, "wait for the result");
 		if (rc == 0)
-			errx(EX_TEMPFAIL, "no result from %s within the timeout",
-			    cl.subject);
+			errx(EX_TEMPFAIL, "no result from %s within %s",
+			    cl.subject, duration_format(o.timeout, dur,
+			    sizeof(dur)));
 	}
 	if (s.status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
@@ -1202,9 +1217,15 @@ call_sync(char **rest, int n)
 	if (o.json) {
 		print_json(0, &s);
 	} else {
-		if (s.result.len && fwrite(s.result.p, 1, s.result.len,
-		    stdout) != s.result.len)
-			err(EXIT_FAIL, "write stdout");
+		size_t len = s.result.len;
+
+		/* -0: the result without its last newline, then a NUL */
+		if (o.null && len > 0 && s.result.p[len - 1] == '\n')
+			len--;
+		if (len && fwrite(s.result.p, 1, len, stdout) != len)
+			die_stdout();
+		if (o.null)
+			putchar('\0');
 		if (s.error[0])
 			warnx("job failed: %s", s.error);
 	}
@@ -1212,11 +1233,43 @@ call_sync(char **rest, int n)
 	return s.status;
 }
 
-/* print_slot: print a finished job (tagged) and note its status */
+/* print_result: a result as it came, with a newline at its end (with
+ * -0: without its last newline, then a NUL); with --tag each line (or
+ * the record) after the job number and a tab. A job without a result
+ * prints an empty line, so that --ordered keeps line N for job N. */
+static void
+print_result(const struct slot *s)
+{
+	const char *p = s->result.p ? s->result.p : "", *nl;
+	size_t left = s->result.len;
+
+	if (left > 0 && p[left - 1] == '\n')
+		left--;
+	if (o.null) {
+		if (o.tag)
+			printf("%llu\t", (unsigned long long)s->id);
+		fwrite(p, 1, left, stdout);
+		putchar('\0');
+		return;
+	}
+	do {
+		nl = memchr(p, '\n', left);
+		size_t len = nl ? (size_t)(nl - p) : left;
+
+		if (o.tag)
+			printf("%llu\t", (unsigned long long)s->id);
+		printf("%.*s\n", (int)len, p);
+		p += len + 1;
+		left -= nl ? len + 1 : len;
+	} while (nl);
+}
+
+/* print_slot: print a finished job and note its status */
 static void
 print_slot(struct slot *s)
 {
 	struct buf result;
+	char dur[32];
 
 	if (s->status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
@@ -1224,23 +1277,11 @@ print_slot(struct slot *s)
 	if (o.json) {
 		print_json(s->id, s);
 	} else {
-		const char *p = s->result.p ? s->result.p : "", *nl;
-		size_t left = s->result.len;
-
-		if (left > 0 && p[left - 1] == '\n')
-			left--;
-		do {
-			nl = memchr(p, '\n', left);
-			size_t len = nl ? (size_t)(nl - p) : left;
-
-			printf("%llu\t%.*s\n", (unsigned long long)s->id,
-			    (int)len, p);
-			p += len + 1;
-			left -= nl ? len + 1 : len;
-		} while (nl);
+		print_result(s);
 		if (s->status == -2)
-			warnx("job %llu: no result within the timeout",
-			    (unsigned long long)s->id);
+			warnx("job %llu: no result within %s",
+			    (unsigned long long)s->id, duration_format(o.timeout,
+			    dur, sizeof(dur)));
 		else if (s->status != 0)
 			warnx("job %llu: status %d%s%s",
 			    (unsigned long long)s->id, s->status,
@@ -1311,7 +1352,8 @@ call_async(void)
 	int rc;
 
 	if ((cl.slots = calloc((size_t)o.window, sizeof(*cl.slots))) == NULL ||
-	    frame_reader_init(&r, 0, FRAME_LINE, cl.c.info.max_payload) == -1)
+	    frame_reader_init(&r, 0, o.null ? FRAME_NUL : FRAME_LINE,
+	    cl.c.info.max_payload) == -1)
 		err(EXIT_FAIL, "allocate");
 	cl.c.on_msg = on_result;
 	cl.next_print = 1;
@@ -1323,10 +1365,10 @@ call_async(void)
 			struct slot *s = o.reply_to ? NULL : find_slot(0);
 			uint64_t id;
 
-			if (msg + len < r.buf + r.end) {
+			if (!o.null && msg + len < r.buf + r.end) {
 				/* the newline follows it in the reader */
 				send_job(&id, msg, len + 1);
-			} else {	/* the last line, without one */
+			} else {	/* a record, or the last line: add one */
 				line.len = 0;
 				if (buf_add(&line, msg, len) == -1 ||
 				    buf_add(&line, "\n", 1) == -1)
@@ -1358,7 +1400,7 @@ call_async(void)
 			err(EXIT_FAIL, "read stdin");
 		print_ready();
 		if (fflush(stdout) == EOF)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 	}
 	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
 		bus_cli_fail(&cl.c, errno, "send jobs");
@@ -1387,9 +1429,12 @@ cmd_call(struct opt_parser *p)
 		    "per line");
 	if (n > 2)
 		usage_error("req call takes one PAYLOAD (quote it)");
-	if (!o.async && (o.ordered || o.window != DEFAULT_WINDOW))
-		usage_error("--window and --ordered need --async");
+	if (!o.async && (o.ordered || o.tag || o.window != DEFAULT_WINDOW))
+		usage_error("--window, --ordered and --tag need --async");
 	cl.subject = rest[0];
+	/* the wait for a result ends by default */
+	if (o.timeout == TIMEOUT_UNSET)
+		o.timeout = TIMEOUT_SYNC_MS;
 	bus_cli_connect(&cl.c, o.bus, "ipctool req call", o.timeout);
 	rc = o.async ? call_async() : call_sync(rest, n);
 	bus_close(&cl.c);
@@ -1406,11 +1451,12 @@ req_main(int argc, char **argv)
 	sub = opt_init_sub(&p, &applet_req, argc, argv);
 	while ((k = opt_next(&p)) != -1) {
 		switch (k) {
+		case '0': o.null = true; break;
 		case 'a': o.async = true; break;
 		case 'b': o.bus = p.arg; break;
 		case 'j': o.jobs = opt_int(&p, 1, MAX_JOBS); break;
 		case 'q': o.queue = p.arg; break;
-		case 't': o.timeout = opt_duration(&p); break;
+		case 't': o.timeout = opt_timeout(&p); break;
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
 		case KEY_COUNT: o.count = opt_int(&p, 1, LLONG_MAX); break;
 		case KEY_JSON: o.json = true; break;
@@ -1419,6 +1465,7 @@ req_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
+		case KEY_TAG: o.tag = true; break;
 		}
 	}
 	rc = sub->id == REQ_SERVE ? cmd_serve(&p) : cmd_call(&p);

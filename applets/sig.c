@@ -23,6 +23,7 @@
 #include "applet.h"
 #include "die.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
@@ -91,9 +92,11 @@ const struct applet applet_sig = {
 	.main = sig_main,
 };
 
-/* The acknowledgement signal; its value echoes what was acknowledged */
+/* The acknowledgement signal; its value echoes what was acknowledged in
+ * the low 32 bits of the pointer-sized sigval, and the status of a failed
+ * sig trap handler (0: none) in the high 32 */
 #define ACK_SIGNAL	SIGRTMAX
-#define SEND_TIMEOUT_MS	5000
+#define ACK_STATUS(si)	((int)(uint32_t)((si)->ssi_ptr >> 32))
 #define BATCH		64
 
 struct args {
@@ -165,7 +168,7 @@ parse_args(struct args *a, struct opt_parser *p)
 		case 'p': a->pidfile = p->arg; break;
 		case 's': a->sig = opt_signal(p); break;
 		case 't':
-			a->timeout = opt_duration(p);
+			a->timeout = opt_timeout(p);
 			a->timeout_str = p->arg;
 			break;
 		case KEY_ASYNC: a->sync = false; break;
@@ -205,7 +208,7 @@ sig_list(struct args *a)
 			json_str(&j, "action", si->action);
 			json_str(&j, "description", si->desc);
 			if (json_print(&j, stdout) == -1)
-				err(EXIT_FAIL, "write to stdout");
+				die_stdout();
 		} else {
 			printf("%-8s %2d  %-4s  %s\n", si->name, si->number,
 			    si->action, si->desc);
@@ -221,6 +224,7 @@ struct target {
 	int pidfd;	/* with --sync, to see it exit; -1 when none */
 	bool alive;	/* still to be sent to */
 	bool acked;	/* acknowledged this round */
+	int failed;	/* the status its handler reported, 0 none */
 };
 
 /* parse_pid: the pid in s, or a usage error */
@@ -406,6 +410,7 @@ take_acks(struct target *t, int n, int want)
 				    si[k].ssi_int != want)
 					continue;
 				t[i].acked = true;
+				t[i].failed = ACK_STATUS(&si[k]);
 				marked++;
 				break;
 			}
@@ -468,6 +473,13 @@ wait_acks(struct args *a, struct target *t, int n, int want,
 		}
 	}
 	for (int i = 0; i < n; i++) {
+		if (t[i].acked && t[i].failed) {
+			warnx("send %s to %ld: its handler failed with status "
+			    "%d", signame(a->sig), (long)t[i].pid, t[i].failed);
+			t[i].failed = 0;
+			if (status == 0)
+				status = EXIT_FAIL;
+		}
 		if (t[i].acked)
 			continue;
 		warnx("send %s to %ld: no acknowledgement within %s",
@@ -549,8 +561,8 @@ sig_send(struct args *a)
 		usage_error("--sync: %s cannot be caught, so never "
 		    "acknowledged", signame(a->sig));
 	if (a->timeout_str == NULL) {
-		a->timeout = SEND_TIMEOUT_MS;
-		a->timeout_str = "5s";
+		a->timeout = TIMEOUT_SYNC_MS;
+		a->timeout_str = TIMEOUT_SYNC_STR;
 	}
 	t = targets(a, &n);
 	if (a->sync) {
@@ -629,22 +641,15 @@ static void
 write_pidfile(const char *path, const sigset_t *waited)
 {
 	static const int fatal[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
-	struct sigaction sa;
+	int catch[4];
+	size_t n = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
-		struct sigaction old;
-
-		/* only where the default action would end us: a signal we
-		 * inherited as ignored stays ignored */
-		if (sigismember(waited, fatal[i]) == 1 ||
-		    sigaction(fatal[i], NULL, &old) == -1 ||
-		    old.sa_handler != SIG_DFL)
-			continue;
-		sigaction(fatal[i], &sa, NULL);
-	}
+	/* only where the default action would end us: a signal waited for
+	 * is not, one inherited as ignored stays ignored (sigs_catch) */
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		if (sigismember(waited, fatal[i]) != 1)
+			catch[n++] = fatal[i];
+	sigs_catch(catch, n, on_fatal, 0);
 	if (strlcpy(pidfile_buf, path, sizeof(pidfile_buf)) >=
 	    sizeof(pidfile_buf))
 		errx(EXIT_FAIL, "write pidfile %s: %s", path,
@@ -794,9 +799,10 @@ ack_send(union sigval v)
 
 /* acknowledge: answer si to its sender with the acknowledgement signal,
  * its value the value received (or the signal number when there was
- * none), but only to a sender that waits for it */
+ * none) and the handler's failed status (0: none), but only to a sender
+ * that waits for it */
 static void
-acknowledge(const struct signalfd_siginfo *si)
+acknowledge(const struct signalfd_siginfo *si, int failed)
 {
 	union sigval v;
 	pid_t pid = (pid_t)si->ssi_pid;
@@ -807,7 +813,8 @@ acknowledge(const struct signalfd_siginfo *si)
 		    signame((int)si->ssi_signo));
 		return;
 	}
-	v.sival_int = has_value(si) ? si->ssi_int : (int)si->ssi_signo;
+	v.sival_ptr = (void *)(uintptr_t)((uint64_t)(uint32_t)failed << 32 |
+	    (uint32_t)(has_value(si) ? si->ssi_int : (int)si->ssi_signo));
 	ack_peer(pid, false);
 	for (int tries = 0; tries < 2; tries++) {
 		if (!peer.wants) {
@@ -845,7 +852,7 @@ print_signal(struct args *a, const struct signalfd_siginfo *si)
 		if (has_value(si))
 			json_int(&j, "value", si->ssi_int);
 		if (json_print(&j, stdout) == -1)
-			err(EXIT_FAIL, "write to stdout");
+			die_stdout();
 		return;
 	}
 	if (has_value(si))
@@ -931,7 +938,7 @@ sig_wait(struct args *a)
 		die_flush_stdout();
 		if (a->ack)
 			for (int i = 0; i < n; i++)
-				acknowledge(&si[i]);
+				acknowledge(&si[i], 0);
 		got += n;
 	}
 	close(fd);
@@ -963,7 +970,7 @@ run_handler(struct args *a, const struct signalfd_siginfo *si)
 		return -1;
 	}
 	if (pid == 0) {
-		io_child_signals();
+		sigs_child();
 		setenv("IPCTOOL_SIGNAL", signame((int)si->ssi_signo), 1);
 		setenv_num("IPCTOOL_SIGNAL_NUMBER", si->ssi_signo);
 		setenv_num("IPCTOOL_SIGNAL_PID", si->ssi_pid);
@@ -1018,7 +1025,9 @@ sig_trap(struct args *a)
 			    signame((int)si.ssi_signo), a->cmdv[0],
 			    signame(WTERMSIG(st)));
 		if (a->ack)
-			acknowledge(&si);
+			acknowledge(&si, st == -1 ? EXIT_FAIL :
+			    WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st));
 		got++;
 	}
 	close(fd);

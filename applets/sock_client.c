@@ -287,7 +287,8 @@ wait_ack(struct client *c, unsigned long long n)
 static int
 udp_replies(struct client *c)
 {
-	int64_t linger = c->timeout >= 0 ? c->timeout : UDP_LINGER_MS;
+	int64_t linger = c->timeout != TIMEOUT_UNSET ? c->timeout :
+	    UDP_LINGER_MS;
 	ssize_t n;
 	size_t len;
 	int ev;
@@ -318,6 +319,7 @@ do_messages(struct client *c)
 	struct relay_opts ro = { .half_close = false, .idle_ms = c->timeout };
 	struct frame_reader in;
 	unsigned long long n = 0;
+	struct relay_stats st;
 	char *msg;
 	size_t len;
 	int rc;
@@ -346,8 +348,9 @@ do_messages(struct client *c)
 	half_close(c);
 	if (c->udp)
 		return udp_replies(c);
-	if (relay_stream(-1, c->fd, STDOUT_FILENO, &ro, NULL) == -1 &&
-	    errno != EPIPE) {
+	if (relay_stream(-1, c->fd, STDOUT_FILENO, &ro, &st) == -1) {
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: no end of the answer within "
 			    "the timeout", c->where);
@@ -363,7 +366,8 @@ do_udp(struct client *c)
 {
 	struct frame_reader in;
 	struct pollfd pfd[2];
-	int64_t linger = c->timeout >= 0 ? c->timeout : UDP_LINGER_MS;
+	int64_t linger = c->timeout != TIMEOUT_UNSET ? c->timeout :
+	    UDP_LINGER_MS;
 	int64_t deadline = -1;
 	char *msg;
 	size_t len;
@@ -421,6 +425,7 @@ static int
 run(struct client *c)
 {
 	struct relay_opts ro = { 0 };
+	struct relay_stats st;
 	char dur[32];
 
 	if (c->request)
@@ -433,21 +438,24 @@ run(struct client *c)
 	ro.idle_ms = c->timeout;
 	/* a server's half-close does not cut a file or pipe short */
 	ro.input_after_eof = !isatty(STDIN_FILENO);
-	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, NULL) == -1) {
-		if (errno == EPIPE)
-			return 0;
+	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, &st) == -1) {
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", c->where,
 			    duration_format(c->timeout, dur, sizeof(dur)));
-		unavailable(c, errno);
+		err(EXIT_FAIL, "%s", c->where);	/* a reset mid-stream */
 	}
+	/* the peer reset or stopped reading before all input was sent */
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", c->where);
 	return 0;
 }
 
 static int
 sock_client_main(int argc, char **argv)
 {
-	struct client c = { .fd = -1, .timeout = -1, .retry = -1,
+	struct client c = { .fd = -1, .timeout = TIMEOUT_UNSET, .retry = -1,
 	    .fmode = FRAME_LINE };
 	struct opt_parser p;
 	const char *errstr;
@@ -464,7 +472,7 @@ sock_client_main(int argc, char **argv)
 		case 'm': c.msgs[c.nmsgs++] = (char *)p.arg; break;
 		case 'r': c.request = true; break;
 		case 's': c.sync = true; break;
-		case 't': c.timeout = opt_duration(&p); break;
+		case 't': c.timeout = opt_timeout(&p); break;
 		case KEY_NO_SHUTDOWN: c.no_shutdown = true; break;
 		case KEY_RETRY: c.retry = opt_duration(&p); break;
 		}
@@ -484,6 +492,9 @@ sock_client_main(int argc, char **argv)
 		usage_error("--request excludes --sync");
 	if (c.request && c.nmsgs > 1)
 		usage_error("--request sends one message: one --send at most");
+	/* a wait for an acknowledgement or a reply ends by default */
+	if ((c.sync || c.request) && c.timeout == TIMEOUT_UNSET)
+		c.timeout = TIMEOUT_SYNC_MS;
 	c.udp = c.addr.type == ADDR_UDP;
 	addr_format(&c.addr, c.where, sizeof(c.where));
 	if (frame_reader_init(&c.rd, -1, c.fmode, FRAME_MAX_DEFAULT) == -1 ||

@@ -25,6 +25,7 @@
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
@@ -89,6 +90,7 @@ struct client {
 	size_t outoff, outlen, outcap;
 	uint64_t nmsg;
 	bool closing;		/* close once out is written */
+	bool listening;		/* half-closed: only receives now */
 	uint32_t events;
 	struct client *prev, *next;	/* the connected clients */
 	struct client *dead;		/* closed in this round, freed after it */
@@ -218,7 +220,8 @@ ep_update(struct server *s, struct client *c)
 	uint32_t ev = 0;
 	struct epoll_event e;
 
-	if (!c->closing && c->outlen - c->outoff < CLIENT_OUT_MAX)
+	if (!c->closing && !c->listening &&
+	    c->outlen - c->outoff < CLIENT_OUT_MAX)
 		ev |= EPOLLIN;
 	if (c->outlen > c->outoff)
 		ev |= EPOLLOUT;
@@ -432,8 +435,15 @@ client_read(struct server *s, struct client *c)
 			if (c->fd < 0)
 				return -1;
 		}
-		c->closing = true;
+		/* a client that half-closed without sending anything
+		 * listens (nc, socat -u): it stays a receiver while the
+		 * server has lines for it, the hub's or stdin's */
+		c->listening = c->nmsg == 0 && (s->broadcast || s->stdin_on);
+		c->closing = !c->listening;
 		shutdown(c->fd, SHUT_RD);
+		if (c->listening)
+			out_trace("shutdown(%d, SHUT_RD) [%s half-closed: it "
+			    "only receives now]", c->fd, c->name);
 		return client_flush(s, c);
 	}
 	if (s->echo) {
@@ -459,6 +469,24 @@ client_read(struct server *s, struct client *c)
 	return client_flush(s, c);
 }
 
+/* stdin_ended: without a hub, the clients that only receive get nothing
+ * more once stdin ends: they close when their queue is written */
+static void
+stdin_ended(struct server *s)
+{
+	struct client *c, *next;
+
+	if (s->broadcast)
+		return;
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->listening) {
+			c->closing = true;
+			client_flush(s, c);
+		}
+	}
+}
+
 /* stdin_read: lines from stdin go to every client */
 static void
 stdin_read(struct server *s)
@@ -475,8 +503,10 @@ stdin_read(struct server *s)
 	if (n <= 0) {
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
 		s->stdin_on = false;
-		if (s->sinlen == 0)
+		if (s->sinlen == 0) {
+			stdin_ended(s);
 			return;
+		}
 		/* the last line, without its delimiter */
 		buf[0] = (char)delim;
 		n = 1;
@@ -501,6 +531,8 @@ stdin_read(struct server *s)
 	}
 	memmove(s->sin, s->sin + start, s->sinlen - start);
 	s->sinlen -= start;
+	if (!s->stdin_on)
+		stdin_ended(s);
 }
 
 /* --- connections --- */
@@ -541,7 +573,7 @@ exec_child(struct server *s, int fd, const struct addr *peer, const char *name)
 	uid_t uid;
 	gid_t gid;
 
-	io_child_signals();
+	sigs_child();
 	/* accept4 made it nonblocking: the command expects a plain one */
 	io_set_nonblock(fd, false);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1) {
@@ -718,6 +750,10 @@ client_event(struct server *s, struct client *c, uint32_t ev)
 {
 	if (ev & EPOLLOUT && client_flush(s, c) == -1)
 		return;
+	if (c->listening && ev & (EPOLLHUP | EPOLLERR)) {
+		client_close(s, c, "closed");
+		return;
+	}
 	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_read(s, c);
 }
@@ -740,6 +776,7 @@ serve_many(struct server *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigs_drop_ignored(&set);	/* nohup: HUP stays ignored */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd == -1)
@@ -834,13 +871,16 @@ serve_one(struct server *s)
 	    s->lfd);
 	s->lfd = -1;
 	if (relay_stream(STDIN_FILENO, fd, STDOUT_FILENO, &ro, &st) == -1) {
-		if (errno == EPIPE)
-			return 0;
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", name,
 			    duration_format(s->timeout, dur, sizeof(dur)));
 		err(EXIT_FAIL, "%s", name);
 	}
+	/* the client reset or stopped reading before all input was sent */
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", name);
 	out_trace("%s closed: %llu bytes in, %llu bytes out%s", name,
 	    (unsigned long long)st.received, (unsigned long long)st.sent,
 	    st.spliced ? " (splice)" : "");
@@ -1005,7 +1045,7 @@ static void
 claim(struct server *s)
 {
 	struct addrinfo *res;
-	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP };
 	int gai;
 
 	if (s->addr.type != ADDR_UNIX) {
@@ -1023,9 +1063,7 @@ claim(struct server *s)
 		cleanup_addr = s->addr;
 		strlcpy(cleanup_path, s->addr.path, sizeof(cleanup_path));
 		atexit(cleanup);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	}
 	addr_format(&s->bound, s->where, sizeof(s->where));
 	if (s->addr_file)
@@ -1054,7 +1092,7 @@ sock_server_main(int argc, char **argv)
 		case 'e': s.echo = true; break;
 		case 'k': s.keep = true; break;
 		case 'q': s.quiet = true; break;
-		case 't': s.timeout = opt_duration(&p); break;
+		case 't': s.timeout = opt_timeout(&p); break;
 		case KEY_ADDR_FILE: s.addr_file = p.arg; break;
 		case KEY_JSON: s.json = true; break;
 		case KEY_MAX_CLIENTS:

@@ -392,6 +392,14 @@ opt_duration(struct opt_parser *p)
 	return ms;
 }
 
+int64_t
+opt_timeout(struct opt_parser *p)
+{
+	int64_t ms = opt_duration(p);
+
+	return ms == 0 ? -1 : ms;
+}
+
 uint64_t
 opt_size(struct opt_parser *p)
 {

@@ -103,6 +103,15 @@ long long opt_int(struct opt_parser *p, long long min, long long max);
 int opt_signal(struct opt_parser *p);
 mode_t opt_mode(struct opt_parser *p);			/* octal, at most 0777 */
 
+/* --timeout, one rule for every applet: a duration, where 0 means none
+ * (wait forever, -1). A timeout not given is TIMEOUT_UNSET (which waits
+ * forever too); every synchronous wait (an acknowledgement, a reply, a
+ * job's result) then takes TIMEOUT_SYNC_MS. */
+#define TIMEOUT_UNSET		(-2)
+#define TIMEOUT_SYNC_MS		5000
+#define TIMEOUT_SYNC_STR	"5s"
+int64_t opt_timeout(struct opt_parser *p);	/* milliseconds, -1 = none */
+
 /* opt_print_help: the usage, the brief and the option list */
 void opt_print_help(const struct applet *ap, FILE *f);
 

@@ -61,9 +61,12 @@ line 2"
 	assert_equal "$stderr" "ipctool bus: invalid subject 'a..b' (see 'ipctool bus --help')"
 }
 
-@test "bus: wildcards, -v prefixes the subject, --json escapes (nats-server)" {
+@test "bus: wildcards, -S prefixes the subject, --json escapes (nats-server)" {
 	start_nats
-	start_sub -v -c 2 'sensor.*.temp'
+	start_sub -S -c 2 'sensor.*.temp'
+	start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/v.ready" -v -c 1 'sensor.*.temp'
+	vpid=$BG_PID vout=$BG_OUT verr=$BG_ERR
+	wait_for_path "$BATS_TEST_TMPDIR/v.ready"
 	start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/j.ready" --json -c 1 'sensor.>'
 	jpid=$BG_PID jout=$BG_OUT
 	wait_for_path "$BATS_TEST_TMPDIR/j.ready"
@@ -75,6 +78,10 @@ line 2"
 sensor.hall.temp say \"hi\"	and\\go"
 	wait_exit "$jpid"
 	assert_equal "$(cat "$jout")" '{"subject":"sensor.kitchen.temp","data":"21","reply":null}'
+	# -v is the trace on stderr: the payload alone on stdout
+	wait_exit "$vpid"
+	assert_equal "$(cat "$vout")" "21"
+	grep -q '<- MSG sensor.kitchen.temp' "$verr"
 }
 
 @test "bus: -0 carries NUL-ended messages (nats-server)" {
@@ -127,7 +134,7 @@ three"
 	assert_equal "$stderr" "ipctool bus: publish to nobody: no subscriber acknowledged it (no responders)"
 	start_sub deaf
 	run -75 --separate-stderr ipctool bus pub --sync -t 300ms deaf hello
-	assert_equal "$stderr" "ipctool bus: publish to deaf: no ack within the timeout"
+	assert_equal "$stderr" "ipctool bus: publish to deaf: no ack within 300ms"
 }
 
 @test "bus: sub --timeout is exit 75 unless --count messages came (nats-server)" {

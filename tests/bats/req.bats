@@ -25,7 +25,7 @@ interop() {
 	run -64 --separate-stderr ipctool req call
 	assert_equal "$stderr" "ipctool req: req call needs a SUBJECT (see 'ipctool req --help')"
 	run -64 --separate-stderr ipctool req call --window 4 up x
-	assert_equal "$stderr" "ipctool req: --window and --ordered need --async (see 'ipctool req --help')"
+	assert_equal "$stderr" "ipctool req: --window, --ordered and --tag need --async (see 'ipctool req --help')"
 	run -64 --separate-stderr ipctool req call -j 2 up x
 	assert_equal "$stderr" "ipctool req: 'req call' takes no --jobs option (see 'ipctool req --help')"
 	run -64 --separate-stderr ipctool req call --async up x
@@ -56,7 +56,7 @@ interop() {
 	start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/r" slow
 	wait_for_path "$BATS_TEST_TMPDIR/r"
 	run -75 --separate-stderr ipctool req call -t 200ms slow x
-	assert_equal "$stderr" "ipctool req: no result from slow within the timeout"
+	assert_equal "$stderr" "ipctool req: no result from slow within 200ms"
 }
 
 @test "req: serve --timeout kills a job: status 124 (nats-server)" {
@@ -85,12 +85,31 @@ interop() {
 	run -143 ipctool req call die x
 }
 
-@test "req: call --async tags results with the job number (nats-server)" {
+@test "req: call --async --tag tags results with the job number (nats-server)" {
 	start_nats
 	start_serve -j 4 up -- tr a-z A-Z
-	run -0 --separate-stderr ipctool req call --async up <<<$'a\nb\nc'
+	run -0 --separate-stderr ipctool req call --async --tag up <<<$'a\nb\nc'
 	run -0 sort <<<"$output"
 	assert_output $'1\tA\n2\tB\n3\tC'
+}
+
+@test "req: call --async --ordered prints bare results in input order; -0 (nats-server)" {
+	start_nats
+	start_serve -j 4 up -- sh -c 'sleep 0.$((RANDOM % 3)); tr a-z A-Z'
+	ipctool req call --async --ordered -w 4 up <<<$'a\nb\nc\nd' >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(od -An -c "$BATS_TEST_TMPDIR/out" | tr -s ' ')" \
+	    " A \\n B \\n C \\n D \\n"
+	# -0: NUL-terminated jobs (a newline inside is data), NUL after results
+	printf 'a\nb\0c\0' | ipctool req call --async --ordered -0 up >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(od -An -c "$BATS_TEST_TMPDIR/out" | tr -s ' ')" \
+	    " A \\n B \\0 C \\0"
+	printf 'a\0b\0' | ipctool req call --async --ordered --tag -0 up >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(od -An -c "$BATS_TEST_TMPDIR/out" | tr -s ' ')" \
+	    " 1 \\t A \\0 2 \\t B \\0"
+	printf 'x\0' | ipctool req call -0 up >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(od -An -c "$BATS_TEST_TMPDIR/out" | tr -s ' ')" " X \\0"
+	run -64 --separate-stderr ipctool req serve -0 up -- cat
+	assert_equal "$stderr" "ipctool req: 'req serve' takes no --null option (see 'ipctool req --help')"
 }
 
 @test "req: call --async --ordered --json in input order, status 1 when a job failed (nats-server)" {
@@ -101,7 +120,7 @@ interop() {
 {"id":2,"status":2,"result":""}
 {"id":3,"status":0,"result":"ok c\n"}
 {"id":4,"status":0,"result":"ok d\n"}'
-	run -1 --separate-stderr ipctool req call --async --ordered chk <<<$'a\nbad'
+	run -1 --separate-stderr ipctool req call --async --ordered --tag chk <<<$'a\nbad'
 	assert_output $'1\tok a\n2\t'
 	assert_equal "$stderr" "ipctool req: job 2: status 2"
 }
@@ -111,7 +130,7 @@ interop() {
 	start_serve -j 2 sq -- sh -c 'read x; echo $((x * x))'
 	start_serve -j 2 sq -- sh -c 'read x; echo $((x * x))'
 	seq 1 1000 >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr ipctool req call --async -w 64 sq <"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr ipctool req call --async --tag -w 64 sq <"$BATS_TEST_TMPDIR/in"
 	want=$(for i in $(seq 1 1000); do printf '%d\t%d\n' "$i" $((i * i)); done)
 	assert_equal "$(sort -n <<<"$output")" "$want"
 }
@@ -124,14 +143,14 @@ interop() {
 	echo b >"$d/other.a"
 	echo a >"$d/other.b"
 	run -0 ipctool req call --async --ordered pair <<<$'a\nb'
-	assert_output $'1\ta done\n2\tb done'
+	assert_output $'a done\nb done'
 }
 
 @test "req: queue groups: workers share a subject, --queue separates (nats-server)" {
 	start_nats
 	start_serve w -- sh -c 'cat >/dev/null; echo one'
 	start_serve w -- sh -c 'cat >/dev/null; echo two'
-	run -0 ipctool req call --async -w 8 w < <(seq 1 40)
+	run -0 ipctool req call --async --tag -w 8 w < <(seq 1 40)
 	assert_equal "$(cut -f1 <<<"$output" | sort -n)" "$(seq 1 40)"
 	assert_line --regexp $'\tone$'
 	assert_line --regexp $'\ttwo$'
@@ -201,10 +220,10 @@ interop() {
 @test "req: call --async: a job without a result in time is a bare tag, exit 75 (nats-server)" {
 	start_nats
 	start_sub slow
-	run -75 --separate-stderr ipctool req call --async --ordered -t 200ms slow <<<$'a\nb'
+	run -75 --separate-stderr ipctool req call --async --ordered --tag -t 200ms slow <<<$'a\nb'
 	assert_output $'1\t\n2\t'
-	assert_equal "$stderr" "ipctool req: job 1: no result within the timeout
-ipctool req: job 2: no result within the timeout"
+	assert_equal "$stderr" "ipctool req: job 1: no result within 200ms
+ipctool req: job 2: no result within 200ms"
 	run -75 --separate-stderr ipctool req call --async --json -t 200ms slow <<<a
 	assert_output '{"id":1,"status":null,"result":"","error":"timeout"}'
 	assert_equal "$stderr" ""
@@ -218,7 +237,7 @@ ipctool req: job 2: no result within the timeout"
 	run -0 ipctool req call up hello
 	assert_output "HELLO"
 	run -0 ipctool req call --async --ordered up <<<$'a\nb'
-	assert_output $'1\tA\n2\tB'
+	assert_output $'A\nB'
 	run -69 ipctool req call nobody x
 }
 
@@ -305,7 +324,7 @@ ipctool req: serve: reconnected to $IPCTOOL_BUS"
 	run -0 ipctool req call --json ln x
 	assert_output '{"status":0,"result":"got x\n"}'
 	run -0 ipctool req call --async --ordered ln <<<$'a\nb\nc'
-	assert_output $'1\tgot a\n2\tgot b\n3\tgot c'
+	assert_output $'got a\ngot b\ngot c'
 	# a job of two lines is refused without reaching the command
 	run -125 --separate-stderr ipctool req call ln <<<$'one\ntwo'
 	assert_equal "$stderr" "ipctool req: job failed: --lines: a job must be one line"
@@ -319,7 +338,7 @@ ipctool req: serve: reconnected to $IPCTOOL_BUS"
 	start_nats
 	start_serve --lines sq -- awk -W interactive '{ print $1 * $1 }'
 	seq 1 5000 >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr ipctool req call --async -w 1000 sq <"$BATS_TEST_TMPDIR/in"
+	run -0 --separate-stderr ipctool req call --async --tag -w 1000 sq <"$BATS_TEST_TMPDIR/in"
 	want=$(awk '{ printf "%d\t%d\n", $1, $1 * $1 }' "$BATS_TEST_TMPDIR/in")
 	assert_equal "$(sort -n <<<"$output")" "$want"
 }
@@ -327,7 +346,7 @@ ipctool req: serve: reconnected to $IPCTOOL_BUS"
 @test "req: serve --lines: when the command exits, its pending jobs are status 125 and the next job restarts it (nats-server)" {
 	start_nats
 	start_serve --lines q -- sh -c 'while read l; do [ "$l" != quit ] || exit 3; echo "r $l"; done'
-	run -1 --separate-stderr ipctool req call --async --ordered -w 8 q <<<$'a\nquit\nb'
+	run -1 --separate-stderr ipctool req call --async --ordered --tag -w 8 q <<<$'a\nquit\nb'
 	assert_output $'1\tr a\n2\t\n3\t'
 	assert_equal "$stderr" "ipctool req: job 2: status 125: the command exited with status 3
 ipctool req: job 3: status 125: the command exited with status 3"
@@ -340,7 +359,7 @@ ipctool req: job 3: status 125: the command exited with status 3"
 @test "req: serve --lines --timeout: a silent command is killed, the job is 124, the others 125 (nats-server)" {
 	start_nats
 	start_serve --lines -t 300ms nap -- sh -c 'while read l; do [ "$l" != nap ] || sleep 30; echo "r $l"; done'
-	run -1 --separate-stderr ipctool req call --async --ordered -t 20s nap <<<$'nap\nb'
+	run -1 --separate-stderr ipctool req call --async --ordered --tag -t 20s nap <<<$'nap\nb'
 	assert_output $'1\t\n2\t'
 	assert_equal "$stderr" "ipctool req: job 1: status 124: timeout
 ipctool req: job 2: status 125: the command was killed after a job's timeout"

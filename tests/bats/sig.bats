@@ -206,6 +206,22 @@ ipctool sig: USR1: sh exited with status 3"
 	assert_equal "$(cat "$out")" "handled HUP"
 }
 
+@test "send --sync exits 1 when the trap's handler failed, naming its status" {
+	receiver trap --ack USR1 -- sh -c 'exit "${IPCTOOL_SIGNAL_VALUE:-0}"'
+	run -1 --separate-stderr ipctool sig send --sync -s USR1 --value 3 --pidfile "$PF"
+	assert_equal "$stderr" "ipctool sig: send USR1 to $RECV_PID: its handler failed with status 3"
+	# the value still matches the acknowledgement; a handler that
+	# succeeds is exit 0; one killed by a signal is 128+N
+	run -0 --separate-stderr ipctool sig send --sync -s USR1 --value 0 --pidfile "$PF"
+	assert_equal "$stderr" ""
+	kill "$RECV_PID"
+	wait_exit "$RECV_PID"
+	rm -f "$PF"
+	receiver trap --ack USR2 -- sh -c 'kill -TERM $$'
+	run -1 --separate-stderr ipctool sig send --sync -s USR2 --pidfile "$PF"
+	assert_equal "$stderr" "ipctool sig: send USR2 to $RECV_PID: its handler failed with status 143"
+}
+
 @test "send --sync to several receivers waits for each" {
 	start_bg ipctool sig wait --ack USR1 --pidfile "$BATS_TEST_TMPDIR/a.pid"
 	a=$BG_PID

@@ -414,3 +414,42 @@ EOF
 	# acknowledged means written out: no wait needed
 	assert_equal "$(tr '\0' '|' <"$SRV_OUT")" $'two\nlines|second|'
 }
+
+@test "--broadcast: a listen-only client (stdin /dev/null) stays a receiver" {
+	serve --broadcast -v tcp:0 </dev/null
+	start_bg ipctool sock-client "$ADDR" </dev/null
+	listener=$BG_PID listener_out=$BG_OUT
+	wait_for_line "$SRV_ERR" 'half-closed: it only receives now'
+	run -0 --separate-stderr ipctool sock-client -m hello -m again "$ADDR"
+	assert_output ""
+	wait_for_count "$listener_out" '.' 2
+	assert_equal "$(cat "$listener_out")" $'hello\nagain'
+	# it is dropped once it closes its read side (seen at the next line)
+	kill "$listener"
+	wait_exit "$listener"
+	run -0 ipctool sock-client -m bye "$ADDR"
+	run -0 ipctool sock-client -m bye "$ADDR"
+	wait_for_line "$SRV_ERR" 'close\([0-9]+\) \[tcp:127\.0\.0\.1:[0-9]+ (closed|EPIPE|ECONNRESET) after 0 messages\]'
+}
+
+@test "-k: a listen-only client gets stdin's lines, then the end of them" {
+	# stdin a FIFO whose only writer is this shell, opened after the
+	# server started so that the server does not hold it too
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	start_bg_in "$BATS_TEST_TMPDIR/in" ipctool sock-server -v -k \
+	    --addr-file "$BATS_TEST_TMPDIR/af" tcp:0
+	SRV_ERR=$BG_ERR
+	exec {in}>"$BATS_TEST_TMPDIR/in"
+	wait_for_path "$BATS_TEST_TMPDIR/af"
+	ADDR=$(cat "$BATS_TEST_TMPDIR/af")
+	start_bg ipctool sock-client "$ADDR" </dev/null {in}>&-
+	listener=$BG_PID listener_out=$BG_OUT
+	wait_for_line "$SRV_ERR" 'half-closed: it only receives now'
+	echo "to all" >&"$in"
+	wait_for_line "$listener_out" '^to all$'
+	# stdin ends: nothing more will come, the listener is let go
+	exec {in}>&-
+	wait_exit "$listener"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$listener_out")" "to all"
+}

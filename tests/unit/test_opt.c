@@ -146,6 +146,21 @@ main(void)
 		opt_free(&p);
 	}
 	{
+		/* --timeout: 0 means forever (-1), like inf */
+		char *argv[] = { "test", "-t", "0", "--timeout", "inf", "-t1.5s",
+		    NULL };
+		int64_t want[] = { -1, -1, 1500 };
+
+		opt_init(&p, &test_applet, NULL, 6, argv);
+		for (int i = 0; i < 3; i++) {
+			CHECK_INT(opt_next(&p), 't');
+			CHECK_INT(opt_timeout(&p), want[i]);
+		}
+		CHECK_INT(opt_next(&p), -1);
+		CHECK(TIMEOUT_UNSET < -1 && TIMEOUT_SYNC_MS == 5000);
+		opt_free(&p);
+	}
+	{
 		/* a subcommand that runs one: operands, then "--" and a
 		 * command with its own options */
 		char *argv[] = { "wait", "USR1", "--json", "--", "cmd", "-0",

@@ -11,9 +11,11 @@ rpids=($!)
 wait_for test -e "$DEMO_DIR/r1"
 show req call upper 'hello, bus'
 
-say "--async: many jobs in flight, results tagged with their line number"
+say "--async: many jobs in flight, results in input order (--tag: numbered)"
 printf '$ printf "one\\ntwo\\nthree\\n" | req call --async --ordered upper\n'
 printf 'one\ntwo\nthree\n' | req call --async --ordered upper
+printf '$ printf "one\\ntwo\\n" | req call --async --ordered --tag upper\n'
+printf 'one\ntwo\n' | req call --async --ordered --tag upper
 
 say "the job's exit status travels with the result"
 printf '$ req serve check -- sh -c '"'"'read n; [ "$n" -gt 2 ]'"'"' &\n'
