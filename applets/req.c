@@ -30,6 +30,7 @@
 #include "parse.h"
 #include "bus/cli.h"
 #include "bus/client.h"
+#include "bus/job.h"
 
 static int req_main(int argc, char **argv);
 
@@ -117,14 +118,6 @@ const struct applet applet_req = {
 	.main = req_main,
 };
 
-/* Statuses a worker reports for jobs that did not run to an exit */
-#define ST_TIMEOUT	124	/* killed after --timeout (as timeout(1)) */
-#define ST_FAILED	125	/* the worker could not run it or reply */
-#define ST_NOEXEC	126	/* found but not executable */
-#define ST_NOTFOUND	127	/* command not found */
-
-#define HDR_STATUS	"Ipctool-Status"
-#define HDR_ERROR	"Ipctool-Error"
 #define DEFAULT_WINDOW	16
 #define MAX_JOBS	1024
 #define MAX_BACKLOG	100000
@@ -261,7 +254,7 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 	if (e != 0) {
 		snprintf(error, errlen, "cannot execute %s: %s", sv.cmdv[0],
 		    strerror(e));
-		*status = e == ENOENT ? ST_NOTFOUND : ST_NOEXEC;
+		*status = e == ENOENT ? JOB_ST_NOTFOUND : JOB_ST_NOEXEC;
 		pid = 0;
 	}
 	out_trace("posix_spawn() = %d, exec(%s)%s%s", (int)pid,
@@ -349,15 +342,15 @@ job_status(const struct job *j, const char **why)
 	if (j->error[0]) {
 		*why = j->error;
 		return WIFEXITED(j->wstatus) ? WEXITSTATUS(j->wstatus) :
-		    ST_FAILED;
+		    JOB_ST_FAILED;
 	}
 	if (j->timed_out) {
 		*why = "timeout";
-		return ST_TIMEOUT;
+		return JOB_ST_TIMEOUT;
 	}
 	if (j->too_large) {
 		*why = "result larger than the bus's max_payload";
-		return ST_FAILED;
+		return JOB_ST_FAILED;
 	}
 	if (WIFSIGNALED(j->wstatus))
 		return 128 + WTERMSIG(j->wstatus);
@@ -368,22 +361,15 @@ job_status(const struct job *j, const char **why)
 static void
 finish(struct job *j)
 {
-	char hdr[512], num[16], sig[32];
+	char hdr[512], sig[32];
 	const char *why;
 	size_t h;
 	int st = job_status(j, &why);
 
 	if (j->reply) {
-		snprintf(num, sizeof(num), "%d", st);
-		h = proto_hdr_start(hdr, sizeof(hdr), 0, NULL);
-		h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_STATUS, num);
-		if (why)
-			h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_ERROR, why);
-		else if (WIFSIGNALED(j->wstatus) &&
-		    signal_name(WTERMSIG(j->wstatus), sig, sizeof(sig)))
-			h = proto_hdr_add(hdr, sizeof(hdr), h, "Ipctool-Signal",
-			    sig);
-		h = proto_hdr_end(hdr, sizeof(hdr), h);
+		h = job_result_hdr(hdr, sizeof(hdr), st, why,
+		    WIFSIGNALED(j->wstatus) && signal_name(WTERMSIG(j->wstatus),
+		    sig, sizeof(sig)) ? sig : NULL);
 		if (j->too_large)
 			j->out.len = 0;
 		if (h >= sizeof(hdr) || bus_pub(&sv.c, j->reply, NULL, hdr, h,
@@ -674,7 +660,7 @@ static void
 line_reply(const char *reply, int st, const char *why, const char *data,
     size_t len)
 {
-	char hdr[512], num[16];
+	char hdr[512];
 	size_t h;
 
 	if (reply == NULL)
@@ -685,12 +671,7 @@ line_reply(const char *reply, int st, const char *why, const char *data,
 			warn("reply to %s", reply);
 		return;
 	}
-	snprintf(num, sizeof(num), "%d", st);
-	h = proto_hdr_start(hdr, sizeof(hdr), 0, NULL);
-	h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_STATUS, num);
-	if (why)
-		h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_ERROR, why);
-	h = proto_hdr_end(hdr, sizeof(hdr), h);
+	h = job_result_hdr(hdr, sizeof(hdr), st, why, NULL);
 	if (h >= sizeof(hdr) || bus_pub(&sv.c, reply, NULL, hdr, h, data,
 	    len) == -1)
 		warn("reply to %s", reply);
@@ -786,7 +767,7 @@ co_stop(const char *how)
 		warnx("%s: %zu job%s without a result", why, co.qlen,
 		    co.qlen == 1 ? "" : "s");
 	while (co.qlen)
-		pend_pop(ST_FAILED, why, "", 0);
+		pend_pop(JOB_ST_FAILED, why, "", 0);
 	if (co.in_fd != -1)
 		close(co.in_fd);
 	if (co.out_fd != -1)
@@ -834,12 +815,12 @@ on_line_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 		reply = rbuf;
 	}
 	if (memchr(m->data.p, '\n', len)) {
-		line_reply(reply, ST_FAILED, "--lines: a job must be one line",
+		line_reply(reply, JOB_ST_FAILED, "--lines: a job must be one line",
 		    "", 0);
 	} else {
 		warnx("%s", why);
 		line_reply(reply, WIFEXITED(co.wstatus) ?
-		    WEXITSTATUS(co.wstatus) : ST_FAILED, why, "", 0);
+		    WEXITSTATUS(co.wstatus) : JOB_ST_FAILED, why, "", 0);
 	}
 	free(long_reply);
 }
@@ -878,7 +859,7 @@ co_line(const char *p, size_t len)
 		return;
 	}
 	if (co.line_too_large) {
-		pend_pop(ST_FAILED, "result larger than the bus's "
+		pend_pop(JOB_ST_FAILED, "result larger than the bus's "
 		    "max_payload", "", 0);
 		return;
 	}
@@ -934,7 +915,7 @@ lines_loop(int sfd)
 		if (co.pid && co.qlen && co.q[co.qhead].deadline >= 0 &&
 		    co.q[co.qhead].deadline <= now) {
 			warnx("job killed after the timeout (with the command)");
-			pend_pop(ST_TIMEOUT, "timeout", "", 0);
+			pend_pop(JOB_ST_TIMEOUT, "timeout", "", 0);
 			co_stop("the command was killed after a job's timeout");
 		}
 		co_write();
@@ -1014,10 +995,8 @@ cmd_serve(struct opt_parser *p)
 	if (o.lines) {
 		char why[160];
 
-		co.ok_hlen = proto_hdr_end(co.ok_hdr, sizeof(co.ok_hdr),
-		    proto_hdr_add(co.ok_hdr, sizeof(co.ok_hdr),
-		    proto_hdr_start(co.ok_hdr, sizeof(co.ok_hdr), 0, NULL),
-		    HDR_STATUS, "0"));
+		co.ok_hlen = job_result_hdr(co.ok_hdr, sizeof(co.ok_hdr), 0,
+		    NULL, NULL);
 		if (!co_start(why, sizeof(why)))
 			errx(EXIT_FAIL, "--lines: %s", why);
 	}
@@ -1084,8 +1063,7 @@ static void
 on_result(struct bus_client *c, const struct bus_msg *m, void *arg)
 {
 	struct slot *s;
-	struct proto_str v;
-	uint64_t id, st;
+	uint64_t id;
 
 	if (!bus_reply_id(c, m, &id) || (s = find_slot(id)) == NULL ||
 	    s->done)
@@ -1095,12 +1073,7 @@ on_result(struct bus_client *c, const struct bus_msg *m, void *arg)
 		s->status = -1;
 		return;
 	}
-	s->status = 0;
-	if (proto_hdr_get(m->hdr, HDR_STATUS, &v) &&
-	    proto_parse_uint(v, &st) == 0 && st <= 255)
-		s->status = (int)st;
-	if (proto_hdr_get(m->hdr, HDR_ERROR, &v))
-		snprintf(s->error, sizeof(s->error), "%.*s", (int)v.len, v.p);
+	job_result_read(m->hdr, &s->status, s->error, sizeof(s->error));
 	if (buf_add(&s->result, m->data.p, m->data.len) == -1)
 		err(EXIT_FAIL, "allocate");
 }
