@@ -38,7 +38,7 @@ enum {
 static const struct opt pipe_opts[] = {
 	{ .so = '0', .lo = "null", .arg = OPT_FLAG,
 	  .help = "messages end with NUL, not newline" },
-	{ .so = 's', .lo = "size", .arg = OPT_SIZE, .meta = "BYTES",
+	{ .so = 'B', .lo = "size", .arg = OPT_SIZE, .meta = "BYTES",
 	  .help = "pipe capacity (F_SETPIPE_SZ)" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	  .help = "stop the stages after DUR (exit 75)" },
@@ -806,7 +806,7 @@ parse_opts(struct pipe_run *r, struct opt_parser *p)
 		case '0':
 			r->delim = '\0';
 			break;
-		case 's':
+		case 'B':
 			r->size = opt_size(p);
 			r->size_arg = p->arg;
 			break;
