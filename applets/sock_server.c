@@ -134,7 +134,7 @@ static void
 on_fatal_signal(int sig)
 {
 	if (cleanup_path[0])
-		unlink(cleanup_path);
+		sock_unlink(&cleanup_addr);	/* only the inode we bound */
 	pidfile_remove_all();
 	signal(sig, SIG_DFL);
 	raise(sig);

@@ -1546,14 +1546,12 @@ open_listeners(struct broker *b)
 static void
 close_listeners(struct broker *b)
 {
-	struct stat st;
 	int i;
 
 	for (i = 0; i < b->nl; i++) {
 		close(b->l[i].fd);
-		if (b->l[i].unix_file && lstat(b->l[i].bound.path, &st) == 0 &&
-		    st.st_dev == b->l[i].dev && st.st_ino == b->l[i].ino)
-			unlink(b->l[i].bound.path);
+		if (b->l[i].unix_file)	/* only the inode bound: src/sock.c */
+			sock_unlink(&b->l[i].bound);
 	}
 	b->nl = 0;
 }

@@ -335,3 +335,21 @@ holds() {
 	run -0 "$IPCTOOL" fifo rm "$d/f"
 	[ ! -e "$d/f" ]
 }
+
+@test "sock-server removes its socket at exit only while it is the one it bound" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a1" "unix:$d/s"
+	local first=$BG_PID
+	wait_for_path "$d/a1"
+	mv "$d/s" "$d/s.moved"
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a2" "unix:$d/s"
+	local second=$BG_PID
+	wait_for_path "$d/a2"
+	kill -TERM "$first"
+	wait_exit "$first"
+	[ -S "$d/s" ]	# the second server's, left alone
+	run -0 bash -c "echo hi | '$IPCTOOL' sock-client -t 5s unix:$d/s"
+	kill -TERM "$second"
+	wait_exit "$second"
+	[ ! -e "$d/s" ]
+}
