@@ -270,9 +270,8 @@ make_one(const char *path, mode_t perm, bool exist_ok)
 }
 
 /* rm_one: unlink path when it is a FIFO (not following a symlink),
- * checked and removed relative to its directory opened once; returns
- * 0, or 1 after a warning; with force a path that is not there is no
- * error */
+ * checked and removed relative to its directory opened once; returns 0,
+ * or 1 after a warning; with force a path that is not there is no error */
 static int
 rm_one(const char *path, bool force)
 {
