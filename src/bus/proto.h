@@ -202,6 +202,8 @@ struct proto_info {
 	uint64_t	client_id;
 	bool		headers;
 	bool		auth_required;
+	bool		tls_required;	/* read only: TLS after INFO */
+	bool		tls_available;
 };
 
 /* proto_connect_init: the NATS defaults (echo on, everything else off) */

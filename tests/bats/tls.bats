@@ -298,3 +298,62 @@ hold() {
 	run -1 --separate-stderr ipctool sock-client --tls-ca "$D/nope.pem" tls:1
 	assert_equal "$stderr" "ipctool sock-client: CA file $D/nope.pem: No such file or directory"
 }
+
+# nats_tls ARGS...: nats-server with TLS (the server certificate) and
+# ARGS on a free port; sets NPORT
+nats_tls() {
+	NPORT=$(free_port)
+	start_bg nats-server -a 127.0.0.1 -p "$NPORT" --tlscert "$D/server.pem" \
+	    --tlskey "$D/server.key" "$@"
+	wait_for_port "$NPORT"
+}
+
+@test "bus: tls:// and nats:// with tls_required, against nats-server with TLS" {
+	nats_tls --tls
+	start_bg ipctool bus sub -c 1 --ready-file "$D/ready" \
+	    --bus "tls://localhost:$NPORT" --tls-ca "$D/ca.pem" greet
+	local sub=$BG_PID out=$BG_OUT
+	wait_for_path "$D/ready"
+	# nats:// upgrades after the INFO that says tls_required
+	run -0 --separate-stderr ipctool bus pub -v --bus "nats://localhost:$NPORT" \
+	    --tls-ca "$D/ca.pem" greet 'over TLS'
+	[[ $stderr == *"TLS handshake with nats://localhost:$NPORT: TLSv1.3 TLS_"*", peer CN=localhost (issuer CN=ipctool test CA), verify ok"* ]]
+	wait_exit "$sub"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$out")" "over TLS"
+	# the variables instead of the options
+	IPCTOOL_BUS_TLS_CA=$D/ca.pem run -0 ipctool bus pub \
+	    --bus "tls:localhost:$NPORT" greet again
+}
+
+@test "bus: a refused certificate, a server without TLS: one line, exit 1" {
+	nats_tls --tls
+	run -1 --separate-stderr ipctool bus pub --bus "tls://localhost:$NPORT" \
+	    --tls-ca "$D/other-ca.pem" greet x
+	assert_equal "$stderr" "ipctool bus: connect to tls://localhost:$NPORT: TLS handshake: certificate verify failed: unable to get local issuer certificate"
+	run -1 --separate-stderr ipctool bus pub --bus "nats://127.0.0.1:$NPORT" \
+	    --tls-ca "$D/wrong.pem" greet x
+	assert_equal "$stderr" "ipctool bus: connect to nats://127.0.0.1:$NPORT: TLS handshake: certificate verify failed: unable to get local issuer certificate"
+	run -0 ipctool bus pub --bus "tls://127.0.0.1:$NPORT" --insecure greet x
+	start_bg ipctool bus daemon --no-auth --listen tcp:0 --addr-file "$D/bus.addr"
+	wait_for_path "$D/bus.addr"
+	local p
+	p=$(sed 's/.*://' "$D/bus.addr")
+	run -1 --separate-stderr ipctool bus pub --bus "tls://127.0.0.1:$p" x y
+	assert_equal "$stderr" "ipctool bus: connect to tls://127.0.0.1:$p: the server does not offer TLS"
+	run -64 --separate-stderr ipctool bus daemon --listen "tls://127.0.0.1:0"
+	assert_equal "$stderr" "ipctool bus: the daemon does not speak TLS yet: listen on unix: or tcp: (see 'ipctool bus --help')"
+}
+
+@test "req: jobs over mutual TLS with nats-server --tlsverify" {
+	nats_tls --tlsverify --tlscacert "$D/ca.pem"
+	local tls=(--bus "tls://localhost:$NPORT" --tls-ca "$D/ca.pem")
+	local mine=(--tls-cert "$D/client.pem" --tls-key "$D/client.key")
+	start_bg ipctool req serve --ready-file "$D/ready" "${tls[@]}" \
+	    "${mine[@]}" up -- tr a-z A-Z
+	wait_for_path "$D/ready"
+	run -0 ipctool req call "${tls[@]}" "${mine[@]}" up 'over mutual tls'
+	assert_output "OVER MUTUAL TLS"
+	run -1 --separate-stderr ipctool req call "${tls[@]}" up x
+	assert_equal "$stderr" "ipctool req: connect to tls://localhost:$NPORT: the peer refused: sslv3 alert bad certificate"
+}
