@@ -102,7 +102,7 @@ sha() {
 @test "client: -v shows the handshake with openssl s_server" {
 	s_server server
 	run -0 --separate-stderr ipctool sock-client -v --tls-ca "$D/ca.pem" \
-	    -m ping "tls:localhost:$PORT"
+	    --send ping "tls:localhost:$PORT"
 	[[ $stderr == *"TLS handshake with tls:localhost:$PORT: TLSv1.3 TLS_"*", peer CN=localhost (issuer CN=ipctool test CA), verify ok"* ]]
 	wait_for_line "$BG_OUT" '^ping$'
 }
@@ -131,7 +131,7 @@ sha() {
 
 @test "client: --insecure takes any certificate, with a warning line" {
 	s_server wrong
-	run -0 --separate-stderr ipctool sock-client --insecure -m hi \
+	run -0 --separate-stderr ipctool sock-client --insecure --send hi \
 	    "tls:127.0.0.1:$PORT"
 	assert_equal "$stderr" "ipctool sock-client: --insecure: the certificate of tls:127.0.0.1:$PORT is not verified"
 	wait_for_line "$BG_OUT" '^hi$'
@@ -139,7 +139,7 @@ sha() {
 
 @test "client: a server that never answers the handshake: exit 75" {
 	hold silent
-	serve_in "$HOLD" -q tcp:0
+	serve_in "$HOLD" --quiet tcp:0
 	run -75 --separate-stderr ipctool sock-client -t 300ms \
 	    "tls:127.0.0.1:$PORT" </dev/null
 	assert_equal "$stderr" "ipctool sock-client: TLS handshake with tls:127.0.0.1:$PORT: timed out after 300ms"
@@ -147,7 +147,7 @@ sha() {
 
 @test "client: a plain-text server is not taken for TLS" {
 	printf 'SSH-2.0-OpenSSH_9.2\r\n' >"$D/banner"
-	serve_in "$D/banner" -q tcp:0
+	serve_in "$D/banner" --quiet tcp:0
 	run -1 --separate-stderr ipctool sock-client --insecure -t 5s \
 	    "tls:127.0.0.1:$PORT" </dev/null
 	assert_equal "${stderr##*$'\n'}" "ipctool sock-client: TLS handshake with tls:127.0.0.1:$PORT: wrong version number: the peer does not speak TLS"
@@ -175,7 +175,7 @@ hold() {
 
 @test "server: 4 MiB sha256-equal from ncat --ssl, and 4 MiB to it" {
 	random "$D/in" 4096
-	serve -q --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0 \
+	serve --quiet --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0 \
 	    </dev/null
 	run -0 ncat --ssl --ssl-verify --ssl-trustfile "$D/ca.pem" --send-only \
 	    localhost "$PORT" <"$D/in"
@@ -183,7 +183,7 @@ hold() {
 	assert_equal "$WAIT_STATUS" 0
 	assert_equal "$(sha "$SRV_OUT")" "$(sha "$D/in")"
 
-	serve_in "$D/in" -q --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0
+	serve_in "$D/in" --quiet --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0
 	ncat --ssl --ssl-verify --ssl-trustfile "$D/ca.pem" --recv-only \
 	    localhost "$PORT" >"$D/out" </dev/null
 	wait_exit "$SRV_PID"
@@ -192,7 +192,7 @@ hold() {
 
 @test "server: the answer to socat OPENSSL after its half-close" {
 	random "$D/in" 256
-	serve_in "$D/in" -q --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0
+	serve_in "$D/in" --quiet --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0
 	socat -t 5 - "OPENSSL:127.0.0.1:$PORT,cafile=$D/ca.pem,verify=1" \
 	    <<<"from socat" >"$D/out"
 	wait_exit "$SRV_PID"
@@ -201,53 +201,53 @@ hold() {
 }
 
 @test "server: --echo, -k and --broadcast over TLS with ipctool clients" {
-	serve -q --echo --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0
-	run -0 ipctool sock-client --tls-ca "$D/ca.pem" -m one -m two \
+	serve --quiet --echo --tls-cert "$D/server.pem" --tls-key "$D/server.key" tls:0
+	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --send one --send two \
 	    "tls:localhost:$PORT"
 	assert_output $'one\ntwo'
 	kill "$SRV_PID"
 
 	hold bin
-	serve_in "$HOLD" -q --broadcast --tls-cert "$D/server.pem" \
+	serve_in "$HOLD" --quiet --broadcast --tls-cert "$D/server.pem" \
 	    --tls-key "$D/server.key" tls:0
 	hold c1in
 	start_bg_in "$HOLD" ipctool sock-client --tls-ca "$D/ca.pem" \
 	    "tls:localhost:$PORT"
 	local c1=$BG_OUT
 	wait_until 10 sh -c "ss -Htn state established 'dport = :$PORT' | grep -q ."
-	run -0 ipctool sock-client --tls-ca "$D/ca.pem" -m 'to all' \
+	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --send 'to all' \
 	    "tls:localhost:$PORT"
 	wait_for_line "$c1" '^to all$'
 }
 
 @test "server: -k --json over TLS, and --ack for sock-client --sync" {
-	serve -q -k --json --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
+	serve --quiet -k --json --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
 	    tls:0 </dev/null
-	run -0 ipctool sock-client --tls-ca "$D/ca.pem" -m a "tls:localhost:$PORT"
-	run -0 ipctool sock-client --tls-ca "$D/ca.pem" -m b "tls:localhost:$PORT"
+	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --send a "tls:localhost:$PORT"
+	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --send b "tls:localhost:$PORT"
 	wait_for_count "$SRV_OUT" '"event":"message"' 2
 	run -0 grep -c '"event":"connect".*"tls_version":"TLSv1.3","tls_cipher":"TLS_' "$SRV_OUT"
 	assert_output 2
 	kill "$SRV_PID"
 
-	serve -q -k --ack --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
+	serve --quiet -k --ack --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
 	    tls:0 </dev/null
 	run -0 --separate-stderr ipctool sock-client -v --sync -t 5s \
-	    --tls-ca "$D/ca.pem" -m x -m y "tls:localhost:$PORT"
+	    --tls-ca "$D/ca.pem" --send x --send y "tls:localhost:$PORT"
 	[[ $stderr == *"message 2 acknowledged"* ]]
 	wait_for_line "$SRV_OUT" '^y$'
 }
 
 @test "server: a command per connection, its client certificate in IPCTOOL_TLS_*" {
-	serve -q --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
+	serve --quiet --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
 	    --tls-ca "$D/ca.pem" --tls-verify-client tls:0 -- \
 	    sh -c 'read n; echo $((n * n)); echo "$IPCTOOL_TLS_PEER_SUBJECT|$IPCTOOL_TLS_PEER_ISSUER|$IPCTOOL_TLS_PEER_VERIFIED|$IPCTOOL_TLS_VERSION|$TCPREMOTEIP|$TCPLOCALPORT"'
 	run -0 --separate-stderr ipctool sock-client --request \
 	    --tls-ca "$D/ca.pem" --tls-cert "$D/client.pem" \
-	    --tls-key "$D/client.key" -m 12 "tls:localhost:$PORT"
+	    --tls-key "$D/client.key" --send 12 "tls:localhost:$PORT"
 	assert_output 144
 	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --tls-cert "$D/client.pem" \
-	    --tls-key "$D/client.key" -m 3 "tls:localhost:$PORT"
+	    --tls-key "$D/client.key" --send 3 "tls:localhost:$PORT"
 	assert_output $'9\nCN=test client|CN=ipctool test CA|1|TLSv1.3|127.0.0.1|'"$PORT"
 }
 
@@ -255,7 +255,7 @@ hold() {
 	serve -k --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
 	    --tls-ca "$D/ca.pem" --tls-verify-client tls:0 </dev/null
 	run -1 --separate-stderr ipctool sock-client --tls-ca "$D/ca.pem" \
-	    -m hi "tls:localhost:$PORT"
+	    --send hi "tls:localhost:$PORT"
 	assert_equal "$stderr" "ipctool sock-client: tls:localhost:$PORT: the peer refused: tlsv13 alert certificate required"
 	wait_for_line "$SRV_ERR" 'TLS handshake'
 	run -0 sed -n 2p "$SRV_ERR"
@@ -265,7 +265,7 @@ hold() {
 	    -keyout "$D/self.key" -out "$D/self.pem" -days 2 -subj "/CN=self" \
 	    2>/dev/null
 	run -1 --separate-stderr ipctool sock-client --tls-ca "$D/ca.pem" \
-	    --tls-cert "$D/self.pem" --tls-key "$D/self.key" -m hi \
+	    --tls-cert "$D/self.pem" --tls-key "$D/self.key" --send hi \
 	    "tls:localhost:$PORT"
 	wait_for_count "$SRV_ERR" 'TLS handshake' 2
 	run -0 sed -n 3p "$SRV_ERR"
@@ -273,7 +273,7 @@ hold() {
 }
 
 @test "server: a client that never sends a handshake: exit 75" {
-	serve -q -t 300ms tls:0 </dev/null
+	serve --quiet -t 300ms tls:0 </dev/null
 	hold quiet
 	start_bg_in "$HOLD" ipctool sock-client "tcp:127.0.0.1:$PORT"
 	wait_exit "$SRV_PID"
