@@ -152,12 +152,14 @@ static struct addr cleanup_addr;
 /* epoll tags for the descriptors that are not clients */
 static char tag_listen, tag_stdin, tag_signal;
 
-/* on_fatal_signal: remove our socket file, then die of the signal */
+/* on_fatal_signal: remove our socket file and --addr-file, then die of
+ * the signal */
 static void
 on_fatal_signal(int sig)
 {
 	if (cleanup_path[0])
 		unlink(cleanup_path);
+	pidfile_remove_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -203,11 +205,11 @@ listen_failed(const struct addr *a, int e)
 }
 
 /* write_addr_file: the bound address and a newline into path, atomically
- * (a temporary file renamed over it) */
+ * (a temporary file renamed over it), removed at exit */
 static void
 write_addr_file(const char *path, const char *where)
 {
-	if (pidfile_publish_line(path, where) == -1)
+	if (pidfile_publish_line(path, where, 0) == -1)
 		err(EXIT_FAIL, "write %s", path);
 }
 
@@ -1323,8 +1325,9 @@ claim(struct server *s)
 		cleanup_addr = s->addr;
 		strlcpy(cleanup_path, s->addr.path, sizeof(cleanup_path));
 		atexit(cleanup);
-		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	}
+	if (cleanup_path[0] || s->addr_file)
+		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	addr_format(&s->bound, s->where, sizeof(s->where));
 	if (s->addr_file)
 		write_addr_file(s->addr_file, s->where);

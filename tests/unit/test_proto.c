@@ -446,7 +446,7 @@ test_connect_json(void)
 	    "\"protocol\":1,\"echo\":false,\"headers\":true,"
 	    "\"no_responders\":true,\"auth_token\":\"s3cr\\u00e9t\","
 	    "\"user\":\"u\\ud83d\\ude00\",\"pass\":\"p\\/\\b\\f\\n\\r\\t\","
-	    "\"sig\":{\"a\":[1,2,{\"b\":null}]},\"extra\":[],\"n\":-1.5e+3}";
+	    "\"other\":{\"a\":[1,2,{\"b\":null}]},\"extra\":[],\"n\":-1.5e+3}";
 	CHECK_INT(proto_connect_parse(&c, j, strlen(j)), 0);
 	CHECK(c.verbose && c.pedantic && !c.tls_required && !c.echo);
 	CHECK(c.headers && c.no_responders);
