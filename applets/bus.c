@@ -22,6 +22,7 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "pidfile.h"
 #include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
@@ -48,6 +49,7 @@ enum {
 	KEY_PING_INTERVAL,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
+	KEY_SYNC,
 	KEY_TOKEN_FILE,
 	KEY_USER,
 	KEY_USERS_FILE,
@@ -81,7 +83,7 @@ static const struct opt bus_opts[] = {
 	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
 	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_MONITOR | BUS_SUB,
-	    .help = "sub, monitor: exit after N messages" },
+	    .help = "sub, monitor: exit after N messages (0: never)" },
 	{ .so = 'l', .lo = "listen", .arg = OPT_ADDR, .meta = "ADDR",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: listen on ADDR (repeatable)" },
@@ -90,12 +92,12 @@ static const struct opt bus_opts[] = {
 	    .help = "sub: one member of GROUP gets each message" },
 	{ .so = 'S', .lo = "subject", .sub = BUS_SUB,
 	    .help = "sub: the subject and a space before each payload" },
-	{ .so = 's', .lo = "sync", .sub = BUS_PUB,
+	{ .lo = "sync", .key = KEY_SYNC, .sub = BUS_PUB,
 	    .help = "pub: wait for a receiver's ack" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	    .sub = BUS_CLIENTS,
 	    .help = "give up after DUR (exit 75)" },
-	{ .lo = "ack", .key = KEY_ACK,
+	{ .so = 'a', .lo = "ack", .key = KEY_ACK,
 	    .sub = BUS_SUB,
 	    .help = "sub: acknowledge messages after printing them" },
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
@@ -121,11 +123,11 @@ static const struct opt bus_opts[] = {
 	    .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_DAEMON,
-	    .help = "daemon: subscriptions per client (10000)" },
+	    .help = "daemon: subscriptions per client (no limit)" },
 	{ .lo = "max-unauth", .key = KEY_MAX_UNAUTH, .arg = OPT_INT,
 	    .meta = "N", .sub = BUS_DAEMON,
 	    .help = "daemon: clients yet to authenticate (256)" },
-	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
+	{ .so = 'm', .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
 	{ .lo = "nkey", .key = KEY_NKEY, .arg = OPT_PATH, .meta = "FILE",
@@ -167,7 +169,7 @@ const struct applet applet_bus = {
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
 	    "bus daemon [--user NAME --pass-file FILE]... [--nkey-users FILE]\n"
-	    "bus pub [-0s] [-b ADDR] [-t DUR] SUBJECT [MSG...]\n"
+	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] SUBJECT [MSG...]\n"
 	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
@@ -386,19 +388,12 @@ on_sub_msg(struct bus_client *c, const struct bus_msg *m, void *arg)
 	}
 }
 
-/* write_ready: create the --ready-file */
+/* write_ready: create the --ready-file (an existing one is an error) */
 static void
 write_ready(void)
 {
-	int fd;
-
-	if (o.ready_file == NULL)
-		return;
-	fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	if (fd == -1)
+	if (o.ready_file && pidfile_ready(o.ready_file) == -1)
 		err(EXIT_FAIL, "create %s", o.ready_file);
-	close(fd);
 }
 
 /* subscribe_all: subscribe to every subject and wait for the broker to
@@ -878,7 +873,7 @@ bus_main(int argc, char **argv)
 		switch (k) {
 		case '0': o.null = true; break;
 		case 'b': o.bus = p.arg; break;
-		case 'c': o.count = opt_int(&p, 1, LLONG_MAX); break;
+		case 'c': o.count = opt_int(&p, 0, LLONG_MAX); break;
 		case 'l':
 			if (o.cfg.nlisten == BROKER_MAX_LISTENERS)
 				usage_error("at most %d --listen addresses",
@@ -890,7 +885,7 @@ bus_main(int argc, char **argv)
 			o.cfg.nlisten++;
 			break;
 		case 'q': o.queue = p.arg; break;
-		case 's': o.sync = true; break;
+		case KEY_SYNC: o.sync = true; break;
 		case 'S': o.subject = true; break;
 		case 't': o.timeout = opt_timeout(&p); break;
 		case KEY_ACK: o.ack = true; break;

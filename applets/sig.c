@@ -260,6 +260,7 @@ targets(struct args *a, int *n)
 	struct target *t;
 	const char *errstr;
 	pid_t pid;
+	int fd;
 
 	if (a->pidfile && a->nrest > 0)
 		usage_error("give PIDs or --pidfile, not both");
@@ -269,16 +270,23 @@ targets(struct args *a, int *n)
 	if (t == NULL)
 		err(EXIT_FAIL, "allocate");
 	if (a->pidfile) {
-		if (pidfile_read(a->pidfile, &pid, &errstr) == -1) {
+		/* a pidfd on the process the file names, so that a pid
+		 * reused meanwhile is never signalled */
+		fd = pidfile_open_process(a->pidfile, &pid, &errstr);
+		if (fd == -1) {
 			if (errstr)
 				errx(EXIT_FAIL, "read pidfile %s: %s",
 				    a->pidfile, errstr);
+			if (errno == ESRCH)
+				errx(EX_UNAVAILABLE, "read pidfile %s: pid %ld "
+				    "is not running", a->pidfile, (long)pid);
 			err(errno == ENOENT ? EX_UNAVAILABLE : EXIT_FAIL,
 			    "read pidfile %s", a->pidfile);
 		}
-		out_trace("pidfile %s: pid %ld", a->pidfile, (long)pid);
+		out_trace("pidfile %s: pid %ld, pidfd %d", a->pidfile,
+		    (long)pid, fd);
 		t[0].pid = pid;
-		t[0].pidfd = -1;
+		t[0].pidfd = fd;
 		t[0].alive = true;
 		*n = 1;
 		return t;
@@ -328,11 +336,22 @@ queue(pid_t pid, int sig, union sigval v)
 	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
 }
 
-/* send_one: kill(2) or sigqueue(3) once, traced; 0 or -1 with errno */
+/* send_one: kill(2) or sigqueue(3) once, traced, through pidfd when it
+ * is not -1 (pidfd_send_signal(2): never to a reused pid); 0 or -1 with
+ * errno */
 static int
-send_one(pid_t pid, int sig, bool have_value, int value)
+send_one(pid_t pid, int pidfd, int sig, bool have_value, int value)
 {
 	union sigval v = { .sival_int = value };
+	siginfo_t info;
+
+	if (pidfd >= 0) {
+		queue_info(&info, sig, v);
+		return (int)out_trace_ret(pidfd_send_signal(pidfd, sig,
+		    have_value ? &info : NULL, 0),
+		    "pidfd_send_signal(%d (pid %ld), %s, %s)", pidfd,
+		    (long)pid, signame(sig), have_value ? "SI_QUEUE" : "NULL");
+	}
 
 	if (have_value)
 		return (int)out_trace_ret(queue(pid, sig, v),
@@ -354,12 +373,13 @@ nap(void)
  * (EAGAIN) until deadline, traced once; 0 or -1 with errno (EAGAIN when
  * the deadline passed) */
 static int
-send_retry(pid_t pid, int sig, bool have_value, int value, int64_t deadline)
+send_retry(pid_t pid, int pidfd, int sig, bool have_value, int value,
+    int64_t deadline)
 {
 	bool trace = out_trace_on;
 	int rc;
 
-	while ((rc = send_one(pid, sig, have_value, value)) == -1 &&
+	while ((rc = send_one(pid, pidfd, sig, have_value, value)) == -1 &&
 	    errno == EAGAIN && io_remaining(deadline) != 0) {
 		if (out_trace_on)
 			out_trace("queue of %ld is full (RLIMIT_SIGPENDING): "
@@ -532,6 +552,8 @@ static void
 watch_targets(struct target *t, int n)
 {
 	for (int i = 0; i < n; i++) {
+		if (t[i].pidfd >= 0)	/* from the pidfile */
+			continue;
 		t[i].pidfd = (int)out_trace_ret(pidfd_open(t[i].pid, 0),
 		    "pidfd_open(%ld)", (long)t[i].pid);
 		if (t[i].pidfd >= 0)
@@ -549,8 +571,10 @@ sig_send(struct args *a)
 	int n, status = 0, st;
 	long long count = a->count_set ? a->count : 1;
 
-	if (a->count_set && a->count == 0)
-		usage_error("invalid number '0' for --count: too small");
+	/* -c 0: no limit, as everywhere; with --value, up to INT_MAX */
+	if (count == 0)
+		count = a->have_value ? (long long)INT_MAX - a->value + 1 :
+		    LLONG_MAX;
 	if (a->have_value && (long long)a->value + count - 1 > INT_MAX)
 		usage_error("--value %d + --count %lld goes past %d", a->value,
 		    count, INT_MAX);
@@ -580,7 +604,8 @@ sig_send(struct args *a)
 		for (int j = 0; j < n; j++) {
 			if (!t[j].alive)
 				continue;
-			if (send_retry(t[j].pid, a->sig, a->have_value, value,
+			if (send_retry(t[j].pid, t[j].pidfd, a->sig,
+			    a->have_value, value,
 			    io_deadline(a->timeout)) == -1) {
 				st = send_failed(a, t[j].pid, a->sig);
 				if (status == 0)
@@ -610,26 +635,13 @@ sig_send(struct args *a)
 
 /* --- receiving: sig wait and sig trap ------------------------------------ */
 
-static char pidfile_buf[PATH_MAX];	/* to remove at exit */
-static volatile sig_atomic_t pidfile_set;
-
-/* remove_pidfile: at exit, remove the pidfile we wrote */
-static void
-remove_pidfile(void)
-{
-	if (pidfile_set) {
-		pidfile_set = 0;
-		unlink(pidfile_buf);
-	}
-}
-
-/* on_fatal: a terminating signal we do not wait for: remove the pidfile,
- * then die of the signal as if we had no handler (default action) */
+/* on_fatal: a terminating signal we do not wait for: remove the pidfile
+ * (if it is still ours), then die of the signal as if we had no handler
+ * (default action) */
 static void
 on_fatal(int sig)
 {
-	if (pidfile_set)
-		unlink(pidfile_buf);
+	pidfile_remove_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -650,14 +662,9 @@ write_pidfile(const char *path, const sigset_t *waited)
 		if (sigismember(waited, fatal[i]) != 1)
 			catch[n++] = fatal[i];
 	sigs_catch(catch, n, on_fatal, 0);
-	if (strlcpy(pidfile_buf, path, sizeof(pidfile_buf)) >=
-	    sizeof(pidfile_buf))
-		errx(EXIT_FAIL, "write pidfile %s: %s", path,
-		    strerror(ENAMETOOLONG));
-	atexit(remove_pidfile);
+	/* removed at exit, but only while it is still ours */
 	if (pidfile_publish(path, getpid()) == -1)
 		err(EXIT_FAIL, "write pidfile %s", path);
-	pidfile_set = 1;
 	out_trace("pidfile %s written: ready for signals", path);
 }
 
