@@ -81,11 +81,11 @@ as_attacker() {
 @test "sock-client: a server that resets during an upload is exit 1 with the reason" {
 	local d=$BATS_TEST_TMPDIR
 	head -c 8000000 /dev/zero >"$d/big"
-	start_bg ipctool sock-server -q -k --addr-file "$d/a" tcp:127.0.0.1:0 -- true
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a" tcp:127.0.0.1:0 -- true
 	wait_for_path "$d/a"
 	run -1 --separate-stderr "$IPCTOOL" sock-client "$(cat "$d/a")" <"$d/big"
 	assert_regex "$stderr" "^ipctool sock-client: (send to )?$(cat "$d/a"): (Connection reset by peer|Broken pipe)\$"
-	start_bg ipctool sock-server -q -k --addr-file "$d/u" "unix:$d/s" -- true
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/u" "unix:$d/s" -- true
 	wait_for_path "$d/u"
 	run -1 --separate-stderr "$IPCTOOL" sock-client "unix:$d/s" <"$d/big"
 	assert_regex "$stderr" "^ipctool sock-client: (send to )?unix:$d/s: (Connection reset by peer|Broken pipe)\$"
@@ -114,7 +114,7 @@ sig_bit() {
 	run kill -0 "$pp"
 	assert_success
 
-	start_bg nohup "$IPCTOOL" sock-server -q -k --addr-file "$d/a" "unix:$d/s" -- sh -c 'grep SigIgn /proc/self/status'
+	start_bg nohup "$IPCTOOL" sock-server --quiet -k --addr-file "$d/a" "unix:$d/s" -- sh -c 'grep SigIgn /proc/self/status'
 	local sp=$BG_PID
 	wait_for_path "$d/a"
 	run sig_bit "$sp" SigIgn 1

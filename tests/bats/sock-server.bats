@@ -420,15 +420,15 @@ EOF
 	start_bg ipctool sock-client "$ADDR" </dev/null
 	listener=$BG_PID listener_out=$BG_OUT
 	wait_for_line "$SRV_ERR" 'half-closed: it only receives now'
-	run -0 --separate-stderr ipctool sock-client -m hello -m again "$ADDR"
+	run -0 --separate-stderr ipctool sock-client --send hello --send again "$ADDR"
 	assert_output ""
 	wait_for_count "$listener_out" '.' 2
 	assert_equal "$(cat "$listener_out")" $'hello\nagain'
 	# it is dropped once it closes its read side (seen at the next line)
 	kill "$listener"
 	wait_exit "$listener"
-	run -0 ipctool sock-client -m bye "$ADDR"
-	run -0 ipctool sock-client -m bye "$ADDR"
+	run -0 ipctool sock-client --send bye "$ADDR"
+	run -0 ipctool sock-client --send bye "$ADDR"
 	wait_for_line "$SRV_ERR" 'close\([0-9]+\) \[tcp:127\.0\.0\.1:[0-9]+ (closed|EPIPE|ECONNRESET) after 0 messages\]'
 }
 
