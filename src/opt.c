@@ -28,6 +28,9 @@ enum {
 	KEY_COMPLETE,
 };
 
+static void print_help(const struct applet *ap, const struct opt_sub *sub,
+    FILE *f);
+
 /* Options every applet has */
 static const struct opt common_opts[] = {
 	{ .so = 'h', .lo = "help", .key = KEY_HELP,
@@ -215,7 +218,7 @@ builtin(struct opt_parser *p, const struct opt *o)
 {
 	switch (o->key) {
 	case KEY_HELP:
-		opt_print_help(p->ap, stdout);
+		print_help(p->ap, p->sub, stdout);	/* "sig send --help" */
 		exit(0);
 	case KEY_VERSION:
 		printf("ipctool %s\n", IPCTOOL_VERSION);
@@ -474,15 +477,16 @@ opt_mode(struct opt_parser *p)
 	return (mode_t)m;
 }
 
-/* print_opts: one help line per documented option in tab */
+/* print_opts: one help line per documented option in tab (those of
+ * subcommand sub only, unless it is NULL) */
 static void
-print_opts(const struct opt *tab, FILE *f)
+print_opts(const struct opt *tab, const struct opt_sub *sub, FILE *f)
 {
 	for (const struct opt *o = tab; o && (o->lo || o->so); o++) {
 		char left[64];
 		int n = 0;
 
-		if (o->help == NULL)
+		if (o->help == NULL || (sub && o->sub && !(o->sub & sub->id)))
 			continue;
 		n = snprintf(left, sizeof(left), "  %c%c%s%s%s%s%s",
 		    o->so ? '-' : ' ', o->so ? o->so : ' ',
@@ -497,8 +501,26 @@ print_opts(const struct opt *tab, FILE *f)
 	}
 }
 
-void
-opt_print_help(const struct applet *ap, FILE *f)
+/* usage_of: whether usage line u (len bytes) is one of subcommand sub
+ * ("sig send ..." for "send"); every line is when sub is NULL */
+static bool
+usage_of(const struct applet *ap, const struct opt_sub *sub, const char *u,
+    int len)
+{
+	size_t an = strlen(ap->name), sn;
+
+	if (sub == NULL)
+		return true;
+	sn = strlen(sub->name);
+	return (size_t)len >= an + 1 + sn && strncmp(u, ap->name, an) == 0 &&
+	    u[an] == ' ' && strncmp(u + an + 1, sub->name, sn) == 0 &&
+	    ((size_t)len == an + 1 + sn || u[an + 1 + sn] == ' ');
+}
+
+/* print_help: the usage, the brief and the options, of subcommand sub
+ * only when it is not NULL */
+static void
+print_help(const struct applet *ap, const struct opt_sub *sub, FILE *f)
 {
 	const char *u = ap->usage, *nl;
 	int first = 1;
@@ -506,15 +528,27 @@ opt_print_help(const struct applet *ap, FILE *f)
 	while (u && *u) {
 		nl = strchr(u, '\n');
 		int len = nl ? (int)(nl - u) : (int)strlen(u);
-		fprintf(f, "%s ipctool %.*s\n", first ? "usage:" : "      ",
-		    len, u);
-		first = 0;
+		if (usage_of(ap, sub, u, len)) {
+			fprintf(f, "%s ipctool %.*s\n", first ? "usage:" :
+			    "      ", len, u);
+			first = 0;
+		}
 		u = nl ? nl + 1 : u + len;
 	}
+	if (first && sub) {
+		print_help(ap, NULL, f);	/* it has no line of its own */
+		return;
+	}
 	fprintf(f, "\n%s\n\noptions:\n", ap->brief);
-	print_opts(ap->opts, f);
-	print_opts(common_opts, f);
+	print_opts(ap->opts, sub, f);
+	print_opts(common_opts, NULL, f);
 	fprintf(f, "\nSee ipctool-%s(1).\n", ap->name);
+}
+
+void
+opt_print_help(const struct applet *ap, FILE *f)
+{
+	print_help(ap, NULL, f);
 }
 
 /* print_words_of: the options of tab as completion words (those of

@@ -206,3 +206,18 @@ subs() {
 		done < <(ipctool "$a" --help | sed -nE 's/^(usage:|      ) ipctool (.*)/\2/p')
 	done
 }
+
+@test "a subcommand's --help shows its usage lines and its options only" {
+	for a in $(applets); do
+		for s in $(subs "$a"); do
+			run -0 --separate-stderr ipctool "$a" "$s" --help
+			assert_line --index 0 --regexp "^usage: ipctool $a $s( |$)"
+			while read -r line; do
+				[[ $line =~ ^ipctool\ $a\ $s( |$) ]] ||
+					fail "'$a $s --help' shows the usage line '$line'"
+			done < <(sed -nE 's/^(usage:|      ) (ipctool .*)/\2/p' <<<"$output")
+			opts=$(sed -nE 's/^  (-., |    )(--[a-z0-9-]+).*/\2/p' <<<"$output")
+			assert_equal "$opts" "$(ipctool "$a" --complete-words "$s" | grep -- '^--')"
+		done
+	done
+}
