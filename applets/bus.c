@@ -112,7 +112,7 @@ static const struct opt bus_opts[] = {
 	    .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_DAEMON,
-	    .help = "daemon: subscriptions per client (10000)" },
+	    .help = "daemon: subscriptions per client (no limit)" },
 	{ .lo = "max-unauth", .key = KEY_MAX_UNAUTH, .arg = OPT_INT,
 	    .meta = "N", .sub = BUS_DAEMON,
 	    .help = "daemon: clients yet to authenticate (256)" },
