@@ -51,6 +51,7 @@ struct opt_sub {
 	enum opt_arg operand;	/* what its operands are (completion) */
 };
 
+/* The state of one parse; do not copy it (cmd may point into cmdbuf) */
 struct opt_parser {
 	const struct applet *ap;
 	const char *cmd;	/* "sig" or "sig send", for messages */
