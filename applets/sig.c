@@ -46,8 +46,9 @@ enum {
 static const struct opt_sub sig_subs[] = {
 	{ .name = "list", .id = SIG_LIST },
 	{ .name = "send", .id = SIG_SEND },
-	{ .name = "wait", .id = SIG_WAIT },
-	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD },
+	{ .name = "wait", .id = SIG_WAIT, .operand = OPT_CATCH },
+	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD,
+	    .operand = OPT_CATCH },
 	{ .name = NULL }
 };
 
@@ -92,9 +93,13 @@ const struct applet applet_sig = {
 	.main = sig_main,
 };
 
-/* The acknowledgement signal; its value echoes what was acknowledged in
- * the low 32 bits of the pointer-sized sigval, and the status of a failed
- * sig trap handler (0: none) in the high 32 */
+/* The acknowledgement signal. The acknowledgement itself is sent with no
+ * siginfo (kill(2), pidfd_send_signal(2) with NULL): si_code SI_USER and
+ * a sender pid filled in by the kernel, which no third process can
+ * forge (an SI_QUEUE siginfo is the sender's to fill). A handler that
+ * failed is reported first by an SI_QUEUE of the same signal: its value
+ * echoes what was acknowledged in the low 32 bits of the pointer-sized
+ * sigval, and the status (not 0) in the high 32. */
 #define ACK_SIGNAL	SIGRTMAX
 #define ACK_STATUS(si)	((int)(uint32_t)((si)->ssi_ptr >> 32))
 #define BATCH		64
@@ -225,6 +230,7 @@ struct target {
 	bool alive;	/* still to be sent to */
 	bool acked;	/* acknowledged this round */
 	int failed;	/* the status its handler reported, 0 none */
+	int failing;	/* reported before the acknowledgement came */
 };
 
 /* parse_pid: the pid in s, or a usage error */
@@ -425,12 +431,21 @@ take_acks(struct target *t, int n, int want)
 			    (long)si[k].ssi_pid, si[k].ssi_int);
 			for (int i = 0; i < n; i++) {
 				if (t[i].acked ||
-				    t[i].pid != (pid_t)si[k].ssi_pid ||
-				    si[k].ssi_code != SI_QUEUE ||
-				    si[k].ssi_int != want)
+				    t[i].pid != (pid_t)si[k].ssi_pid)
+					continue;
+				/* the status of a failed handler, to go
+				 * with the acknowledgement that follows */
+				if (si[k].ssi_code == SI_QUEUE &&
+				    si[k].ssi_int == want) {
+					t[i].failing = ACK_STATUS(&si[k]);
+					break;
+				}
+				/* only a kernel-filled sender pid counts */
+				if (si[k].ssi_code != SI_USER)
 					continue;
 				t[i].acked = true;
-				t[i].failed = ACK_STATUS(&si[k]);
+				t[i].failed = t[i].failing;
+				t[i].failing = 0;
 				marked++;
 				break;
 			}
@@ -788,20 +803,31 @@ ack_peer(pid_t pid, bool fresh)
 	peer.wants = wants_ack(pid);
 }
 
-/* ack_send: send the acknowledgement v to the peer; 0 or -1 with errno */
+/* ack_send: send the acknowledgement to the peer: when v is not NULL
+ * (a failed handler) first its status as an SI_QUEUE, then the
+ * acknowledgement with no siginfo (SI_USER: the kernel vouches for our
+ * pid); 0 or -1 with errno */
 static int
 ack_send(union sigval v)
 {
 	siginfo_t info;
 
-	if (peer.pidfd < 0)
-		return (int)out_trace_ret(queue(peer.pid, ACK_SIGNAL, v),
-		    "sigqueue(%ld, %s, %d)", (long)peer.pid,
-		    signame(ACK_SIGNAL), v.sival_int);
+	if (peer.pidfd < 0) {
+		if (v.sival_ptr && out_trace_ret(queue(peer.pid, ACK_SIGNAL, v),
+		    "sigqueue(%ld, %s, status)", (long)peer.pid,
+		    signame(ACK_SIGNAL)) == -1)
+			return -1;
+		return (int)out_trace_ret(kill(peer.pid, ACK_SIGNAL),
+		    "kill(%ld, %s)", (long)peer.pid, signame(ACK_SIGNAL));
+	}
 	queue_info(&info, ACK_SIGNAL, v);
+	if (v.sival_ptr && out_trace_ret(pidfd_send_signal(peer.pidfd,
+	    ACK_SIGNAL, &info, 0), "pidfd_send_signal(%d (pid %ld), %s, "
+	    "status)", peer.pidfd, (long)peer.pid, signame(ACK_SIGNAL)) == -1)
+		return -1;
 	return (int)out_trace_ret(pidfd_send_signal(peer.pidfd, ACK_SIGNAL,
-	    &info, 0), "pidfd_send_signal(%d (pid %ld), %s, %d)", peer.pidfd,
-	    (long)peer.pid, signame(ACK_SIGNAL), v.sival_int);
+	    NULL, 0), "pidfd_send_signal(%d (pid %ld), %s, NULL)", peer.pidfd,
+	    (long)peer.pid, signame(ACK_SIGNAL));
 }
 
 /* acknowledge: answer si to its sender with the acknowledgement signal,
@@ -822,6 +848,7 @@ acknowledge(const struct signalfd_siginfo *si, int failed)
 	}
 	v.sival_ptr = (void *)(uintptr_t)((uint64_t)(uint32_t)failed << 32 |
 	    (uint32_t)(has_value(si) ? si->ssi_int : (int)si->ssi_signo));
+	v.sival_ptr = failed ? v.sival_ptr : NULL;	/* NULL: SI_USER only */
 	ack_peer(pid, false);
 	for (int tries = 0; tries < 2; tries++) {
 		if (!peer.wants) {
@@ -856,6 +883,11 @@ print_signal(struct args *a, const struct signalfd_siginfo *si)
 		json_int(&j, "number", si->ssi_signo);
 		json_int(&j, "pid", si->ssi_pid);
 		json_int(&j, "uid", si->ssi_uid);
+		/* SI_USER, SI_TKILL: pid and uid filled in by the kernel;
+		 * SI_QUEUE and the rest: by the sender, unchecked */
+		if (si->ssi_code != SI_USER && si->ssi_code != SI_TKILL &&
+		    si->ssi_code != SI_KERNEL)
+			json_bool(&j, "vouched", false);
 		if (has_value(si))
 			json_int(&j, "value", si->ssi_int);
 		if (json_print(&j, stdout) == -1)

@@ -572,12 +572,17 @@ send_err(struct broker *b, struct client *c, int code)
 /* fail: -ERR for a fatal code, then close; failed authentications (and
  * any error of a client yet to authenticate) are logged at most once a
  * second: a flood of them must not flood the log */
+static char auth_why[AUTH_WHY_MAX];	/* why authorized() said no */
+
 static void
 fail(struct broker *b, struct client *c, int code)
 {
-	char why[128];
+	char why[128 + AUTH_WHY_MAX];
 
-	snprintf(why, sizeof(why), "%s, disconnected", proto_strerror(code));
+	snprintf(why, sizeof(why), "%s, disconnected%s%s%s",
+	    proto_strerror(code), auth_why[0] ? " (" : "", auth_why,
+	    auth_why[0] ? ")" : "");
+	auth_why[0] = '\0';
 	if (code == PROTO_EAUTH || code == PROTO_EAUTHTIMEOUT || c->pending) {
 		if (!c->closing && !c->dead)
 			rate_log(b, &b->authlog, "client %" PRIu64 " %s: %s",
@@ -930,11 +935,9 @@ static bool
 authorized(const struct broker *b, const struct client *c,
     const struct proto_connect *co)
 {
-	char why[AUTH_WHY_MAX];
-
 	if (b->cfg->auth != NULL)
-		return auth_check(b->cfg->auth, co, c->nonce, why,
-		    sizeof(why)) == 0;
+		return auth_check(b->cfg->auth, co, c->nonce, auth_why,
+		    sizeof(auth_why)) == 0;
 	return b->cfg->token != NULL && token_eq(co->auth_token, b->cfg->token);
 }
 
@@ -1581,14 +1584,12 @@ open_listeners(struct broker *b)
 static void
 close_listeners(struct broker *b)
 {
-	struct stat st;
 	int i;
 
 	for (i = 0; i < b->nl; i++) {
 		close(b->l[i].fd);
-		if (b->l[i].unix_file && lstat(b->l[i].bound.path, &st) == 0 &&
-		    st.st_dev == b->l[i].dev && st.st_ino == b->l[i].ino)
-			unlink(b->l[i].bound.path);
+		if (b->l[i].unix_file)	/* only the inode bound: src/sock.c */
+			sock_unlink(&b->l[i].bound);
 	}
 	b->nl = 0;
 }

@@ -335,3 +335,60 @@ holds() {
 	run -0 "$IPCTOOL" fifo rm "$d/f"
 	[ ! -e "$d/f" ]
 }
+
+@test "sock-server removes its socket at exit only while it is the one it bound" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a1" "unix:$d/s"
+	local first=$BG_PID
+	wait_for_path "$d/a1"
+	mv "$d/s" "$d/s.moved"
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a2" "unix:$d/s"
+	local second=$BG_PID
+	wait_for_path "$d/a2"
+	kill -TERM "$first"
+	wait_exit "$first"
+	[ -S "$d/s" ]	# the second server's, left alone
+	run -0 bash -c "echo hi | '$IPCTOOL' sock-client -t 5s unix:$d/s"
+	kill -TERM "$second"
+	wait_exit "$second"
+	[ ! -e "$d/s" ]
+}
+
+# forge_ack TO CLAIMED VALUE: an SI_QUEUE of SIGRTMAX to TO whose siginfo
+# claims to come from pid CLAIMED (rt_sigqueueinfo(2) lets any process of
+# the same user fill it in)
+forge_ack() {
+	python3 - "$@" <<'PY'
+import ctypes, os, signal, struct, sys
+to, claimed, value = (int(a) for a in sys.argv[1:4])
+libc = ctypes.CDLL(None, use_errno=True)
+sig = signal.SIGRTMAX
+# siginfo_t on x86_64/aarch64: signo, errno, code, pad, pid, uid, value
+info = struct.pack("iiiiiiq", sig, 0, -1, 0, claimed, os.getuid(), value)
+info += b"\0" * (128 - len(info))
+buf = ctypes.create_string_buffer(info, 128)
+if libc.syscall(129 if os.uname().machine == "x86_64" else 138, to, sig, buf) != 0:
+    sys.exit("rt_sigqueueinfo: " + os.strerror(ctypes.get_errno()))
+PY
+}
+
+# blocks PID N: true once PID blocks signal N
+blocks() {
+	[ "$(sig_bit "$1" SigBlk "$2")" = 1 ]
+}
+
+@test "sig send --sync: a third process cannot forge the receiver's acknowledgement" {
+	local d=$BATS_TEST_TMPDIR
+	# a receiver that takes USR1 but never acknowledges
+	start_bg ipctool sig wait -c 0 -p "$d/pf" USR1
+	local receiver=$BG_PID
+	wait_for_path "$d/pf"
+	start_bg ipctool sig send --sync -t 2s -s USR1 "$receiver"
+	local sender=$BG_PID
+	wait_until 10 blocks "$sender" 64
+	# the value the old acknowledgement carried: the signal number
+	forge_ack "$sender" "$receiver" 10
+	wait_exit "$sender"
+	assert_equal "$WAIT_STATUS" 75
+	assert_equal "$(cat "$BG_ERR")" "ipctool sig: send USR1 to $receiver: no acknowledgement within 2s"
+}
