@@ -53,6 +53,7 @@ enum {
 	KEY_TOKEN_FILE,
 	KEY_USER,
 	KEY_USERS_FILE,
+	KEY_TLS,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -152,6 +153,17 @@ static const struct opt bus_opts[] = {
 	{ .lo = "reconnect", .key = KEY_RECONNECT,
 	    .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: when the broker goes, wait for it back" },
+	{ .lo = "insecure", .key = KEY_TLS, .sub = BUS_CLIENTS,
+	    .help = "TLS: do not verify the broker's certificate" },
+	{ .lo = "tls-ca", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "TLS: verify the broker against the CAs in FILE" },
+	{ .lo = "tls-cert", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "TLS: the client certificate for the broker" },
+	{ .lo = "tls-key", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "TLS: the private key of --tls-cert" },
 	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = BUS_DAEMON,
 	    .help = "daemon: the TCP auth token's file" },
@@ -825,6 +837,9 @@ cmd_daemon(struct opt_parser *p)
 	for (int i = 0; i < cfg->nlisten; i++) {
 		const struct addr *a = &cfg->listen[i];
 
+		if (a->tls)
+			usage_error("the daemon does not speak TLS yet: "
+			    "listen on unix: or tcp:");
 		if (a->type == ADDR_TCP || a->type == ADDR_NATS)
 			tcp = true;
 		else if (a->type != ADDR_UNIX)
@@ -923,6 +938,7 @@ bus_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
+		case KEY_TLS: bus_cli_tls(p.cur->lo, p.arg); break;
 		case KEY_CREDS: bus_creds_file = p.arg; break;
 		case KEY_NKEY: bus_nkey_file = p.arg; break;
 		case KEY_NKEY_USERS: o.nkey_users = p.arg; break;

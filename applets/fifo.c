@@ -46,10 +46,10 @@ enum {
 };
 
 static const struct opt_sub fifo_subs[] = {
-	{ .name = "make", .id = FIFO_MAKE },
-	{ .name = "rm", .id = FIFO_RM },
-	{ .name = "send", .id = FIFO_SEND },
-	{ .name = "recv", .id = FIFO_RECV },
+	{ .name = "make", .id = FIFO_MAKE, .operand = OPT_PATH },
+	{ .name = "rm", .id = FIFO_RM, .operand = OPT_PATH },
+	{ .name = "send", .id = FIFO_SEND, .operand = OPT_PATH },
+	{ .name = "recv", .id = FIFO_RECV, .operand = OPT_PATH },
 	{ .name = NULL }
 };
 

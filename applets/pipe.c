@@ -67,6 +67,7 @@ const struct applet applet_pipe = {
 	    "pipe --info",
 	.opts = pipe_opts,
 	.flags = APPLET_POSIX | APPLET_CMD,
+	.operand = OPT_CMD,
 	.main = pipe_main,
 };
 

@@ -47,6 +47,7 @@ enum {
 	KEY_RECONNECT,
 	KEY_REPLY_TO,
 	KEY_TAG,
+	KEY_TLS,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -108,6 +109,17 @@ static const struct opt req_opts[] = {
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
 	    .meta = "SUBJECT", .sub = REQ_CALL,
 	    .help = "call: results go to SUBJECT; return" },
+	{ .lo = "insecure", .key = KEY_TLS, .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: do not verify the broker's certificate" },
+	{ .lo = "tls-ca", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: verify the broker against the CAs in FILE" },
+	{ .lo = "tls-cert", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: the client certificate for the broker" },
+	{ .lo = "tls-key", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: the private key of --tls-cert" },
 	{ .lo = "tag", .key = KEY_TAG,
 	    .sub = REQ_CALL,
 	    .help = "call --async: the job number and a tab before results" },
@@ -1492,6 +1504,7 @@ req_main(int argc, char **argv)
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
 		case KEY_TAG: o.tag = true; break;
+		case KEY_TLS: bus_cli_tls(p.cur->lo, p.arg); break;
 		}
 	}
 	rc = sub->id == REQ_SERVE ? cmd_serve(&p) : cmd_call(&p);

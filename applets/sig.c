@@ -46,8 +46,9 @@ enum {
 static const struct opt_sub sig_subs[] = {
 	{ .name = "list", .id = SIG_LIST },
 	{ .name = "send", .id = SIG_SEND },
-	{ .name = "wait", .id = SIG_WAIT },
-	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD },
+	{ .name = "wait", .id = SIG_WAIT, .operand = OPT_CATCH },
+	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD,
+	    .operand = OPT_CATCH },
 	{ .name = NULL }
 };
 

@@ -566,12 +566,17 @@ send_err(struct broker *b, struct client *c, int code)
 /* fail: -ERR for a fatal code, then close; failed authentications (and
  * any error of a client yet to authenticate) are logged at most once a
  * second: a flood of them must not flood the log */
+static char auth_why[AUTH_WHY_MAX];	/* why authorized() said no */
+
 static void
 fail(struct broker *b, struct client *c, int code)
 {
-	char why[128];
+	char why[128 + AUTH_WHY_MAX];
 
-	snprintf(why, sizeof(why), "%s, disconnected", proto_strerror(code));
+	snprintf(why, sizeof(why), "%s, disconnected%s%s%s",
+	    proto_strerror(code), auth_why[0] ? " (" : "", auth_why,
+	    auth_why[0] ? ")" : "");
+	auth_why[0] = '\0';
 	if (code == PROTO_EAUTH || code == PROTO_EAUTHTIMEOUT || c->pending) {
 		if (!c->closing && !c->dead)
 			rate_log(b, &b->authlog, "client %" PRIu64 " %s: %s",
@@ -924,11 +929,9 @@ static bool
 authorized(const struct broker *b, const struct client *c,
     const struct proto_connect *co)
 {
-	char why[AUTH_WHY_MAX];
-
 	if (b->cfg->auth != NULL)
-		return auth_check(b->cfg->auth, co, c->nonce, why,
-		    sizeof(why)) == 0;
+		return auth_check(b->cfg->auth, co, c->nonce, auth_why,
+		    sizeof(auth_why)) == 0;
 	return b->cfg->token != NULL && token_eq(co->auth_token, b->cfg->token);
 }
 

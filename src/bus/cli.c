@@ -54,6 +54,18 @@ bus_cli_connect(struct bus_client *c, const char *addr, const char *name,
 }
 
 void
+bus_cli_tls(const char *lo, const char *arg)
+{
+	const char *var = strcmp(lo, "tls-ca") == 0 ? "IPCTOOL_BUS_TLS_CA" :
+	    strcmp(lo, "tls-cert") == 0 ? "IPCTOOL_BUS_TLS_CERT" :
+	    strcmp(lo, "tls-key") == 0 ? "IPCTOOL_BUS_TLS_KEY" :
+	    "IPCTOOL_BUS_TLS_INSECURE";
+
+	if (setenv(var, arg ? arg : "1", 1) == -1)
+		err(EXIT_FAIL, "setenv %s", var);
+}
+
+void
 bus_cli_check_subject(const char *s, bool wild)
 {
 	if (!subject_valid(s, strlen(s), wild))

@@ -37,6 +37,12 @@ void bus_cli_fail(struct bus_client *c, int e, const char *what)
 void bus_cli_connect(struct bus_client *c, const char *addr,
     const char *name, int64_t timeout);
 
+/* bus_cli_tls: an option --tls-ca, --tls-cert, --tls-key (with arg) or
+ * --insecure (arg NULL), named by its long name, into the variable that
+ * bus_connect reads (IPCTOOL_BUS_TLS_CA, _CERT, _KEY, _INSECURE), so
+ * that every connect and reconnect uses it */
+void bus_cli_tls(const char *lo, const char *arg);
+
 /* bus_cli_check_subject: a usage error unless s is a valid subject
  * (wildcards only where subscribing), caught before connecting */
 void bus_cli_check_subject(const char *s, bool wild);

@@ -22,6 +22,7 @@
 #include "io.h"
 #include "out.h"
 #include "sock.h"
+#include "tls.h"
 #include "bus/client.h"
 #include "bus/subject.h"
 #include "bus/broker.h"
@@ -103,7 +104,10 @@ bus_send(struct bus_client *c)
 {
 	if (c->wlen == 0)
 		return 0;
-	if (io_write_full(c->fd, c->wbuf, c->wlen) == -1)
+	if (c->tls) {
+		if (tls_write_full(c->tls, c->wbuf, c->wlen, -1) == -1)
+			return -1;
+	} else if (io_write_full(c->fd, c->wbuf, c->wlen) == -1)
 		return -1;
 	c->wlen = 0;
 	return 0;
@@ -199,6 +203,43 @@ bus_unsub(struct bus_client *c, uint64_t sid, uint64_t max)
 	return queue_ctl(c, buf, proto_fmt_unsub(buf, sizeof(buf), s, max));
 }
 
+/* fill_tls: fill over TLS; what TLS decrypted is all taken into rbuf,
+ * so that a poll(2) of c->fd by the caller sees all there is to read */
+static int
+fill_tls(struct bus_client *c, int64_t deadline)
+{
+	ssize_t n;
+	int ev;
+
+	if (!tls_pending(c->tls)) {
+		ev = io_wait(c->fd, tls_want(c->tls), deadline);
+		if (ev <= 0)
+			return ev;
+	}
+	for (;;) {
+		n = tls_read(c->tls, c->rbuf + c->rend, c->rcap - c->rend);
+		if (n == -1 && errno == EAGAIN)
+			return 1;	/* a part of a record: poll again */
+		if (n == -1) {
+			if (errno == EPROTO)
+				snprintf(c->errtext, sizeof(c->errtext), "%s",
+				    tls_error(c->tls));
+			return -1;
+		}
+		if (n == 0) {
+			c->closed = true;
+			errno = ECONNRESET;
+			return -1;
+		}
+		c->rend += (size_t)n;
+		if (!tls_pending(c->tls))
+			return 1;
+		if (c->rend == c->rcap &&
+		    buf_grow(&c->rbuf, &c->rcap, c->rcap + 1) == -1)
+			return -1;
+	}
+}
+
 /* fill: make room and read once, waiting until deadline; 1 read, 0 at
  * the deadline, -1 with errno (ECONNRESET at end of stream) */
 static int
@@ -217,6 +258,8 @@ fill(struct bus_client *c, int64_t deadline)
 	if (buf_grow(&c->rbuf, &c->rcap, need > c->rcap ? need :
 	    c->rend == c->rcap ? c->rcap + 1 : 0) == -1)
 		return -1;
+	if (c->tls)
+		return fill_tls(c, deadline);
 	ev = io_wait(c->fd, POLLIN, deadline);
 	if (ev <= 0)
 		return ev;
@@ -423,6 +466,66 @@ read_info(struct bus_client *c, int64_t deadline)
 	if (c->info.max_payload == 0)
 		c->info.max_payload = PROTO_MAX_PAYLOAD;
 	c->parser.max_payload = c->info.max_payload;
+	return 0;
+}
+
+/* env_or_null: getenv, NULL for an empty value too */
+static const char *
+env_or_null(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* start_tls: after INFO, TLS when the address asks for it (tls://,
+ * tls:) or the server requires it, as NATS clients do; the CAs, client
+ * certificate and verification come from IPCTOOL_BUS_TLS_CA, _CERT,
+ * _KEY and _INSECURE. 0, or -1 with errno and c->errtext */
+static int
+start_tls(struct bus_client *c, int64_t deadline)
+{
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX], err[TLS_ERR_MAX];
+	bool want = c->addr.type == ADDR_TLS || c->addr.tls;
+	const char *insecure = env_or_null("IPCTOOL_BUS_TLS_INSECURE");
+	struct tls_opts o = {
+		.ca = env_or_null("IPCTOOL_BUS_TLS_CA"),
+		.cert = env_or_null("IPCTOOL_BUS_TLS_CERT"),
+		.key = env_or_null("IPCTOOL_BUS_TLS_KEY"),
+		.verify = insecure == NULL || strcmp(insecure, "0") == 0,
+	};
+
+	if (!want && !c->info.tls_required)
+		return 0;
+	errno = EPROTO;
+	if (!c->info.tls_required && !c->info.tls_available) {
+		snprintf(c->errtext, sizeof(c->errtext), "the server does not "
+		    "offer TLS");
+		return -1;
+	}
+	if (c->addr.type == ADDR_UNIX) {
+		snprintf(c->errtext, sizeof(c->errtext), "the server requires "
+		    "TLS, which this client speaks over TCP only");
+		return -1;
+	}
+	c->tctx = tls_ctx_new(false, &o, err, sizeof(err));
+	if (c->tctx == NULL) {
+		snprintf(c->errtext, sizeof(c->errtext), "TLS: %.240s", err);
+		errno = EPROTO;
+		return -1;
+	}
+	c->tls = tls_new(c->tctx, c->fd, c->addr.host);
+	if (c->tls == NULL)
+		return -1;
+	if (tls_handshake(c->tls, deadline) == -1) {
+		snprintf(c->errtext, sizeof(c->errtext), "TLS handshake: %.230s",
+		    tls_error(c->tls));
+		if (errno != ETIMEDOUT && errno != ECONNRESET)
+			errno = EPROTO;
+		return -1;
+	}
+	out_trace("TLS handshake with %s: %s", c->addr_str,
+	    tls_describe(c->tls, line, sizeof(line)));
 	return 0;
 }
 
@@ -936,11 +1039,6 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 		errno = EINVAL;
 		return -1;
 	}
-	if (c->addr.type == ADDR_TLS) {
-		*errstr = "the bus does not speak TLS yet (unix:, tcp:, nats://)";
-		errno = EINVAL;
-		return -1;
-	}
 	addr_format(&c->addr, c->addr_str, sizeof(c->addr_str));
 	proto_parser_init(&c->parser, PROTO_CLIENT);
 	proto_info_init(&c->info);
@@ -959,8 +1057,8 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 		peer_refused(c, "not our broker");
 		goto fail;
 	}
-	if (read_info(c, deadline) == -1 || send_connect(c, name, &cr) == -1 ||
-	    bus_flush(c, deadline) == -1)
+	if (read_info(c, deadline) == -1 || start_tls(c, deadline) == -1 ||
+	    send_connect(c, name, &cr) == -1 || bus_flush(c, deadline) == -1)
 		goto fail;
 	explicit_bzero(&cr, sizeof(cr));
 	return 0;
@@ -975,6 +1073,13 @@ fail:
 void
 bus_close(struct bus_client *c)
 {
+	if (c->tls) {
+		tls_close_notify(c->tls);	/* best effort */
+		tls_free(c->tls);
+		c->tls = NULL;
+	}
+	tls_ctx_free(c->tctx);
+	c->tctx = NULL;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;

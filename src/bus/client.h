@@ -39,8 +39,13 @@ struct bus_msg {
 typedef void (*bus_msg_fn)(struct bus_client *c, const struct bus_msg *m,
     void *arg);
 
+struct tls_ctx;
+struct tls;
+
 struct bus_client {
 	int fd;
+	struct tls_ctx *tctx;		/* TLS after INFO (tls://, tls:, or */
+	struct tls *tls;		/* a server with tls_required) */
 	struct addr addr;
 	char addr_str[ADDR_STR_MAX];
 	struct proto_info info;

@@ -243,7 +243,8 @@ nkey_b64_decode(const char *s, size_t len, unsigned char *out, size_t size)
 			out[n++] = (unsigned char)(acc >> bits);
 		}
 	}
-	if (bits >= 6)
+	/* what is left must be the zero bits of the last letter */
+	if (bits >= 6 || (acc & ((1UL << bits) - 1)) != 0)
 		return -1;
 	return (long)n;
 }

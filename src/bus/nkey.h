@@ -64,7 +64,8 @@ int nkey_verify(const unsigned char key[NKEY_KEY_LEN], const void *msg,
     size_t len, const unsigned char sig[NKEY_SIG_LEN]);
 
 /* nkey_b64_decode: base64 in either alphabet (+/ or -_), padded or not,
- * into out (size bytes); returns the length, or -1 */
+ * into out (size bytes); returns the length, or -1 for a letter outside
+ * them, a leftover that is not zero bits, or no room */
 long nkey_b64_decode(const char *s, size_t len, unsigned char *out,
     size_t size);
 

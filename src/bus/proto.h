@@ -207,6 +207,8 @@ struct proto_info {
 	bool		headers;
 	bool		auth_required;
 	char		nonce[PROTO_FIELD_MAX];	/* to sign with an nkey */
+	bool		tls_required;	/* read only: TLS after INFO */
+	bool		tls_available;
 };
 
 /* proto_connect_init: the NATS defaults (echo on, everything else off) */

@@ -288,3 +288,12 @@ start_both() {
 	run -64 --separate-stderr ipctool bus pub --users-file x a b
 	assert_equal "$stderr" "ipctool bus: 'bus pub' takes no --users-file option (see 'ipctool bus --help')"
 }
+
+@test "bus-auth: the daemon's log says why a client was refused, never the password" {
+	secret alice.pass wonder
+	start_daemon --listen tcp:127.0.0.1:0 --user alice --pass-file "$BATS_TEST_TMPDIR/alice.pass"
+	local log=$BG_ERR
+	run -1 ipctool bus pub -b "nats://mallory:wonder@${DAEMON_ADDR#tcp:}" a x
+	wait_for_line "$log" "Authorization Violation, disconnected \(unknown user 'mallory'\)$"
+	run -1 grep -c wonder "$log"
+}

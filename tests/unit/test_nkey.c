@@ -63,6 +63,7 @@ test_codecs(void)
 	CHECK_INT(out[0], 0xfb);
 	CHECK_INT(nkey_b64_decode("Zm9v!", 5, out, sizeof(out)), -1);
 	CHECK_INT(nkey_b64_decode("Z", 1, out, sizeof(out)), -1);
+	CHECK_INT(nkey_b64_decode("Zm9vYh", 6, out, sizeof(out)), -1); /* bits */
 }
 
 static void

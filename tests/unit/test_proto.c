@@ -626,6 +626,10 @@ test_info_json(void)
 	CHECK_INT(in.max_payload, 1048576);
 	CHECK_INT(in.client_id, 18446744);
 	CHECK(in.headers && in.auth_required);
+	CHECK(!in.tls_required && !in.tls_available);
+	CHECK_INT(proto_info_parse(&in, "{\"tls_required\":true,"
+	    "\"tls_available\":true}", 42), 0);
+	CHECK(in.tls_required && in.tls_available);
 	CHECK_INT(proto_info_parse(&in, "{\"max_payload\":-1}", 18),
 	    PROTO_EPARSE);
 	CHECK_INT(proto_info_parse(&in,
