@@ -440,3 +440,31 @@ children_are() {
 	pkill -P "$BG_PID" sleep || true
 	wait "${pids[@]}" 2>/dev/null || true
 }
+
+# ready_or_gone FILE PID: true once FILE exists or PID has exited
+ready_or_gone() {
+	[ -e "$1" ] || ! kill -0 "$2" 2>/dev/null ||
+		grep -q '^State:.*Z' "/proc/$2/status" 2>/dev/null
+}
+
+@test "req serve out of descriptors answers the job with status 125 and stays up" {
+	local d=$BATS_TEST_TMPDIR n got=
+	start_bg ipctool bus daemon --addr-file "$d/a"
+	wait_for_path "$d/a"
+	# the smallest limit under which the worker starts leaves no room for
+	# a job's two pipes
+	for n in 6 7 8 9 10 11 12 13 14 15 16; do
+		rm -f "$d/ready"
+		start_bg bash -c "ulimit -n $n; exec '$IPCTOOL' req serve --ready-file '$d/ready' s -- cat"
+		local w=$BG_PID
+		wait_until 10 ready_or_gone "$d/ready" "$w"
+		[ -e "$d/ready" ] || continue
+		run --separate-stderr "$IPCTOOL" req call -t 5s --json s hello
+		got=$status
+		break
+	done
+	assert_equal "$got" 125
+	assert_equal "$output" '{"status":125,"result":"","error":"cannot start cat: pipe2: Too many open files"}'
+	run kill -0 "$w"
+	assert_success
+}
