@@ -104,6 +104,8 @@ struct pipe_run {
 	bool has_merge;
 	int devnull;
 	int sigfd;
+	int term_sig;		/* the signal passed on to the stages */
+	int64_t term_kill_at;	/* SIGKILL them then (-1: not stopping) */
 	int64_t start_ms;
 	bool granted_said;
 };
@@ -522,7 +524,14 @@ on_signal(struct pipe_run *r)
 			continue;
 		out_trace("received signal %u: passing it on to the stages",
 		    si.ssi_signo);
-		signal_all(r, (int)si.ssi_signo);
+		if (r->term_sig) {	/* again: no stage is left running */
+			signal_all(r, SIGKILL);
+			r->term_kill_at = -1;
+			continue;
+		}
+		r->term_sig = (int)si.ssi_signo;
+		signal_all(r, r->term_sig);
+		r->term_kill_at = io_deadline(SIGS_GRACE_MS);
 	}
 	reap(r);
 }
@@ -543,6 +552,7 @@ setup_signals(struct pipe_run *r)
 	sigs_drop_ignored(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		err(EXIT_FAIL, "sigprocmask");
+	r->term_kill_at = -1;
 	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (r->sigfd == -1)
 		err(EXIT_FAIL, "signalfd");
@@ -616,6 +626,17 @@ earliest(int64_t a, int64_t b)
 	return ma < mb ? ma : mb;
 }
 
+/* earliest_at: the nearer of two deadlines (-1 is never) */
+static int64_t
+earliest_at(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 /* run: move the data and wait for the stages; returns true on timeout */
 static bool
 run(struct pipe_run *r)
@@ -632,11 +653,17 @@ run(struct pipe_run *r)
 		npf = step_relays(r, pf);
 		if (all_reaped(r) && relays_done(r))
 			break;
-		if (poll(pf, (nfds_t)npf, earliest(timed_out ? kill_at :
-		    deadline, next_tick)) == -1 && errno != EINTR)
+		if (poll(pf, (nfds_t)npf, earliest(earliest_at(timed_out ?
+		    kill_at : deadline, r->term_kill_at), next_tick)) == -1 &&
+		    errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[0].revents)
 			on_signal(r);
+		/* a stage that outlives the grace period after a signal */
+		if (r->term_kill_at >= 0 && io_remaining(r->term_kill_at) == 0) {
+			signal_all(r, SIGKILL);
+			r->term_kill_at = -1;
+		}
 		if (next_tick >= 0 && io_remaining(next_tick) == 0) {
 			progress(r, false);
 			next_tick = io_now_ms() + TICK_MS;
@@ -918,6 +945,8 @@ pipe_main(int argc, char **argv)
 	if (r->stats)
 		print_stats(r);
 	status = timed_out ? EX_TEMPFAIL : verdict(r);
+	if (r->term_sig)	/* stopped by a signal: 128 + N, as a shell */
+		status = 128 + r->term_sig;
 	run_free(r);
 	opt_free(&p);
 	return status;

@@ -205,6 +205,8 @@ struct worker {
 	const char *subject;
 	uint64_t sid;
 	bool stopping;
+	bool killing;			/* a second signal: SIGKILL the jobs */
+	int term_sig;			/* the signal that stopped us */
 	struct coproc co;		/* --lines */
 };
 
@@ -321,6 +323,32 @@ spawn_cmd(struct worker *w, int *in_fd, int *out_fd, char *error,
 	return pid;
 }
 
+/* signal_job: pass sig to j's process group; unless it is SIGKILL, the
+ * job gets SIGS_GRACE_MS to end before kill_overdue sends SIGKILL */
+static void
+signal_job(struct job *j, int sig)
+{
+	int64_t grace = io_deadline(SIGS_GRACE_MS);
+
+	if (!j->used || j->pid <= 0 || j->exited)
+		return;
+	out_trace("job %d: kill(-%d, %s)", (int)j->pid, (int)j->pid,
+	    sig == SIGKILL ? "SIGKILL" : strsignal(sig));
+	kill(-j->pid, sig);
+	if (sig != SIGKILL && (j->deadline < 0 || j->deadline > grace))
+		j->deadline = grace;
+}
+
+/* signal_jobs: pass sig on to every running job and the --lines command */
+static void
+signal_jobs(struct worker *w, int sig)
+{
+	for (int i = 0; i < o.jobs; i++)
+		signal_job(&w->jobs[i], sig);
+	if (w->co.pid > 0 && !w->co.exited)
+		kill(-w->co.pid, sig);
+}
+
 /* spawn: start j's command; exec failures land in j->error */
 static void
 spawn(struct worker *w, struct job *j)
@@ -330,6 +358,8 @@ spawn(struct worker *w, struct job *j)
 	j->pid = spawn_cmd(w, &j->in_fd, &j->out_fd, j->error, sizeof(j->error),
 	    &st);
 	j->deadline = io_deadline(o.timeout);
+	if (w->stopping)	/* taken before the signal: ends as the rest */
+		signal_job(j, w->killing ? SIGKILL : w->term_sig);
 	if (j->pid == 0) {	/* nothing to wait for: done with st */
 		j->exited = true;
 		j->wstatus = st << 8;
@@ -541,11 +571,16 @@ read_signals(struct worker *w, int sfd)
 		if (si.ssi_signo == SIGCHLD)
 			continue;
 		stop = true;
-		if (w->stopping)
-			exit(0);
+		if (w->stopping) {	/* again: no job is left running */
+			w->killing = true;
+			signal_jobs(w, SIGKILL);
+			continue;
+		}
 		w->stopping = true;
+		w->term_sig = (int)si.ssi_signo;
 		if (w->c.fd != -1)
 			(void)bus_unsub(&w->c, w->sid, 0);
+		signal_jobs(w, w->term_sig);
 	}
 	reap(w);
 	return stop;
@@ -1103,7 +1138,7 @@ cmd_serve(struct opt_parser *p)
 	free(w->co.q);
 	buf_free(&w->co.in);
 	buf_free(&w->co.line);
-	return 0;
+	return w->term_sig ? 128 + w->term_sig : 0;
 }
 
 /* ---- call ---- */

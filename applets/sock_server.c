@@ -139,6 +139,9 @@ struct server {
 	struct client *clients;
 	struct client *dead;	/* closed, freed at the end of the round */
 	long nclients;		/* connected, or children running */
+	pid_t *kids;		/* exec mode: the commands running, each the
+				 * leader of its process group */
+	size_t nkids, kcap;
 	bool stdin_on;
 	char *sin;		/* a partial line from stdin */
 	size_t sinlen, sincap;
@@ -636,6 +639,9 @@ exec_child(struct server *s, int fd, const struct addr *peer, const char *name)
 	gid_t gid;
 
 	sigs_child();
+	/* a group of its own, so that at our end it and what it started
+	 * get the signal (sigs_end_groups) */
+	setpgid(0, 0);
 	/* accept4 made it nonblocking: the command expects a plain one */
 	io_set_nonblock(fd, false);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1) {
@@ -731,6 +737,33 @@ tls_exec_child(struct server *s, int fd, const struct addr *peer,
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
+/* kid_add: remember the command pid (its own process group) */
+static void
+kid_add(struct server *s, pid_t pid)
+{
+	if (s->nkids == s->kcap) {
+		size_t cap = s->kcap ? 2 * s->kcap : 16;
+		pid_t *k = reallocarray(s->kids, cap, sizeof(*k));
+
+		if (k == NULL)
+			return;	/* only its end at our exit is lost */
+		s->kids = k;
+		s->kcap = cap;
+	}
+	s->kids[s->nkids++] = pid;
+}
+
+/* kid_del: forget a command that was reaped */
+static void
+kid_del(struct server *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nkids; i++)
+		if (s->kids[i] == pid) {
+			s->kids[i] = s->kids[--s->nkids];
+			return;
+		}
+}
+
 /* spawn: run CMD for the connection fd */
 static void
 spawn(struct server *s, int fd, const struct addr *peer, const char *name)
@@ -746,7 +779,9 @@ spawn(struct server *s, int fd, const struct addr *peer, const char *name)
 	} else {
 		out_trace("fork() = %ld [%s runs %s]", (long)pid, name,
 		    s->cmd[0]);
+		setpgid(pid, pid);	/* as the child does: no race */
 		s->nclients++;
+		kid_add(s, pid);
 	}
 	close(fd);
 }
@@ -917,6 +952,7 @@ on_signal(struct server *s)
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		out_trace("waitpid() = %ld [status %d]", (long)pid, st);
 		s->nclients--;
+		kid_del(s, pid);
 		if (s->once) {
 			s->status = WIFEXITED(st) ? WEXITSTATUS(st) :
 			    128 + WTERMSIG(st);
@@ -1034,6 +1070,14 @@ serve_many(struct server *s)
 		client_close(s, s->clients, "server exit");
 	free_dead(s);
 	free(s->sin);
+	/* stopped by a signal: the commands get it too, SIGKILL after the
+	 * grace period or a second signal */
+	if (s->nkids > 0 && s->status > 128) {
+		out_trace("passing signal %d to %zu commands", s->status - 128,
+		    s->nkids);
+		sigs_end_groups(s->kids, s->nkids, s->status - 128, s->sigfd);
+	}
+	free(s->kids);
 	return s->status;
 }
 

@@ -2,8 +2,14 @@
  * sigaction(2) read once at start, sigprocmask(2), signal(7) on the
  * inheritance of SIG_IGN across fork(2) and execve(2) */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "io.h"
 
 #include "sigs.h"
 
@@ -74,4 +80,53 @@ sigs_child(void)
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* kill_groups: sig to every group left in pgids */
+static void
+kill_groups(const pid_t *pgids, size_t n, int sig)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pgids[i] > 0)
+			kill(-pgids[i], sig);
+}
+
+void
+sigs_end_groups(pid_t *pgids, size_t n, int sig, int sigfd)
+{
+	int64_t deadline = io_deadline(SIGS_GRACE_MS);
+	struct signalfd_siginfo si;
+	size_t left = 0;
+	bool killed = sig == SIGKILL;
+	pid_t pid;
+	int st;
+
+	for (size_t i = 0; i < n; i++)
+		left += pgids[i] > 0;
+	kill_groups(pgids, n, sig);
+	while (left > 0) {
+		while (left > 0 && (pid = waitpid(-1, &st, WNOHANG)) > 0)
+			for (size_t i = 0; i < n; i++)
+				if (pgids[i] == pid) {
+					pgids[i] = 0;
+					left--;
+				}
+		if (left == 0)
+			break;
+		if (!killed && io_remaining(deadline) == 0) {
+			kill_groups(pgids, n, SIGKILL);
+			killed = true;
+		}
+		if (sigfd < 0) {
+			poll(NULL, 0, 10);
+			continue;
+		}
+		if (io_wait(sigfd, POLLIN, io_deadline(10)) <= 0)
+			continue;
+		while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			if (si.ssi_signo != SIGCHLD && !killed) {
+				kill_groups(pgids, n, SIGKILL);
+				killed = true;
+			}
+	}
 }

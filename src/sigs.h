@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* SIGS_GRACE_MS: how long an applet that runs commands waits after
+ * passing SIGTERM or SIGINT on to them before it sends SIGKILL */
+#define SIGS_GRACE_MS	3000
+
 /* sigs_init: remember which signals were ignored at start; main calls it
  * first, before any disposition changes */
 void sigs_init(void);
@@ -28,6 +32,13 @@ int sigs_catch(const int *sigs, size_t n, void (*handler)(int), int flags);
  * action (every one but those ignored at start), for
  * posix_spawnattr_setsigdefault(3) */
 void sigs_child_default(sigset_t *set);
+
+/* sigs_end_groups: pass sig to each of the n process groups in pgids
+ * (ids of children that lead their group), then reap them: SIGKILL the
+ * groups still there after SIGS_GRACE_MS, or at once when another
+ * signal than SIGCHLD arrives on sigfd (a signalfd that has SIGCHLD,
+ * or -1); pgids[i] becomes 0 as each is reaped */
+void sigs_end_groups(pid_t *pgids, size_t n, int sig, int sigfd);
 
 /* sigs_child: in a forked child before execve(2): every signal to its
  * default action except those ignored at start, which stay ignored, and

@@ -468,3 +468,51 @@ ready_or_gone() {
 	run kill -0 "$w"
 	assert_success
 }
+
+# gone PID: true once PID no longer exists (or is a zombie)
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+@test "SIGTERM: pipe, sock-server and req serve end their commands, SIGKILL after the grace period" {
+	local d=$BATS_TEST_TMPDIR job='trap "" TERM; echo $$ >"$0"; exec sleep 30'
+	# pipe: one TERM, a stage that ignores it is killed after the grace
+	start_bg ipctool pipe -- sh -c "$job" "$d/p1"
+	local pp=$BG_PID
+	wait_for_path "$d/p1"
+	wait_until 10 test -s "$d/p1"
+	kill -TERM "$pp"
+	wait_exit "$pp" 20
+	assert_equal "$WAIT_STATUS" 143
+	run gone "$(cat "$d/p1")"
+	assert_success
+	# sock-server: a second TERM kills the commands at once
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a" "unix:$d/s" -- sh -c "$job" "$d/p2"
+	local sp=$BG_PID
+	wait_for_path "$d/a"
+	"$IPCTOOL" sock-client "unix:$d/s" </dev/null >/dev/null 2>&1 3>&- &
+	local cl=$!
+	wait_until 10 test -s "$d/p2"
+	kill -TERM "$sp"
+	kill -TERM "$sp"
+	wait_exit "$sp" 2
+	assert_equal "$WAIT_STATUS" 143
+	wait_until 2 gone "$(cat "$d/p2")"
+	wait "$cl" || true
+	# req serve: the job gets TERM, then KILL; the caller gets an answer
+	start_bg ipctool bus daemon --addr-file "$d/b"
+	wait_for_path "$d/b"
+	start_bg ipctool req serve --ready-file "$d/r" s -- sh -c "$job" "$d/p3"
+	local rp=$BG_PID
+	wait_for_path "$d/r"
+	"$IPCTOOL" req call -t 20s s x >"$d/call.out" 2>"$d/call.err" 3>&- &
+	local call=$!
+	wait_until 10 test -s "$d/p3"
+	kill -TERM "$rp"
+	wait_exit "$rp" 20
+	assert_equal "$WAIT_STATUS" 143
+	run gone "$(cat "$d/p3")"
+	assert_success
+	wait_exit "$call" 10
+	[ "$WAIT_STATUS" -ne 0 ] && [ "$WAIT_STATUS" -ne 75 ]
+}
