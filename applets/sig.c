@@ -994,21 +994,100 @@ setenv_num(const char *name, long long n)
 	setenv(name, buf, 1);
 }
 
-/* run_handler: run the command for si and wait for it; returns its
- * wait status, or -1 when it could not be started */
-static int
-run_handler(struct args *a, const struct signalfd_siginfo *si)
+/* The terminating signals a running handler is ended with: those of
+ * them not trapped and not ignored at start, blocked only while the
+ * handler runs and read from a signalfd of their own (with SIGCHLD) */
+struct ender {
+	sigset_t set;
+	int fd;
+};
+
+/* ender_open: the signalfd for what ends a handler; exits on failure */
+static void
+ender_open(struct ender *e, const sigset_t *trapped)
 {
+	static const int term[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
+
+	sigemptyset(&e->set);
+	for (size_t i = 0; i < sizeof(term) / sizeof(term[0]); i++)
+		if (sigismember(trapped, term[i]) != 1)
+			sigaddset(&e->set, term[i]);
+	sigs_drop_ignored(&e->set);
+	sigaddset(&e->set, SIGCHLD);
+	e->fd = signalfd(-1, &e->set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (e->fd == -1)
+		err(EXIT_FAIL, "signalfd");
+}
+
+/* die_of: end this process as sig would (exit status 128+N), the pid
+ * file removed first when it is still ours */
+static void __attribute__((noreturn))
+die_of(int sig)
+{
+	sigset_t set;
+
+	pidfile_remove_all();
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* wait_handler: wait for the handler pid (its own process group); a
+ * terminating signal meanwhile goes to that group, SIGKILL follows after
+ * the grace period or at a second signal, and then we die of it too;
+ * returns the wait status */
+static int
+wait_handler(struct ender *e, pid_t pid)
+{
+	struct signalfd_siginfo si;
+	pid_t group = pid;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		if (r == -1 && errno != EINTR)
+			err(EXIT_FAIL, "waitpid %ld", (long)pid);
+		if (io_wait(e->fd, POLLIN, -1) <= 0)
+			continue;
+		while (read(e->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD)
+				continue;
+			out_trace("received %s: passing it on to the handler's "
+			    "process group %ld", signame((int)si.ssi_signo),
+			    (long)group);
+			sigs_end_groups(&group, 1, (int)si.ssi_signo, e->fd);
+			die_of((int)si.ssi_signo);
+		}
+	}
+}
+
+/* run_handler: run the command for si in a process group of its own and
+ * wait for it; returns its wait status, or -1 when it could not be
+ * started */
+static int
+run_handler(struct args *a, struct ender *e,
+    const struct signalfd_siginfo *si)
+{
+	sigset_t old;
 	pid_t pid;
 	int st;
 
 	fflush(stdout);
+	sigprocmask(SIG_BLOCK, &e->set, &old);
 	pid = (pid_t)out_trace_ret(fork(), "fork()");
 	if (pid == -1) {
 		warn("fork for %s", a->cmdv[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		sigs_child();
 		setenv("IPCTOOL_SIGNAL", signame((int)si->ssi_signo), 1);
 		setenv_num("IPCTOOL_SIGNAL_NUMBER", si->ssi_signo);
@@ -1024,9 +1103,9 @@ run_handler(struct args *a, const struct signalfd_siginfo *si)
 		warn("exec %s", a->cmdv[0]);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR)
-			err(EXIT_FAIL, "waitpid %ld", (long)pid);
+	setpgid(pid, pid);	/* as the child does: no race */
+	st = wait_handler(e, pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	out_trace("waitpid(%ld) = status %d", (long)pid,
 	    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	return st;
@@ -1039,6 +1118,7 @@ sig_trap(struct args *a)
 {
 	struct signalfd_siginfo si;
 	int64_t deadline = io_deadline(a->timeout);
+	struct ender e;
 	long long got = 0;
 	sigset_t set;
 	int fd, st;
@@ -1047,6 +1127,7 @@ sig_trap(struct args *a)
 		usage_error("missing command after '--'");
 	signal_set(a, a->rest, a->nrest, &set, true);
 	fd = open_signals(&set, a->timeout >= 0);
+	ender_open(&e, &set);
 	if (a->pidfile)
 		write_pidfile(a->pidfile, &set);
 	while (a->count == 0 || got < a->count) {
@@ -1054,7 +1135,7 @@ sig_trap(struct args *a)
 		 * standard signals coalesce and real-time ones queue */
 		if (take(fd, &si, 1, deadline, false) == 0)
 			return timed_out(a, got);
-		st = run_handler(a, &si);
+		st = run_handler(a, &e, &si);
 		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
 			warnx("%s: %s exited with status %d",
 			    signame((int)si.ssi_signo), a->cmdv[0],
@@ -1069,6 +1150,7 @@ sig_trap(struct args *a)
 			    128 + WTERMSIG(st));
 		got++;
 	}
+	close(e.fd);
 	close(fd);
 	return 0;
 }

@@ -189,6 +189,39 @@ RTMIN+29 63 $p2 $UID_ 2147483647"
 ipctool sig: USR1: sh exited with status 3"
 }
 
+@test "sig trap: SIGTERM goes to the running handler's group, KILL after the grace" {
+	h="$BATS_TEST_TMPDIR/h"
+	# a handler that ignores TERM, with a child of its own
+	receiver trap USR1 -- sh -c 'trap "" TERM; sleep 60 & echo "$$ $!" >"$0"; wait' "$h"
+	run -0 ipctool sig send -s USR1 --pidfile "$PF"
+	wait_for_line "$h" '^[0-9]+ [0-9]+$'
+	read -r hp cp <"$h"
+	local t0=$SECONDS
+	kill -TERM "$RECV_PID"
+	wait_exit "$RECV_PID" 20
+	assert_equal "$WAIT_STATUS" 143
+	[ $((SECONDS - t0)) -ge 2 ]
+	! kill -0 "$hp" 2>/dev/null
+	! kill -0 "$cp" 2>/dev/null
+	assert_file_not_exists "$PF"
+}
+
+@test "sig trap: a second SIGTERM kills the handler at once" {
+	h="$BATS_TEST_TMPDIR/h"
+	receiver trap -v USR1 -- sh -c 'trap "" TERM; echo $$ >"$0"; while :; do sleep 1; done' "$h"
+	run -0 ipctool sig send -s USR1 --pidfile "$PF"
+	wait_for_line "$h" '^[0-9]+$'
+	local t0=$SECONDS
+	kill -TERM "$RECV_PID"
+	# the second once the first was taken (two pending TERMs are one)
+	wait_for_line "$RECV_ERR" 'received TERM: passing it on'
+	kill -TERM "$RECV_PID"
+	wait_exit "$RECV_PID" 20
+	assert_equal "$WAIT_STATUS" 143
+	[ $((SECONDS - t0)) -lt 2 ]
+	! kill -0 "$(cat "$h")" 2>/dev/null
+}
+
 @test "send --sync returns once the receiver printed the signal (wait --ack)" {
 	receiver wait --ack --count 0 USR2 RTMIN
 	run -0 --separate-stderr ipctool sig send --sync -s USR2 --pidfile "$PF"
