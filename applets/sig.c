@@ -1012,6 +1012,7 @@ sig_trap(struct args *a)
 
 	if (a->cmdv == NULL || a->ncmd == 0)
 		usage_error("missing command after '--'");
+	die_unless_runnable(a->cmdv[0]);
 	signal_set(a, a->rest, a->nrest, &set, true);
 	fd = open_signals(&set, a->timeout >= 0);
 	if (a->pidfile)

@@ -182,33 +182,6 @@ write_addr_file(const char *path, const char *where)
 		err(EXIT_FAIL, "write %s", path);
 }
 
-/* command_check: exit 127 (not found) or 126 (not executable) unless
- * cmd can be run */
-static void
-command_check(const char *cmd)
-{
-	char path[PATH_MAX];
-	const char *p, *dirs = getenv("PATH");
-	size_t n;
-
-	if (strchr(cmd, '/')) {
-		if (access(cmd, X_OK) == 0)
-			return;
-		if (errno == ENOENT)
-			errx(127, "cannot run '%s': no such file", cmd);
-		err(126, "cannot run '%s'", cmd);
-	}
-	for (p = dirs ? dirs : "/usr/bin:/bin"; p; p = strchr(p, ':') ?
-	    strchr(p, ':') + 1 : NULL) {
-		n = strcspn(p, ":");
-		snprintf(path, sizeof(path), "%.*s/%s", (int)n,
-		    n ? p : ".", cmd);
-		if (access(path, X_OK) == 0)
-			return;
-	}
-	errx(127, "cannot run '%s': command not found", cmd);
-}
-
 /* --- output queue of a client --- */
 
 /* grow: make *buf hold at least need bytes (doubling); 0, or -1 with
@@ -1127,7 +1100,7 @@ sock_server_main(int argc, char **argv)
 		usage_error("bad address '%s': %s", rest[0], errstr);
 	check_options(&s);
 	if (s.cmd)
-		command_check(s.cmd[0]);
+		die_unless_runnable(s.cmd[0]);
 	/* stdout gets the messages unless clients get them back */
 	s.to_stdout = !s.echo && !s.cmd && !s.broadcast;
 	sock_raise_nofile();

@@ -21,6 +21,12 @@ const char *die_applet(void);
  * "write to stdout: why" */
 void die_flush_stdout(void);
 
+/* die_unless_runnable: return when cmd can be executed (io_cmd_path);
+ * otherwise one line, "cannot run 'CMD': command not found", and exit
+ * 127, or exit 126 when it is there but cannot be executed, as a shell
+ * does: a command that runs a CMD checks it once, at start */
+void die_unless_runnable(const char *cmd);
+
 /* usage_error: print one line and a --help hint on stderr, exit 64 */
 void usage_error(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));

@@ -451,3 +451,12 @@ RTMIN+29"
 	assert_equal "$WAIT_STATUS" 129
 	assert_file_not_exists "$PF"
 }
+
+@test "sig trap: a command that cannot be executed is refused at start, 127 or 126" {
+	run -127 --separate-stderr ipctool sig trap USR1 -- no-such-command-xyz
+	assert_equal "$stderr" "ipctool sig: cannot run 'no-such-command-xyz': command not found"
+	touch "$BATS_TEST_TMPDIR/plain"
+	chmod 0644 "$BATS_TEST_TMPDIR/plain"
+	run -126 --separate-stderr ipctool sig trap USR1 -- "$BATS_TEST_TMPDIR/plain"
+	assert_equal "$stderr" "ipctool sig: cannot run '$BATS_TEST_TMPDIR/plain': Permission denied"
+}
