@@ -231,7 +231,7 @@ make_pipe(int p[2])
 
 		if (got == -1)
 			err(EXIT_FAIL, "set pipe size %s", R.size_arg);
-		if (!R.granted_said) {
+		if (out_trace_on && !R.granted_said) {
 			warnx("--size %s: the kernel granted %d bytes per "
 			    "pipe", R.size_arg, got);
 			R.granted_said = true;
