@@ -37,6 +37,7 @@ enum {
 	KEY_MAX_PENDING,
 	KEY_MAX_PINGS_OUT,
 	KEY_MAX_SUBS,
+	KEY_MAX_UNAUTH,
 	KEY_MODE,
 	KEY_NO_AUTH,
 	KEY_PING_INTERVAL,
@@ -111,6 +112,9 @@ static const struct opt bus_opts[] = {
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: subscriptions per client (10000)" },
+	{ .lo = "max-unauth", .key = KEY_MAX_UNAUTH, .arg = OPT_INT,
+	    .meta = "N", .sub = BUS_DAEMON,
+	    .help = "daemon: clients yet to authenticate (256)" },
 	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
@@ -311,7 +315,7 @@ print_msg(const struct bus_msg *m, bool monitor)
 		if (m->status)
 			json_int(&j, "status", m->status);
 		if (json_print(&j, stdout) == -1)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 		return;
 	}
 	if (monitor) {
@@ -706,7 +710,8 @@ daemon_log(void *arg, const char *line)
 	size_t n = strlen(line);
 
 	if (!out_trace_on && ((n >= 11 && strcmp(line + n - 11,
-	    ": connected") == 0) || (n >= 14 && strcmp(line + n - 14,
+	    ": connected") == 0) || strstr(line,
+	    ": connected (token required)") != NULL || (n >= 14 && strcmp(line + n - 14,
 	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL))
 		return;
 	fprintf(stderr, "%s: %s\n", getprogname(), line);
@@ -852,6 +857,9 @@ bus_main(int argc, char **argv)
 		}
 		case KEY_MAX_SUBS:
 			o.cfg.max_subs = (int)opt_int(&p, 1, 1000000);
+			break;
+		case KEY_MAX_UNAUTH:
+			o.cfg.max_unauth = (int)opt_int(&p, 1, 1000000);
 			break;
 		case KEY_MODE: o.cfg.unix_mode = opt_mode(&p); break;
 		case KEY_NO_AUTH: o.no_auth = true; break;

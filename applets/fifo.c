@@ -20,6 +20,7 @@
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "opt.h"
 #include "out.h"
 #include "parse.h"
@@ -443,9 +444,7 @@ reply_open(struct sender *s)
 	const char *dirs[] = { getenv("XDG_RUNTIME_DIR"), getenv("TMPDIR"),
 	    "/tmp" };
 	const char *dir = "/tmp";
-	struct sigaction sa = { .sa_handler = on_term,
-	    .sa_flags = SA_RESETHAND };
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	sigset_t block, saved;
 	struct stat st;
 	mode_t perm = 0600, old;
@@ -460,9 +459,7 @@ reply_open(struct sender *s)
 		}
 	if (fstat(s->fd, &st) == 0)
 		perm |= (st.st_mode & 0044) >> 1;	/* readers may ack */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, NULL);
+	sigs_catch(sigs, 3, on_term, SA_RESETHAND);
 	atexit(reply_unlink);
 	sigemptyset(&block);
 	for (size_t i = 0; i < 3; i++)

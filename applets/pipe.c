@@ -19,6 +19,7 @@
 #include "applet.h"
 #include "die.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 
@@ -351,7 +352,7 @@ child(struct stage *s, int errfd)
 {
 	int e;
 
-	io_child_signals();
+	sigs_child();
 	if ((s->in != -1 && dup2(s->in, 0) == -1) ||
 	    (s->out != -1 && dup2(s->out, 1) == -1)) {
 		e = errno;
@@ -1080,7 +1081,8 @@ on_signal(void)
 }
 
 /* setup_signals: SIGCHLD, SIGINT, SIGTERM and SIGHUP through a signalfd
- * (the children get them unblocked back in io_child_signals) */
+ * (the children get them unblocked back in sigs_child); one ignored at
+ * start (nohup) stays ignored */
 static void
 setup_signals(void)
 {
@@ -1091,6 +1093,7 @@ setup_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigs_drop_ignored(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		err(EXIT_FAIL, "sigprocmask");
 	R.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -21,9 +21,11 @@
 #include <bsd/string.h>
 
 #include "applet.h"
+#include "buf.h"
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "bus/cli.h"
@@ -135,33 +137,6 @@ static struct {
 	int64_t timeout;
 } o = { .timeout = TIMEOUT_UNSET, .jobs = 1, .window = DEFAULT_WINDOW };
 
-/* A growable byte buffer */
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-/* buf_add: append len bytes; -1 when memory ran out */
-static int
-buf_add(struct buf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
 /* ---- serve ---- */
 
 struct job {
@@ -260,9 +235,9 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 	sigset_t none, all;
 	pid_t pid = 0;
 
-	if (!ready) {	/* as io_child_signals(): default signals, no mask */
+	if (!ready) {	/* as sigs_child(): default signals, no mask */
 		sigemptyset(&none);
-		sigfillset(&all);
+		sigs_child_default(&all);
 		if (posix_spawnattr_init(&attr) != 0 ||
 		    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
 		    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) != 0 ||
@@ -1022,6 +997,7 @@ cmd_serve(struct opt_parser *p)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigs_drop_ignored(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");
@@ -1184,7 +1160,7 @@ print_json(uint64_t id, const struct slot *s)
 	else if (s->error[0])
 		json_str(&j, "error", s->error);
 	if (json_print(&j, stdout) == -1)
-		err(EXIT_FAIL, "write stdout");
+		die_stdout();
 }
 
 /* call_sync: one job, wait for its result, exit with its status */
@@ -1240,7 +1216,7 @@ call_sync(char **rest, int n)
 		if (o.null && len > 0 && s.result.p[len - 1] == '\n')
 			len--;
 		if (len && fwrite(s.result.p, 1, len, stdout) != len)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 		if (o.null)
 			putchar('\0');
 		if (s.error[0])
@@ -1417,7 +1393,7 @@ call_async(void)
 			err(EXIT_FAIL, "read stdin");
 		print_ready();
 		if (fflush(stdout) == EOF)
-			err(EXIT_FAIL, "write stdout");
+			die_stdout();
 	}
 	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
 		bus_cli_fail(&cl.c, errno, "send jobs");

@@ -23,6 +23,7 @@
 #include "applet.h"
 #include "die.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
@@ -207,7 +208,7 @@ sig_list(struct args *a)
 			json_str(&j, "action", si->action);
 			json_str(&j, "description", si->desc);
 			if (json_print(&j, stdout) == -1)
-				err(EXIT_FAIL, "write to stdout");
+				die_stdout();
 		} else {
 			printf("%-8s %2d  %-4s  %s\n", si->name, si->number,
 			    si->action, si->desc);
@@ -640,22 +641,15 @@ static void
 write_pidfile(const char *path, const sigset_t *waited)
 {
 	static const int fatal[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
-	struct sigaction sa;
+	int catch[4];
+	size_t n = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
-		struct sigaction old;
-
-		/* only where the default action would end us: a signal we
-		 * inherited as ignored stays ignored */
-		if (sigismember(waited, fatal[i]) == 1 ||
-		    sigaction(fatal[i], NULL, &old) == -1 ||
-		    old.sa_handler != SIG_DFL)
-			continue;
-		sigaction(fatal[i], &sa, NULL);
-	}
+	/* only where the default action would end us: a signal waited for
+	 * is not, one inherited as ignored stays ignored (sigs_catch) */
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		if (sigismember(waited, fatal[i]) != 1)
+			catch[n++] = fatal[i];
+	sigs_catch(catch, n, on_fatal, 0);
 	if (strlcpy(pidfile_buf, path, sizeof(pidfile_buf)) >=
 	    sizeof(pidfile_buf))
 		errx(EXIT_FAIL, "write pidfile %s: %s", path,
@@ -858,7 +852,7 @@ print_signal(struct args *a, const struct signalfd_siginfo *si)
 		if (has_value(si))
 			json_int(&j, "value", si->ssi_int);
 		if (json_print(&j, stdout) == -1)
-			err(EXIT_FAIL, "write to stdout");
+			die_stdout();
 		return;
 	}
 	if (has_value(si))
@@ -976,7 +970,7 @@ run_handler(struct args *a, const struct signalfd_siginfo *si)
 		return -1;
 	}
 	if (pid == 0) {
-		io_child_signals();
+		sigs_child();
 		setenv("IPCTOOL_SIGNAL", signame((int)si->ssi_signo), 1);
 		setenv_num("IPCTOOL_SIGNAL_NUMBER", si->ssi_signo);
 		setenv_num("IPCTOOL_SIGNAL_PID", si->ssi_pid);

@@ -319,6 +319,7 @@ do_messages(struct client *c)
 	struct relay_opts ro = { .half_close = false, .idle_ms = c->timeout };
 	struct frame_reader in;
 	unsigned long long n = 0;
+	struct relay_stats st;
 	char *msg;
 	size_t len;
 	int rc;
@@ -347,8 +348,9 @@ do_messages(struct client *c)
 	half_close(c);
 	if (c->udp)
 		return udp_replies(c);
-	if (relay_stream(-1, c->fd, STDOUT_FILENO, &ro, NULL) == -1 &&
-	    errno != EPIPE) {
+	if (relay_stream(-1, c->fd, STDOUT_FILENO, &ro, &st) == -1) {
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: no end of the answer within "
 			    "the timeout", c->where);
@@ -423,6 +425,7 @@ static int
 run(struct client *c)
 {
 	struct relay_opts ro = { 0 };
+	struct relay_stats st;
 	char dur[32];
 
 	if (c->request)
@@ -435,14 +438,17 @@ run(struct client *c)
 	ro.idle_ms = c->timeout;
 	/* a server's half-close does not cut a file or pipe short */
 	ro.input_after_eof = !isatty(STDIN_FILENO);
-	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, NULL) == -1) {
-		if (errno == EPIPE)
-			return 0;
+	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, &st) == -1) {
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", c->where,
 			    duration_format(c->timeout, dur, sizeof(dur)));
-		unavailable(c, errno);
+		err(EXIT_FAIL, "%s", c->where);	/* a reset mid-stream */
 	}
+	/* the peer reset or stopped reading before all input was sent */
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", c->where);
 	return 0;
 }
 

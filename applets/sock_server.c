@@ -21,9 +21,11 @@
 #include <bsd/string.h>
 
 #include "applet.h"
+#include "buf.h"
 #include "die.h"
 #include "frame.h"
 #include "io.h"
+#include "sigs.h"
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
@@ -184,26 +186,6 @@ write_addr_file(const char *path, const char *where)
 
 /* --- output queue of a client --- */
 
-/* grow: make *buf hold at least need bytes (doubling); 0, or -1 with
- * errno ENOMEM */
-static int
-grow(char **buf, size_t *cap, size_t need)
-{
-	size_t n = *cap ? *cap : 4096;
-	char *nb;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	nb = realloc(*buf, n);
-	if (nb == NULL)
-		return -1;
-	*buf = nb;
-	*cap = n;
-	return 0;
-}
-
 /* ep_update: set what epoll watches on c */
 static void
 ep_update(struct server *s, struct client *c)
@@ -323,7 +305,7 @@ client_queue(struct server *s, struct client *c, const char *p, size_t len,
 			c->outoff = 0;
 			need = c->outlen + len + 1;
 		}
-		if (grow(&c->out, &c->outcap, need) == -1) {
+		if (buf_grow(&c->out, &c->outcap, need) == -1) {
 			client_close(s, c, "out of memory");
 			return -1;
 		}
@@ -448,7 +430,7 @@ client_read(struct server *s, struct client *c)
 		client_close(s, c, "message too long");
 		return -1;
 	}
-	if (grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
+	if (buf_grow(&c->in, &c->incap, c->inlen + (size_t)n) == -1) {
 		client_close(s, c, "out of memory");
 		return -1;
 	}
@@ -505,7 +487,7 @@ stdin_read(struct server *s)
 	if (s->sinlen + (size_t)n > FRAME_MAX_DEFAULT)
 		errx(EXIT_FAIL, "stdin: line longer than %d MiB",
 		    FRAME_MAX_DEFAULT >> 20);
-	if (grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
+	if (buf_grow(&s->sin, &s->sincap, s->sinlen + (size_t)n) == -1)
 		err(EXIT_FAIL, "stdin");
 	memcpy(s->sin + s->sinlen, buf, (size_t)n);
 	s->sinlen += (size_t)n;
@@ -564,7 +546,7 @@ exec_child(struct server *s, int fd, const struct addr *peer, const char *name)
 	uid_t uid;
 	gid_t gid;
 
-	io_child_signals();
+	sigs_child();
 	/* accept4 made it nonblocking: the command expects a plain one */
 	io_set_nonblock(fd, false);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1) {
@@ -767,6 +749,7 @@ serve_many(struct server *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigs_drop_ignored(&set);	/* nohup: HUP stays ignored */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd == -1)
@@ -861,13 +844,16 @@ serve_one(struct server *s)
 	    s->lfd);
 	s->lfd = -1;
 	if (relay_stream(STDIN_FILENO, fd, STDOUT_FILENO, &ro, &st) == -1) {
-		if (errno == EPIPE)
-			return 0;
+		if (st.out_failed)
+			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", name,
 			    duration_format(s->timeout, dur, sizeof(dur)));
 		err(EXIT_FAIL, "%s", name);
 	}
+	/* the client reset or stopped reading before all input was sent */
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", name);
 	out_trace("%s closed: %llu bytes in, %llu bytes out%s", name,
 	    (unsigned long long)st.received, (unsigned long long)st.sent,
 	    st.spliced ? " (splice)" : "");
@@ -1032,7 +1018,7 @@ static void
 claim(struct server *s)
 {
 	struct addrinfo *res;
-	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	static const int fatal[] = { SIGINT, SIGTERM, SIGHUP };
 	int gai;
 
 	if (s->addr.type != ADDR_UNIX) {
@@ -1050,9 +1036,7 @@ claim(struct server *s)
 		cleanup_addr = s->addr;
 		strlcpy(cleanup_path, s->addr.path, sizeof(cleanup_path));
 		atexit(cleanup);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	}
 	addr_format(&s->bound, s->where, sizeof(s->where));
 	if (s->addr_file)

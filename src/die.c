@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,13 +52,26 @@ die_applet(void)
 }
 
 void
+die_stdout(void)
+{
+	int e = errno;
+
+	/* what could not be written is dropped, so that the check at exit
+	 * does not report the same failure a second time */
+	__fpurge(stdout);
+	clearerr(stdout);
+	if (e == EPIPE)
+		exit(0);
+	errno = e;
+	err(EXIT_FAIL, "write to stdout");
+}
+
+void
 die_flush_stdout(void)
 {
 	if (fflush(stdout) == 0)
 		return;
-	if (errno == EPIPE)
-		exit(0);
-	err(EXIT_FAIL, "write to stdout");
+	die_stdout();
 }
 
 void

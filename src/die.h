@@ -27,6 +27,12 @@ void die_flush_stdout(void);
  * does: a command that runs a CMD checks it once, at start */
 void die_unless_runnable(const char *cmd);
 
+/* die_stdout: a write to stdout just failed (errno says why): a reader
+ * that went away (EPIPE) ends the program quietly with 0, another error
+ * with 1 and one line "write to stdout: why"; what stdio still holds is
+ * dropped so that the check at exit does not repeat the message */
+void die_stdout(void) __attribute__((noreturn));
+
 /* usage_error: print one line and a --help hint on stderr, exit 64 */
 void usage_error(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));

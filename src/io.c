@@ -182,18 +182,6 @@ io_ignore_sigpipe(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-void
-io_child_signals(void)
-{
-	sigset_t all;
-
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-}
-
 int
 io_cmd_path(const char *cmd, char *buf, size_t len)
 {

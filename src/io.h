@@ -31,12 +31,8 @@ int io_set_nonblock(int fd, bool on);
 int io_set_cloexec(int fd);
 
 /* io_ignore_sigpipe: ignore SIGPIPE so writes fail with EPIPE instead.
- * SIG_IGN survives execve(2): a child must call io_child_signals() */
+ * SIG_IGN survives execve(2): a child must call sigs_child() */
 void io_ignore_sigpipe(void);
-
-/* io_child_signals: in a forked child before execve, give every signal
- * its default action back and unblock them all */
-void io_child_signals(void);
 
 /* io_cmd_path: where execvp(3) finds cmd: cmd itself when it holds a
  * slash, else the first directory of PATH (/usr/bin:/bin when unset)

@@ -1,6 +1,7 @@
 /* main.c - multi-call dispatch: "ipctool APPLET ARGS" or a symlink named
  * after the applet; --list, --install DIR, --version, --help */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "applet.h"
 #include "die.h"
 #include "io.h"
+#include "sigs.h"
 
 /* usage: the multi-call help */
 static void
@@ -111,6 +113,32 @@ install(const char *dir, int force)
 	return status;
 }
 
+/* std_fds: put /dev/null on each of fds 0, 1 and 2 that is closed, so
+ * that no socket, FIFO or file the applet opens later becomes standard
+ * input, output or error. A closed stdout or stderr stays unwritable
+ * (/dev/null opened read-only: a write fails with EBADF as it would
+ * have), a closed stdin reads end of file. Returns -1 when /dev/null
+ * cannot be opened, the fd left closed. */
+static int
+std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", O_RDONLY);
+		if (nfd == -1)
+			return -1;
+		if (nfd != fd) {	/* a lower fd was free: cannot be */
+			close(nfd);
+			errno = EBADF;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* run: call the applet with argv[0] its name */
 static int
 run(const struct applet *ap, int argc, char **argv)
@@ -138,6 +166,9 @@ main(int argc, char **argv)
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	const struct applet *ap;
 
+	sigs_init();	/* before anything changes a disposition */
+	if (std_fds() == -1)
+		_exit(EXIT_FAIL);	/* stderr itself may be what is missing */
 	io_ignore_sigpipe();
 	base = base ? base + 1 : (argv[0] ? argv[0] : "ipctool");
 	if (strcmp(base, "ipctool") != 0 && (ap = applet_find(base)) != NULL)

@@ -224,6 +224,20 @@ builtin(struct opt_parser *p, const struct opt *o)
 	return 0;
 }
 
+/* opt_label: "--name" of option o, or "-c" when it has no long name
+ * ("option" for none), into buf, for messages; returns buf */
+static const char *
+opt_label(const struct opt *o, char *buf, size_t len)
+{
+	if (o && o->lo)
+		snprintf(buf, len, "--%s", o->lo);
+	else if (o)
+		snprintf(buf, len, "-%c", o->so);
+	else
+		snprintf(buf, len, "option");
+	return buf;
+}
+
 /* check_sub: o is an option of the subcommand being parsed, or a usage
  * error; an applet option before the subcommand is one too */
 static void
@@ -233,10 +247,7 @@ check_sub(struct opt_parser *p, const struct opt *o)
 
 	if (o->key < 0)
 		return;		/* a common option */
-	if (o->lo)
-		snprintf(nb, sizeof(nb), "--%s", o->lo);
-	else
-		snprintf(nb, sizeof(nb), "-%c", o->so);
+	opt_label(o, nb, sizeof(nb));
 	if (p->ap->subcmds && p->sub == NULL)
 		usage_error("missing subcommand before '%s'", nb);
 	if (p->sub && o->sub && !(o->sub & p->sub->id))
@@ -364,13 +375,7 @@ opt_cmd(struct opt_parser *p, int *n)
 static const char *
 optname(struct opt_parser *p, char *buf, size_t len)
 {
-	if (p->cur && p->cur->lo)
-		snprintf(buf, len, "--%s", p->cur->lo);
-	else if (p->cur)
-		snprintf(buf, len, "-%c", p->cur->so);
-	else
-		snprintf(buf, len, "option");
-	return buf;
+	return opt_label(p->cur, buf, len);
 }
 
 int64_t

@@ -2,25 +2,30 @@
  * -v/--trace lines naming each system call and the kernel's answer */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "die.h"
 #include "json.h"
 #include "out.h"
 
 bool out_trace_on;
 
-/* trace_prefix: the "ipctool APPLET[PID]: " prefix */
-static void
-trace_prefix(FILE *f)
+/* trace_start: lock stderr, then print the "ipctool APPLET[PID]: "
+ * prefix and the formatted text; the caller ends the line and unlocks */
+static void __attribute__((format(printf, 1, 0)))
+trace_start(const char *fmt, va_list ap)
 {
 	const char *a = die_applet();
 
-	fprintf(f, "ipctool%s%s[%ld]: ", a ? " " : "", a ? a : "",
+	flockfile(stderr);
+	fprintf(stderr, "ipctool%s%s[%ld]: ", a ? " " : "", a ? a : "",
 	    (long)getpid());
+	vfprintf(stderr, fmt, ap);
 }
 
 void
@@ -31,10 +36,8 @@ out_trace(const char *fmt, ...)
 
 	if (!out_trace_on)
 		return;
-	flockfile(stderr);
-	trace_prefix(stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	trace_start(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	funlockfile(stderr);
@@ -49,10 +52,8 @@ out_trace_ret(long ret, const char *fmt, ...)
 
 	if (!out_trace_on)
 		return ret;
-	flockfile(stderr);
-	trace_prefix(stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	trace_start(fmt, ap);
 	va_end(ap);
 	if (ret == -1) {
 		const char *name = strerrorname_np(saved);
@@ -70,22 +71,10 @@ out_trace_ret(long ret, const char *fmt, ...)
 static bool
 reserve(struct json *j, size_t n)
 {
-	size_t cap = j->cap ? j->cap : 256;
-	char *nb;
-
-	if (j->oom)
-		return false;
-	if (j->len + n + 1 <= j->cap)
-		return true;
-	while (cap < j->len + n + 1)
-		cap *= 2;
-	if ((nb = realloc(j->buf, cap)) == NULL) {
+	if (!j->oom && (n > SIZE_MAX - j->len - 1 ||
+	    buf_grow(&j->buf, &j->cap, j->len + n + 1) == -1))
 		j->oom = true;
-		return false;
-	}
-	j->buf = nb;
-	j->cap = cap;
-	return true;
+	return !j->oom;
 }
 
 /* put: append len bytes to j */

@@ -29,6 +29,7 @@ struct dir {
 	size_t off, pending;	/* bytes waiting for dst */
 	bool eof, done;
 	bool src_nb;		/* src has O_NONBLOCK: read(2) cannot block */
+	bool dst_failed;	/* the last error was writing to dst */
 	uint64_t total;
 };
 
@@ -77,6 +78,7 @@ dir_init(struct dir *d, int src, int dst)
 	d->buf = NULL;
 	d->off = d->pending = 0;
 	d->eof = d->done = src < 0;
+	d->dst_failed = false;
 	d->total = 0;
 	d->p[0] = d->p[1] = -1;
 	if (src < 0)
@@ -195,8 +197,12 @@ dir_step(struct dir *d, short revents)
 		}
 		/* pass it on at once; EAGAIN means poll for it */
 		n = dir_drain(d);
-		if (n == -1)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n == -1) {
+			d->dst_failed = true;
+			return -1;
+		}
 		d->pending -= (size_t)n;
 		if (d->pending > 0)
 			return 0;
@@ -228,7 +234,7 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 {
 	struct dir up, down;	/* up: in to sock; down: sock to out */
 	struct pollfd pfd[2];
-	int n, rc = 0, e = 0, idle = o->idle_ms < 0 ? -1 :
+	int n, rc = 0, e = 0, up_e = 0, idle = o->idle_ms < 0 ? -1 :
 	    o->idle_ms > 0x7fffffff ? 0x7fffffff : (int)o->idle_ms;
 
 	io_set_nonblock(sock, true);
@@ -263,6 +269,8 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 			 * what it already sent still comes down */
 			out_trace("write to socket %d: %s; input stops", sock,
 			    strerrorname_np(errno));
+			if (up.dst_failed)
+				up_e = errno;
 			up.done = true;
 		}
 		if (!up.done && up.eof && up.pending == 0) {
@@ -284,6 +292,8 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 	if (st) {
 		st->sent = up.total;
 		st->received = down.total;
+		st->up_error = up_e;
+		st->out_failed = rc == -1 && down.dst_failed;
 		st->spliced = (up.total > 0 && up.p[0] >= 0) ||
 		    (down.total > 0 && down.p[0] >= 0);
 	}

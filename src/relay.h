@@ -20,6 +20,11 @@ struct relay_stats {
 	bool spliced;		/* at least one direction moved its bytes
 				 * with splice(2) (TCP is written with
 				 * write(2), which is faster there) */
+	int up_error;		/* errno of a failed write of input to the
+				 * socket (ECONNRESET, EPIPE: the peer
+				 * stopped reading), 0 when none */
+	bool out_failed;	/* the error returned is a failed write to
+				 * out, not one of the socket */
 };
 
 /* relay_stream: copy in to sock and sock to out until the socket's read
@@ -29,7 +34,10 @@ struct relay_stats {
  * Never blocks one direction on the other, so an echoing peer cannot
  * deadlock it. Returns 0, or -1 with errno: ETIMEDOUT when idle_ms
  * passed without traffic, EPIPE when out's reader went away, or the
- * error of the socket (ECONNRESET, ...). *st (may be NULL) gets counts. */
+ * error of the socket (ECONNRESET, ...); st->out_failed tells a failed
+ * write to out from an error of the socket. A failed write of input to
+ * the socket stops the input only (what the peer sent still comes
+ * down) and is kept in st->up_error. *st (may be NULL) gets counts. */
 int relay_stream(int in, int sock, int out, const struct relay_opts *o,
     struct relay_stats *st);
 

@@ -26,6 +26,7 @@
 
 #include <bsd/string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "io.h"
 #include "json.h"
@@ -40,6 +41,7 @@
 #define IN_KEEP		4096		/* a larger empty stash is freed */
 #define ERR_ROOM	128		/* kept past max_pending for the last -ERR */
 #define LINGER_MS	5000		/* a closing client's time to take its -ERR */
+#define RATE_LOG_MS	1000		/* one line a second of a repeated event */
 #define PAUSE_MS	100		/* listeners rest this long after EMFILE */
 #define ACCEPT_BATCH	64
 #define MAX_EVENTS	256
@@ -83,15 +85,21 @@ struct client {
 	int			 fd;
 	uint64_t		 id;
 	struct listener		*l;
-	bool			 connected;	/* CONNECT seen */
-	bool			 trusted;	/* no token needed */
+	bool			 connected;	/* CONNECT accepted */
+	bool			 vouched;	/* the socket vouches for the peer
+						 * (a path socket, or its uid) */
+	bool			 trusted;	/* no credentials needed */
+	bool			 pending;	/* not vouched for, no CONNECT
+						 * yet: counted in npending */
+	bool			 eof;		/* the peer closed its side */
+	bool			 shut;		/* our side shut after the -ERR */
 	bool			 verbose, pedantic, headers, no_responders, echo;
 	bool			 closing;	/* flushing its last -ERR */
 	bool			 dead;		/* closed, freed after the batch */
 	bool			 dirty;		/* on the flush list */
 	bool			 want_out;	/* EPOLLOUT registered */
 	int64_t			 linger_until;
-	int64_t			 auth_until;	/* untrusted: CONNECT before */
+	int64_t			 auth_until;	/* pending: CONNECT before */
 	int64_t			 last_in;	/* when it last sent anything */
 	int			 pings_out;	/* PINGs unanswered since */
 	char			 name[64];
@@ -105,13 +113,23 @@ struct client {
 	size_t			 nsubs, capsubs;
 	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
 	struct client		*prev, *next;	/* every live client */
+	struct client		*pprev, *pnext;	/* pending, oldest first */
 	struct client		*link;		/* dirty or dead list */
+};
+
+/* A log line for an event that may repeat fast (failed
+ * authentications, refused clients): at most one a second, the rest
+ * counted and reported in the next one. */
+struct rate_log {
+	int64_t			 next;		/* no line before */
+	unsigned long		 skipped;	/* events since the last line */
+	const char		*what;		/* "failed authentications" */
 };
 
 struct broker {
 	const struct broker_config *cfg;
 	size_t			 max_payload, max_control, max_pending;
-	int			 max_clients, max_subs;
+	int			 max_clients, max_subs, max_unauth;
 	size_t			 max_in;	/* the read buffer: an unfinished
 						 * operation and READ_MAX */
 	char			*rbuf;
@@ -130,7 +148,10 @@ struct broker {
 	uint64_t		 next_id;
 	struct client		*dirty, *dead;
 	int			 nclosing;
-	int			 nuntrusted;	/* clients yet to authenticate */
+	int			 npending;	/* clients yet to CONNECT that no
+						 * socket vouches for */
+	struct client		*phead, *ptail;	/* the same, oldest first */
+	struct rate_log		 authlog, refuselog;
 	int64_t			 auth_timeout;
 	int64_t			 ping_interval;	/* ms, -1 never */
 	int			 max_pings_out;
@@ -157,6 +178,44 @@ blog(const struct broker *b, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	b->cfg->log(b->cfg->log_arg, line);
+}
+
+/* rate_log: log one line for a repeated event, at most one every
+ * RATE_LOG_MS: a line within that time is only counted, and the count
+ * goes out with the next line (or from rate_log_flush) */
+static void __attribute__((format(printf, 3, 4)))
+rate_log(struct broker *b, struct rate_log *r, const char *fmt, ...)
+{
+	int64_t now = io_now_ms();
+	char line[400];
+	va_list ap;
+
+	if (now < r->next) {
+		r->skipped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (r->skipped > 0)
+		blog(b, "%s (and %lu more %s in the last second)", line,
+		    r->skipped, r->what);
+	else
+		blog(b, "%s", line);
+	r->skipped = 0;
+	r->next = now + RATE_LOG_MS;
+}
+
+/* rate_log_flush: report the events counted since the last line once
+ * their second is over */
+static void
+rate_log_flush(struct broker *b, struct rate_log *r, int64_t now)
+{
+	if (r->skipped == 0 || now < r->next)
+		return;
+	blog(b, "%lu more %s in the last second", r->skipped, r->what);
+	r->skipped = 0;
+	r->next = now + RATE_LOG_MS;
 }
 
 /* redact: overwrite the string value of "key" in the JSON text s with
@@ -338,13 +397,49 @@ mark_dirty(struct broker *b, struct client *c)
 	}
 }
 
+/* pending_add: c joins the clients yet to authenticate (the newest) */
+static void
+pending_add(struct broker *b, struct client *c)
+{
+	c->pending = true;
+	c->pnext = NULL;
+	c->pprev = b->ptail;
+	if (b->ptail != NULL)
+		b->ptail->pnext = c;
+	else
+		b->phead = c;
+	b->ptail = c;
+	b->npending++;
+}
+
+/* pending_del: c leaves them (it authenticated, or it is closed) */
+static void
+pending_del(struct broker *b, struct client *c)
+{
+	if (!c->pending)
+		return;
+	if (c->pprev != NULL)
+		c->pprev->pnext = c->pnext;
+	else
+		b->phead = c->pnext;
+	if (c->pnext != NULL)
+		c->pnext->pprev = c->pprev;
+	else
+		b->ptail = c->pprev;
+	c->pending = false;
+	b->npending--;
+}
+
 /* set_events: register the epoll events c needs now; 0 or -1 */
 static int
 set_events(struct broker *b, struct client *c, bool out)
 {
 	struct epoll_event ev = { .data.ptr = c };
 
-	ev.events = (c->closing ? 0 : EPOLLIN) | (out ? EPOLLOUT : 0);
+	/* a closing client is still read (and its input dropped) until it
+	 * closes: closing a socket with unread input resets the connection,
+	 * and the peer could lose the -ERR before it read it */
+	ev.events = (c->eof ? 0 : EPOLLIN) | (out ? EPOLLOUT : 0);
 	if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
 		return -1;
 	c->want_out = out;
@@ -367,8 +462,9 @@ unindex(struct broker *b, struct client *c)
 }
 
 /* close_after: queue "-ERR 'text'" for c (none when text is NULL), stop
- * reading it and close it once its output is written (or after
- * LINGER_MS) */
+ * acting on its input and close it once its output is written and it
+ * closed its side (or after LINGER_MS); why goes to the log (NULL: no
+ * line) */
 static void
 close_after(struct broker *b, struct client *c, const char *text,
     const char *why)
@@ -378,7 +474,8 @@ close_after(struct broker *b, struct client *c, const char *text,
 
 	if (c->closing || c->dead)
 		return;
-	blog(b, "client %" PRIu64 " %s: %s", c->id, c->peer, why);
+	if (why != NULL)
+		blog(b, "client %" PRIu64 " %s: %s", c->id, c->peer, why);
 	n = text != NULL ? proto_fmt_err(line, sizeof(line), text) : 0;
 	if (n > 0 && n < sizeof(line) &&
 	    ring_reserve(&c->out, n, b->max_pending + ERR_ROOM) == 0) {
@@ -422,19 +519,28 @@ send_err(struct broker *b, struct client *c, int code)
 	send_ctl(b, c, line, n);
 }
 
-/* fail: -ERR for a fatal code, then close */
+/* fail: -ERR for a fatal code, then close; failed authentications (and
+ * any error of a client yet to authenticate) are logged at most once a
+ * second: a flood of them must not flood the log */
 static void
 fail(struct broker *b, struct client *c, int code)
 {
 	char why[128];
 
 	snprintf(why, sizeof(why), "%s, disconnected", proto_strerror(code));
-	close_after(b, c, proto_strerror(code), why);
+	if (code == PROTO_EAUTH || code == PROTO_EAUTHTIMEOUT || c->pending) {
+		if (!c->closing && !c->dead)
+			rate_log(b, &b->authlog, "client %" PRIu64 " %s: %s",
+			    c->id, c->peer, why);
+		close_after(b, c, proto_strerror(code), NULL);
+	} else
+		close_after(b, c, proto_strerror(code), why);
 }
 
 /* flush: write what c has pending without blocking; registers EPOLLOUT
- * when the kernel takes less; closes c on a write error or when a
- * closing client is done */
+ * when the kernel takes less; closes c on a write error. A closing
+ * client whose output is all written gets our side shut (its last -ERR
+ * is followed by an end of file) and is closed once it closed its own */
 static void
 flush(struct broker *b, struct client *c)
 {
@@ -443,8 +549,14 @@ flush(struct broker *b, struct client *c)
 		return;
 	}
 	if (c->out.len == 0 && c->closing) {
-		close_now(b, c, "closed");
-		return;
+		if (c->eof) {
+			close_now(b, c, "closed");
+			return;
+		}
+		if (!c->shut) {
+			shutdown(c->fd, SHUT_WR);
+			c->shut = true;
+		}
 	}
 	if ((c->out.len > 0) != c->want_out &&
 	    set_events(b, c, c->out.len > 0) == -1)
@@ -624,48 +736,14 @@ no_responders(struct broker *b, struct client *c, struct proto_str reply)
 
 /* Statistics */
 
-struct sbuf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 oom;
-};
-
-/* sb_printf: append formatted text */
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *np;
-
-	for (;;) {
-		if (sb->oom)
-			return;
-		va_start(ap, fmt);
-		n = vsnprintf(sb->p + sb->len, sb->cap - sb->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < sb->cap - sb->len) {
-			sb->len += (size_t)n;
-			return;
-		}
-		if ((np = realloc(sb->p, sb->cap * 2 + (size_t)n + 64)) ==
-		    NULL) {
-			sb->oom = true;
-			return;
-		}
-		sb->p = np;
-		sb->cap = sb->cap * 2 + (size_t)n + 64;
-	}
-}
-
 /* sb_str: append "key":"escaped value" */
 static void
-sb_str(struct sbuf *sb, const char *key, const char *val)
+sb_str(struct buf *sb, const char *key, const char *val)
 {
 	char esc[sizeof(((struct client *)0)->peer) * 6 + 3];
 
 	json_quote(esc, sizeof(esc), val, strlen(val));
-	sb_printf(sb, "\"%s\":%s", key, esc);
+	buf_printf(sb, "\"%s\":%s", key, esc);
 }
 
 /* stat_json: the broker's state as one JSON object (see broker.h) in a
@@ -673,40 +751,38 @@ sb_str(struct sbuf *sb, const char *key, const char *val)
 static char *
 stat_json(const struct broker *b, size_t *len)
 {
-	struct sbuf sb = { malloc(4096), 0, 4096, false };
+	struct buf sb = { 0 };
 	const struct client *c;
 	bool first = true;
 
-	if (sb.p == NULL)
-		return NULL;
-	sb_printf(&sb, "{\"server_id\":\"%s\",\"version\":\"%s\","
+	buf_printf(&sb, "{\"server_id\":\"%s\",\"version\":\"%s\","
 	    "\"uptime_ms\":%" PRId64 ",\"clients\":[", b->server_id,
 	    IPCTOOL_VERSION, io_now_ms() - b->start_ms);
 	for (c = b->clients; c != NULL; c = c->next) {
 		if (c->dead)
 			continue;
-		sb_printf(&sb, "%s{\"id\":%" PRIu64 ",", first ? "" : ",",
+		buf_printf(&sb, "%s{\"id\":%" PRIu64 ",", first ? "" : ",",
 		    c->id);
 		first = false;
 		sb_str(&sb, "name", c->name);
-		sb_printf(&sb, ",");
+		buf_printf(&sb, ",");
 		sb_str(&sb, "lang", c->lang);
-		sb_printf(&sb, ",");
+		buf_printf(&sb, ",");
 		sb_str(&sb, "addr", c->peer);
-		sb_printf(&sb, ",\"subs\":%zu,\"in_msgs\":%" PRIu64
+		buf_printf(&sb, ",\"subs\":%zu,\"in_msgs\":%" PRIu64
 		    ",\"out_msgs\":%" PRIu64 ",\"in_bytes\":%" PRIu64
 		    ",\"out_bytes\":%" PRIu64 ",\"pending\":%zu}", c->nsubs,
 		    c->in_msgs, c->out_msgs, c->in_bytes, c->out_bytes,
 		    c->out.len);
 	}
-	sb_printf(&sb, "],\"nclients\":%d,\"total_clients\":%" PRIu64
+	buf_printf(&sb, "],\"nclients\":%d,\"total_clients\":%" PRIu64
 	    ",\"subscriptions\":%zu,\"in_msgs\":%" PRIu64 ",\"out_msgs\":%"
 	    PRIu64 ",\"in_bytes\":%" PRIu64 ",\"out_bytes\":%" PRIu64
 	    ",\"slow_consumers\":%" PRIu64 "}", b->nclients,
 	    b->total_clients, b->sl.count, b->in_msgs, b->out_msgs,
 	    b->in_bytes, b->out_bytes, b->slow);
-	if (sb.oom) {
-		free(sb.p);
+	if (sb.failed) {
+		buf_free(&sb);
 		return NULL;
 	}
 	*len = sb.len;
@@ -756,28 +832,41 @@ printable(char *s)
 	return s;
 }
 
+/* authorized: the authentication decision for the credentials of a
+ * client that needs some: true when co carries them */
+static bool
+authorized(const struct broker *b, const struct client *c,
+    const struct proto_connect *co)
+{
+	const char *tok = b->cfg->token;
+
+	(void)c;
+	return tok != NULL && (token_eq(co->auth_token, tok) ||
+	    token_eq(co->pass, tok));
+}
+
 /* do_connect: CONNECT {json}; 0 or a fatal code */
 static int
 do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 {
 	struct proto_connect co;
-	const char *tok = b->cfg->token;
 
 	proto_connect_init(&co);
 	if (proto_connect_parse(&co, op->arg.p, op->arg.len) != 0)
 		return PROTO_EPARSE;
-	if (!c->trusted && (tok == NULL || (!token_eq(co.auth_token, tok) &&
-	    !token_eq(co.pass, tok)))) {
-		blog(b, "client %" PRIu64 " %s: authorization violation",
-		    c->id, c->peer);
+	if (!c->trusted && !authorized(b, c, &co))
 		return PROTO_EAUTH;
-	}
 	if (co.tls_required)
 		return PROTO_EPROTOCOL;	/* no TLS here: use a leaf node */
-	if (!c->trusted)
-		b->nuntrusted--;
+	if (c->pending) {
+		/* authenticated: now one of the --max-clients */
+		if (b->nclients - b->npending >= b->max_clients)
+			return PROTO_EMAXCONN;
+		pending_del(b, c);
+	}
 	c->trusted = true;
 	c->connected = true;
+	c->pp.connect_first = false;
 	c->verbose = co.verbose;
 	c->pedantic = co.pedantic;
 	c->headers = co.headers;
@@ -819,7 +908,9 @@ handle(struct broker *b, struct client *c, const struct proto_op *op)
 {
 	int rc = 0;
 
-	if (!c->trusted && op->kind != PROTO_OP_CONNECT)
+	/* the parser refuses the rest before CONNECT already */
+	if (!c->connected && op->kind != PROTO_OP_CONNECT &&
+	    op->kind != PROTO_OP_PING)
 		return PROTO_EAUTH;
 	switch (op->kind) {
 	case PROTO_OP_CONNECT:
@@ -911,6 +1002,25 @@ stash(struct client *c, const char *p, size_t n)
 	return 0;
 }
 
+/* discard_input: one read(2) of a closing client, thrown away; at its
+ * end of file the client goes once its output is written */
+static void
+discard_input(struct broker *b, struct client *c)
+{
+	ssize_t n = read(c->fd, b->rbuf, READ_MAX);
+
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n > 0)
+		return;
+	c->eof = true;
+	if (n == -1 || c->out.len == 0)
+		close_now(b, c, n == -1 ? strerror(errno) : "closed");
+	else
+		set_events(b, c, c->want_out);
+}
+
 /* client_read: one read(2) of what c sent into the shared read buffer,
  * after the unfinished operation c left last time; parse it all and
  * keep what is unfinished again. Idle clients hold no input buffer. */
@@ -920,6 +1030,10 @@ client_read(struct broker *b, struct client *c)
 	size_t have = c->inlen, room = b->max_in - have, off;
 	ssize_t n;
 
+	if (c->closing) {
+		discard_input(b, c);
+		return;
+	}
 	if (room == 0) {
 		fail(b, c, PROTO_ECONTROL);
 		return;
@@ -929,6 +1043,7 @@ client_read(struct broker *b, struct client *c)
 	n = read(c->fd, b->rbuf + have, room > READ_MAX ? READ_MAX : room);
 	if (n == 0) {
 		/* the client half-closed: it still gets what it asked for */
+		c->eof = true;
 		if (c->out.len > 0)
 			close_after(b, c, NULL, "disconnected");
 		else
@@ -960,11 +1075,10 @@ close_now(struct broker *b, struct client *c, const char *why)
 		sub_unlink(b, c->subs[c->nsubs - 1]);
 	epoll_ctl(b->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	if (!c->trusted)
-		b->nuntrusted--;
+	pending_del(b, c);
 	if (c->closing)
 		b->nclosing--;
-	else
+	else if (why != NULL)
 		blog(b, "client %" PRIu64 " %s: %s", c->id, c->peer, why);
 	c->dead = true;
 	if (c->prev != NULL)
@@ -1001,14 +1115,20 @@ peer_name(struct client *c, int fd, const struct listener *l)
 	struct addr a;
 	char buf[ADDR_STR_MAX];
 
+	/* the kernel vouches for a UNIX peer of our uid or root; anyone
+	 * else (TCP, other users of an abstract socket or of a path socket
+	 * opened with --mode) has to CONNECT within the auth timeout and
+	 * counts against --max-unauth until then */
+	c->vouched = false;
 	c->trusted = !l->auth;
 	if (l->bound.type == ADDR_UNIX) {
 		len = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
 			snprintf(c->peer, sizeof(c->peer), "%s pid %ld uid %ld",
 			    l->name, (long)cr.pid, (long)cr.uid);
-			c->trusted = cr.uid == geteuid() || cr.uid == 0 ||
-			    !l->auth;
+			if (cr.uid == geteuid() || cr.uid == 0)
+				c->vouched = true;
+			c->trusted = !l->auth || c->vouched;
 		} else
 			strlcpy(c->peer, l->name, sizeof(c->peer));
 		return;
@@ -1020,45 +1140,84 @@ peer_name(struct client *c, int fd, const struct listener *l)
 		    sizeof(c->peer));
 	else
 		strlcpy(c->peer, "tcp:?", sizeof(c->peer));
-	c->trusted = !l->auth;
 }
 
-/* send_info: queue the INFO line that greets c */
-static void
-send_info(struct broker *b, struct client *c)
+#define INFO_MAX	2048
+
+/* info_line: the INFO line for client id of listener l into buf
+ * (INFO_MAX bytes); returns its length, 0 when it does not fit */
+static size_t
+info_line(const struct broker *b, const struct listener *l, uint64_t id,
+    bool auth_required, char *buf)
 {
 	struct proto_info in;
-	char line[2048];
 	size_t n;
 
 	proto_info_init(&in);
 	strlcpy(in.server_id, b->server_id, sizeof(in.server_id));
 	strlcpy(in.server_name, "ipctool", sizeof(in.server_name));
 	strlcpy(in.version, IPCTOOL_VERSION, sizeof(in.version));
-	if (c->l->bound.type != ADDR_UNIX) {
-		strlcpy(in.host, c->l->bound.host, sizeof(in.host));
-		in.port = c->l->bound.port;
+	if (l->bound.type != ADDR_UNIX) {
+		strlcpy(in.host, l->bound.host, sizeof(in.host));
+		in.port = l->bound.port;
 	}
 	in.proto = 1;
 	in.max_payload = b->max_payload;
-	in.client_id = c->id;
+	in.client_id = id;
 	in.headers = true;
-	in.auth_required = !c->trusted;
-	n = proto_fmt_info(line, sizeof(line), &in);
-	if (n < sizeof(line))
+	in.auth_required = auth_required;
+	n = proto_fmt_info(buf, INFO_MAX, &in);
+	return n < INFO_MAX ? n : 0;
+}
+
+/* send_info: queue the INFO line that greets c */
+static void
+send_info(struct broker *b, struct client *c)
+{
+	char line[INFO_MAX];
+	size_t n = info_line(b, c->l, c->id, !c->trusted, line);
+
+	if (n > 0)
 		send_ctl(b, c, line, n);
 }
 
-/* refuse: tell a client over the limit why, without waiting */
+/* refuse: tell a client over a limit why, without waiting: INFO first,
+ * as nats-server does, so that a client reads the -ERR as the server's
+ * answer rather than as a broken greeting */
 static void
-refuse(int fd)
+refuse(const struct broker *b, const struct listener *l, int fd)
 {
-	char line[ERR_ROOM];
-	size_t n = proto_fmt_err(line, sizeof(line),
-	    proto_strerror(PROTO_EMAXCONN));
+	char line[INFO_MAX + ERR_ROOM];
+	size_t n = info_line(b, l, 0, l->auth, line);
 
-	(void)send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n += proto_fmt_err(line + n, sizeof(line) - n,
+	    proto_strerror(PROTO_EMAXCONN));
+	if (n < sizeof(line))
+		(void)send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
+}
+
+/* drop_oldest_pending: make room among the clients yet to authenticate
+ * by closing the one that waited longest (a flood of them then cannot
+ * keep out a client that sends its CONNECT at once) */
+static void
+drop_oldest_pending(struct broker *b)
+{
+	struct client *v = b->phead;
+	char line[ERR_ROOM];
+	size_t n;
+
+	if (v == NULL)
+		return;
+	if (!v->closing) {
+		rate_log(b, &b->refuselog, "client %" PRIu64 " %s: dropped: "
+		    "%d clients yet to authenticate already", v->id, v->peer,
+		    b->npending);
+		n = proto_fmt_err(line, sizeof(line),
+		    proto_strerror(PROTO_EMAXCONN));
+		(void)send(v->fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	close_now(b, v, NULL);
 }
 
 /* add_client: a client for the accepted fd; 0 or -1 */
@@ -1069,16 +1228,20 @@ add_client(struct broker *b, struct listener *l, int fd)
 	struct client *c;
 	int one = 1;
 
-	if (b->nclients >= b->max_clients) {
-		blog(b, "%s: refused a client: %d clients already", l->name,
-		    b->nclients);
-		refuse(fd);
-		return 0;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return -1;
 	}
+	peer_name(c, fd, l);
+	/* clients no socket vouches for have a pool of their own until
+	 * they CONNECT: they cannot crowd out the owner's clients */
+	if (c->vouched && b->nclients - b->npending >= b->max_clients) {
+		rate_log(b, &b->refuselog, "%s: refused a client: %d clients "
+		    "already", l->name, b->nclients - b->npending);
+		goto refused;
+	}
+	if (!c->vouched && b->npending >= b->max_unauth)
+		drop_oldest_pending(b);
 	c->kind = SRC_CLIENT;
 	c->fd = fd;
 	c->id = ++b->next_id;
@@ -1087,7 +1250,7 @@ add_client(struct broker *b, struct listener *l, int fd)
 	proto_parser_init(&c->pp, PROTO_SERVER);
 	c->pp.max_control = b->max_control;
 	c->pp.max_payload = b->max_payload;
-	peer_name(c, fd, l);
+	c->pp.connect_first = true;
 	if (l->bound.type != ADDR_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ev.data.ptr = c;
@@ -1103,13 +1266,17 @@ add_client(struct broker *b, struct listener *l, int fd)
 	b->nclients++;
 	b->total_clients++;
 	c->last_in = io_now_ms();
-	if (!c->trusted) {
+	if (!c->vouched) {
 		c->auth_until = io_now_ms() + b->auth_timeout;
-		b->nuntrusted++;
+		pending_add(b, c);
 	}
 	blog(b, "client %" PRIu64 " %s: connected%s", c->id, c->peer,
 	    c->trusted ? "" : " (token required)");
 	send_info(b, c);
+	return 0;
+refused:
+	refuse(b, l, fd);
+	free(c);
 	return 0;
 }
 
@@ -1143,8 +1310,9 @@ refuse_spare(struct broker *b, struct listener *l)
 	close(b->spare);
 	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd != -1) {
-		blog(b, "%s: refused a client: out of descriptors", l->name);
-		refuse(fd);
+		rate_log(b, &b->refuselog, "%s: refused a client: out of "
+		    "descriptors", l->name);
+		refuse(b, l, fd);
 	}
 	b->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return fd != -1;
@@ -1318,10 +1486,15 @@ timeout_ms(struct broker *b)
 	if (b->ping_interval > 0 && b->clients != NULL &&
 	    (until == -1 || b->next_ping < until))
 		until = b->next_ping;
-	if (b->nclosing > 0 || b->nuntrusted > 0)
+	if (b->authlog.skipped > 0 && (until == -1 || b->authlog.next < until))
+		until = b->authlog.next;
+	if (b->refuselog.skipped > 0 &&
+	    (until == -1 || b->refuselog.next < until))
+		until = b->refuselog.next;
+	if (b->nclosing > 0 || b->npending > 0)
 		for (c = b->clients; c != NULL; c = c->next) {
 			int64_t t = c->closing ? c->linger_until :
-			    !c->trusted ? c->auth_until : -1;
+			    c->pending ? c->auth_until : -1;
 
 			if (t != -1 && (until == -1 || t < until))
 				until = t;
@@ -1364,13 +1537,15 @@ expire(struct broker *b)
 		pause_listeners(b, false);
 	if (b->ping_interval > 0 && now >= b->next_ping)
 		ping_round(b, now);
-	if (b->nclosing == 0 && b->nuntrusted == 0)
+	rate_log_flush(b, &b->authlog, now);
+	rate_log_flush(b, &b->refuselog, now);
+	if (b->nclosing == 0 && b->npending == 0)
 		return;
 	for (c = b->clients; c != NULL; c = next) {
 		next = c->next;
 		if (c->closing && now >= c->linger_until)
 			close_now(b, c, "linger expired");
-		else if (!c->closing && !c->trusted && now >= c->auth_until)
+		else if (!c->closing && c->pending && now >= c->auth_until)
 			fail(b, c, PROTO_EAUTHTIMEOUT);
 	}
 }
@@ -1461,6 +1636,9 @@ limits(struct broker *b, const struct broker_config *cfg)
 	    64 * 1024 * 1024;
 	b->max_clients = cfg->max_clients ? cfg->max_clients : 10000;
 	b->max_subs = cfg->max_subs ? cfg->max_subs : 10000;
+	b->max_unauth = cfg->max_unauth ? cfg->max_unauth : BROKER_MAX_UNAUTH;
+	b->authlog.what = "failed authentications";
+	b->refuselog.what = "clients refused or dropped";
 	b->auth_timeout = cfg->auth_timeout_ms > 0 ? cfg->auth_timeout_ms :
 	    2000;
 	b->ping_interval = cfg->ping_interval_ms > 0 ? cfg->ping_interval_ms :
@@ -1479,7 +1657,7 @@ static void
 raise_nofile(struct broker *b)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)b->max_clients + 64;
+	rlim_t want = (rlim_t)b->max_clients + (rlim_t)b->max_unauth + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
 		return;

@@ -15,6 +15,7 @@
 #define BROKER_MAX_LISTENERS	8
 #define BROKER_PING_INTERVAL	120000	/* ms between PINGs to a silent client */
 #define BROKER_MAX_PINGS_OUT	2	/* unanswered PINGs before Stale Connection */
+#define BROKER_MAX_UNAUTH	256	/* clients yet to authenticate, at once */
 
 struct broker_config {
 	struct addr listen[BROKER_MAX_LISTENERS];	/* unix and/or tcp */
@@ -25,6 +26,11 @@ struct broker_config {
 	bool no_auth;			/* TCP without a token (explicit --no-auth) */
 	size_t max_payload;		/* 0 = 1 MiB */
 	int max_clients;		/* 0 = 10000 */
+	/* clients no socket vouches for (TCP, other users) that have yet
+	 * to CONNECT: a pool of their own, apart from max_clients, where
+	 * each holds a few KiB at most (no payload before CONNECT);
+	 * 0 = BROKER_MAX_UNAUTH */
+	int max_unauth;
 	int max_subs;			/* per client, 0 = 10000 */
 	size_t max_control;		/* 0 = 4096 */
 	size_t max_pending;		/* output buffer per client before Slow Consumer, 0 = 64 MiB */
@@ -69,6 +75,20 @@ int broker_prepare_dir(const char *path);
  * -ERR 'Authorization Violation' (or 'Authorization Timeout') and a
  * disconnect. cfg->no_auth trusts everyone. Tokens compare in constant
  * time.
+ *
+ * Nothing before CONNECT, on every listener: until its CONNECT is
+ * accepted a client may send only CONNECT and PING; anything else (PUB,
+ * SUB, an unknown verb) is refused at its control line, before any
+ * payload is read, with -ERR 'Authorization Violation' and a disconnect.
+ * A client no UNIX peer credential vouches for (not our uid nor root)
+ * waits for its CONNECT in a pool of at most max_unauth clients, apart
+ * from max_clients, holding no more than a control line of input; over
+ * that a new one gets INFO and -ERR 'Maximum Connections Exceeded'.
+ * Failed authentications (and refused clients) are logged at most once a
+ * second, the others counted in the next line. A client closed after an
+ * -ERR has our side shut once the -ERR is written, and its input read
+ * and dropped until it closes (or LINGER_MS): closing with unread input
+ * would reset the connection and could lose the -ERR.
  *
  * Statistics: a PUB with a reply subject on "$SYS.REQ.IPCTOOL.STAT" is
  * answered (as a MSG to the reply subject, like any responder would) with

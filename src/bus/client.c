@@ -16,6 +16,7 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "io.h"
 #include "out.h"
@@ -25,7 +26,6 @@
 #include "bus/broker.h"
 
 #define RBUF_INIT	(64 * 1024)
-#define WBUF_INIT	(64 * 1024)
 #define WBUF_SEND_AT	(64 * 1024)	/* write out once this much is queued */
 
 #define default_path broker_default_path
@@ -77,17 +77,8 @@ bus_read_token(const char *path, char *buf, size_t len)
 static int
 queue(struct bus_client *c, const void *p, size_t len)
 {
-	if (c->wlen + len > c->wcap) {
-		size_t cap = c->wcap ? c->wcap : WBUF_INIT;
-		char *nb;
-
-		while (cap < c->wlen + len)
-			cap *= 2;
-		if ((nb = realloc(c->wbuf, cap)) == NULL)
-			return -1;
-		c->wbuf = nb;
-		c->wcap = cap;
-	}
+	if (buf_grow(&c->wbuf, &c->wcap, c->wlen + len) == -1)
+		return -1;
 	memcpy(c->wbuf + c->wlen, p, len);
 	c->wlen += len;
 	return 0;
@@ -221,17 +212,9 @@ fill(struct bus_client *c, int64_t deadline)
 		c->rend -= c->rstart;
 		c->rstart = 0;
 	}
-	if (need > c->rcap || c->rend == c->rcap) {
-		size_t cap = c->rcap * 2;
-		char *nb;
-
-		while (cap < need)
-			cap *= 2;
-		if ((nb = realloc(c->rbuf, cap)) == NULL)
-			return -1;
-		c->rbuf = nb;
-		c->rcap = cap;
-	}
+	if (buf_grow(&c->rbuf, &c->rcap, need > c->rcap ? need :
+	    c->rend == c->rcap ? c->rcap + 1 : 0) == -1)
+		return -1;
 	ev = io_wait(c->fd, POLLIN, deadline);
 	if (ev <= 0)
 		return ev;
@@ -628,12 +611,7 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 	return 0;
 fail:
 	e = errno;
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
-	free(c->rbuf);
-	free(c->wbuf);
-	c->rbuf = c->wbuf = NULL;
+	bus_close(c);
 	errno = e;
 	return -1;
 }

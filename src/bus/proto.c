@@ -251,7 +251,11 @@ control(const struct proto_parser *p, const char *s, size_t len,
 
 	while (v < len && !is_blank(s[v]))
 		v++;
-	if ((op->kind = verb(s, v, p->side)) == PROTO_OP_NONE)
+	op->kind = verb(s, v, p->side);
+	if (p->connect_first && op->kind != PROTO_OP_CONNECT &&
+	    op->kind != PROTO_OP_PING)
+		return PROTO_EAUTH;
+	if (op->kind == PROTO_OP_NONE)
 		return PROTO_EUNKNOWN;
 	rest.p = s + v;
 	rest.len = len - v;

@@ -112,6 +112,10 @@ struct proto_parser {
 	size_t		 max_payload;	/* largest payload (headers included) */
 	size_t		 scan;		/* bytes known to hold no newline */
 	size_t		 need;		/* bytes the operation needs, or 0 */
+	/* while set (a server parser before CONNECT), any operation but
+	 * CONNECT and PING is PROTO_EAUTH (fatal) as soon as its control
+	 * line is complete: no payload is ever awaited */
+	bool		 connect_first;
 };
 
 /* proto_parser_init: a parser for side with nats-server's limits */

@@ -98,7 +98,7 @@ PONG"
 
 @test "UNSUB with a maximum stops after that many, plain UNSUB at once" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'SUB a 1\r\nSUB a 2\r\nUNSUB 1 2\r\nUNSUB 2\r\nUNSUB 99\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nSUB a 1\r\nSUB a 2\r\nUNSUB 1 2\r\nUNSUB 2\r\nUNSUB 99\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "MSG a 1 1
 x
 MSG a 1 1
@@ -109,7 +109,7 @@ PONG"
 @test "HPUB reaches a headers client as HMSG and a plain one as MSG" {
 	broker "unix:$SOCK"
 	peer
-	printf 'SUB h 7\r\nPING\r\n' >&"$PEER_FD"
+	printf 'CONNECT {}\r\nSUB h 7\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
 	run -0 raw_unix 'CONNECT {"headers":true}\r\nSUB h 1\r\nHPUB h 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "HMSG h 1 18 20
@@ -148,13 +148,13 @@ PONG"
 
 @test "malformed input gets -ERR and a disconnect, the broker lives on" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'FOO bar\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nFOO bar\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Unknown Protocol Operation'"
 	assert_equal "${#lines[@]}" 2
-	run -0 raw_unix 'PUB a notanumber\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nPUB a notanumber\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
 	assert_equal "${#lines[@]}" 2
-	run -0 raw_unix 'PUB a 3\r\nxyzzy\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nPUB a 3\r\nxyzzy\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
 	run -0 raw_unix 'CONNECT {"verbose":tru\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
@@ -211,7 +211,7 @@ print(f.readline().decode().strip())
 
 @test "invalid subjects get -ERR and the connection stays" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'SUB foo..bar 1\r\nPUB foo.* 1\r\nx\r\nSUB a.>.b 2\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nSUB foo..bar 1\r\nPUB foo.* 1\r\nx\r\nSUB a.>.b 2\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "-ERR 'Invalid Subject'
 -ERR 'Invalid Publish Subject'
 -ERR 'Invalid Subject'
@@ -220,12 +220,12 @@ PONG"
 
 @test "limits: payload, control line, subscriptions and clients" {
 	broker --max-payload 16 --max-control 64 --max-subs 2 --max-clients 2 "unix:$SOCK"
-	run -0 raw_unix 'PUB a 17\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nPUB a 17\r\n'
 	assert_line --index 0 --regexp '"max_payload":16,'
 	assert_equal "${lines[1]}" "-ERR 'Maximum Payload Violation'"
-	run -0 raw_unix "PUB $(printf 'a%.0s' {1..70}) 1\r\n"
+	run -0 raw_unix "CONNECT {}\r\nPUB $(printf 'a%.0s' {1..70}) 1\r\n"
 	assert_equal "${lines[1]}" "-ERR 'Maximum Control Line Exceeded'"
-	run -0 raw_unix 'SUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPUB c 1\r\nx\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nSUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPUB c 1\r\nx\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "-ERR 'Maximum Subscriptions Exceeded'
 PONG"
 	n=$(grep -c ': connected' "$BROKER_LOG")
@@ -233,7 +233,9 @@ PONG"
 	peer
 	wait_until 10 bash -c "[ \$(grep -c ': connected' '$BROKER_LOG') -eq $((n + 2)) ]"
 	run -0 bash -c "socat -u UNIX-CONNECT:$SOCK - | tr -d '\r'"
-	assert_equal "$output" "-ERR 'Maximum Connections Exceeded'"
+	assert_line --index 0 --regexp '^INFO \{.*"client_id":0,'
+	assert_equal "${lines[1]}" "-ERR 'Maximum Connections Exceeded'"
+	assert_equal "${#lines[@]}" 2
 	run -0 grep -c 'refused a client: 2 clients already' "$BROKER_LOG"
 }
 
@@ -242,7 +244,10 @@ PONG"
 	T="TCP:127.0.0.1:$TCP_PORT"
 	run -0 raw "$T" 'PING\r\n'
 	assert_line --index 0 --regexp '"auth_required":true\}$'
+	assert_equal "${lines[1]}" "PONG"
+	run -0 raw "$T" 'PUB a 1\r\nx\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
+	assert_equal "${#lines[@]}" 2
 	run -0 raw "$T" 'CONNECT {"auth_token":"wrong"}\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 	assert_equal "${#lines[@]}" 2
@@ -254,8 +259,110 @@ PONG"
 	run -0 raw_unix 'PING\r\n'
 	assert_line --index 0 --regexp '"auth_required":false\}$'
 	assert_equal "${lines[1]}" "PONG"
-	run -0 grep -c 'authorization violation' "$BROKER_LOG"
+	# two failures within a second: one line, then the count
+	wait_for_line "$BROKER_LOG" '1 more failed authentications in the last second'
+	run -0 grep -c 'Authorization Violation, disconnected' "$BROKER_LOG"
 	assert_equal "$output" 1
+}
+
+@test "nothing before CONNECT on every listener: only CONNECT and PING come first" {
+	broker --no-auth tcp:0 "unix:$SOCK" "unix:@ipct-$$-$BATS_TEST_NUMBER"
+	for a in "UNIX-CONNECT:$SOCK" "ABSTRACT-CONNECT:ipct-$$-$BATS_TEST_NUMBER" "TCP:127.0.0.1:$TCP_PORT"; do
+		for first in 'SUB a 1\r\nPING\r\n' 'PUB a 5\r\nhello\r\nPING\r\n' 'HPUB a 12 12\r\nNATS/1.0\r\n\r\n\r\n' 'UNSUB 1\r\n' 'FOO\r\n' 'PONG\r\nPING\r\n'; do
+			run -0 raw "$a" "$first"
+			assert_line --index 0 --regexp '^INFO \{'
+			assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
+			assert_equal "${#lines[@]}" 2
+		done
+		run -0 raw "$a" 'PING\r\nCONNECT {}\r\nSUB a 1\r\nPUB a 2\r\nhi\r\nPING\r\n'
+		assert_equal "${output#*$'\n'}" "PONG
+MSG a 1 2
+hi
+PONG"
+	done
+}
+
+@test "a payload sent before CONNECT is never awaited, and the client still reads the -ERR" {
+	broker --token s3cret tcp:0
+	# the client writes 8 MiB without reading: the broker answers at the
+	# PUB line, drops the rest unread by anyone, and the -ERR is not lost
+	# to a reset
+	run -0 python3 -c '
+import socket, sys, threading
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+def pour():
+    try:
+        s.sendall(b"PUB a 1048576\r\n" + b"x" * (8 << 20))
+    except OSError:
+        pass
+t = threading.Thread(target=pour)
+t.start()
+f = s.makefile("rb")
+print(f.readline()[:5].decode())
+print(f.readline().decode().strip())
+print(repr(f.read()))
+' "$TCP_PORT"
+	assert_equal "$output" "INFO 
+-ERR 'Authorization Violation'
+b''"
+}
+
+@test "clients yet to authenticate have a pool of their own: a flood of them holds little memory and locks nobody out" {
+	broker --token s3cret --max-unauth 20 --max-clients 3 --auth-timeout 20000 tcp:0 "unix:$SOCK"
+	base=$(awk '/VmRSS/ {print $2}' "/proc/$BROKER_PID/status")
+	# 60 hostile clients, most trying to send 1 MiB before CONNECT
+	# (a payload after a PUB line, or a control line without end), a
+	# third of them silent, held open until told to go
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	start_bg python3 -c '
+import socket, sys, time
+socks = []
+for i in range(int(sys.argv[2])):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.setblocking(False)
+    socks.append(s)
+    if i % 3 == 0:
+        continue    # a silent one
+    head = b"PUB a 1048576\r\n" if i % 3 == 1 else b"CONNECT {\"x\":\""
+    try:
+        s.send(head + b"x" * (1 << 20))
+    except OSError:
+        pass
+print("sent", flush=True)
+open(sys.argv[3]).read()
+' "$TCP_PORT" 60 "$BATS_TEST_TMPDIR/go"
+	HOSTILE_PID=$BG_PID
+	wait_for_line "$BG_OUT" '^sent'
+	# the owner's clients (over UNIX) and a token client get in
+	run -0 raw_unix 'CONNECT {}\r\nPING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"auth_token":"s3cret"}\r\nPING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	run -0 grep -c 'dropped: 20 clients yet to authenticate already' "$BROKER_LOG"
+	rss=$(awk '/VmRSS/ {print $2}' "/proc/$BROKER_PID/status")
+	echo "# 60 hostile clients x 1 MiB before CONNECT: VmRSS $rss kB (idle $base kB)" >&3
+	ldd "$BROKERD" | grep -q libasan || [ "$rss" -lt $((base + 4096)) ]
+	echo >"$BATS_TEST_TMPDIR/go"
+	wait_exit "$HOSTILE_PID"
+}
+
+@test "failed authentications are logged once a second, with a count" {
+	broker --token s3cret tcp:0
+	run -0 python3 -c '
+import socket, sys
+for i in range(30):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"CONNECT {\"auth_token\":\"wrong\"}\r\n")
+    f = s.makefile("rb")
+    f.readline()
+    assert f.readline() == b"-ERR \x27Authorization Violation\x27\r\n"
+    s.close()
+' "$TCP_PORT"
+	wait_for_line "$BROKER_LOG" 'more failed authentications in the last second'
+	run -0 grep -c 'Authorization Violation' "$BROKER_LOG"
+	[ "$output" -le 6 ]
+	# every failure is in a line or in a count
+	wait_until 10 bash -c '[ $(( $(grep -c "Authorization Violation, disconnected" "$1") + $(sed -n "s/.* \([0-9]*\) more failed authentications.*/\1/p" "$1" | awk "{ s += \$1 } END { print s + 0 }") )) -eq 30 ]' bash "$BROKER_LOG"
 }
 
 @test "--token-file makes a 0600 token file once and requires its token" {
@@ -349,7 +456,7 @@ PONG"
 @test "a slow consumer gets -ERR 'Slow Consumer' and goes; others go on" {
 	broker --max-pending 65536 "unix:$SOCK"
 	peer
-	printf 'SUB big 1\r\nPING\r\n' >&"$PEER_FD"
+	printf 'CONNECT {}\r\nSUB big 1\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
 	kill -STOP "$PEER_PID"
 	# a publisher that subscribes too and reads its own 3,000 messages
@@ -360,7 +467,7 @@ s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 f = s.makefile("rb")
 f.readline()
-s.sendall(b"SUB big 1\r\n")
+s.sendall(b"CONNECT {}\r\nSUB big 1\r\n")
 pub = b"PUB big 1000\r\n" + b"x" * 1000 + b"\r\n"
 got = 0
 for step in range(30):
@@ -388,11 +495,12 @@ print(got)
 
 @test "--trace logs connections and protocol lines" {
 	broker --trace "unix:$SOCK"
-	run -0 raw_unix 'SUB t 5\r\nPUB t 2\r\nhi\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nSUB t 5\r\nPUB t 2\r\nhi\r\nPING\r\n'
 	run -0 sed -n 's/^brokerd: client 1 //p' "$BROKER_LOG"
 	assert_line --index 0 --regexp "^unix:$SOCK pid [0-9]+ uid [0-9]+: connected$"
 	assert_line --index 1 --regexp '^-> INFO \{'
-	assert_equal "$(printf '%s\n' "${lines[@]:2:5}")" "<- SUB t 5
+	assert_equal "$(printf '%s\n' "${lines[@]:2:6}")" "<- CONNECT {}
+<- SUB t 5
 <- PUB t 2
 -> MSG t 5 2
 <- PING
@@ -412,7 +520,7 @@ print(got)
 	peer
 	printf 'CONNECT {"name":"watcher","lang":"s\\u001bh"}\r\nSUB a.* 1\r\nSUB b 2\r\nPUB a.x 2\r\nhi\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
-	run -0 raw_unix 'SUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nSUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
 	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
 	assert_equal "${lines[3]}" "PONG"
 	run -0 jq -c '[.nclients, .subscriptions, .in_msgs, (.clients | map([.id, .name, .lang, .subs, .in_msgs, .out_msgs, (.addr | test("^unix:.* pid [0-9]+ uid [0-9]+$"))]))]' <<<"${lines[2]}"
@@ -428,7 +536,7 @@ print(got)
 	name=$(printf 'é%.0s' $(seq 31))€
 	printf 'CONNECT {"name":"%s","lang":"c\xffd"}\r\nPING\r\n' "$name" >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
-	run -0 raw_unix 'SUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {}\r\nSUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
 	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
 	stat=${lines[2]}
 	run -0 iconv -f UTF-8 -t UTF-8 <<<"$stat"

@@ -327,7 +327,8 @@ one_ack() {
 	ipctool fifo make "$F"
 	exec 5<>"$F"
 	for sig in TERM INT; do
-		start_bg ipctool fifo send --sync "$F" hi
+		# a background job starts with INT ignored, and keeps it so
+		start_bg env --default-signal=INT "$IPCTOOL" fifo send --sync "$F" hi
 		wait_until 10 one_ack
 		kill -"$sig" "$BG_PID"
 		wait_exit "$BG_PID"

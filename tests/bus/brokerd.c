@@ -3,7 +3,7 @@
  * Usage: brokerd [--no-auth] [--token T] [--token-file F] [--trace]
  *        [--addr-file F]
  *        [--max-pending N] [--max-payload N] [--max-clients N]
- *        [--max-subs N] [--max-control N] [--auth-timeout MS]
+ *        [--max-subs N] [--max-unauth N] [--max-control N] [--auth-timeout MS]
  *        [--ping-interval MS] [--max-pings-out N]
  *        ADDR|default... */
 #include <errno.h>
@@ -86,6 +86,8 @@ main(int argc, char **argv)
 			cfg.max_clients = (int)number(o, v);
 		else if (strcmp(o, "--max-subs") == 0)
 			cfg.max_subs = (int)number(o, v);
+		else if (strcmp(o, "--max-unauth") == 0)
+			cfg.max_unauth = (int)number(o, v);
 		else if (strcmp(o, "--auth-timeout") == 0)
 			cfg.auth_timeout_ms = (int)number(o, v);
 		else if (strcmp(o, "--max-control") == 0)

@@ -389,8 +389,8 @@ def echo_load(a):
 def probe(s, kind, timeout, first=False):
     """'ok' when the server answers the probe, 'closed: TEXT' when it
     closes the connection (TEXT: the last line it said), 'silent' on
-    timeout. A NATS server speaks first (INFO, or -ERR when it refuses):
-    on a first probe that line is read before the PING is sent"""
+    timeout. A NATS server speaks first (INFO, followed by -ERR when it
+    refuses): on a first probe that is read before the PING is sent"""
     req, want = (b"PING\r\n", b"PONG\r\n") if kind == "nats" else (b"probe\n", b"probe\n")
     got = bytearray()
     s.settimeout(timeout)
@@ -403,6 +403,10 @@ def probe(s, kind, timeout, first=False):
                 got += d
             if not got.startswith(b"INFO "):
                 return "closed: " + got.decode(errors="replace").strip()
+            # a refusal is INFO and -ERR at once, as nats-server sends it
+            rest = got.partition(b"\r\n")[2]
+            if rest.startswith(b"-ERR "):
+                return "closed: " + rest.decode(errors="replace").strip()
             got.clear()
         s.sendall(req)
         while not got.endswith(want):

@@ -306,6 +306,39 @@ test_errors(void)
 }
 
 /* test_errtext: the static -ERR texts */
+/* test_connect_first: before CONNECT only CONNECT and PING parse; the
+ * rest is refused at its control line, its payload never awaited */
+static void
+test_connect_first(void)
+{
+	struct proto_parser p;
+	struct proto_op op;
+	static const char *const refused[] = {
+		"PUB a 1048576\r\n", "HPUB a 12 1048576\r\n", "SUB a 1\r\n",
+		"UNSUB 1\r\n", "PONG\r\n", "FOO\r\n", "\r\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		proto_parser_init(&p, PROTO_SERVER);
+		p.connect_first = true;
+		CHECK_INT(proto_parse(&p, refused[i], strlen(refused[i]), &op),
+		    PROTO_EAUTH);
+		CHECK_INT(op.len, 0);
+	}
+	proto_parser_init(&p, PROTO_SERVER);
+	p.connect_first = true;
+	CHECK_INT(proto_parse(&p, "PING\r\n", 6, &op), 1);
+	CHECK_INT(op.kind, PROTO_OP_PING);
+	CHECK_INT(proto_parse(&p, "CONNECT {}\r\n", 12, &op), 1);
+	CHECK_INT(op.kind, PROTO_OP_CONNECT);
+	/* an unfinished line is only awaited up to the control line limit */
+	CHECK_INT(proto_parse(&p, "PUB a 5", 7, &op), 0);
+	p.connect_first = false;
+	CHECK_INT(proto_parse(&p, "PUB a 1\r\nx\r\n", 12, &op), 1);
+	CHECK_INT(op.kind, PROTO_OP_PUB);
+}
+
 static void
 test_errtext(void)
 {
@@ -794,6 +827,7 @@ main(void)
 	test_server_ops();
 	test_client_ops();
 	test_errors();
+	test_connect_first();
 	test_errtext();
 	test_split();
 	test_big();
