@@ -742,7 +742,7 @@ cmd_daemon(struct opt_parser *p)
 	struct broker_config *cfg = &o.cfg;
 	bool tcp = false;
 	const char *errstr;
-	int n;
+	int n, rc;
 
 	opt_rest(p, &n);
 	if (n > 0)
@@ -791,9 +791,11 @@ cmd_daemon(struct opt_parser *p)
 	cfg->no_auth = o.no_auth;
 	cfg->log = daemon_log;
 	cfg->trace = out_trace_on;
-	if (broker_run(cfg) == -1) {
+	if ((rc = broker_run(cfg)) < 0) {
 		char buf[ADDR_STR_MAX];
 
+		if (rc == BROKER_ADDR_FILE_FAILED)
+			err(EXIT_FAIL, "write %s", cfg->addr_file);
 		if (errno == EADDRINUSE)
 			errx(EX_UNAVAILABLE, "listen: a broker is already "
 			    "running there");

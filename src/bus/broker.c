@@ -1675,7 +1675,7 @@ broker_run(const struct broker_config *cfg)
 	struct broker b = zero;
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask, old;
-	int e;
+	int e, rc = -1;
 
 	limits(&b, cfg);
 	b.ep = b.sigfd = b.spare = -1;
@@ -1705,8 +1705,10 @@ broker_run(const struct broker_config *cfg)
 	    open_listeners(&b) == -1)
 		goto fail;
 	if (cfg->addr_file != NULL &&
-	    write_addr_file(cfg->addr_file, &b.l[0].bound) == -1)
+	    write_addr_file(cfg->addr_file, &b.l[0].bound) == -1) {
+		rc = BROKER_ADDR_FILE_FAILED;
 		goto fail;
+	}
 	serve(&b);
 	broker_free(&b);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1716,7 +1718,7 @@ fail:
 	broker_free(&b);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
-	return -1;
+	return rc;
 }
 
 char *

@@ -434,3 +434,12 @@ ipctool bus: sub: the broker at $IPCTOOL_BUS was not back within the timeout"
 	run -64 --separate-stderr ipctool bus daemon --max-pings-out 0
 	assert_equal "$stderr" "ipctool bus: invalid number '0' for --max-pings-out: too small (see 'ipctool bus --help')"
 }
+
+@test "bus daemon: an --addr-file that cannot be written is blamed, not the socket" {
+	need_daemon
+	run -1 --separate-stderr ipctool bus daemon -l "unix:$BATS_TEST_TMPDIR/b.sock" \
+	    --addr-file /nonexistent/a
+	assert_equal "$stderr" "ipctool bus: listening on unix:$BATS_TEST_TMPDIR/b.sock
+ipctool bus: write /nonexistent/a: No such file or directory"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/b.sock"
+}
