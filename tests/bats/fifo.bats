@@ -454,3 +454,17 @@ one_ack() {
 	assert_line --index 0 make
 	assert_line --index 3 recv
 }
+
+@test "README: the --nonblock example runs as written" {
+	# the lines from 'fifo make /tmp/nobody-reads' to the exit status,
+	# run with /tmp/ as the test's directory: output as shown
+	run -0 sed -n '\|^\$ ipctool fifo make /tmp/nobody-reads$|,/^69$/p' \
+	    "$IPCTOOL_SRCDIR/README.md"
+	want=$output
+	[ -n "$want" ]
+	script=$(grep '^\$ ' <<<"$want" | sed -e 's/^\$ //' \
+	    -e "s|/tmp/|$BATS_TEST_TMPDIR/|g" -e 's|^ipctool |"$IPCTOOL" |')
+	run bash -c "$script" 2>&1
+	got=$(sed "s|$BATS_TEST_TMPDIR/|/tmp/|g" <<<"$output")
+	assert_equal "$got" "$(grep -v '^\$ ' <<<"$want")"
+}
