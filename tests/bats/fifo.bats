@@ -468,3 +468,18 @@ one_ack() {
 	got=$(sed "s|$BATS_TEST_TMPDIR/|/tmp/|g" <<<"$output")
 	assert_equal "$got" "$(grep -v '^\$ ' <<<"$want")"
 }
+
+@test "recv --ready-file: the pid in the file once the FIFO is open; --nonblock finds it" {
+	ipctool fifo make "$F"
+	start_bg ipctool fifo recv --ready-file "$BATS_TEST_TMPDIR/ready" "$F"
+	wait_for_path "$BATS_TEST_TMPDIR/ready"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/ready")" "$BG_PID"
+	run -0 --separate-stderr ipctool fifo send --nonblock "$F" hello
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$BG_OUT")" "hello"
+	run -1 --separate-stderr ipctool fifo recv --ready-file /nonexistent/r "$F"
+	assert_equal "$stderr" "ipctool fifo: write /nonexistent/r: No such file or directory"
+	run -64 --separate-stderr ipctool fifo send --ready-file "$BATS_TEST_TMPDIR/r" "$F" x
+	assert_equal "$stderr" "ipctool fifo: 'fifo send' takes no --ready-file option (see 'ipctool fifo --help')"
+}
