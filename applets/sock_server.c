@@ -40,6 +40,7 @@ enum {
 	KEY_MAX_CLIENTS,
 	KEY_MODE,
 	KEY_ONCE,
+	KEY_TAG,
 };
 
 static const struct opt sock_server_opts[] = {
@@ -64,6 +65,8 @@ static const struct opt sock_server_opts[] = {
 	  .help = "permissions of a UNIX socket file (default 0600)" },
 	{ .lo = "once", .key = KEY_ONCE,
 	  .help = "exit when the first connection ends" },
+	{ .lo = "tag", .key = KEY_TAG,
+	  .help = "--broadcast: '<PEER> ' before each line (ncat --chat)" },
 	OPT_END
 };
 
@@ -100,7 +103,7 @@ struct server {
 	struct addr addr, bound;
 	char where[ADDR_STR_MAX];
 	int lfd, ep, sigfd, spare;
-	bool keep, echo, broadcast, ack, json, once, quiet, to_stdout;
+	bool keep, echo, broadcast, ack, json, once, quiet, to_stdout, tag;
 	enum frame_mode fmode;
 	long max_clients;
 	int64_t timeout;
@@ -347,16 +350,20 @@ static void
 deliver(struct server *s, struct client *c, const char *msg, size_t len)
 {
 	struct client *o, *next;
-	char ack[32];
-	int delim = frame_delim(s->fmode), n;
+	char ack[32], tag[ADDR_STR_MAX + 4];
+	int delim = frame_delim(s->fmode), n, tlen = 0;
 
 	c->nmsg++;
 	if (s->to_stdout)
 		to_stdout(s, c->name, msg, len);
+	/* --tag: the sender before the line, as ncat --chat does */
+	if (s->tag)
+		tlen = snprintf(tag, sizeof(tag), "<%s> ", c->name);
 	if (s->broadcast)
 		for (o = s->clients; o; o = next) {
 			next = o->next;
 			if (o != c && !o->closing &&
+			    client_queue(s, o, tag, (size_t)tlen, -1) == 0 &&
 			    client_queue(s, o, msg, len, delim) == 0)
 				client_flush(s, o);
 		}
@@ -999,6 +1006,9 @@ check_options(struct server *s)
 	if (udp && s->cmd)
 		usage_error("a command after '--' needs a stream address, "
 		    "not udp");
+	if (s->tag && !s->broadcast)
+		usage_error("--tag names the sender of --broadcast lines: "
+		    "it needs --broadcast");
 	if (udp && (s->broadcast || s->max_clients > 0))
 		usage_error("--broadcast and --max-clients need a stream "
 		    "address, not udp");
@@ -1073,6 +1083,7 @@ sock_server_main(int argc, char **argv)
 			break;
 		case KEY_MODE: s.mode = opt_mode(&p); break;
 		case KEY_ONCE: s.once = true; break;
+		case KEY_TAG: s.tag = true; break;
 		}
 	}
 	rest = opt_rest(&p, &n);
