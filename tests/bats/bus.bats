@@ -443,3 +443,28 @@ ipctool bus: sub: the broker at $IPCTOOL_BUS was not back within the timeout"
 ipctool bus: write /nonexistent/a: No such file or directory"
 	assert_file_not_exists "$BATS_TEST_TMPDIR/b.sock"
 }
+
+@test "bus: pub -H KEY:VALUE sends headers (HPUB); sub --headers prints them, in JSON too" {
+	for broker in nats daemon; do
+		if [ "$broker" = nats ]; then start_nats; else start_daemon; fi
+		start_sub --headers -c 2 hdr
+		text=$SUB_OUT
+		start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/j.$broker" --json --headers -c 1 hdr
+		jpid=$BG_PID jout=$BG_OUT
+		wait_for_path "$BATS_TEST_TMPDIR/j.$broker"
+		ipctool bus pub -H 'Trace-Id: abc 1' -H Kind:demo hdr hello
+		ipctool bus pub hdr plain
+		wait_exit "$SUB_PID"
+		assert_equal "$(cat "$text")" "Trace-Id: abc 1
+Kind: demo
+hello
+plain"
+		wait_exit "$jpid"
+		assert_equal "$(cat "$jout")" '{"subject":"hdr","data":"hello","reply":null,"headers":{"Trace-Id":"abc 1","Kind":"demo"}}'
+		kill "${BG_PIDS[@]}" 2>/dev/null || true
+	done
+	run -64 --separate-stderr ipctool bus pub -H nocolon hdr x
+	assert_equal "$stderr" "ipctool bus: -H 'nocolon': give KEY:VALUE (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus pub -H 'a b:c' hdr x
+	assert_equal "$stderr" "ipctool bus: -H 'a b:c': a header name has no spaces (see 'ipctool bus --help')"
+}
