@@ -99,13 +99,15 @@ int broker_prepare_dir(const char *path);
  *                       "unix:/path pid N uid N",
  *                "subs":N,"in_msgs":N,"out_msgs":N,"in_bytes":N,
  *                "out_bytes":N,"pending":N}, ...],
+ *    "subjects":[{"subject":"...","subscribers":N}, ...],
  *    "nclients":N,"total_clients":N,"subscriptions":N,
  *    "in_msgs":N,"out_msgs":N,"in_bytes":N,"out_bytes":N,
  *    "slow_consumers":N}
  * name and lang come from the client's CONNECT ("" when absent); in_* count
  * PUB/HPUB received, out_* MSG/HMSG sent, bytes are payload bytes (headers
  * excluded); pending is the client's unsent output; clients are listed
- * newest first (the asker included). The request also goes to ordinary
+ * newest first (the asker included); subjects are those subscribed to,
+ * sorted, with their subscriptions (each queue group member counts). The request also goes to ordinary
  * subscribers of the subject, like any message.
  */
 #define BROKER_STAT_SUBJECT	"$SYS.REQ.IPCTOOL.STAT"

@@ -468,3 +468,15 @@ plain"
 	run -64 --separate-stderr ipctool bus pub -H 'a b:c' hdr x
 	assert_equal "$stderr" "ipctool bus: -H 'a b:c': a header name has no spaces (see 'ipctool bus --help')"
 }
+
+@test "bus stat lists the subjects subscribed to with their subscriber counts" {
+	start_daemon
+	start_sub a
+	start_sub a 'b.*'
+	start_sub -q g a
+	run -0 --separate-stderr sh -c '"$IPCTOOL" bus stat --json | jq -c "[.subjects[] | select(.subject | startswith(\"_INBOX.\") | not)]"'
+	assert_output '[{"subject":"a","subscribers":3},{"subject":"b.*","subscribers":1}]'
+	run -0 --separate-stderr ipctool bus stat
+	assert_line '  - subject=a subscribers=3'
+	assert_line '  - subject=b.* subscribers=1'
+}
