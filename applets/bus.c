@@ -44,6 +44,7 @@ enum {
 	KEY_PING_INTERVAL,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
+	KEY_SYNC,
 	KEY_TOKEN_FILE,
 };
 
@@ -78,7 +79,7 @@ static const struct opt bus_opts[] = {
 	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
 	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_MONITOR | BUS_SUB,
-	    .help = "sub, monitor: exit after N messages" },
+	    .help = "sub, monitor: exit after N messages (0: never)" },
 	{ .so = 'l', .lo = "listen", .arg = OPT_ADDR, .meta = "ADDR",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: listen on ADDR (repeatable)" },
@@ -87,12 +88,12 @@ static const struct opt bus_opts[] = {
 	    .help = "sub: one member of GROUP gets each message" },
 	{ .so = 'S', .lo = "subject", .sub = BUS_SUB,
 	    .help = "sub: the subject and a space before each payload" },
-	{ .so = 's', .lo = "sync", .sub = BUS_PUB,
+	{ .lo = "sync", .key = KEY_SYNC, .sub = BUS_PUB,
 	    .help = "pub: wait for a receiver's ack" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	    .sub = BUS_CLIENTS,
 	    .help = "give up after DUR (exit 75)" },
-	{ .lo = "ack", .key = KEY_ACK,
+	{ .so = 'a', .lo = "ack", .key = KEY_ACK,
 	    .sub = BUS_SUB,
 	    .help = "sub: acknowledge messages after printing them" },
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
@@ -118,11 +119,11 @@ static const struct opt bus_opts[] = {
 	    .help = "daemon: unanswered PINGs before a drop (2)" },
 	{ .lo = "max-subs", .key = KEY_MAX_SUBS, .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_DAEMON,
-	    .help = "daemon: subscriptions per client (10000)" },
+	    .help = "daemon: subscriptions per client (no limit)" },
 	{ .lo = "max-unauth", .key = KEY_MAX_UNAUTH, .arg = OPT_INT,
 	    .meta = "N", .sub = BUS_DAEMON,
 	    .help = "daemon: clients yet to authenticate (256)" },
-	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
+	{ .so = 'm', .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
 	{ .lo = "no-auth", .key = KEY_NO_AUTH,
@@ -148,7 +149,7 @@ const struct applet applet_bus = {
 	.name = "bus",
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
-	    "bus pub [-0s] [-b ADDR] [-t DUR] [-H K:V]... SUBJECT [MSG...]\n"
+	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] [-H K:V]... SUBJECT...\n"
 	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
@@ -908,7 +909,7 @@ bus_main(int argc, char **argv)
 		switch (k) {
 		case '0': o.null = true; break;
 		case 'b': o.bus = p.arg; break;
-		case 'c': o.count = opt_int(&p, 1, LLONG_MAX); break;
+		case 'c': o.count = opt_int(&p, 0, LLONG_MAX); break;
 		case 'l':
 			if (o.cfg.nlisten == BROKER_MAX_LISTENERS)
 				usage_error("at most %d --listen addresses",
@@ -920,7 +921,7 @@ bus_main(int argc, char **argv)
 			o.cfg.nlisten++;
 			break;
 		case 'q': o.queue = p.arg; break;
-		case 's': o.sync = true; break;
+		case KEY_SYNC: o.sync = true; break;
 		case 'H': add_header(p.arg); break;
 		case KEY_HEADERS: o.headers = true; break;
 		case 'S': o.subject = true; break;

@@ -32,6 +32,7 @@ enum {
 	KEY_MAX_SIZE,
 	KEY_RAW,
 	KEY_READY_FILE,
+	KEY_SYNC,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -55,14 +56,16 @@ static const struct opt fifo_opts[] = {
 	{ .so = '0', .lo = "null", .sub = FIFO_IO,
 	    .help = "messages end with NUL, not newline" },
 	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
-	    .sub = FIFO_RECV, .help = "recv: stop after N messages" },
-	{ .so = 'f', .lo = "follow", .sub = FIFO_RECV,
+	    .sub = FIFO_RECV, .help = "recv: stop after N messages (0: never)" },
+	{ .so = 'f', .lo = "force", .sub = FIFO_RM,
+	    .help = "rm: a PATH that does not exist is no error" },
+	{ .so = 'F', .lo = "follow", .sub = FIFO_RECV,
 	    .help = "recv: go on as writers come and go" },
 	{ .so = 'm', .lo = "mode", .arg = OPT_MODE, .meta = "MODE",
 	    .sub = FIFO_MAKE, .help = "make: octal permissions (default 0600)" },
 	{ .so = 'n', .lo = "nonblock", .sub = FIFO_SEND,
 	    .help = "send: exit 69 at once when no reader" },
-	{ .so = 's', .lo = "sync", .sub = FIFO_SEND,
+	{ .lo = "sync", .key = KEY_SYNC, .sub = FIFO_SEND,
 	    .help = "send: wait for the receiver's ack of each" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	    .sub = FIFO_IO, .help = "give up a wait after DUR (exit 75)" },
@@ -87,9 +90,9 @@ const struct applet applet_fifo = {
 	.name = "fifo",
 	.brief = "named pipes: make, remove, send and receive messages",
 	.usage = "fifo make [-m MODE] PATH...\n"
-	    "fifo rm PATH...\n"
-	    "fifo send [-0 | --raw] [-s | --async] [-n] [-t DUR] PATH [MSG...]\n"
-	    "fifo recv [-0 | --raw] [-c N] [-f] [--json] [-t DUR] PATH",
+	    "fifo rm [-f] PATH...\n"
+	    "fifo send [-0 | --raw] [--sync] [-n] [-t DUR] PATH [MSG...]\n"
+	    "fifo recv [-0 | --raw] [-c N] [-F] [--json] [-t DUR] PATH",
 	.subcmds = fifo_subs,
 	.opts = fifo_opts,
 	.main = fifo_main,
@@ -110,7 +113,7 @@ struct cfg {
 	int64_t timeout;	/* ms, -1 = none */
 	const char *timeout_str;
 	size_t max;
-	bool follow, json, nonblock, sync;
+	bool follow, force, json, nonblock, sync;
 	const char *path;
 	const char *ready_file;	/* recv: written once the FIFO is open */
 };
@@ -247,13 +250,16 @@ make_one(const char *path, mode_t perm)
 }
 
 /* rm_one: unlink path when it is a FIFO (not following a symlink);
- * returns 0, or 1 after a warning */
+ * returns 0, or 1 after a warning; with force a path that is not there
+ * is no error */
 static int
-rm_one(const char *path)
+rm_one(const char *path, bool force)
 {
 	struct stat st;
 
 	if (lstat(path, &st) == -1) {
+		if (force && errno == ENOENT)
+			return 0;
 		warn("rm %s", path);
 		return 1;
 	}
@@ -263,6 +269,8 @@ rm_one(const char *path)
 		return 1;
 	}
 	if (out_trace_ret(unlink(path), "unlink(\"%s\")", path) == -1) {
+		if (force && errno == ENOENT)
+			return 0;	/* gone meanwhile */
 		warn("rm %s", path);
 		return 1;
 	}
@@ -1139,9 +1147,12 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 			break;
 		case 'c':
 			c->given |= G_COUNT;
-			c->count = opt_int(p, 1, LLONG_MAX);
+			c->count = opt_int(p, 0, LLONG_MAX);
 			break;
 		case 'f':
+			c->force = true;
+			break;
+		case 'F':
 			c->follow = true;
 			break;
 		case 'm':
@@ -1150,7 +1161,7 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 		case 'n':
 			c->nonblock = true;
 			break;
-		case 's':
+		case KEY_SYNC:
 			c->given |= G_SYNC;
 			c->sync = true;
 			break;
@@ -1196,7 +1207,7 @@ fifo_main(int argc, char **argv)
 
 	parse(&c, &p, argc, argv, &ops, &nops);
 	check_opts(&c);
-	if (nops == 0)
+	if (nops == 0 && !(c.cmd == FIFO_RM && c.force))	/* as rm -f */
 		usage_error("%s needs a PATH", p.cmd);
 	if (c.cmd == FIFO_RECV && nops > 1)
 		usage_error("fifo recv takes one PATH");
@@ -1211,7 +1222,7 @@ fifo_main(int argc, char **argv)
 			status |= make_one(ops[i], c.perm);
 	else if (c.cmd == FIFO_RM)
 		for (int i = 0; i < nops; i++)
-			status |= rm_one(ops[i]);
+			status |= rm_one(ops[i], c.force);
 	else if (c.cmd == FIFO_SEND)
 		status = do_send(&c, ops + 1, nops - 1);
 	else

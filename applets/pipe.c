@@ -38,7 +38,7 @@ enum {
 static const struct opt pipe_opts[] = {
 	{ .so = '0', .lo = "null", .arg = OPT_FLAG,
 	  .help = "messages end with NUL, not newline" },
-	{ .so = 's', .lo = "size", .arg = OPT_SIZE, .meta = "BYTES",
+	{ .so = 'B', .lo = "size", .arg = OPT_SIZE, .meta = "BYTES",
 	  .help = "pipe capacity (F_SETPIPE_SZ)" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	  .help = "stop the stages after DUR (exit 75)" },
@@ -1352,7 +1352,7 @@ parse_opts(struct opt_parser *p)
 		case '0':
 			R.delim = '\0';
 			break;
-		case 's':
+		case 'B':
 			R.size = opt_size(p);
 			R.size_arg = p->arg;
 			break;

@@ -34,7 +34,8 @@
 static int req_main(int argc, char **argv);
 
 enum {
-	KEY_COUNT = 256,
+	KEY_ASYNC = 256,
+	KEY_COUNT,
 	KEY_JSON,
 	KEY_LINES,
 	KEY_ORDERED,
@@ -60,7 +61,7 @@ static const struct opt req_opts[] = {
 	{ .so = '0', .lo = "null",
 	    .sub = REQ_CALL,
 	    .help = "call: jobs and results end with NUL, not newline" },
-	{ .so = 'a', .lo = "async",
+	{ .lo = "async", .key = KEY_ASYNC,
 	    .sub = REQ_CALL,
 	    .help = "call: a job per stdin line, results as they come" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
@@ -78,7 +79,7 @@ static const struct opt req_opts[] = {
 	{ .so = 'w', .lo = "window", .arg = OPT_INT, .meta = "N",
 	    .sub = REQ_CALL,
 	    .help = "call --async: up to N jobs in flight (16)" },
-	{ .lo = "count", .key = KEY_COUNT, .arg = OPT_INT, .meta = "N",
+	{ .so = 'c', .lo = "count", .key = KEY_COUNT, .arg = OPT_INT, .meta = "N",
 	    .sub = REQ_SERVE,
 	    .help = "serve: exit after N jobs" },
 	{ .lo = "json", .key = KEY_JSON,
@@ -1445,13 +1446,13 @@ req_main(int argc, char **argv)
 	while ((k = opt_next(&p)) != -1) {
 		switch (k) {
 		case '0': o.null = true; break;
-		case 'a': o.async = true; break;
+		case KEY_ASYNC: o.async = true; break;
 		case 'b': o.bus = p.arg; break;
 		case 'j': o.jobs = opt_int(&p, 1, MAX_JOBS); break;
 		case 'q': o.queue = p.arg; break;
 		case 't': o.timeout = opt_timeout(&p); break;
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
-		case KEY_COUNT: o.count = opt_int(&p, 1, LLONG_MAX); break;
+		case KEY_COUNT: o.count = opt_int(&p, 0, LLONG_MAX); break;
 		case KEY_JSON: o.json = true; break;
 		case KEY_LINES: o.lines = true; break;
 		case KEY_ORDERED: o.ordered = true; break;

@@ -594,8 +594,10 @@ sig_send(struct args *a)
 	int n, status = 0, st;
 	long long count = a->count_set ? a->count : 1;
 
-	if (a->count_set && a->count == 0)
-		usage_error("invalid number '0' for --count: too small");
+	/* -c 0: no limit, as everywhere; with --value, up to INT_MAX */
+	if (count == 0)
+		count = a->have_value ? (long long)INT_MAX - a->value + 1 :
+		    LLONG_MAX;
 	if (a->have_value && (long long)a->value + count - 1 > INT_MAX)
 		usage_error("--value %d + --count %lld goes past %d", a->value,
 		    count, INT_MAX);

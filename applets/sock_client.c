@@ -25,15 +25,17 @@ static int sock_client_main(int argc, char **argv);
 enum {
 	KEY_NO_SHUTDOWN = 256,
 	KEY_RETRY,
+	KEY_SEND,
+	KEY_SYNC,
 };
 
 static const struct opt sock_client_opts[] = {
 	{ .so = '0', .lo = "null", .help = "messages end with NUL, not newline" },
-	{ .so = 'm', .lo = "send", .arg = OPT_STR, .meta = "MSG",
+	{ .lo = "send", .key = KEY_SEND, .arg = OPT_STR, .meta = "MSG",
 	  .help = "send MSG instead of stdin (repeatable)" },
 	{ .so = 'r', .lo = "request",
 	  .help = "send one message, print one reply, exit" },
-	{ .so = 's', .lo = "sync",
+	{ .lo = "sync", .key = KEY_SYNC,
 	  .help = "wait for the server's ack of each message" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	  .help = "give up a connect or wait after DUR (exit 75)" },
@@ -49,7 +51,7 @@ static const struct opt sock_client_opts[] = {
 const struct applet applet_sock_client = {
 	.name = "sock-client",
 	.brief = "connect to a port or socket: relay, messages, requests",
-	.usage = "sock-client [-0rs] [-m MSG]... [-t DUR] [--retry DUR] ADDR\n"
+	.usage = "sock-client [-0r] [--sync] [--send MSG]... [-t DUR] ADDR\n"
 	    "sock-client -z [-t DUR] [--retry DUR] ADDR",
 	.opts = sock_client_opts,
 	.main = sock_client_main,
@@ -477,10 +479,10 @@ sock_client_main(int argc, char **argv)
 	while ((ch = opt_next(&p)) != -1) {
 		switch (ch) {
 		case '0': c.fmode = FRAME_NUL; break;
-		case 'm': c.msgs[c.nmsgs++] = (char *)p.arg; break;
+		case KEY_SEND: c.msgs[c.nmsgs++] = (char *)p.arg; break;
 		case 'z': c.probe = true; break;
 		case 'r': c.request = true; break;
-		case 's': c.sync = true; break;
+		case KEY_SYNC: c.sync = true; break;
 		case 't': c.timeout = opt_timeout(&p); break;
 		case KEY_NO_SHUTDOWN: c.no_shutdown = true; break;
 		case KEY_RETRY: c.retry = opt_duration(&p); break;

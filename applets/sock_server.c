@@ -36,6 +36,8 @@ static int sock_server_main(int argc, char **argv);
 
 enum {
 	KEY_ADDR_FILE = 256,
+	KEY_BROADCAST,
+	KEY_QUIET,
 	KEY_JSON,
 	KEY_MAX_CLIENTS,
 	KEY_MODE,
@@ -47,12 +49,12 @@ static const struct opt sock_server_opts[] = {
 	{ .so = '0', .lo = "null", .help = "messages end with NUL, not newline" },
 	{ .so = 'a', .lo = "ack",
 	  .help = "answer each message with a line 'ack N'" },
-	{ .so = 'b', .lo = "broadcast",
+	{ .lo = "broadcast", .key = KEY_BROADCAST,
 	  .help = "hub: each line of a client goes to every other" },
 	{ .so = 'e', .lo = "echo", .help = "send every client its bytes back" },
 	{ .so = 'k', .lo = "keep-open",
 	  .help = "serve many clients, at once and in turn" },
-	{ .so = 'q', .lo = "quiet", .help = "no 'listening on' line" },
+	{ .lo = "quiet", .key = KEY_QUIET, .help = "no 'listening on' line" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	  .help = "give up when no client comes for DUR (exit 75)" },
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
@@ -61,7 +63,8 @@ static const struct opt sock_server_opts[] = {
 	  .help = "one JSON line per message and connection" },
 	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
 	  .meta = "N", .help = "refuse clients beyond N at once" },
-	{ .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
+	{ .so = 'm', .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE,
+	  .meta = "MODE",
 	  .help = "permissions of a UNIX socket file (default 0600)" },
 	{ .lo = "once", .key = KEY_ONCE,
 	  .help = "exit when the first connection ends" },
@@ -73,7 +76,7 @@ static const struct opt sock_server_opts[] = {
 const struct applet applet_sock_server = {
 	.name = "sock-server",
 	.brief = "listen on a port or socket: relay, echo, hub or exec",
-	.usage = "sock-server [-0abekq] [-t DUR] [--addr-file FILE] ADDR\n"
+	.usage = "sock-server [-0aek] [--broadcast] [-t DUR] [--addr-file F] ADDR\n"
 	    "sock-server [OPTIONS] ADDR -- CMD [ARG...]",
 	.opts = sock_server_opts,
 	.flags = APPLET_CMD,
@@ -1071,10 +1074,10 @@ sock_server_main(int argc, char **argv)
 		switch (c) {
 		case '0': s.fmode = FRAME_NUL; break;
 		case 'a': s.ack = true; break;
-		case 'b': s.broadcast = true; break;
+		case KEY_BROADCAST: s.broadcast = true; break;
 		case 'e': s.echo = true; break;
 		case 'k': s.keep = true; break;
-		case 'q': s.quiet = true; break;
+		case KEY_QUIET: s.quiet = true; break;
 		case 't': s.timeout = opt_timeout(&p); break;
 		case KEY_ADDR_FILE: s.addr_file = p.arg; break;
 		case KEY_JSON: s.json = true; break;

@@ -67,11 +67,12 @@ shown(const char *s, size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* opt_key: the key opt_next returns for o */
+/* opt_key: the key opt_next returns for o: its .key, or its short
+ * character when it has no key (a letter can change, the key stays) */
 static int
 opt_key(const struct opt *o)
 {
-	return o->so ? o->so : o->key;
+	return o->key ? o->key : o->so;
 }
 
 /* find_long: the option called name (len bytes) in the applet's or the
@@ -215,7 +216,14 @@ builtin(struct opt_parser *p, const struct opt *o)
 		printf("ipctool %s\n", IPCTOOL_VERSION);
 		exit(0);
 	case KEY_WORDS:
-		opt_print_words(p->ap, stdout);
+		/* "APPLET --complete-words SUB" or "APPLET SUB
+		 * --complete-words": the words of that subcommand */
+		if (p->sub == NULL && p->ap->subcmds && p->ind < p->argc)
+			for (const struct opt_sub *s = p->ap->subcmds; s->name;
+			    s++)
+				if (strcmp(s->name, p->argv[p->ind]) == 0)
+					p->sub = s;
+		opt_print_sub_words(p->ap, p->sub, stdout);
 		exit(0);
 	case KEY_TRACE:
 		out_trace_on = true;
@@ -499,12 +507,15 @@ opt_print_help(const struct applet *ap, FILE *f)
 	fprintf(f, "\nSee ipctool-%s(1).\n", ap->name);
 }
 
-/* print_words_of: the options of tab as completion words */
+/* print_words_of: the options of tab as completion words (those of
+ * subcommand sub only, unless it is NULL) */
 static void
-print_words_of(const struct opt *tab, FILE *f)
+print_words_of(const struct opt *tab, const struct opt_sub *sub, FILE *f)
 {
 	for (const struct opt *o = tab; o && (o->lo || o->so); o++) {
 		if (o->help == NULL)
+			continue;
+		if (sub && o->sub && !(o->sub & sub->id))
 			continue;
 		if (o->lo)
 			fprintf(f, "--%s\n", o->lo);
@@ -514,10 +525,17 @@ print_words_of(const struct opt *tab, FILE *f)
 }
 
 void
+opt_print_sub_words(const struct applet *ap, const struct opt_sub *sub,
+    FILE *f)
+{
+	for (const struct opt_sub *s = ap->subcmds; !sub && s && s->name; s++)
+		fprintf(f, "%s\n", s->name);
+	print_words_of(ap->opts, sub, f);
+	print_words_of(common_opts, sub, f);
+}
+
+void
 opt_print_words(const struct applet *ap, FILE *f)
 {
-	for (const struct opt_sub *s = ap->subcmds; s && s->name; s++)
-		fprintf(f, "%s\n", s->name);
-	print_words_of(ap->opts, f);
-	print_words_of(common_opts, f);
+	opt_print_sub_words(ap, NULL, f);
 }

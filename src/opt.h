@@ -29,7 +29,7 @@ enum opt_arg {
 struct opt {
 	int so;			/* short option character, 0 for none */
 	const char *lo;		/* long option name without "--" */
-	int key;		/* returned by opt_next when so is 0 (use >= 256) */
+	int key;		/* returned by opt_next (use >= 256); 0: so is */
 	enum opt_arg arg;
 	const char *meta;	/* name of the argument in help, e.g. "DUR" */
 	const char *help;	/* one short line; NULL hides the option */
@@ -117,5 +117,10 @@ void opt_print_help(const struct applet *ap, FILE *f);
 
 /* opt_print_words: subcommands and options, one per line (completions) */
 void opt_print_words(const struct applet *ap, FILE *f);
+
+/* opt_print_sub_words: the options subcommand sub takes, one per line;
+ * sub NULL: as opt_print_words */
+void opt_print_sub_words(const struct applet *ap, const struct opt_sub *sub,
+    FILE *f);
 
 #endif

@@ -44,6 +44,8 @@
 #define RATE_LOG_MS	1000		/* one line a second of a repeated event */
 #define PAUSE_MS	100		/* listeners rest this long after EMFILE */
 #define ACCEPT_BATCH	64
+#define WORK_TURN	2048		/* operations and deliveries of one
+					 * client per loop iteration */
 #define MAX_EVENTS	256
 #define TRACE_MAX	200		/* bytes of a protocol line in a trace */
 #define STAT_SUBJECT	BROKER_STAT_SUBJECT
@@ -69,10 +71,13 @@ struct listener {
 
 struct client;
 
-/* One subscription: its index entry, owner, delivery limit and sid. */
+/* One subscription: its index entry, owner, delivery limit and sid,
+ * chained in its client's table of sids. */
 struct bsub {
 	struct sublist_entry	 e;
 	struct client		*c;
+	struct bsub		*hnext;	/* same bucket of c->sidtab */
+	uint64_t		 hash;	/* of the sid */
 	uint64_t		 max;	/* UNSUB max, 0 = none */
 	uint64_t		 got;
 	bool			 indexed;	/* in the subscription index */
@@ -110,11 +115,13 @@ struct client {
 	char			*in;
 	size_t			 inlen, incap;
 	struct ring		 out;
-	struct bsub		**subs;
-	size_t			 nsubs, capsubs;
+	struct bsub		**sidtab;	/* subscriptions by sid */
+	size_t			 nbuck, nsubs;
 	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
 	struct client		*prev, *next;	/* every live client */
 	struct client		*pprev, *pnext;	/* pending, oldest first */
+	struct client		*bprev, *bnext;	/* busy: input left to work on */
+	bool			 busy;
 	struct client		*link;		/* dirty or dead list */
 };
 
@@ -152,6 +159,9 @@ struct broker {
 	int			 npending;	/* clients yet to CONNECT that no
 						 * socket vouches for */
 	struct client		*phead, *ptail;	/* the same, oldest first */
+	struct client		*busy;		/* clients with operations left
+						 * over from their last turn */
+	size_t			 work;		/* done in this client's turn */
 	struct rate_log		 authlog, refuselog;
 	int64_t			 auth_timeout;
 	int64_t			 ping_interval;	/* ms, -1 never */
@@ -431,6 +441,35 @@ pending_del(struct broker *b, struct client *c)
 	b->npending--;
 }
 
+/* busy_add: c has complete operations left for its next turn */
+static void
+busy_add(struct broker *b, struct client *c)
+{
+	if (c->busy)
+		return;
+	c->busy = true;
+	c->bprev = NULL;
+	c->bnext = b->busy;
+	if (b->busy != NULL)
+		b->busy->bprev = c;
+	b->busy = c;
+}
+
+/* busy_del: c has none left (or is closed) */
+static void
+busy_del(struct broker *b, struct client *c)
+{
+	if (!c->busy)
+		return;
+	if (c->bprev != NULL)
+		c->bprev->bnext = c->bnext;
+	else
+		b->busy = c->bnext;
+	if (c->bnext != NULL)
+		c->bnext->bprev = c->bprev;
+	c->busy = false;
+}
+
 /* set_events: register the epoll events c needs now; 0 or -1 */
 static int
 set_events(struct broker *b, struct client *c, bool out)
@@ -453,13 +492,15 @@ set_events(struct broker *b, struct client *c, bool out)
 static void
 unindex(struct broker *b, struct client *c)
 {
+	struct bsub *s;
 	size_t i;
 
-	for (i = 0; i < c->nsubs; i++)
-		if (c->subs[i]->indexed) {
-			sublist_remove(&b->sl, &c->subs[i]->e);
-			c->subs[i]->indexed = false;
-		}
+	for (i = 0; i < c->nbuck; i++)
+		for (s = c->sidtab[i]; s != NULL; s = s->hnext)
+			if (s->indexed) {
+				sublist_remove(&b->sl, &s->e);
+				s->indexed = false;
+			}
 }
 
 /* close_after: queue "-ERR 'text'" for c (none when text is NULL), stop
@@ -566,18 +607,33 @@ flush(struct broker *b, struct client *c)
 
 /* Subscriptions */
 
+/* sid_hash: FNV-1a of a sid */
+static uint64_t
+sid_hash(const char *p, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (len-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 /* sub_unlink: take s out of the index and of its client; frees it */
 static void
 sub_unlink(struct broker *b, struct bsub *s)
 {
 	struct client *c = s->c;
-	size_t i;
+	struct bsub **pp;
 
 	if (s->indexed)
 		sublist_remove(&b->sl, &s->e);
-	for (i = 0; i < c->nsubs; i++)
-		if (c->subs[i] == s) {
-			c->subs[i] = c->subs[--c->nsubs];
+	for (pp = &c->sidtab[s->hash % c->nbuck]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == s) {
+			*pp = s->hnext;
+			c->nsubs--;
 			break;
 		}
 	free(s);
@@ -587,39 +643,62 @@ sub_unlink(struct broker *b, struct bsub *s)
 static struct bsub *
 sub_find(const struct client *c, struct proto_str sid)
 {
-	size_t i;
+	uint64_t h = sid_hash(sid.p, sid.len);
+	struct bsub *s;
 
-	for (i = 0; i < c->nsubs; i++)
-		if (c->subs[i]->sidlen == sid.len &&
-		    memcmp(c->subs[i]->sid, sid.p, sid.len) == 0)
-			return c->subs[i];
+	if (c->nbuck == 0)
+		return NULL;
+	for (s = c->sidtab[h % c->nbuck]; s != NULL; s = s->hnext)
+		if (s->hash == h && s->sidlen == sid.len &&
+		    memcmp(s->sid, sid.p, sid.len) == 0)
+			return s;
 	return NULL;
+}
+
+/* sid_room: make c's table of sids ready for one more (doubling it at a
+ * load of one); 0, or -1 when memory ran out */
+static int
+sid_room(struct client *c)
+{
+	struct bsub **tab, *s, *next;
+	size_t nb, i;
+
+	if (c->nsubs < c->nbuck)
+		return 0;
+	nb = c->nbuck > 0 ? c->nbuck * 2 : 8;
+	if ((tab = calloc(nb, sizeof(*tab))) == NULL)
+		return -1;
+	for (i = 0; i < c->nbuck; i++)
+		for (s = c->sidtab[i]; s != NULL; s = next) {
+			next = s->hnext;
+			s->hnext = tab[s->hash % nb];
+			tab[s->hash % nb] = s;
+		}
+	free(c->sidtab);
+	c->sidtab = tab;
+	c->nbuck = nb;
+	return 0;
 }
 
 /* sub_add: SUB subject [queue] sid; 0 or a PROTO_E* code */
 static int
 sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 {
-	struct bsub *s, **v;
-	size_t cap;
+	struct bsub *s;
 
 	if (sub_find(c, op->sid) != NULL)
 		return 0;		/* as nats-server: a repeated sid is ignored */
-	if (c->nsubs >= (size_t)b->max_subs)
+	if (b->max_subs > 0 && c->nsubs >= (size_t)b->max_subs)
 		return PROTO_EMAXSUBS;
-	if (c->nsubs == c->capsubs) {
-		cap = c->capsubs > 0 ? c->capsubs * 2 : 4;
-		if ((v = realloc(c->subs, cap * sizeof(*v))) == NULL)
-			return PROTO_EMAXSUBS;
-		c->subs = v;
-		c->capsubs = cap;
-	}
+	if (sid_room(c) == -1)
+		return PROTO_EMAXSUBS;
 	if ((s = calloc(1, sizeof(*s) + op->sid.len + 1 + op->subject.len +
 	    1)) == NULL)
 		return PROTO_EMAXSUBS;
 	s->c = c;
 	s->sidlen = op->sid.len;
 	memcpy(s->sid, op->sid.p, op->sid.len);
+	s->hash = sid_hash(op->sid.p, op->sid.len);
 	/* the statistics name it; the index keeps a copy of its own */
 	memcpy(s->sid + op->sid.len + 1, op->subject.p, op->subject.len);
 	s->subject = s->sid + op->sid.len + 1;
@@ -632,7 +711,9 @@ sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 		return errno == EINVAL ? PROTO_ESUBJECT : PROTO_EMAXSUBS;
 	}
 	s->indexed = true;
-	c->subs[c->nsubs++] = s;
+	s->hnext = c->sidtab[s->hash % c->nbuck];
+	c->sidtab[s->hash % c->nbuck] = s;
+	c->nsubs++;
 	return 0;
 }
 
@@ -687,6 +768,7 @@ deliver_one(struct broker *b, struct bsub *s, const struct msg *m)
 	if (b->cfg->trace)
 		trace_line(b, t, "->", b->line, n);
 	t->out_msgs++;
+	b->work++;
 	t->out_bytes += m->data.len;
 	b->out_msgs++;
 	b->out_bytes += m->data.len;
@@ -764,6 +846,7 @@ static void
 stat_subjects(const struct broker *b, struct buf *sb)
 {
 	const struct client *c;
+	const struct bsub *s;
 	const char **v;
 	size_t n = 0, i, j;
 
@@ -773,9 +856,10 @@ stat_subjects(const struct broker *b, struct buf *sb)
 		return;
 	}
 	for (c = b->clients; c != NULL; c = c->next)
-		for (i = 0; !c->dead && i < c->nsubs && n < b->sl.count; i++)
-			if (c->subs[i]->indexed)
-				v[n++] = c->subs[i]->subject;
+		for (i = 0; !c->dead && i < c->nbuck; i++)
+			for (s = c->sidtab[i]; s != NULL; s = s->hnext)
+				if (s->indexed && n < b->sl.count)
+					v[n++] = s->subject;
 	qsort(v, n, sizeof(*v), by_subject);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && strcmp(v[i], v[j]) == 0; j++)
@@ -992,16 +1076,27 @@ handle(struct broker *b, struct client *c, const struct proto_op *op)
 
 /* Clients: input */
 
-/* parse_input: act on every complete operation in buf (len bytes of c's
- * input, starting at an operation); returns the bytes taken */
+/* parse_input: act on the complete operations in buf (len bytes of c's
+ * input, starting at an operation), as many as c's turn allows (WORK_TURN
+ * operations and deliveries: one client's 100,000 SUBs must not keep
+ * the others waiting); returns the bytes taken, *more set when complete
+ * operations may be left */
 static size_t
-parse_input(struct broker *b, struct client *c, const char *buf, size_t len)
+parse_input(struct broker *b, struct client *c, const char *buf, size_t len,
+    bool *more)
 {
 	struct proto_op op;
 	size_t off = 0;
 	int rc;
 
+	b->work = 0;
+	*more = false;
 	while (!c->closing && !c->dead && off < len) {
+		if (b->work >= WORK_TURN) {
+			*more = true;
+			break;
+		}
+		b->work++;
 		rc = proto_parse(&c->pp, buf + off, len - off, &op);
 		if (rc == 0)
 			break;
@@ -1072,12 +1167,15 @@ static void
 client_read(struct broker *b, struct client *c)
 {
 	size_t have = c->inlen, room = b->max_in - have, off;
+	bool more;
 	ssize_t n;
 
 	if (c->closing) {
 		discard_input(b, c);
 		return;
 	}
+	if (c->busy)
+		return;		/* its turn comes in work_busy */
 	if (room == 0) {
 		fail(b, c, PROTO_ECONTROL);
 		return;
@@ -1101,11 +1199,44 @@ client_read(struct broker *b, struct client *c)
 	}
 	c->last_in = io_now_ms();
 	c->pings_out = 0;
-	off = parse_input(b, c, b->rbuf, have + (size_t)n);
+	off = parse_input(b, c, b->rbuf, have + (size_t)n, &more);
 	if (c->dead || c->closing)
 		c->inlen = 0;
 	else if (stash(c, b->rbuf + off, have + (size_t)n - off) == -1)
 		close_now(b, c, "out of memory");
+	else if (more)
+		busy_add(b, c);
+}
+
+/* work_busy: give every client with operations left over its next turn
+ * on them (no read until they are done: its input stays bounded) */
+static void
+work_busy(struct broker *b)
+{
+	struct client *c, *next;
+	size_t off;
+	bool more;
+
+	for (c = b->busy; c != NULL; c = next) {
+		next = c->bnext;
+		off = parse_input(b, c, c->in, c->inlen, &more);
+		if (c->dead)
+			continue;	/* close_now took it off the list */
+		if (c->closing) {
+			c->inlen = 0;
+			busy_del(b, c);
+			continue;
+		}
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+		if (!more)
+			busy_del(b, c);
+		if (c->inlen == 0 && c->incap > IN_KEEP) {
+			free(c->in);
+			c->in = NULL;
+			c->incap = 0;
+		}
+	}
 }
 
 /* close_now: close c at once (subscriptions go, the struct is freed
@@ -1115,11 +1246,13 @@ close_now(struct broker *b, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
-	while (c->nsubs > 0)
-		sub_unlink(b, c->subs[c->nsubs - 1]);
+	for (size_t i = 0; i < c->nbuck; i++)
+		while (c->sidtab[i] != NULL)
+			sub_unlink(b, c->sidtab[i]);
 	epoll_ctl(b->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	pending_del(b, c);
+	busy_del(b, c);
 	if (c->closing)
 		b->nclosing--;
 	else if (why != NULL)
@@ -1143,7 +1276,7 @@ close_now(struct broker *b, struct client *c, const char *why)
 static void
 client_free(struct client *c)
 {
-	free(c->subs);
+	free(c->sidtab);
 	free(c->in);
 	free(c->out.buf);
 	free(c);
@@ -1525,6 +1658,8 @@ timeout_ms(struct broker *b)
 	int64_t now = io_now_ms(), until = -1;
 	struct client *c;
 
+	if (b->busy != NULL)
+		return 0;
 	if (b->paused)
 		until = b->paused_until;
 	if (b->ping_interval > 0 && b->clients != NULL &&
@@ -1641,6 +1776,7 @@ serve(struct broker *b)
 			if (!c->dead && (ev[i].events & EPOLLOUT))
 				mark_dirty(b, c);
 		}
+		work_busy(b);
 		end_batch(b);
 		expire(b);
 		end_batch(b);
@@ -1679,7 +1815,7 @@ limits(struct broker *b, const struct broker_config *cfg)
 	b->max_pending = cfg->max_pending ? cfg->max_pending :
 	    64 * 1024 * 1024;
 	b->max_clients = cfg->max_clients ? cfg->max_clients : 10000;
-	b->max_subs = cfg->max_subs ? cfg->max_subs : 10000;
+	b->max_subs = cfg->max_subs;	/* 0: no limit, as nats-server */
 	b->max_unauth = cfg->max_unauth ? cfg->max_unauth : BROKER_MAX_UNAUTH;
 	b->authlog.what = "failed authentications";
 	b->refuselog.what = "clients refused or dropped";

@@ -31,7 +31,7 @@ struct broker_config {
 	 * each holds a few KiB at most (no payload before CONNECT);
 	 * 0 = BROKER_MAX_UNAUTH */
 	int max_unauth;
-	int max_subs;			/* per client, 0 = 10000 */
+	int max_subs;			/* per client, 0 = no limit */
 	size_t max_control;		/* 0 = 4096 */
 	size_t max_pending;		/* output buffer per client before Slow Consumer, 0 = 64 MiB */
 	int auth_timeout_ms;		/* a client that must authenticate has this long to send CONNECT, 0 = 2000 */

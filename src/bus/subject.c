@@ -11,15 +11,32 @@
 
 #include "subject.h"
 
-/* A queue group at one node: its members take turns. */
-struct sublist_group {
+/* A queue name, kept once for every group that bears it (on any
+ * subject): its members take turns across those groups. The match
+ * fields gather, without comparing names, the groups of one match. */
+struct sublist_qname {
 	char			 *name;
 	size_t			  len;
+	uint64_t		  hash;
+	size_t			  refs;		/* groups of this name */
+	struct sublist_qname	 *hnext;	/* chain in the name table */
+	unsigned int		  rr;		/* next turn */
+	/* the match in progress */
+	uint64_t		  epoch;	/* of the match that saw it last */
+	size_t			  total;	/* members matched */
+	struct sublist_group	 *first;	/* groups matched, chained */
+};
+
+/* A queue group at one node: its members take turns. */
+struct sublist_group {
+	struct sublist_qname	 *qn;
+	struct sublist_node	 *node;
 	struct sublist_entry	**v;
 	size_t			  n;
 	size_t			  cap;
 	size_t			  index;	/* in node->groups */
-	unsigned int		  rr;		/* next turn */
+	struct sublist_group	 *hnext;	/* chain in the group table */
+	struct sublist_group	 *mnext;	/* next of its name in a match */
 };
 
 /* One token of a pattern; the path from the root spells the pattern. */
@@ -130,6 +147,17 @@ hash(const char *t, size_t len)
 	return h;
 }
 
+/* group_hash: the group table's key of (node, queue name) */
+static uint64_t
+group_hash(const struct sublist_node *n, const struct sublist_qname *q)
+{
+	uint64_t h = (uint64_t)(uintptr_t)n * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (uint64_t)(uintptr_t)q + 0x7f4a7c159e3779b9ULL + (h << 6) +
+	    (h >> 2);
+	return h ^ (h >> 29);
+}
+
 /* grow: make room for one more element in the array whose pointer is at
  * vp (n used, *cap slots of size bytes); returns 0, or -1 (ENOMEM) */
 static int
@@ -191,7 +219,6 @@ node_free(struct sublist_node *n)
 	node_free(n->pwc);
 	node_free(n->fwc);
 	for (i = 0; i < n->ngroups; i++) {
-		free(n->groups[i]->name);
 		free(n->groups[i]->v);
 		free(n->groups[i]);
 	}
@@ -318,42 +345,155 @@ prune(struct sublist_node *n)
 	}
 }
 
-/* group_get: n's queue group named q, created if missing; NULL with errno
- * ENOMEM */
-static struct sublist_group *
-group_get(struct sublist_node *n, const char *q, size_t len)
-{
-	struct sublist_group *g;
-	size_t i;
+/* TABLE_GROW: double the chained hash table tab of nbuck buckets once
+ * count reaches nbuck, rehashing every element by keyof() along its
+ * chain pointer next; when memory runs out the calling function
+ * returns NULL (errno ENOMEM) */
+#define TABLE_GROW(tab, nbuck, count, type, next, keyof)		\
+	do {								\
+		type **nt_, *x_, *nx_;					\
+		size_t nb_, i_;						\
+									\
+		if ((count) < (nbuck))					\
+			break;						\
+		nb_ = (nbuck) ? (nbuck) * 2 : 16;			\
+		if ((nt_ = calloc(nb_, sizeof(*nt_))) == NULL)		\
+			return NULL;					\
+		for (i_ = 0; i_ < (nbuck); i_++)			\
+			for (x_ = (tab)[i_]; x_ != NULL; x_ = nx_) {	\
+				nx_ = x_->next;				\
+				x_->next = nt_[keyof(x_) % nb_];	\
+				nt_[keyof(x_) % nb_] = x_;		\
+			}						\
+		free(tab);						\
+		(tab) = nt_;						\
+		(nbuck) = nb_;						\
+	} while (0)
 
-	for (i = 0; i < n->ngroups; i++)
-		if (n->groups[i]->len == len &&
-		    memcmp(n->groups[i]->name, q, len) == 0)
-			return n->groups[i];
-	if ((g = calloc(1, sizeof(*g))) == NULL)
+#define QN_KEY(q)	((q)->hash)
+#define GROUP_KEY(g)	group_hash((g)->node, (g)->qn)
+
+/* qname_get: the queue name q (one reference more), made if missing;
+ * NULL with errno ENOMEM */
+static struct sublist_qname *
+qname_get(struct sublist *sl, const char *q, size_t len)
+{
+	struct sublist_qname *qn;
+	uint64_t h = hash(q, len);
+
+	if (sl->nqbuck > 0)
+		for (qn = sl->qtab[h % sl->nqbuck]; qn != NULL; qn = qn->hnext)
+			if (qn->hash == h && qn->len == len &&
+			    memcmp(qn->name, q, len) == 0) {
+				qn->refs++;
+				return qn;
+			}
+	TABLE_GROW(sl->qtab, sl->nqbuck, sl->nq, struct sublist_qname, hnext,
+	    QN_KEY);
+	if ((qn = calloc(1, sizeof(*qn))) == NULL)
 		return NULL;
-	if ((g->name = malloc(len + 1)) == NULL)
-		goto fail;
-	memcpy(g->name, q, len);
-	g->name[len] = '\0';
-	g->len = len;
-	g->index = n->ngroups;
-	if (PUSH(n->groups, n->ngroups, n->capgroups, g) == -1)
-		goto fail;
-	return g;
-fail:
-	free(g->name);
-	free(g);
-	return NULL;
+	if ((qn->name = malloc(len + 1)) == NULL) {
+		free(qn);
+		return NULL;
+	}
+	memcpy(qn->name, q, len);
+	qn->name[len] = '\0';
+	qn->len = len;
+	qn->hash = h;
+	qn->refs = 1;
+	qn->hnext = sl->qtab[h % sl->nqbuck];
+	sl->qtab[h % sl->nqbuck] = qn;
+	sl->nq++;
+	return qn;
 }
 
-/* group_drop: free g, empty, and take it out of n; returns nothing */
+/* qname_put: drop a reference to qn, freeing it with the last */
 static void
-group_drop(struct sublist_node *n, struct sublist_group *g)
+qname_put(struct sublist *sl, struct sublist_qname *qn)
 {
+	struct sublist_qname **pp;
+
+	if (--qn->refs > 0)
+		return;
+	for (pp = &sl->qtab[qn->hash % sl->nqbuck]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == qn) {
+			*pp = qn->hnext;
+			break;
+		}
+	sl->nq--;
+	free(qn->name);
+	free(qn);
+}
+
+/* group_new: a new empty group of n named qn, in the table and in n */
+static struct sublist_group *
+group_new(struct sublist *sl, struct sublist_node *n,
+    struct sublist_qname *qn)
+{
+	struct sublist_group *g;
+	uint64_t h;
+
+	TABLE_GROW(sl->gtab, sl->ngbuck, sl->ng, struct sublist_group, hnext,
+	    GROUP_KEY);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return NULL;
+	g->qn = qn;
+	g->node = n;
+	g->index = n->ngroups;
+	if (PUSH(n->groups, n->ngroups, n->capgroups, g) == -1) {
+		free(g);
+		return NULL;
+	}
+	h = group_hash(n, qn);
+	g->hnext = sl->gtab[h % sl->ngbuck];
+	sl->gtab[h % sl->ngbuck] = g;
+	sl->ng++;
+	return g;
+}
+
+/* group_get: n's queue group named q, created if missing (found through
+ * the table of groups by node and name, whatever the number of groups
+ * at n); NULL with errno ENOMEM */
+static struct sublist_group *
+group_get(struct sublist *sl, struct sublist_node *n, const char *q,
+    size_t len)
+{
+	struct sublist_qname *qn;
+	struct sublist_group *g;
+	uint64_t h;
+
+	if ((qn = qname_get(sl, q, len)) == NULL)
+		return NULL;
+	h = group_hash(n, qn);
+	if (sl->ngbuck > 0)
+		for (g = sl->gtab[h % sl->ngbuck]; g != NULL; g = g->hnext)
+			if (g->node == n && g->qn == qn) {
+				qname_put(sl, qn);	/* g holds one */
+				return g;
+			}
+	if ((g = group_new(sl, n, qn)) == NULL)
+		qname_put(sl, qn);
+	return g;
+}
+
+/* group_drop: free g, empty, and take it out of n and the table */
+static void
+group_drop(struct sublist *sl, struct sublist_node *n,
+    struct sublist_group *g)
+{
+	struct sublist_group **pp;
+
 	n->groups[g->index] = n->groups[--n->ngroups];
 	n->groups[g->index]->index = g->index;
-	free(g->name);
+	for (pp = &sl->gtab[group_hash(n, g->qn) % sl->ngbuck]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == g) {
+			*pp = g->hnext;
+			break;
+		}
+	sl->ng--;
+	qname_put(sl, g->qn);
 	free(g->v);
 	free(g);
 }
@@ -382,9 +522,19 @@ sublist_init(struct sublist *sl)
 void
 sublist_free(struct sublist *sl)
 {
+	struct sublist_qname *qn, *next;
+	size_t i;
+
 	node_free(sl->root);
-	sl->root = NULL;
-	sl->count = 0;
+	for (i = 0; i < sl->nqbuck; i++)
+		for (qn = sl->qtab[i]; qn != NULL; qn = next) {
+			next = qn->hnext;
+			free(qn->name);
+			free(qn);
+		}
+	free(sl->qtab);
+	free(sl->gtab);
+	memset(sl, 0, sizeof(*sl));
 }
 
 int
@@ -409,12 +559,12 @@ sublist_insert(struct sublist *sl, struct sublist_entry *e)
 		n = c;
 	}
 	if (e->queue != NULL && e->queue_len > 0) {
-		if ((g = group_get(n, e->queue, e->queue_len)) == NULL)
+		if ((g = group_get(sl, n, e->queue, e->queue_len)) == NULL)
 			goto fail;
 		e->index = g->n;
 		rc = PUSH(g->v, g->n, g->cap, e);
 		if (rc == -1 && g->n == 0)
-			group_drop(n, g);
+			group_drop(sl, n, g);
 	} else {
 		e->index = n->nsubs;
 		rc = PUSH(n->subs, n->nsubs, n->capsubs, e);
@@ -441,7 +591,7 @@ sublist_remove(struct sublist *sl, struct sublist_entry *e)
 		g->v[e->index] = g->v[--g->n];
 		g->v[e->index]->index = e->index;
 		if (g->n == 0)
-			group_drop(n, g);
+			group_drop(sl, n, g);
 	} else {
 		n->subs[e->index] = n->subs[--n->nsubs];
 		n->subs[e->index]->index = e->index;
@@ -489,40 +639,43 @@ walk(const struct sublist_node *n, const char *s, size_t len, size_t pos,
 	return 0;
 }
 
-/* same_group: true when two groups carry the same queue name */
-static bool
-same_group(const struct sublist_group *a, const struct sublist_group *b)
-{
-	return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
-}
-
-/* pick: append one member per distinct queue name in r->g; 0 or -1 */
+/* pick: append one member per distinct queue name among the groups in
+ * r->g, taking turns per name: the groups of each name are chained
+ * through their shared name record (no two names are compared), so the
+ * work is linear in the groups matched; 0 or -1 */
 static int
-pick(struct sublist_result *r)
+pick(struct sublist *sl, struct sublist_result *r)
 {
+	struct sublist_qname *qn;
 	struct sublist_group *g;
-	size_t i, j, total, k;
+	size_t i, k;
 
+	sl->epoch++;
+	r->nq = 0;
 	for (i = 0; i < r->ng; i++) {
-		if ((g = r->g[i]) == NULL)
-			continue;
-		total = g->n;
-		for (j = i + 1; j < r->ng; j++)
-			if (r->g[j] != NULL && same_group(g, r->g[j]))
-				total += r->g[j]->n;
-		k = g->rr++ % total;
-		for (j = i; j < r->ng; j++) {
-			if (r->g[j] == NULL || !same_group(g, r->g[j]))
-				continue;
-			if (k < r->g[j]->n) {
-				if (PUSH(r->v, r->n, r->cap,
-				    r->g[j]->v[k]) == -1)
+		g = r->g[i];
+		qn = g->qn;
+		if (qn->epoch != sl->epoch) {
+			qn->epoch = sl->epoch;
+			qn->total = 0;
+			qn->first = NULL;
+			if (PUSH(r->q, r->nq, r->qcap, qn) == -1)
+				return -1;
+		}
+		g->mnext = qn->first;
+		qn->first = g;
+		qn->total += g->n;
+	}
+	for (i = 0; i < r->nq; i++) {
+		qn = r->q[i];
+		k = qn->rr++ % qn->total;
+		for (g = qn->first; g != NULL; g = g->mnext) {
+			if (k < g->n) {
+				if (PUSH(r->v, r->n, r->cap, g->v[k]) == -1)
 					return -1;
-				k = SIZE_MAX;
-			} else if (k != SIZE_MAX)
-				k -= r->g[j]->n;
-			if (j > i)
-				r->g[j] = NULL;
+				break;
+			}
+			k -= g->n;
 		}
 	}
 	return 0;
@@ -538,7 +691,7 @@ sublist_match(struct sublist *sl, const char *subj, size_t len,
 		errno = EINVAL;
 		return -1;
 	}
-	if (walk(sl->root, subj, len, 0, r) == -1 || pick(r) == -1) {
+	if (walk(sl->root, subj, len, 0, r) == -1 || pick(sl, r) == -1) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -550,5 +703,6 @@ sublist_result_free(struct sublist_result *r)
 {
 	free(r->v);
 	free(r->g);
+	free(r->q);
 	memset(r, 0, sizeof(*r));
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* subject_valid: true when s is a well-formed subject: tokens separated
  * by '.', none empty, no whitespace or control bytes; with wild, '*' and
@@ -19,6 +20,7 @@ bool subject_match(const char *pat, size_t plen, const char *subj,
 
 struct sublist_node;
 struct sublist_group;
+struct sublist_qname;
 
 /*
  * One subscription in the index, embedded by the caller in its own
@@ -37,10 +39,17 @@ struct sublist_entry {
 	size_t			 index;
 };
 
-/* The index: a trie of subject tokens with '*' and '>' branches. */
+/* The index: a trie of subject tokens with '*' and '>' branches, and
+ * two hash tables: queue names, and queue groups by node and name. */
 struct sublist {
 	struct sublist_node	*root;
 	size_t			 count;		/* entries inserted */
+	/* private */
+	struct sublist_qname	**qtab;
+	size_t			  nqbuck, nq;
+	struct sublist_group	**gtab;
+	size_t			  ngbuck, ng;
+	uint64_t		  epoch;	/* of the last match */
 };
 
 /* What one subject matched: every plain subscription and one member of
@@ -53,6 +62,9 @@ struct sublist_result {
 	struct sublist_group	**g;
 	size_t			  ng;
 	size_t			  gcap;
+	struct sublist_qname	**q;		/* their distinct names */
+	size_t			  nq;
+	size_t			  qcap;
 };
 
 /* sublist_init: an empty index; returns 0, or -1 with errno ENOMEM */

@@ -116,3 +116,92 @@ applets() {
 	assert_equal "$cmds" "make demo
 make check"
 }
+
+# help_pairs: "LETTER LONG" for every option with both, from every
+# applet's --help ("  -c, --count N")
+help_pairs() {
+	for a in $(applets); do
+		ipctool "$a" --help | sed -nE 's/^  -(.), --([a-z0-9-]+).*/\1 \2/p'
+	done | sort -u
+}
+
+@test "a short option means one thing in the whole binary" {
+	pairs=$(help_pairs)
+	[ -n "$pairs" ] || fail "no '-x, --long' lines in any --help"
+	dups=$(cut -d' ' -f1 <<<"$pairs" | uniq -d)
+	for c in $dups; do
+		fail "-$c stands for $(grep "^$c " <<<"$pairs" | cut -d' ' -f2 | sed 's/^/--/' | paste -sd' ')"
+	done
+	# and a long name has one letter (or none) everywhere
+	dups=$(cut -d' ' -f2 <<<"$pairs" | sort | uniq -d)
+	for l in $dups; do
+		fail "--$l has the letters $(grep " $l$" <<<"$pairs" | cut -d' ' -f1 | paste -sd' ')"
+	done
+	# the peers' letters: kill -s SIGNAL, nats --queue, mkfifo -m MODE
+	for p in "s signal" "q queue" "m mode" "c count" "t timeout" \
+		"f force" "F follow"; do
+		grep -qxF "$p" <<<"$pairs" || fail "-${p% *} is not --${p#* }"
+	done
+}
+
+# subs APPLET: its subcommands (none for an applet without)
+subs() {
+	ipctool "$1" --complete-words | grep -v -- '^-' || true
+}
+
+@test "an option of another subcommand: one wording, exit 64, in every applet" {
+	n=0
+	for a in $(applets); do
+		all=$(ipctool "$a" --complete-words | grep -- '^--')
+		for s in $(subs "$a"); do
+			own=$(ipctool "$a" --complete-words "$s")
+			for o in $all; do
+				grep -qxF -- "$o" <<<"$own" && continue
+				run -64 --separate-stderr ipctool "$a" "$s" "$o" x
+				assert_equal "$stderr" "ipctool $a: '$a $s' takes no $o option (see 'ipctool $a --help')"
+				n=$((n + 1))
+			done
+		done
+	done
+	((n > 20)) || fail "only $n options tried"
+}
+
+@test "a missing or unknown subcommand, or an option before it: one wording" {
+	for a in $(applets); do
+		s=$(subs "$a")
+		[ -n "$s" ] || continue
+		list=$(sed -E ':a;N;$!ba;s/\n/, /g;s/, ([^,]*)$/ or \1/' <<<"$s")
+		run -64 --separate-stderr ipctool "$a"
+		assert_equal "$stderr" "ipctool $a: missing subcommand ($list) (see 'ipctool $a --help')"
+		run -64 --separate-stderr ipctool "$a" frob
+		assert_equal "$stderr" "ipctool $a: unknown subcommand 'frob' ($list) (see 'ipctool $a --help')"
+		run -64 --separate-stderr ipctool "$a" -t 1s "$(head -n1 <<<"$s")"
+		assert_equal "$stderr" "ipctool $a: missing subcommand before '--timeout' (see 'ipctool $a --help')"
+	done
+}
+
+@test "every option in a usage line is one its subcommand takes" {
+	for a in $(applets); do
+		while read -r app sub rest; do
+			[ "$app" = "$a" ] || fail "usage line of $a names $app"
+			if grep -qxF -- "$sub" <<<"$(subs "$a")"; then
+				words=$(ipctool "$a" --complete-words "$sub")
+			else
+				words=$(ipctool "$a" --complete-words)
+				rest="$sub $rest"
+			fi
+			for w in $(grep -oE -- '(^|[][ |])--?[a-zA-Z0-9][a-zA-Z0-9-]*' <<<"$rest" | sed -E 's/^[][ |]//'); do
+				if [[ $w == --* ]]; then
+					grep -qxF -- "$w" <<<"$words" ||
+						fail "'$a ${sub}': usage names $w, which it does not take"
+				else
+					# a cluster: every letter an option
+					for ((i = 1; i < ${#w}; i++)); do
+						grep -qxF -- "-${w:i:1}" <<<"$words" ||
+							fail "'$a ${sub}': usage names -${w:i:1}, which it does not take"
+					done
+				fi
+			done
+		done < <(ipctool "$a" --help | sed -nE 's/^(usage:|      ) ipctool (.*)/\2/p')
+	done
+}

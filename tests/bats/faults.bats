@@ -445,7 +445,7 @@ refusals_logged() {
 	assert_equal "$(sha256sum <"$out")" "$DATA_SHA"
 	rounds=$STORM_ROUNDS
 	# messages, sync: a storm on the sender
-	start_bg bash -c '"$IPCTOOL" fifo recv -f -c "$1" "$2" | awk "{ if (\$1 != ++n) bad++ } END { print n, bad + 0 }"' bash "$MSGS" "$T/f"
+	start_bg bash -c '"$IPCTOOL" fifo recv -F -c "$1" "$2" | awk "{ if (\$1 != ++n) bad++ } END { print n, bad + 0 }"' bash "$MSGS" "$T/f"
 	r=$BG_PID out=$BG_OUT
 	make_gate
 	start_bg bash -c 'exec "$IPCTOOL" fifo send --sync -t 10s "$3" < <(read -r _ <"$1"; exec seq "$2")' bash "$GATE" "$MSGS" "$T/f"
@@ -475,7 +475,7 @@ refusals_logged() {
 		wait_until 20 no_zombies "$SRV_PID" || true
 		[ "$WAIT_STATUS" -eq 0 ] || [ "$WAIT_STATUS" -eq 1 ]
 		# the server killed while it sends
-		start_bg_in /dev/zero "$IPCTOOL" sock-server -q --addr-file "$T/af" "$a"
+		start_bg_in /dev/zero "$IPCTOOL" sock-server --quiet --addr-file "$T/af" "$a"
 		local s=$BG_PID
 		wait_for_path "$T/af" 20
 		start_bg_in /dev/null "$IPCTOOL" sock-client "$(cat "$T/af")"
@@ -495,7 +495,7 @@ refusals_logged() {
 	# never reads
 	mkfifo "$T/full"
 	start_bg bash -c 'exec sleep 60 <"$1"' bash "$T/full"
-	start_bg bash -c 'exec "$IPCTOOL" sock-server -q --addr-file "$2" tcp:0 </dev/null >"$1"' bash "$T/full" "$T/af"
+	start_bg bash -c 'exec "$IPCTOOL" sock-server --quiet --addr-file "$2" tcp:0 </dev/null >"$1"' bash "$T/full" "$T/af"
 	wait_for_path "$T/af" 20
 	SECONDS=0
 	run -75 --separate-stderr ipctool sock-client -t 1s "$(cat "$T/af")" </dev/zero
@@ -522,7 +522,7 @@ refusals_logged() {
 
 @test "ulimit -n 64: sock-server --echo refuses the clients it has no descriptor for, and serves the others" {
 	need_applet sock-server
-	start_bg bash -c 'ulimit -n 64 && exec "$@"' bash "$IPCTOOL" sock-server -q --echo --addr-file "$T/af" tcp:0
+	start_bg bash -c 'ulimit -n 64 && exec "$@"' bash "$IPCTOOL" sock-server --quiet --echo --addr-file "$T/af" tcp:0
 	SRV_ERR=$BG_ERR
 	wait_for_path "$T/af" 20
 	for round in 1 2; do

@@ -3,6 +3,8 @@
 # every time, only make deps and make demo install packages, and the demo
 # prints commands that can be pasted
 
+# a whole build of its own: minutes, not seconds, on a loaded machine
+export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-240}"
 load helpers.bash
 
 @test "make install honours PREFIX and DESTDIR on a build dir that exists" {

@@ -124,7 +124,7 @@ COUNT_AB='{ if ($2 != ++n[$1] || NF != 2) bad++ }
 # fifo_count ARGS...: a receiver (fifo recv --follow ARGS) that takes
 # 2 x MSGS messages and counts them with COUNT_AB; sets R_PID, R_OUT
 fifo_count() {
-	start_bg bash -c '"$IPCTOOL" fifo recv -f -c "$1" "${@:3}" "$2" | tr "\0" "\n" | awk "$COUNT_AB"' \
+	start_bg bash -c '"$IPCTOOL" fifo recv -F -c "$1" "${@:3}" "$2" | tr "\0" "\n" | awk "$COUNT_AB"' \
 		bash $((2 * MSGS)) "$T/f" "$@"
 	R_PID=$BG_PID
 	R_OUT=$BG_OUT
@@ -156,7 +156,7 @@ fifo_count() {
 
 @test "fifo: messages far beyond PIPE_BUF from three senders at once are never interleaved" {
 	ipctool fifo make "$T/f"
-	start_bg bash -c '"$IPCTOOL" fifo recv -f -c 60 "$1" | awk "$2"' bash "$T/f" \
+	start_bg bash -c '"$IPCTOOL" fifo recv -F -c 60 "$1" | awk "$2"' bash "$T/f" \
 		'{ if (NF != 3 || $2 != ++n[$1] || length($3) != 204800 || $3 !~ "^" $1 "+$") bad++ }
 		    END { printf "%d %d %d bad %d\n", n["A"], n["B"], n["C"], bad }'
 	local r=$BG_PID out=$BG_OUT
@@ -181,7 +181,7 @@ fifo_count() {
 		assert_equal "$WAIT_STATUS" 0
 		assert_equal "$(sha "$SRV_OUT")" "$DATA_SHA"
 		# server to client
-		start_bg_in "$DATA" "$IPCTOOL" sock-server -q --addr-file "$T/af" "$a"
+		start_bg_in "$DATA" "$IPCTOOL" sock-server --quiet --addr-file "$T/af" "$a"
 		local s=$BG_PID
 		wait_for_path "$T/af" 20
 		ipctool sock-client "$(cat "$T/af")" </dev/null >"$T/got"

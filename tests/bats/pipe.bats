@@ -201,7 +201,7 @@ y"
 	run -0 --separate-stderr ipctool pipe -v --size 10000 seq 1 :: python3 -c 'import fcntl; print(fcntl.fcntl(0, 1032))'
 	assert_line --index 0 "16384"
 	grep -qx "ipctool pipe: --size 10000: the kernel granted 16384 bytes per pipe" <<<"$stderr"
-	run -0 --separate-stderr ipctool pipe -s 1M --fan-out seq 1 :: python3 -c 'import fcntl, sys; print(fcntl.fcntl(0, 1032)); sys.stdin.read()'
+	run -0 --separate-stderr ipctool pipe -B 1M --fan-out seq 1 :: python3 -c 'import fcntl, sys; print(fcntl.fcntl(0, 1032)); sys.stdin.read()'
 	assert_equal "$stderr" ""
 	assert_output "1048576"
 }
@@ -282,7 +282,7 @@ ipctool pipe: stage 2 (sleep) killed by signal TERM"
 }
 
 @test "-v traces pipe2, fork, execve and the relay's splice" {
-	run -0 --separate-stderr ipctool pipe -v --progress -s 8K echo hi :: cat
+	run -0 --separate-stderr ipctool pipe -v --progress -B 8K echo hi :: cat
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: fcntl\([0-9]+, F_SETPIPE_SZ, 8192\) = 8192"
 	assert_output "hi"
 	assert_regex "$stderr" "ipctool pipe\[[0-9]+\]: pipe2\(O_CLOEXEC\) = 0"

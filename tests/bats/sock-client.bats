@@ -8,7 +8,7 @@ load helpers.bash
 # ADDR, PORT, SRV_PID, SRV_OUT, SRV_ERR
 serve() {
 	local af="$BATS_TEST_TMPDIR/addr.$((BG_N + 1))"
-	start_bg ipctool sock-server -q --addr-file "$af" "$@"
+	start_bg ipctool sock-server --quiet --addr-file "$af" "$@"
 	SRV_PID=$BG_PID SRV_OUT=$BG_OUT SRV_ERR=$BG_ERR
 	wait_for_path "$af"
 	ADDR=$(cat "$af")
@@ -44,13 +44,13 @@ serve() {
 	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on tcp:127.0.0.1:$port"
 	run -69 --separate-stderr ipctool sock-client "unix:$BATS_TEST_TMPDIR/none" </dev/null
 	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on unix:$BATS_TEST_TMPDIR/none (no such file)"
-	run -69 --separate-stderr ipctool sock-client -m x -t 2s "udp:127.0.0.1:$port"
+	run -69 --separate-stderr ipctool sock-client --send x -t 2s "udp:127.0.0.1:$port"
 	assert_equal "$stderr" "ipctool sock-client: connection refused: nothing listens on udp:127.0.0.1:$port"
 }
 
 @test "--retry: the client starts first and connects when the server is up" {
 	sock="$BATS_TEST_TMPDIR/late.sock"
-	start_bg ipctool sock-client --retry 20s -m early "unix:$sock"
+	start_bg ipctool sock-client --retry 20s --send early "unix:$sock"
 	client=$BG_PID
 	cli_out=$BG_OUT
 	serve -k --ack "unix:$sock" </dev/null
@@ -69,7 +69,7 @@ serve() {
 
 @test "--sync: waits for each acknowledgement; other lines go to stdout" {
 	serve -k --ack tcp:0 </dev/null
-	run -0 --separate-stderr ipctool sock-client -v --sync -m one -m two "$ADDR"
+	run -0 --separate-stderr ipctool sock-client -v --sync --send one --send two "$ADDR"
 	grep -q 'message 1 acknowledged' <<<"$stderr"
 	grep -q 'message 2 acknowledged' <<<"$stderr"
 	printf 'three\nfour\n' | ipctool sock-client --sync "$ADDR"
@@ -78,13 +78,13 @@ serve() {
 
 @test "--sync: exit 75 when the acknowledgement does not come in time" {
 	serve -k tcp:0 </dev/null
-	run -75 --separate-stderr ipctool sock-client --sync -t 300ms -m lost "$ADDR"
+	run -75 --separate-stderr ipctool sock-client --sync -t 300ms --send lost "$ADDR"
 	assert_equal "$stderr" "ipctool sock-client: no acknowledgement from $ADDR within 300ms"
 }
 
 @test "--sync: exit 69 when the server closes before acknowledging" {
 	serve tcp:0 -- sh -c 'read l'
-	run -69 --separate-stderr ipctool sock-client --sync -t 5s -m x "$ADDR"
+	run -69 --separate-stderr ipctool sock-client --sync -t 5s --send x "$ADDR"
 	assert_equal "$stderr" "ipctool sock-client: $ADDR closed the connection before acknowledging message 1"
 }
 
@@ -92,16 +92,16 @@ serve() {
 	serve tcp:0 -- sh -c 'read n; echo $((n * n)); echo extra'
 	run -0 --separate-stderr ipctool sock-client --request "$ADDR" <<<12
 	assert_output 144
-	run -0 --separate-stderr ipctool sock-client -r -m 7 "$ADDR"
+	run -0 --separate-stderr ipctool sock-client -r --send 7 "$ADDR"
 	assert_output 49
 }
 
 @test "--request: exit 75 on timeout, 69 when the server hangs up silently" {
 	serve -k tcp:0 </dev/null
-	run -75 --separate-stderr ipctool sock-client -r -t 300ms -m q --no-shutdown "$ADDR"
+	run -75 --separate-stderr ipctool sock-client -r -t 300ms --send q --no-shutdown "$ADDR"
 	assert_equal "$stderr" "ipctool sock-client: no reply from $ADDR within 300ms"
 	serve tcp:0 -- true
-	run -69 --separate-stderr ipctool sock-client -r -t 5s -m q "$ADDR"
+	run -69 --separate-stderr ipctool sock-client -r -t 5s --send q "$ADDR"
 	assert_equal "$stderr" "ipctool sock-client: $ADDR closed the connection without a reply"
 }
 
@@ -109,7 +109,7 @@ serve() {
 	serve --echo udp:0
 	run -0 ipctool sock-client -t 500ms "$ADDR" <<<$'one\ntwo'
 	assert_output $'one\ntwo'
-	run -0 ipctool sock-client -r -t 2s -m req "$ADDR"
+	run -0 ipctool sock-client -r -t 2s --send req "$ADDR"
 	assert_output req
 }
 
@@ -126,7 +126,7 @@ serve() {
 	uport=$(free_port)
 	start_bg socat "UDP-RECVFROM:$uport,bind=127.0.0.1,fork" EXEC:cat
 	wait_until 10 sh -c "ss -Hlun 'sport = :$uport' | grep -q ."
-	run -0 ipctool sock-client -r -t 2s -m dgram "udp:127.0.0.1:$uport"
+	run -0 ipctool sock-client -r -t 2s --send dgram "udp:127.0.0.1:$uport"
 	assert_output dgram
 }
 
@@ -200,7 +200,7 @@ time.sleep(60)
 	assert_equal "$stderr" ""
 	run -69 --separate-stderr ipctool sock-client -z "unix:$BATS_TEST_TMPDIR/none.sock"
 	assert_equal "$stderr" ""
-	run -64 --separate-stderr ipctool sock-client -z -m hi "$ADDR"
+	run -64 --separate-stderr ipctool sock-client -z --send hi "$ADDR"
 	assert_equal "$stderr" "ipctool sock-client: -z sends nothing: no --send, --sync or --request (see 'ipctool sock-client --help')"
 	run -64 --separate-stderr ipctool sock-client -z udp:127.0.0.1:9
 	assert_equal "$stderr" "ipctool sock-client: -z needs a connection: udp has none to probe (see 'ipctool sock-client --help')"

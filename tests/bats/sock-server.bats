@@ -45,7 +45,7 @@ hold() {
 }
 
 @test "-q: no listening line" {
-	serve -q tcp:0 </dev/null
+	serve --quiet tcp:0 </dev/null
 	run -0 ipctool sock-client "$ADDR" </dev/null
 	wait_exit "$SRV_PID"
 	assert_equal "$WAIT_STATUS" 0
@@ -54,8 +54,8 @@ hold() {
 
 @test "relay: client bytes to stdout, stdin to the client, exit when it closes" {
 	printf 'from server\n' >"$BATS_TEST_TMPDIR/in"
-	serve_in "$BATS_TEST_TMPDIR/in" -q tcp:0
-	run -0 --separate-stderr ipctool sock-client -m 'from client' "$ADDR"
+	serve_in "$BATS_TEST_TMPDIR/in" --quiet tcp:0
+	run -0 --separate-stderr ipctool sock-client --send 'from client' "$ADDR"
 	assert_output "from server"
 	wait_exit "$SRV_PID"
 	assert_equal "$WAIT_STATUS" 0
@@ -64,7 +64,7 @@ hold() {
 
 @test "relay: a second client is refused at once, not left waiting" {
 	hold h
-	serve -q tcp:0
+	serve --quiet tcp:0
 	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	wait_until 10 sh -c "ss -Htn state established '( sport = :$PORT )' | grep -q ."
 	run -69 --separate-stderr ipctool sock-client -t 5s "$ADDR" </dev/null
@@ -73,7 +73,7 @@ hold() {
 
 @test "relay: 64 MiB over a UNIX socket arrive byte-identical (splice)" {
 	head -c 64M /dev/urandom >"$BATS_TEST_TMPDIR/data"
-	serve -q -v "unix:$BATS_TEST_TMPDIR/s" </dev/null
+	serve --quiet -v "unix:$BATS_TEST_TMPDIR/s" </dev/null
 	run -0 ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/data"
 	wait_exit "$SRV_PID"
 	cmp "$BATS_TEST_TMPDIR/data" "$SRV_OUT"
@@ -82,7 +82,7 @@ hold() {
 
 @test "relay: a file on stdin is sent whole, even after the client's half-close" {
 	head -c 8M /dev/urandom >"$BATS_TEST_TMPDIR/data"
-	serve_in "$BATS_TEST_TMPDIR/data" -q tcp:0
+	serve_in "$BATS_TEST_TMPDIR/data" --quiet tcp:0
 	ipctool sock-client "$ADDR" </dev/null >"$BATS_TEST_TMPDIR/copy"
 	cmp "$BATS_TEST_TMPDIR/data" "$BATS_TEST_TMPDIR/copy"
 	wait_exit "$SRV_PID"
@@ -92,7 +92,7 @@ hold() {
 @test "relay: the end of stdin is a half-close; the client's upload still arrives" {
 	head -c 8M /dev/urandom >"$BATS_TEST_TMPDIR/data"
 	echo ok >"$BATS_TEST_TMPDIR/in"
-	serve_in "$BATS_TEST_TMPDIR/in" -q -v tcp:0
+	serve_in "$BATS_TEST_TMPDIR/in" --quiet -v tcp:0
 	run -0 ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/data"
 	assert_output ok
 	wait_exit "$SRV_PID"
@@ -103,7 +103,7 @@ hold() {
 @test "-k: lines of clients sending at once are never cut" {
 	python3 -c 'print("\n".join(["A" * 5000] * 300))' >"$BATS_TEST_TMPDIR/a"
 	python3 -c 'print("\n".join(["B" * 5000] * 300))' >"$BATS_TEST_TMPDIR/b"
-	serve -q -k tcp:0 </dev/null
+	serve --quiet -k tcp:0 </dev/null
 	start_bg_in "$BATS_TEST_TMPDIR/a" ipctool sock-client "$ADDR"
 	ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/b"
 	wait_exit "$BG_PID"
@@ -116,7 +116,7 @@ hold() {
 
 @test "-k: a last line without newline gets one; stdin goes to every client" {
 	hold h
-	start_bg_in "$HOLD" ipctool sock-server -q -k --addr-file "$BATS_TEST_TMPDIR/af" tcp:0
+	start_bg_in "$HOLD" ipctool sock-server --quiet -k --addr-file "$BATS_TEST_TMPDIR/af" tcp:0
 	SRV_OUT=$BG_OUT
 	wait_for_path "$BATS_TEST_TMPDIR/af"
 	ADDR=$(cat "$BATS_TEST_TMPDIR/af")
@@ -133,16 +133,16 @@ hold() {
 }
 
 @test "--echo: every client gets its bytes back (tcp, unix, abstract, IPv6)" {
-	serve -q --echo tcp:0
+	serve --quiet --echo tcp:0
 	run -0 ipctool sock-client "$ADDR" <<<"hello tcp"
 	assert_output "hello tcp"
-	serve -q --echo "unix:$BATS_TEST_TMPDIR/e.sock"
+	serve --quiet --echo "unix:$BATS_TEST_TMPDIR/e.sock"
 	run -0 ipctool sock-client "$ADDR" <<<"hello unix"
 	assert_output "hello unix"
-	serve -q --echo "unix:@ipctool-test-$$-$BATS_TEST_NUMBER"
+	serve --quiet --echo "unix:@ipctool-test-$$-$BATS_TEST_NUMBER"
 	run -0 ipctool sock-client "$ADDR" <<<"hello abstract"
 	assert_output "hello abstract"
-	serve -q --echo 'tcp:[::1]:0'
+	serve --quiet --echo 'tcp:[::1]:0'
 	[[ $ADDR =~ ^tcp:\[::1\]:[0-9]+$ ]]
 	run -0 ipctool sock-client "$ADDR" <<<"hello v6"
 	assert_output "hello v6"
@@ -150,13 +150,13 @@ hold() {
 
 @test "--echo: 32 MiB both ways at once, no deadlock" {
 	head -c 32M /dev/urandom >"$BATS_TEST_TMPDIR/data"
-	serve -q --echo tcp:0
+	serve --quiet --echo tcp:0
 	ipctool sock-client "$ADDR" <"$BATS_TEST_TMPDIR/data" >"$BATS_TEST_TMPDIR/back"
 	cmp "$BATS_TEST_TMPDIR/data" "$BATS_TEST_TMPDIR/back"
 }
 
 @test "--echo: a thousand clients at once in one epoll loop" {
-	serve -q --echo tcp:0
+	serve --quiet --echo tcp:0
 	run -0 python3 - "$PORT" <<'EOF'
 import socket, sys
 port = int(sys.argv[1])
@@ -181,24 +181,24 @@ EOF
 	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	listener=$BG_OUT
 	wait_for_line "$SRV_ERR" 'accept4.*from'
-	run -0 ipctool sock-client -m hello "$ADDR"
+	run -0 ipctool sock-client --send hello "$ADDR"
 	assert_output ""
 	wait_for_line "$listener" '^hello$'
 	assert_equal "$(cat "$listener")" "hello"
 }
 
 @test "--ack: each message acknowledged after it reached stdout" {
-	serve -q -k --ack tcp:0 </dev/null
-	run -0 --separate-stderr ipctool sock-client --sync -m one -m two "$ADDR"
+	serve --quiet -k --ack tcp:0 </dev/null
+	run -0 --separate-stderr ipctool sock-client --sync --send one --send two "$ADDR"
 	assert_output ""
 	assert_equal "$(cat "$SRV_OUT")" $'one\ntwo'
-	run -0 --separate-stderr ipctool sock-client -m three -m four "$ADDR"
+	run -0 --separate-stderr ipctool sock-client --send three --send four "$ADDR"
 	assert_output $'ack 1\nack 2'
 }
 
 @test "--json: connect, message and disconnect events with the peer" {
-	serve -q -k --json tcp:0 </dev/null
-	run -0 --separate-stderr ipctool sock-client -v -m 'say "hi"' "$ADDR"
+	serve --quiet -k --json tcp:0 </dev/null
+	run -0 --separate-stderr ipctool sock-client -v --send 'say "hi"' "$ADDR"
 	local peer
 	peer=$(grep -o 'from tcp:127.0.0.1:[0-9]*$' <<<"$stderr" | cut -d' ' -f2)
 	wait_for_line "$SRV_OUT" disconnect
@@ -208,15 +208,15 @@ EOF
 }
 
 @test "exec: the command gets the socket and the UCSPI variables (tcp)" {
-	serve -q tcp:0 -- sh -c 'read l; echo "$l $PROTO $TCPREMOTEIP $TCPLOCALPORT $IPCTOOL_PEER:$TCPREMOTEPORT"'
-	run -0 --separate-stderr ipctool sock-client -v --request -m hi "$ADDR"
+	serve --quiet tcp:0 -- sh -c 'read l; echo "$l $PROTO $TCPREMOTEIP $TCPLOCALPORT $IPCTOOL_PEER:$TCPREMOTEPORT"'
+	run -0 --separate-stderr ipctool sock-client -v --request --send hi "$ADDR"
 	local lport
 	lport=$(grep -o 'port [0-9]*)' <<<"$stderr" | tail -1 | tr -dc 0-9)
 	assert_output "hi TCP 127.0.0.1 $PORT tcp:127.0.0.1:$lport:$lport"
 }
 
 @test "exec: the peer's pid, uid and gid from SO_PEERCRED (unix)" {
-	serve -q "unix:$BATS_TEST_TMPDIR/x.sock" -- sh -c 'echo "$PROTO $IPCTOOL_PEER_PID $IPCTOOL_PEER_UID $IPCTOOL_PEER_GID"'
+	serve --quiet "unix:$BATS_TEST_TMPDIR/x.sock" -- sh -c 'echo "$PROTO $IPCTOOL_PEER_PID $IPCTOOL_PEER_UID $IPCTOOL_PEER_GID"'
 	python3 - "$BATS_TEST_TMPDIR/x.sock" >"$BATS_TEST_TMPDIR/got" <<'EOF'
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX)
@@ -228,7 +228,7 @@ EOF
 }
 
 @test "exec: --once exits with the command's status; a command not found is 127" {
-	serve -q --once tcp:0 -- sh -c 'exit 3'
+	serve --quiet --once tcp:0 -- sh -c 'exit 3'
 	run -0 ipctool sock-client "$ADDR" </dev/null
 	wait_exit "$SRV_PID"
 	assert_equal "$WAIT_STATUS" 3
@@ -238,7 +238,7 @@ EOF
 
 @test "--max-clients: the client beyond is told and closed" {
 	hold h
-	serve -q -k --max-clients 1 -v tcp:0 </dev/null
+	serve --quiet -k --max-clients 1 -v tcp:0 </dev/null
 	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	wait_for_line "$SRV_ERR" 'accept4.*from'
 	run -0 ipctool sock-client -t 5s "$ADDR" </dev/null
@@ -246,45 +246,45 @@ EOF
 }
 
 @test "--once with -k: the server exits when the first client is done" {
-	serve -q -k --once tcp:0 </dev/null
-	run -0 ipctool sock-client -m bye "$ADDR"
+	serve --quiet -k --once tcp:0 </dev/null
+	run -0 ipctool sock-client --send bye "$ADDR"
 	wait_exit "$SRV_PID"
 	assert_equal "$WAIT_STATUS" 0
 	assert_equal "$(cat "$SRV_OUT")" "bye"
 }
 
 @test "--timeout: exit 75 when no client comes" {
-	run -75 --separate-stderr ipctool sock-server -q -t 200ms tcp:0
+	run -75 --separate-stderr ipctool sock-server --quiet -t 200ms tcp:0
 	assert_equal "$stderr" "ipctool sock-server: no client within 200ms"
-	run -75 --separate-stderr ipctool sock-server -q -k -t 200ms tcp:0 </dev/null
+	run -75 --separate-stderr ipctool sock-server --quiet -k -t 200ms tcp:0 </dev/null
 	assert_equal "$stderr" "ipctool sock-server: no client within 200ms"
 }
 
 @test "a port in use: exit 69 naming the process that holds it" {
-	serve -q tcp:0 </dev/null
+	serve --quiet tcp:0 </dev/null
 	run -69 --separate-stderr ipctool sock-server "$ADDR"
 	assert_equal "$stderr" "ipctool sock-server: port $PORT is already in use (by ipctool, pid $SRV_PID)"
 }
 
 @test "unix: 0600 by default, --mode, a live socket is never stolen" {
-	serve -q --echo "unix:$BATS_TEST_TMPDIR/m.sock"
+	serve --quiet --echo "unix:$BATS_TEST_TMPDIR/m.sock"
 	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/m.sock")" 600
 	run -69 --separate-stderr ipctool sock-server "unix:$BATS_TEST_TMPDIR/m.sock"
 	assert_equal "$stderr" "ipctool sock-server: unix:$BATS_TEST_TMPDIR/m.sock is already in use: a server is listening on it"
-	serve -q --echo --mode 0660 "unix:$BATS_TEST_TMPDIR/g.sock"
+	serve --quiet --echo --mode 0660 "unix:$BATS_TEST_TMPDIR/g.sock"
 	assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/g.sock")" 660
 }
 
 @test "unix: a stale socket file is replaced, the file is removed on exit" {
 	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$BATS_TEST_TMPDIR/st.sock"
 	assert [ -S "$BATS_TEST_TMPDIR/st.sock" ]
-	serve -q --echo "unix:$BATS_TEST_TMPDIR/st.sock"
+	serve --quiet --echo "unix:$BATS_TEST_TMPDIR/st.sock"
 	run -0 ipctool sock-client "$ADDR" <<<"alive"
 	assert_output "alive"
 	kill -TERM "$SRV_PID"
 	wait_exit "$SRV_PID"
 	assert_file_not_exists "$BATS_TEST_TMPDIR/st.sock"
-	serve -q "unix:$BATS_TEST_TMPDIR/st.sock" </dev/null
+	serve --quiet "unix:$BATS_TEST_TMPDIR/st.sock" </dev/null
 	run -0 ipctool sock-client "$ADDR" </dev/null
 	wait_exit "$SRV_PID"
 	assert_file_not_exists "$BATS_TEST_TMPDIR/st.sock"
@@ -298,47 +298,47 @@ EOF
 }
 
 @test "udp: datagrams to stdout, --json with the peer, --echo and --ack" {
-	serve -q --json udp:0 </dev/null
+	serve --quiet --json udp:0 </dev/null
 	printf 'one\n' | nc -u -w1 -q0 127.0.0.1 "$PORT" >/dev/null || true
 	wait_for_line "$SRV_OUT" one
 	run -0 jq -r '.event + " " + .data + " " + (.peer | test("^udp:127.0.0.1:[0-9]+$") | tostring)' "$SRV_OUT"
 	assert_output "message one true"
-	serve -q --echo udp:0
+	serve --quiet --echo udp:0
 	run -0 ipctool sock-client -t 500ms "$ADDR" <<<"bounce"
 	assert_output "bounce"
-	serve -q --ack udp:0 </dev/null
-	run -0 ipctool sock-client --sync -t 2s -m a -m b "$ADDR"
+	serve --quiet --ack udp:0 </dev/null
+	run -0 ipctool sock-client --sync -t 2s --send a --send b "$ADDR"
 	assert_equal "$(cat "$SRV_OUT")" $'a\nb'
 }
 
 @test "udp: -v shows the sender of each datagram" {
-	serve -q -v udp:0 </dev/null
+	serve --quiet -v udp:0 </dev/null
 	run -0 ipctool sock-client -t 100ms "$ADDR" <<<"x"
 	wait_for_line "$SRV_ERR" 'recvfrom\([0-9]+\) = 2 \[from udp:127.0.0.1:[0-9]+\]'
 }
 
 @test "interop: nc and socat as clients over tcp, unix and udp" {
-	serve -q --echo tcp:0
+	serve --quiet --echo tcp:0
 	run -0 nc -N 127.0.0.1 "$PORT" <<<"nc tcp"
 	assert_output "nc tcp"
 	run -0 socat - "TCP:127.0.0.1:$PORT" <<<"socat tcp"
 	assert_output "socat tcp"
-	serve -q --echo "unix:$BATS_TEST_TMPDIR/i.sock"
+	serve --quiet --echo "unix:$BATS_TEST_TMPDIR/i.sock"
 	run -0 nc -N -U "$BATS_TEST_TMPDIR/i.sock" <<<"nc unix"
 	assert_output "nc unix"
 	run -0 socat - "UNIX-CONNECT:$BATS_TEST_TMPDIR/i.sock" <<<"socat unix"
 	assert_output "socat unix"
-	serve -q --echo udp:0
+	serve --quiet --echo udp:0
 	run -0 socat -T1 - "UDP:127.0.0.1:$PORT" <<<"socat udp"
 	assert_output "socat udp"
-	serve -q udp:0 </dev/null
+	serve --quiet udp:0 </dev/null
 	echo "nc udp" | nc -u -w1 -q0 127.0.0.1 "$PORT" || true
 	wait_for_line "$SRV_OUT" '^nc udp$'
 }
 
 @test "interop: nc as a client in relay mode, both directions" {
 	echo "to nc" >"$BATS_TEST_TMPDIR/in"
-	serve_in "$BATS_TEST_TMPDIR/in" -q tcp:0
+	serve_in "$BATS_TEST_TMPDIR/in" --quiet tcp:0
 	run -0 nc -N 127.0.0.1 "$PORT" <<<"from nc"
 	assert_output "to nc"
 	wait_exit "$SRV_PID"
@@ -346,7 +346,7 @@ EOF
 }
 
 @test "no descriptor leak after many failing clients" {
-	serve -q -k tcp:0 </dev/null
+	serve --quiet -k tcp:0 </dev/null
 	before=$(ls "/proc/$SRV_PID/fd" | wc -l)
 	python3 - "$PORT" <<'EOF'
 import socket, struct, sys
@@ -356,7 +356,7 @@ for _ in range(300):
     s.send(b"partial")
     s.close()
 EOF
-	run -0 ipctool sock-client -m sync "$ADDR"
+	run -0 ipctool sock-client --send sync "$ADDR"
 	wait_for_line "$SRV_OUT" '^sync$'
 	wait_until 10 sh -c "[ \$(ls /proc/$SRV_PID/fd | wc -l) -eq $before ]"
 }
@@ -390,7 +390,7 @@ EOF
 
 @test "exec: --max-clients counts running commands" {
 	hold h
-	serve -q --max-clients 1 -v tcp:0 -- sh -c 'cat >/dev/null; echo served'
+	serve --quiet --max-clients 1 -v tcp:0 -- sh -c 'cat >/dev/null; echo served'
 	start_bg_in "$HOLD" ipctool sock-client "$ADDR"
 	wait_for_line "$SRV_ERR" 'fork\(\) = [0-9]+'
 	run -0 ipctool sock-client -t 5s "$ADDR" </dev/null
@@ -398,10 +398,10 @@ EOF
 }
 
 @test "udp: a port in use is named too; relay mode removes its socket file on SIGTERM" {
-	serve -q udp:0 </dev/null
+	serve --quiet udp:0 </dev/null
 	run -69 --separate-stderr ipctool sock-server "$ADDR"
 	assert_equal "$stderr" "ipctool sock-server: port $PORT is already in use (by ipctool, pid $SRV_PID)"
-	serve -q "unix:$BATS_TEST_TMPDIR/r.sock" </dev/null
+	serve --quiet "unix:$BATS_TEST_TMPDIR/r.sock" </dev/null
 	kill -TERM "$SRV_PID"
 	wait_exit "$SRV_PID"
 	assert_equal "$WAIT_STATUS" 143
@@ -409,8 +409,8 @@ EOF
 }
 
 @test "-0: NUL-terminated messages, acknowledged one by one" {
-	serve -q -k -0 --ack tcp:0 </dev/null
-	run -0 ipctool sock-client -0 --sync -m $'two\nlines' -m second "$ADDR"
+	serve --quiet -k -0 --ack tcp:0 </dev/null
+	run -0 ipctool sock-client -0 --sync --send $'two\nlines' --send second "$ADDR"
 	# acknowledged means written out: no wait needed
 	assert_equal "$(tr '\0' '|' <"$SRV_OUT")" $'two\nlines|second|'
 }
@@ -420,15 +420,15 @@ EOF
 	start_bg ipctool sock-client "$ADDR" </dev/null
 	listener=$BG_PID listener_out=$BG_OUT
 	wait_for_line "$SRV_ERR" 'half-closed: it only receives now'
-	run -0 --separate-stderr ipctool sock-client -m hello -m again "$ADDR"
+	run -0 --separate-stderr ipctool sock-client --send hello --send again "$ADDR"
 	assert_output ""
 	wait_for_count "$listener_out" '.' 2
 	assert_equal "$(cat "$listener_out")" $'hello\nagain'
 	# it is dropped once it closes its read side (seen at the next line)
 	kill "$listener"
 	wait_exit "$listener"
-	run -0 ipctool sock-client -m bye "$ADDR"
-	run -0 ipctool sock-client -m bye "$ADDR"
+	run -0 ipctool sock-client --send bye "$ADDR"
+	run -0 ipctool sock-client --send bye "$ADDR"
 	wait_for_line "$SRV_ERR" 'close\([0-9]+\) \[tcp:127\.0\.0\.1:[0-9]+ (closed|EPIPE|ECONNRESET) after 0 messages\]'
 }
 
@@ -459,7 +459,7 @@ EOF
 	start_bg ipctool sock-client "$ADDR" </dev/null
 	listener_out=$BG_OUT
 	wait_for_line "$SRV_ERR" 'half-closed: it only receives now'
-	run -0 --separate-stderr ipctool sock-client -v -m hello "$ADDR"
+	run -0 --separate-stderr ipctool sock-client -v --send hello "$ADDR"
 	from=$(sed -n 's/.*connected to .* from \(tcp:[0-9.:]*\)$/\1/p' <<<"$stderr")
 	[ -n "$from" ]
 	wait_for_line "$listener_out" 'hello'

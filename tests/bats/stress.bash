@@ -92,11 +92,11 @@ need_applet() {
 	"$IPCTOOL" --list | grep -qx "$1" || skip "no $1 applet in this build"
 }
 
-# sock_server ARGS...: start sock-server -q with ARGS (its address last),
+# sock_server ARGS...: start sock-server --quiet with ARGS (its address last),
 # wait for its address; sets SRV_PID, SRV_OUT, SRV_ERR, SRV_ADDR
 sock_server() {
 	local af="$BATS_TEST_TMPDIR/srv.$((BG_N + 1)).addr"
-	start_bg "$IPCTOOL" sock-server -q --addr-file "$af" "$@"
+	start_bg "$IPCTOOL" sock-server --quiet --addr-file "$af" "$@"
 	SRV_PID=$BG_PID
 	SRV_OUT=$BG_OUT
 	SRV_ERR=$BG_ERR

@@ -17,8 +17,8 @@ deaf_peers() {
 	F="$BATS_TEST_TMPDIR/f"
 	mkfifo "$F"
 	exec {fifo_fd}<>"$F"
-	start_bg ipctool sock-server -q -k --addr-file "$BATS_TEST_TMPDIR/k" tcp:0 </dev/null
-	start_bg ipctool sock-server -q --addr-file "$BATS_TEST_TMPDIR/x" tcp:0 -- sleep 60
+	start_bg ipctool sock-server --quiet -k --addr-file "$BATS_TEST_TMPDIR/k" tcp:0 </dev/null
+	start_bg ipctool sock-server --quiet --addr-file "$BATS_TEST_TMPDIR/x" tcp:0 -- sleep 60
 	wait_for_path "$BATS_TEST_TMPDIR/k"
 	wait_for_path "$BATS_TEST_TMPDIR/x"
 	KADDR=$(cat "$BATS_TEST_TMPDIR/k") XADDR=$(cat "$BATS_TEST_TMPDIR/x")
@@ -36,9 +36,9 @@ deaf_peers() {
 	# all at once: one 5 s wait for the lot
 	start_bg ipctool fifo send --sync "$F" hi
 	p1=$BG_PID e1=$BG_ERR
-	start_bg ipctool sock-client --sync -m hi "$KADDR"
+	start_bg ipctool sock-client --sync --send hi "$KADDR"
 	p2=$BG_PID e2=$BG_ERR
-	start_bg ipctool sock-client --request -m hi "$XADDR"
+	start_bg ipctool sock-client --request --send hi "$XADDR"
 	p3=$BG_PID e3=$BG_ERR
 	start_bg ipctool bus pub --sync deaf hi
 	p4=$BG_PID e4=$BG_ERR
@@ -64,9 +64,9 @@ deaf_peers() {
 	# still waiting when timeout(1) ends them after 6 s, past the default
 	start_bg timeout 6 "$IPCTOOL" fifo send --sync -t 0 "$F" hi
 	p1=$BG_PID
-	start_bg timeout 6 "$IPCTOOL" sock-client --sync -t 0 -m hi "$KADDR"
+	start_bg timeout 6 "$IPCTOOL" sock-client --sync -t 0 --send hi "$KADDR"
 	p2=$BG_PID
-	start_bg timeout 6 "$IPCTOOL" sock-client --request -t 0 -m hi "$XADDR"
+	start_bg timeout 6 "$IPCTOOL" sock-client --request -t 0 --send hi "$XADDR"
 	p3=$BG_PID
 	start_bg timeout 6 "$IPCTOOL" bus pub --sync -t 0 deaf hi
 	p4=$BG_PID
@@ -76,7 +76,7 @@ deaf_peers() {
 	p6=$BG_PID
 	start_bg timeout 6 "$IPCTOOL" sig wait -t 0 USR2
 	p7=$BG_PID
-	start_bg timeout 6 "$IPCTOOL" sock-server -q -t 0 tcp:0
+	start_bg timeout 6 "$IPCTOOL" sock-server --quiet -t 0 tcp:0
 	p8=$BG_PID
 	start_bg timeout 6 "$IPCTOOL" pipe -t 0 sleep 60
 	p9=$BG_PID

@@ -113,7 +113,7 @@ check_option(struct opt_parser *p, int key)
 	FUZZ_CHECK(o != NULL);
 	FUZZ_CHECK(o >= test_opts &&
 	    o < test_opts + sizeof(test_opts) / sizeof(test_opts[0]) - 1);
-	FUZZ_CHECK(key == (o->so ? o->so : o->key));
+	FUZZ_CHECK(key == (o->key ? o->key : o->so));
 	if (o->arg == OPT_FLAG) {
 		FUZZ_CHECK(p->arg == NULL);
 		return;

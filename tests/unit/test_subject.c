@@ -269,6 +269,66 @@ test_sublist_queue(void)
 	sublist_free(&sl);
 }
 
+/* test_sublist_many_groups: 10,000 queue groups of two members on one
+ * subject: one member of each per message, the two taking turns; then
+ * the same names under "*" too, a turn of each name spanning both
+ * nodes; all of it removed again */
+static void
+test_sublist_many_groups(void)
+{
+	enum { NG = 10000 };
+	static struct sublist_entry m[NG][2], w[NG];
+	static char names[NG][8], seen[NG];
+	struct sublist sl;
+	struct sublist_result r = { 0 };
+	size_t i, j, member0, dup, wild = 0;
+	ptrdiff_t x;
+	int k;
+
+	CHECK_INT(sublist_init(&sl), 0);
+	for (i = 0; i < NG; i++) {
+		snprintf(names[i], sizeof(names[i]), "g%zu", i);
+		for (k = 0; k < 2; k++) {
+			m[i][k] = entry("jobs", names[i]);
+			CHECK_INT(sublist_insert(&sl, &m[i][k]), 0);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		CHECK_INT(sublist_match(&sl, S("jobs"), &r), NG);
+		memset(seen, 0, sizeof(seen));
+		member0 = dup = 0;
+		for (j = 0; j < r.n; j++) {
+			x = r.v[j] - &m[0][0];
+			CHECK(x >= 0 && x < 2 * NG);
+			if (x < 0 || x >= 2 * NG)
+				continue;
+			dup += seen[x / 2]++;
+			member0 += x % 2 == 0;
+		}
+		CHECK_INT(dup, 0);
+		CHECK_INT(member0, k == 0 ? NG : 0);
+	}
+	for (i = 0; i < NG; i++) {
+		w[i] = entry("*", names[i]);
+		CHECK_INT(sublist_insert(&sl, &w[i]), 0);
+	}
+	for (k = 0; k < 3; k++) {
+		CHECK_INT(sublist_match(&sl, S("jobs"), &r), NG);
+		for (j = 0; j < r.n; j++)
+			wild += r.v[j] >= &w[0] && r.v[j] < &w[NG];
+	}
+	CHECK_INT(wild, NG);	/* each "*" member once in three turns */
+	for (i = 0; i < NG; i++) {
+		sublist_remove(&sl, &m[i][0]);
+		sublist_remove(&sl, &m[i][1]);
+		sublist_remove(&sl, &w[i]);
+	}
+	CHECK_INT(sl.count, 0);
+	CHECK_INT(sublist_match(&sl, S("jobs"), &r), 0);
+	sublist_result_free(&r);
+	sublist_free(&sl);
+}
+
 /* rnd_token: a token from a tiny alphabet so that matches happen */
 static const char *
 rnd_token(unsigned int *seed, bool wild)
@@ -397,6 +457,7 @@ main(void)
 	test_match();
 	test_sublist_basic();
 	test_sublist_queue();
+	test_sublist_many_groups();
 	test_sublist_random();
 	test_sublist_many();
 	return check_done();

@@ -16,18 +16,18 @@ say "the same port cannot be claimed twice: exit 69, and /proc tells who holds i
 show sock-server "$echo_addr" || echo "(exit status $?)"
 
 say "exec mode: each connection runs a command that knows its caller (SO_PEERCRED on a UNIX socket)"
-bg sock-server -q --addr-file "$DEMO_DIR/who.addr" "unix:$DEMO_DIR/who.sock" -- \
+bg sock-server --quiet --addr-file "$DEMO_DIR/who.addr" "unix:$DEMO_DIR/who.sock" -- \
 	sh -c 'echo "you are pid $IPCTOOL_PEER_PID, uid $IPCTOOL_PEER_UID"'
 wait_for test -s "$DEMO_DIR/who.addr"
 show sock-client "unix:$DEMO_DIR/who.sock" </dev/null
 
 say "a request is a job over a plain socket: one message out, one reply back"
-bg sock-server -q --addr-file "$DEMO_DIR/sq.addr" tcp:0 -- sh -c 'read n; echo $((n * n))'
+bg sock-server --quiet --addr-file "$DEMO_DIR/sq.addr" tcp:0 -- sh -c 'read n; echo $((n * n))'
 wait_for test -s "$DEMO_DIR/sq.addr"
 show sock-client --request --send 12 "$(cat "$DEMO_DIR/sq.addr")"
 
 say "--ack and --sync: the client waits until the server has written each message out"
-bg sock-server -q -k --ack --addr-file "$DEMO_DIR/log.addr" tcp:0 </dev/null >"$DEMO_DIR/log"
+bg sock-server --quiet -k --ack --addr-file "$DEMO_DIR/log.addr" tcp:0 </dev/null >"$DEMO_DIR/log"
 wait_for test -s "$DEMO_DIR/log.addr"
 show sock-client -v --sync --send first --send second "$(cat "$DEMO_DIR/log.addr")" 2>&1 |
 	grep -E 'acknowledged|^\$' || true
