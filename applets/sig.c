@@ -1053,8 +1053,9 @@ sig_trap(struct args *a)
 
 	if (a->cmdv == NULL || a->ncmd == 0)
 		usage_error("missing command after '--'");
-	die_unless_runnable(a->cmdv[0]);
 	signal_set(a, a->rest, a->nrest, &set, true);
+	/* usage errors first (64), then a CMD that cannot run (127, 126) */
+	die_unless_runnable(a->cmdv[0]);
 	fd = open_signals(&set, a->timeout >= 0);
 	if (a->pidfile)
 		write_pidfile(a->pidfile, &set);
