@@ -31,8 +31,10 @@ enum {
 	KEY_FAN_OUT,
 	KEY_INFO,
 	KEY_PROGRESS,
+	KEY_RATE_LIMIT,
 	KEY_SH,
 	KEY_STATS,
+	KEY_TOTAL,
 };
 
 static const struct opt pipe_opts[] = {
@@ -52,10 +54,14 @@ static const struct opt pipe_opts[] = {
 	  .help = "print PIPE_BUF and the pipe capacities" },
 	{ .lo = "progress", .key = KEY_PROGRESS,
 	  .help = "a live transfer line on stderr" },
+	{ .lo = "rate-limit", .key = KEY_RATE_LIMIT, .arg = OPT_SIZE,
+	  .meta = "RATE", .help = "move at most RATE bytes/s per pipe (pv -L)" },
 	{ .lo = "sh", .key = KEY_SH,
 	  .help = "run each command with sh -c" },
 	{ .lo = "stats", .key = KEY_STATS,
 	  .help = "bytes, messages and throughput per pipe" },
+	{ .lo = "total", .key = KEY_TOTAL, .arg = OPT_SIZE, .meta = "SIZE",
+	  .help = "--progress: SIZE expected, with % and ETA (pv -s)" },
 	OPT_END
 };
 
@@ -77,6 +83,7 @@ enum topology { CHAIN, FAN_OUT, FAN_IN, CYCLE };
 #define MERGE_BUF	(64 * 1024)	/* per writer in --fan-in */
 #define GRACE_MS	2000		/* SIGTERM to SIGKILL after a timeout */
 #define TICK_MS		500		/* --progress refresh */
+#define RATE_NAP_MS	10		/* a throttled relay looks again */
 
 struct stage {
 	char **argv;		/* NULL-terminated, inside our argv */
@@ -162,6 +169,9 @@ static struct {
 	int sigfd;
 	int64_t start_ms;
 	bool granted_said;
+	uint64_t rate;		/* --rate-limit: bytes/s per relay, 0 none */
+	uint64_t total;		/* --total: bytes expected, 0 unknown */
+	int64_t wake_ms;	/* a throttled relay's next look, -1 none */
 } R;
 
 /* stage_name: the command of stage i for messages */
@@ -487,16 +497,43 @@ link_wait(struct link *l, int fd, short ev)
 	return 0;
 }
 
+/* rate_budget: the bytes l may move now: RELAY_CHUNK without
+ * --rate-limit, else what RATE allows since the start (plus a 50 ms
+ * burst) beyond what it moved; 0 sets R.wake_ms for a look a little
+ * later */
+static size_t
+rate_budget(const struct link *l)
+{
+	uint64_t allowed;
+	int64_t now;
+
+	if (R.rate == 0)
+		return RELAY_CHUNK;
+	now = io_now_ms();
+	allowed = R.rate * (uint64_t)(now - R.start_ms) / 1000 + R.rate / 20 +
+	    1;
+	if (allowed > l->bytes)
+		return allowed - l->bytes < RELAY_CHUNK ?
+		    (size_t)(allowed - l->bytes) : RELAY_CHUNK;
+	if (R.wake_ms < 0 || now + RATE_NAP_MS < R.wake_ms)
+		R.wake_ms = now + RATE_NAP_MS;
+	return 0;
+}
+
 /* link_splice: the one-consumer relay, zero copy: splice(2) as much as
  * the pipes allow; returns 0 (waiting or done) */
 static int
 link_splice(struct link *l)
 {
 	struct dst *d = &l->dst[0];
+	size_t want;
 	ssize_t n;
 
 	for (;;) {
-		n = splice(l->src, NULL, d->fd, NULL, RELAY_CHUNK,
+		/* --rate-limit: over budget, wait without an fd */
+		if ((want = rate_budget(l)) == 0)
+			return link_wait(l, -1, 0);
+		n = splice(l->src, NULL, d->fd, NULL, want,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		l->calls++;
 		if (!l->traced && (n != -1 || errno != EAGAIN)) {
@@ -580,6 +617,11 @@ tee_next(struct link *l)
 		return link_wait(l, l->src, POLLIN);
 	}
 	l->chunk = (size_t)avail > RELAY_CHUNK ? RELAY_CHUNK : (size_t)avail;
+	/* --rate-limit: the chunk is what the budget allows */
+	if (rate_budget(l) == 0)
+		return link_wait(l, -1, 0);
+	if (l->chunk > rate_budget(l))
+		l->chunk = rate_budget(l);
 	for (int i = 0; i < l->ndst; i++)
 		l->dst[i].teed = false;
 	l->phase = L_TEE;
@@ -961,10 +1003,25 @@ progress(bool last)
 	char hb[32], hr[32];
 	long s = (long)secs;
 
-	fprintf(stderr, "\r%10s  %10s/s  %ld:%02ld:%02ld%s",
+	fprintf(stderr, "\r%10s  %10s/s  %ld:%02ld:%02ld",
 	    human((double)b, hb, sizeof(hb)),
 	    human(secs > 0 ? (double)b / secs : 0, hr, sizeof(hr)),
-	    s / 3600, s / 60 % 60, s % 60, last ? "\n" : "");
+	    s / 3600, s / 60 % 60, s % 60);
+	/* --total: how far, and when done at the rate so far (pv -s) */
+	if (R.total > 0) {
+		double rate = secs > 0 ? (double)b / secs : 0;
+		long eta = b >= R.total ? 0 : rate > 0 ?
+		    (long)((double)(R.total - b) / rate + 0.5) : -1;
+
+		fprintf(stderr, "  %3d%%", b >= R.total ? 100 :
+		    (int)(100.0 * (double)b / (double)R.total));
+		if (eta >= 0)
+			fprintf(stderr, "  ETA %ld:%02ld:%02ld", eta / 3600,
+			    eta / 60 % 60, eta % 60);
+		else
+			fprintf(stderr, "  ETA -:--:--");
+	}
+	fprintf(stderr, "%s", last ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -1169,16 +1226,20 @@ run(void)
 	int64_t next_tick = R.progress ? io_now_ms() + TICK_MS : -1;
 	struct pollfd *pf = calloc(2 * (size_t)R.nst + 2, sizeof(*pf));
 	bool timed_out = false;
-	int npf;
+	int npf, ms;
 
 	if (pf == NULL)
 		err(EXIT_FAIL, "allocate");
 	for (;;) {
+		R.wake_ms = -1;
 		npf = step_relays(pf);
 		if (all_reaped() && relays_done())
 			break;
-		if (poll(pf, (nfds_t)npf, earliest(timed_out ? kill_at :
-		    deadline, next_tick)) == -1 && errno != EINTR)
+		ms = earliest(timed_out ? kill_at : deadline, next_tick);
+		/* a relay held back by --rate-limit looks again soon */
+		if (R.wake_ms >= 0 && (ms < 0 || io_remaining(R.wake_ms) < ms))
+			ms = io_remaining(R.wake_ms);
+		if (poll(pf, (nfds_t)npf, ms) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[0].revents)
 			on_signal();
@@ -1375,6 +1436,13 @@ parse_opts(struct opt_parser *p)
 		case KEY_PROGRESS:
 			R.progress = true;
 			break;
+		case KEY_RATE_LIMIT:
+			if ((R.rate = opt_size(p)) == 0)
+				usage_error("--rate-limit 0 would move nothing");
+			break;
+		case KEY_TOTAL:
+			R.total = opt_size(p);
+			break;
 		case KEY_SH:
 			R.sh = true;
 			break;
@@ -1396,6 +1464,15 @@ check_stages(void)
 	if ((R.topo == FAN_OUT || R.topo == FAN_IN) && R.nst < 2)
 		usage_error("--%s needs at least two commands",
 		    R.topo == FAN_OUT ? "fan-out" : "fan-in");
+	if (R.rate && R.nst < 2)
+		usage_error("--rate-limit paces the pipes between commands: "
+		    "give two or more");
+	if (R.rate && R.topo == FAN_IN)
+		usage_error("--rate-limit paces relayed pipes, not the merge "
+		    "of --fan-in");
+	if (R.total && !R.progress)
+		usage_error("--total is what --progress counts toward: give "
+		    "--progress");
 }
 
 static int
@@ -1432,7 +1509,7 @@ pipe_main(int argc, char **argv)
 		sh_join();
 
 	stdio_open();
-	R.relay = R.stats || R.progress || R.topo == FAN_OUT ||
+	R.relay = R.stats || R.progress || R.rate || R.topo == FAN_OUT ||
 	    R.topo == FAN_IN;
 	R.devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (R.devnull == -1)
