@@ -22,6 +22,8 @@
 #include "io.h"
 #include "out.h"
 #include "parse.h"
+#include "pidfile.h"
+#include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
 #include "bus/client.h"
@@ -32,6 +34,7 @@ enum {
 	KEY_ACK = 256,
 	KEY_ADDR_FILE,
 	KEY_HEADERS,
+	KEY_CREDS,
 	KEY_JSON,
 	KEY_MAX_CLIENTS,
 	KEY_MAX_PAYLOAD,
@@ -40,12 +43,18 @@ enum {
 	KEY_MAX_SUBS,
 	KEY_MAX_UNAUTH,
 	KEY_MODE,
+	KEY_NKEY,
+	KEY_NKEY_USERS,
 	KEY_NO_AUTH,
+	KEY_PASS_FILE,
 	KEY_PING_INTERVAL,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_SYNC,
 	KEY_TOKEN_FILE,
+	KEY_USER,
+	KEY_USERS_FILE,
+	KEY_TLS,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -102,6 +111,9 @@ static const struct opt bus_opts[] = {
 	{ .lo = "headers", .key = KEY_HEADERS,
 	    .sub = BUS_SUB,
 	    .help = "sub: print each message's headers before it" },
+	{ .lo = "creds", .key = KEY_CREDS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "a NATS creds file (user JWT and nkey seed)" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .sub = BUS_MONITOR | BUS_STAT | BUS_SUB,
 	    .help = "sub, monitor, stat: JSON output, an object a line" },
@@ -126,6 +138,12 @@ static const struct opt bus_opts[] = {
 	{ .so = 'm', .lo = "mode", .key = KEY_MODE, .arg = OPT_MODE, .meta = "MODE",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: permissions of UNIX sockets (0600)" },
+	{ .lo = "nkey", .key = KEY_NKEY, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "sign in with the user nkey seed in FILE" },
+	{ .lo = "nkey-users", .key = KEY_NKEY_USERS, .arg = OPT_PATH,
+	    .meta = "FILE", .sub = BUS_DAEMON,
+	    .help = "daemon: nkey users, a public key a line" },
 	{ .lo = "no-auth", .key = KEY_NO_AUTH,
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: TCP listeners without a token" },
@@ -133,15 +151,35 @@ static const struct opt bus_opts[] = {
 	    .arg = OPT_DURATION, .meta = "DUR",
 	    .sub = BUS_DAEMON,
 	    .help = "daemon: PING clients silent for DUR (2m, 0 never)" },
+	{ .lo = "pass-file", .key = KEY_PASS_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .sub = BUS_DAEMON,
+	    .help = "daemon: the password of --user" },
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: create FILE once subscribed" },
 	{ .lo = "reconnect", .key = KEY_RECONNECT,
 	    .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: when the broker goes, wait for it back" },
+	{ .lo = "insecure", .key = KEY_TLS, .sub = BUS_CLIENTS,
+	    .help = "TLS: do not verify the broker's certificate" },
+	{ .lo = "tls-ca", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "TLS: verify the broker against the CAs in FILE" },
+	{ .lo = "tls-cert", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "TLS: the client certificate for the broker" },
+	{ .lo = "tls-key", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = BUS_CLIENTS,
+	    .help = "TLS: the private key of --tls-cert" },
 	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = BUS_DAEMON,
 	    .help = "daemon: the TCP auth token's file" },
+	{ .lo = "user", .key = KEY_USER, .arg = OPT_STR, .meta = "NAME",
+	    .sub = BUS_DAEMON,
+	    .help = "daemon: a user (password from --pass-file)" },
+	{ .lo = "users-file", .key = KEY_USERS_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .sub = BUS_DAEMON,
+	    .help = "daemon: users, NAME:PASSWORD a line" },
 	OPT_END
 };
 
@@ -149,6 +187,7 @@ const struct applet applet_bus = {
 	.name = "bus",
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
+	    "bus daemon [--user NAME --pass-file FILE]... [--nkey-users FILE]\n"
 	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] [-H K:V]... SUBJECT...\n"
 	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
@@ -157,6 +196,8 @@ const struct applet applet_bus = {
 	.opts = bus_opts,
 	.main = bus_main,
 };
+
+#define BUS_MAX_USERS		16	/* --user options */
 
 /* Everything the options say */
 static struct {
@@ -169,6 +210,9 @@ static struct {
 	int64_t timeout;		/* ms, -1 none */
 	struct broker_config cfg;
 	const char *token_file;
+	const char *users_file, *nkey_users;
+	const char *user[BUS_MAX_USERS], *pass_file[BUS_MAX_USERS];
+	int nusers, npass;
 	const char *ready_file;
 } o = { .timeout = TIMEOUT_UNSET, .count = 0 };
 
@@ -446,19 +490,12 @@ on_sub_msg(struct bus_client *c, const struct bus_msg *m, void *arg)
 	}
 }
 
-/* write_ready: create the --ready-file */
+/* write_ready: create the --ready-file (an existing one is an error) */
 static void
 write_ready(void)
 {
-	int fd;
-
-	if (o.ready_file == NULL)
-		return;
-	fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	if (fd == -1)
+	if (o.ready_file && pidfile_ready(o.ready_file) == -1)
 		err(EXIT_FAIL, "create %s", o.ready_file);
-	close(fd);
 }
 
 /* subscribe_all: subscribe to every subject and wait for the broker to
@@ -501,7 +538,7 @@ redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
 		(void)poll(NULL, 0, (int)wait);
 		if (dl >= 0 && cdl > dl)
 			cdl = dl;
-		if (bus_connect(c, bus_cli_addr, cmd, cdl, &errstr) == -1) {
+		if (bus_connect(c, bus_cli_url, cmd, cdl, &errstr) == -1) {
 			if (!bus_retryable(errno))
 				bus_cli_fail(c, errno, "reconnect");
 			continue;
@@ -824,14 +861,55 @@ token_error(int e)
 	}
 }
 
+/* daemon_auth: the credentials clients that must authenticate need: the
+ * token (--token-file, or the default file, made if missing, when no
+ * users are given and a listener is TCP), users and nkey users; exits
+ * when a file cannot be used */
+static struct auth *
+daemon_auth(bool tcp)
+{
+	static char token[BROKER_TOKEN_MAX];
+	char tpath[ADDR_PATH_MAX + 1], why[AUTH_WHY_MAX];
+	const char *path = o.token_file;
+	struct auth *a = auth_new();
+	bool users = o.nusers > 0 || o.users_file != NULL ||
+	    o.nkey_users != NULL;
+
+	if (a == NULL)
+		err(EXIT_FAIL, "authentication");
+	if (path == NULL && tcp && !users) {
+		if (bus_default_token_path(tpath, sizeof(tpath)) == NULL)
+			errx(EXIT_FAIL, "the token path is too long");
+		if (broker_prepare_dir(tpath) == -1)
+			err(EXIT_FAIL, "prepare the directory of %s", tpath);
+		path = tpath;
+	}
+	/* made when missing, and its format checked, as before */
+	if (path != NULL && broker_token_load(path, true, token,
+	    sizeof(token)) == -1)
+		errx(EXIT_FAIL, "token file %s: %s", path, token_error(errno));
+	explicit_bzero(token, sizeof(token));
+	if ((path != NULL && auth_set_token_file(a, path) == -1) ||
+	    (o.users_file != NULL && auth_set_users_file(a,
+	    o.users_file) == -1) ||
+	    (o.nkey_users != NULL && auth_set_nkey_file(a,
+	    o.nkey_users) == -1))
+		err(EXIT_FAIL, "authentication");
+	for (int i = 0; i < o.nusers; i++)
+		if (auth_add_user(a, o.user[i], o.pass_file[i]) == -1)
+			err(EXIT_FAIL, "authentication");
+	if (auth_load(a, why, sizeof(why)) == -1)
+		errx(EXIT_FAIL, "%s", why);
+	return a;
+}
+
 static int
 cmd_daemon(struct opt_parser *p)
 {
-	static char token[BROKER_TOKEN_MAX];
-	char def[ADDR_STR_MAX + 8], tpath[ADDR_PATH_MAX + 1];
+	char def[ADDR_STR_MAX + 8];
 	char dpath[ADDR_PATH_MAX + 1];
 	struct broker_config *cfg = &o.cfg;
-	bool tcp = false;
+	bool tcp = false, users;
 	const char *errstr;
 	int n, rc;
 
@@ -849,6 +927,9 @@ cmd_daemon(struct opt_parser *p)
 	for (int i = 0; i < cfg->nlisten; i++) {
 		const struct addr *a = &cfg->listen[i];
 
+		if (a->tls)
+			usage_error("the daemon does not speak TLS yet: "
+			    "listen on unix: or tcp:");
 		if (a->type == ADDR_TCP || a->type == ADDR_NATS)
 			tcp = true;
 		else if (a->type != ADDR_UNIX)
@@ -861,24 +942,14 @@ cmd_daemon(struct opt_parser *p)
 		    broker_prepare_dir(a->path) == -1)
 			err(EXIT_FAIL, "prepare the directory of %s", a->path);
 	}
-	if (o.no_auth && o.token_file)
-		usage_error("--no-auth and --token-file exclude each other");
-	if (tcp && !o.no_auth) {
-		const char *path = o.token_file;
-
-		if (path == NULL) {
-			if (bus_default_token_path(tpath, sizeof(tpath)) == NULL)
-				errx(EXIT_FAIL, "the token path is too long");
-			if (broker_prepare_dir(tpath) == -1)
-				err(EXIT_FAIL, "prepare the directory of %s",
-				    tpath);
-			path = tpath;
-		}
-		if (broker_token_load(path, true, token, sizeof(token)) == -1)
-			errx(EXIT_FAIL, "token file %s: %s", path,
-			    token_error(errno));
-		cfg->token = token;
-	}
+	users = o.nusers > 0 || o.users_file != NULL || o.nkey_users != NULL;
+	if (o.no_auth && (o.token_file || users))
+		usage_error("--no-auth excludes --token-file, --user, "
+		    "--users-file and --nkey-users");
+	if (o.nusers != o.npass)
+		usage_error("each --user needs its --pass-file");
+	if (users || (tcp && !o.no_auth))
+		cfg->auth = daemon_auth(tcp);
 	cfg->no_auth = o.no_auth;
 	cfg->log = daemon_log;
 	cfg->trace = out_trace_on;
@@ -961,6 +1032,26 @@ bus_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
+		case KEY_TLS: bus_cli_tls(p.cur->lo, p.arg); break;
+		case KEY_CREDS: bus_creds_file = p.arg; break;
+		case KEY_NKEY: bus_nkey_file = p.arg; break;
+		case KEY_NKEY_USERS: o.nkey_users = p.arg; break;
+		case KEY_USERS_FILE: o.users_file = p.arg; break;
+		case KEY_USER:
+			if (o.nusers == BUS_MAX_USERS)
+				usage_error("at most %d --user options",
+				    BUS_MAX_USERS);
+			if (o.nusers > o.npass)
+				usage_error("--user %s needs its --pass-file "
+				    "first", o.user[o.nusers - 1]);
+			o.user[o.nusers++] = p.arg;
+			break;
+		case KEY_PASS_FILE:
+			if (o.npass >= o.nusers)
+				usage_error("--pass-file needs a --user before "
+				    "it");
+			o.pass_file[o.npass++] = p.arg;
+			break;
 		}
 	}
 	switch (s->id) {

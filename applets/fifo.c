@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -25,9 +26,11 @@
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
+#include "path.h"
 
 enum {
 	KEY_ASYNC = 256,
+	KEY_EXIST_OK,
 	KEY_JSON,
 	KEY_MAX_SIZE,
 	KEY_RAW,
@@ -45,10 +48,10 @@ enum {
 };
 
 static const struct opt_sub fifo_subs[] = {
-	{ .name = "make", .id = FIFO_MAKE },
-	{ .name = "rm", .id = FIFO_RM },
-	{ .name = "send", .id = FIFO_SEND },
-	{ .name = "recv", .id = FIFO_RECV },
+	{ .name = "make", .id = FIFO_MAKE, .operand = OPT_PATH },
+	{ .name = "rm", .id = FIFO_RM, .operand = OPT_PATH },
+	{ .name = "send", .id = FIFO_SEND, .operand = OPT_PATH },
+	{ .name = "recv", .id = FIFO_RECV, .operand = OPT_PATH },
 	{ .name = NULL }
 };
 
@@ -71,6 +74,8 @@ static const struct opt fifo_opts[] = {
 	    .sub = FIFO_IO, .help = "give up a wait after DUR (exit 75)" },
 	{ .lo = "async", .key = KEY_ASYNC, .sub = FIFO_SEND,
 	    .help = "send: do not wait for acks (default)" },
+	{ .lo = "exist-ok", .key = KEY_EXIST_OK, .sub = FIFO_MAKE,
+	    .help = "make: a FIFO of yours with that mode is fine" },
 	{ .lo = "json", .key = KEY_JSON, .sub = FIFO_RECV,
 	    .help = "recv: one JSON object per message" },
 	{ .lo = "max-size", .key = KEY_MAX_SIZE, .arg = OPT_SIZE,
@@ -113,16 +118,22 @@ struct cfg {
 	int64_t timeout;	/* ms, -1 = none */
 	const char *timeout_str;
 	size_t max;
-	bool follow, force, json, nonblock, sync;
+	bool exist_ok, follow, force, json, nonblock, sync;
 	const char *path;
 	const char *ready_file;	/* recv: written once the FIFO is open */
 };
 
-/* The envelope of a --sync message: "\001ack PID SEQ REPLYPATH\002" before
- * the payload; the receiver writes "SEQ\n" into the reply FIFO. */
+/* The envelope of a --sync message: "\001ack PID SEQ NONCE REPLYPATH\002"
+ * before the payload; the receiver writes "SEQ NONCE\n" into the reply
+ * FIFO, DIR/ipctool-fifo-ack.XXXXXX/reply: the directory 0700 with a
+ * random name, the FIFO 0600. NONCE is random per message, so an ack
+ * for another message (or sent by a third party that made the receiver
+ * answer the wrong path) does not count. */
 #define ACK_MAGIC	"\001ack "
 #define ACK_END		'\002'
 #define ACK_PREFIX	"ipctool-fifo-ack."
+#define ACK_NEW		"ipctool-fifo-new."	/* until locked */
+#define ACK_FIFO	"reply"
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -221,7 +232,7 @@ check_fd_fifo(int fd, const char *verb, const char *path)
 /* make_one: mkfifo path with exactly perm (umask cleared around it);
  * returns 0, or 1 after a warning */
 static int
-make_one(const char *path, mode_t perm)
+make_one(const char *path, mode_t perm, bool exist_ok)
 {
 	struct stat st;
 	mode_t old = umask(0);
@@ -241,40 +252,50 @@ make_one(const char *path, mode_t perm)
 		return 1;
 	}
 	if (S_ISFIFO(st.st_mode)) {
-		out_trace("%s is a FIFO already (mode 0%03o, left as it is)",
-		    path, (unsigned)(st.st_mode & 07777));
-		return 0;
+		/* as mkfifo(1): someone else's FIFO, or one of another mode,
+		 * is not what was asked for */
+		bool ours = st.st_uid == geteuid() &&
+		    (st.st_mode & 07777) == perm;
+
+		if (ours && exist_ok) {
+			out_trace("%s is our FIFO already (mode 0%03o)", path,
+			    (unsigned)perm);
+			return 0;
+		}
+		if (ours)
+			warnx("make %s: File exists (a FIFO of yours: "
+			    "--exist-ok accepts it)", path);
+		else
+			warnx("make %s: File exists (a FIFO of uid %u, mode "
+			    "0%03o)", path, (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+		return 1;
 	}
 	warnx("make %s: exists and is %s, not a FIFO", path, kind(st.st_mode));
 	return 1;
 }
 
-/* rm_one: unlink path when it is a FIFO (not following a symlink);
- * returns 0, or 1 after a warning; with force a path that is not there
- * is no error */
+/* rm_one: unlink path when it is a FIFO (not following a symlink),
+ * checked and removed relative to its directory opened once; returns 0,
+ * or 1 after a warning; with force a path that is not there is no error */
 static int
 rm_one(const char *path, bool force)
 {
 	struct stat st;
 
-	if (lstat(path, &st) == -1) {
-		if (force && errno == ENOENT)
-			return 0;
-		warn("rm %s", path);
-		return 1;
+	/* check and unlink in the directory opened once, no link followed */
+	if (path_remove(path, S_IFIFO, NULL, &st) == 0) {
+		out_trace("unlinkat(\"%s\") = 0", path);
+		return 0;
 	}
-	if (!S_ISFIFO(st.st_mode)) {
+	if (force && errno == ENOENT)
+		return 0;
+	if (errno == EINVAL)
 		warnx("rm %s: is %s, not a FIFO (left in place)", path,
 		    kind(st.st_mode));
-		return 1;
-	}
-	if (out_trace_ret(unlink(path), "unlink(\"%s\")", path) == -1) {
-		if (force && errno == ENOENT)
-			return 0;	/* gone meanwhile */
+	else
 		warn("rm %s", path);
-		return 1;
-	}
-	return 0;
+	return 1;
 }
 
 /* ---- send --------------------------------------------------------------- */
@@ -289,18 +310,22 @@ struct sender {
 	unsigned bcount;	/* messages in the batch */
 	bool nolock;		/* flock(2) not supported here */
 	int reply;		/* --sync: our reply FIFO, O_RDWR */
+	unsigned long long nonce;	/* of the message awaiting its ack */
 	char ackbuf[64];
 	size_t acklen;
 };
 
-static char reply_path[PATH_MAX];
+static char reply_dir[PATH_MAX], reply_path[PATH_MAX + 16];
 
-/* reply_unlink: remove the reply FIFO (atexit and signal handler) */
+/* reply_unlink: remove the reply FIFO and its directory (atexit and
+ * signal handler) */
 static void
 reply_unlink(void)
 {
 	if (reply_path[0])
 		unlink(reply_path);
+	if (reply_dir[0])
+		rmdir(reply_dir);
 }
 
 /* on_term: remove the reply FIFO, then die of the signal as usual */
@@ -308,8 +333,36 @@ static void
 on_term(int sig)
 {
 	reply_unlink();
-	reply_path[0] = '\0';
+	reply_path[0] = reply_dir[0] = '\0';
 	raise(sig);	/* SA_RESETHAND: the default action, on return */
+}
+
+/* open_fifo_wronly: open path for writing, blocking until a reader comes,
+ * only when it is a FIFO: an O_PATH descriptor is checked with fstat(2),
+ * then that very inode is opened through /proc/self/fd, so a file put
+ * in its place after the check is never opened; -1 with errno */
+static int
+open_fifo_wronly(const char *path)
+{
+	char proc[64];
+	struct stat st;
+	int pfd, fd, e;
+
+	if ((pfd = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(pfd, &st) == 0 && !S_ISFIFO(st.st_mode))
+		return pfd;	/* check_fd_fifo names what it is */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_WRONLY | O_CLOEXEC);
+	e = errno;
+	if (fd == -1 && e == ENOENT)	/* no /proc */
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	else
+		errno = e;
+	e = errno;
+	close(pfd);
+	errno = e;
+	return fd;
 }
 
 /* open_writer: open the FIFO for writing, waiting for a reader up to the
@@ -322,8 +375,14 @@ open_writer(const struct cfg *c)
 
 	stat_fifo("open", c->path);
 	if (c->nonblock) {
-		fd = open(c->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK)", c->path);
+		/* O_NOFOLLOW, and fstat below: what is opened is a FIFO */
+		fd = open(c->path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW |
+		    O_CLOEXEC);
+		out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK|O_NOFOLLOW)",
+		    c->path);
+		if (fd == -1 && errno == ELOOP)
+			errx(EXIT_FAIL, "open %s: is a symbolic link, not a "
+			    "FIFO", c->path);
 		if (fd == -1 && errno == ENXIO)
 			errx(EX_UNAVAILABLE, "open %s: no reader has the FIFO "
 			    "open", c->path);
@@ -331,7 +390,7 @@ open_writer(const struct cfg *c)
 		out_trace("open(\"%s\", O_WRONLY): waits for a reader",
 		    c->path);
 		timer_start(c->timeout);
-		while ((fd = open(c->path, O_WRONLY | O_CLOEXEC)) == -1 &&
+		while ((fd = open_fifo_wronly(c->path)) == -1 &&
 		    errno == EINTR && !timer_fired)
 			;
 		timer_stop();
@@ -450,8 +509,43 @@ flush(struct sender *s)
 	s->bcount = 0;
 }
 
-/* reply_open: make the private reply FIFO of --sync, writable by whoever
- * may read the FIFO, removed at exit and on SIGINT/SIGTERM/SIGHUP */
+/* reap_stale: remove from dir the reply directories that senders of
+ * ours left when they were killed (SIGKILL): ours, 0700, and no longer
+ * locked by a live sender (each holds flock(2) on its directory) */
+static void
+reap_stale(const char *dir)
+{
+	size_t pl = strlen(ACK_PREFIX);
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ACK_PREFIX, pl) != 0)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+		    (st.st_mode & 07777) == 0700 &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			unlinkat(fd, ACK_FIFO, 0);
+			out_trace_ret(unlinkat(dirfd(d), e->d_name,
+			    AT_REMOVEDIR), "unlinkat(%s/%s) [left by a killed "
+			    "sender]", dir, e->d_name);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* reply_open: make the private reply FIFO of --sync, 0600 in a directory
+ * 0700 with a random name, locked (flock) while we live; removed at exit
+ * and on SIGINT/SIGTERM/SIGHUP, and by the next sender after a SIGKILL */
 static void
 reply_open(struct sender *s)
 {
@@ -459,47 +553,56 @@ reply_open(struct sender *s)
 	    "/tmp" };
 	const char *dir = "/tmp";
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	char tmpl[PATH_MAX], final[PATH_MAX];
 	sigset_t block, saved;
 	struct stat st;
-	mode_t perm = 0600, old;
-	int rc = -1;
+	int dfd = -1, rc = -1;
 
 	for (size_t i = 0; i < 3; i++)
 		if (dirs[i] && dirs[i][0] == '/' && !strpbrk(dirs[i],
-		    "\n\001\002") && stat(dirs[i], &st) == 0 &&
+		    "\n\001\002 ") && stat(dirs[i], &st) == 0 &&
 		    S_ISDIR(st.st_mode) && access(dirs[i], W_OK | X_OK) == 0) {
 			dir = dirs[i];
 			break;
 		}
-	if (fstat(s->fd, &st) == 0)
-		perm |= (st.st_mode & 0044) >> 1;	/* readers may ack */
+	reap_stale(dir);
 	sigs_catch(sigs, 3, on_term, SA_RESETHAND);
 	atexit(reply_unlink);
 	sigemptyset(&block);
 	for (size_t i = 0; i < 3; i++)
 		sigaddset(&block, sigs[i]);
-	for (int tries = 0; tries < 20 && rc == -1; tries++) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/" ACK_PREFIX "%ld.%08x", dir,
-		    (long)getpid(), arc4random());
-		/* no signal between making it and remembering it */
-		sigprocmask(SIG_BLOCK, &block, &saved);
-		old = umask(0);
-		rc = mkfifo(path, perm);
-		umask(old);
-		if (rc == 0)
-			strlcpy(reply_path, path, sizeof(reply_path));
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-		out_trace_ret(rc, "mkfifo(\"%s\", 0%03o)", path,
-		    (unsigned)perm);
-		if (rc == -1 && errno != EEXIST)
-			err(EXIT_FAIL, "make reply FIFO %s", path);
+	if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/" ACK_NEW "XXXXXX",
+	    dir) >= sizeof(tmpl))
+		errx(EXIT_FAIL, "make reply FIFO in %s: %s", dir,
+		    strerror(ENAMETOOLONG));
+	/* no signal between making them and remembering them */
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	/* made under another name and locked before it is renamed to
+	 * ACK_PREFIX..., so that another sender's reap_stale never sees it
+	 * unlocked */
+	if (mkdtemp(tmpl) != NULL) {
+		strlcpy(reply_dir, tmpl, sizeof(reply_dir));
+		snprintf(final, sizeof(final), "%s/" ACK_PREFIX "%s", dir,
+		    tmpl + strlen(dir) + 1 + strlen(ACK_NEW));
+		dfd = open(tmpl, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (dfd >= 0 && flock(dfd, LOCK_EX | LOCK_NB) == 0 &&
+		    rename(tmpl, final) == 0) {
+			strlcpy(reply_dir, final, sizeof(reply_dir));
+			if ((rc = mkfifoat(dfd, ACK_FIFO, 0600)) == 0)
+				snprintf(reply_path, sizeof(reply_path),
+				    "%s/%s", final, ACK_FIFO);
+		}
 	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	out_trace_ret(rc, "mkdtemp(\"%s\") 0700, mkfifo(\"" ACK_FIFO
+	    "\", 0600)", reply_dir);
 	if (rc == -1)
 		err(EXIT_FAIL, "make reply FIFO in %s", dir);
-	/* O_RDWR: never blocks, and we never see EOF between acks */
-	s->reply = open(reply_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	/* O_RDWR: never blocks, and we never see EOF between acks; dfd
+	 * stays open: its lock tells the next sender we are alive */
+	s->reply = openat(dfd, ACK_FIFO, O_RDWR | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC);
 	out_trace_ret(s->reply, "open(\"%s\", O_RDWR|O_NONBLOCK)", reply_path);
 	if (s->reply == -1)
 		err(EXIT_FAIL, "open reply FIFO %s", reply_path);
@@ -521,13 +624,18 @@ ack_seen(struct sender *s, unsigned long long seq)
 	s->acklen += (size_t)n;
 	s->ackbuf[s->acklen] = '\0';
 	while ((nl = strchr(s->ackbuf, '\n')) != NULL) {
-		unsigned long long got = strtoull(s->ackbuf, NULL, 10);
+		char *p;
+		unsigned long long got = strtoull(s->ackbuf, &p, 10);
+		unsigned long long nonce = *p == ' ' ?
+		    strtoull(p + 1, NULL, 16) : 0;
 		size_t used = (size_t)(nl - s->ackbuf) + 1;
 
 		memmove(s->ackbuf, nl + 1, s->acklen - used + 1);
 		s->acklen -= used;
-		if (got == seq)
+		if (got == seq && nonce == s->nonce)
 			return true;
+		out_trace("reply %llu %llx ignored: not the ack of message "
+		    "%llu", got, nonce, seq);
 	}
 	if (s->acklen == sizeof(s->ackbuf) - 1)
 		s->acklen = 0;	/* garbage without a newline */
@@ -571,13 +679,16 @@ wait_ack(struct sender *s, unsigned long long seq)
 static void
 send_sync(struct sender *s, const char *msg, size_t len)
 {
-	char head[PATH_MAX + 64];
+	char head[PATH_MAX + 128];
 	char *buf;
 	int hl;
 	unsigned long long seq = s->seq + 1;
 
-	hl = snprintf(head, sizeof(head), ACK_MAGIC "%ld %llu %s%c",
-	    (long)getpid(), seq, reply_path, ACK_END);
+	/* a fresh nonce: only the receiver of this message knows it */
+	s->nonce = ((unsigned long long)arc4random() << 32 | arc4random()) |
+	    1;
+	hl = snprintf(head, sizeof(head), ACK_MAGIC "%ld %llu %016llx %s%c",
+	    (long)getpid(), seq, s->nonce, reply_path, ACK_END);
 	buf = malloc((size_t)hl + len + 1);
 	if (buf == NULL)
 		err(EXIT_FAIL, "allocate");
@@ -850,17 +961,20 @@ wait_input(struct receiver *r)
  * it must be a FIFO named like ours, opened without following a link
  * and without blocking (a sender that gave up is no error). */
 static void
-ack(const char *path, unsigned long long seq)
+ack(const char *path, unsigned long long seq, const char *nonce)
 {
-	const char *base = strrchr(path, '/');
-	char proc[64], line[32];
+	const char *base = strrchr(path, '/'), *dir;
+	char proc[64], line[64];
 	struct stat st;
 	int pfd, fd;
 	ssize_t n;
 	int len;
 
-	base = base ? base + 1 : path;
-	if (strncmp(base, ACK_PREFIX, strlen(ACK_PREFIX)) != 0) {
+	/* DIR/ipctool-fifo-ack.XXXXXX/reply */
+	for (dir = base ? base - 1 : path; dir > path && dir[-1] != '/'; dir--)
+		;
+	if (base == NULL || strcmp(base + 1, ACK_FIFO) != 0 ||
+	    strncmp(dir, ACK_PREFIX, strlen(ACK_PREFIX)) != 0) {
 		out_trace("ack path %s refused: not a reply FIFO", path);
 		return;
 	}
@@ -878,9 +992,9 @@ ack(const char *path, unsigned long long seq)
 	out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK)", path);
 	if (fd == -1)
 		return;
-	len = snprintf(line, sizeof(line), "%llu\n", seq);
+	len = snprintf(line, sizeof(line), "%llu %s\n", seq, nonce);
 	n = write(fd, line, (size_t)len);
-	out_trace_ret(n, "write(%d, \"%llu\\n\") ack", fd, seq);
+	out_trace_ret(n, "write(%d, \"%llu %s\\n\") ack", fd, seq, nonce);
 	close(fd);
 }
 
@@ -889,7 +1003,7 @@ ack(const char *path, unsigned long long seq)
  * payload and returns true */
 static bool
 envelope(char **msg, size_t *len, long *pid, unsigned long long *seq,
-    char **path)
+    char **nonce, char **path)
 {
 	size_t ml = strlen(ACK_MAGIC);
 	char *end, *p, *q;
@@ -907,6 +1021,12 @@ envelope(char **msg, size_t *len, long *pid, unsigned long long *seq,
 	*seq = strtoull(p, &q, 10);
 	if (q == p || *q != ' ' || q + 1 >= end)
 		return false;
+	p = q + 1;
+	q = p + strspn(p, "0123456789abcdef");
+	if (q == p || q - p > 16 || *q != ' ' || q + 1 >= end)
+		return false;
+	*nonce = p;
+	*q = '\0';
 	*path = q + 1;
 	*end = '\0';
 	*len -= (size_t)(end + 1 - *msg);
@@ -920,8 +1040,8 @@ deliver(struct receiver *r, char *msg, size_t len)
 {
 	unsigned long long seq = 0;
 	long pid = 0;
-	char *reply = NULL;
-	bool sync = envelope(&msg, &len, &pid, &seq, &reply);
+	char *reply = NULL, *nonce = NULL;
+	bool sync = envelope(&msg, &len, &pid, &seq, &nonce, &reply);
 
 	if (r->c->json) {
 		struct json j;
@@ -943,7 +1063,7 @@ deliver(struct receiver *r, char *msg, size_t len)
 	r->got++;
 	if (sync) {
 		die_flush_stdout();
-		ack(reply, seq);
+		ack(reply, seq, nonce);
 	}
 }
 
@@ -1173,6 +1293,9 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 			c->given |= G_ASYNC;
 			c->sync = false;
 			break;
+		case KEY_EXIST_OK:
+			c->exist_ok = true;
+			break;
 		case KEY_JSON:
 			c->given |= G_JSON;
 			c->json = true;
@@ -1219,7 +1342,7 @@ fifo_main(int argc, char **argv)
 	}
 	if (c.cmd == FIFO_MAKE)
 		for (int i = 0; i < nops; i++)
-			status |= make_one(ops[i], c.perm);
+			status |= make_one(ops[i], c.perm, c.exist_ok);
 	else if (c.cmd == FIFO_RM)
 		for (int i = 0; i < nops; i++)
 			status |= rm_one(ops[i], c.force);

@@ -27,22 +27,27 @@
 #include "io.h"
 #include "sigs.h"
 #include "out.h"
+#include "pidfile.h"
 #include "parse.h"
 #include "bus/cli.h"
 #include "bus/client.h"
+#include "bus/job.h"
 
 static int req_main(int argc, char **argv);
 
 enum {
 	KEY_ASYNC = 256,
 	KEY_COUNT,
+	KEY_CREDS,
 	KEY_JSON,
 	KEY_LINES,
+	KEY_NKEY,
 	KEY_ORDERED,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_REPLY_TO,
 	KEY_TAG,
+	KEY_TLS,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -82,12 +87,16 @@ static const struct opt req_opts[] = {
 	{ .so = 'c', .lo = "count", .key = KEY_COUNT, .arg = OPT_INT, .meta = "N",
 	    .sub = REQ_SERVE,
 	    .help = "serve: exit after N jobs" },
+	{ .lo = "creds", .key = KEY_CREDS, .arg = OPT_PATH, .meta = "FILE",
+	    .help = "a NATS creds file (user JWT and nkey seed)" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .sub = REQ_CALL,
 	    .help = "call: one JSON object per result" },
 	{ .lo = "lines", .key = KEY_LINES,
 	    .sub = REQ_SERVE,
 	    .help = "serve: one long-running CMD, a job per line" },
+	{ .lo = "nkey", .key = KEY_NKEY, .arg = OPT_PATH, .meta = "FILE",
+	    .help = "sign in with the user nkey seed in FILE" },
 	{ .lo = "ordered", .key = KEY_ORDERED,
 	    .sub = REQ_CALL,
 	    .help = "call --async: print results in input order" },
@@ -100,6 +109,17 @@ static const struct opt req_opts[] = {
 	{ .lo = "reply-to", .key = KEY_REPLY_TO, .arg = OPT_STR,
 	    .meta = "SUBJECT", .sub = REQ_CALL,
 	    .help = "call: results go to SUBJECT; return" },
+	{ .lo = "insecure", .key = KEY_TLS, .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: do not verify the broker's certificate" },
+	{ .lo = "tls-ca", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: verify the broker against the CAs in FILE" },
+	{ .lo = "tls-cert", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: the client certificate for the broker" },
+	{ .lo = "tls-key", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
+	    .sub = REQ_CALL | REQ_SERVE,
+	    .help = "TLS: the private key of --tls-cert" },
 	{ .lo = "tag", .key = KEY_TAG,
 	    .sub = REQ_CALL,
 	    .help = "call --async: the job number and a tab before results" },
@@ -118,19 +138,12 @@ const struct applet applet_req = {
 	.main = req_main,
 };
 
-/* Statuses a worker reports for jobs that did not run to an exit */
-#define ST_TIMEOUT	124	/* killed after --timeout (as timeout(1)) */
-#define ST_FAILED	125	/* the worker could not run it or reply */
-#define ST_NOEXEC	126	/* found but not executable */
-#define ST_NOTFOUND	127	/* command not found */
-
-#define HDR_STATUS	"Ipctool-Status"
-#define HDR_ERROR	"Ipctool-Error"
 #define DEFAULT_WINDOW	16
 #define MAX_JOBS	1024
 #define MAX_BACKLOG	100000
 
-static struct {
+/* The options, as parsed; read-only once the engines run */
+static struct options {
 	const char *bus;
 	bool async, json, lines, null, ordered, reconnect, tag;
 	long long jobs, window, count;
@@ -154,20 +167,6 @@ struct job {
 	struct job *next;	/* backlog */
 };
 
-static struct {
-	struct bus_client c;
-	struct job *jobs;		/* o.jobs slots */
-	int running;
-	struct job *head, *tail;	/* accepted, not yet started */
-	long backlog;
-	long long taken;		/* jobs accepted (--count) */
-	char **cmdv;
-	char *path;			/* cmdv[0] found in $PATH, or NULL */
-	const char *subject;
-	uint64_t sid;
-	bool stopping;
-} sv;
-
 /* A job written to the command, waiting for its line */
 struct pend {
 	char reply[96];		/* "": nobody waits for the result */
@@ -175,7 +174,8 @@ struct pend {
 	int64_t deadline;
 };
 
-static struct {
+/* serve --lines: the one command and the jobs waiting for its lines */
+struct coproc {
 	pid_t pid;		/* 0: not running */
 	bool exited;		/* reaped; wstatus holds how */
 	int wstatus;
@@ -188,37 +188,68 @@ static struct {
 	size_t qcap, qhead, qlen;
 	char ok_hdr[64];	/* the header of a status 0 result */
 	size_t ok_hlen;
-} co = { .in_fd = -1, .out_fd = -1 };
+};
+
+/* req serve: the worker, its connection and, per engine, its jobs: a
+ * command per job in slots (the pool fields), or one command fed a job
+ * per line (co) */
+struct worker {
+	struct bus_client c;
+	struct job *jobs;		/* o.jobs slots */
+	int running;
+	struct job *head, *tail;	/* accepted, not yet started */
+	long backlog;
+	long long taken;		/* jobs accepted (--count) */
+	char **cmdv;
+	char *path;			/* cmdv[0] found in $PATH, or NULL */
+	const char *subject;
+	uint64_t sid;
+	bool stopping;
+	struct coproc co;		/* --lines */
+};
+
 
 static void on_line_job(struct bus_client *c, const struct bus_msg *m,
     void *arg);
+
+/* accepting: whether w takes one more job while waiting jobs wait (not
+ * once stopping or when --count jobs came; a full backlog drops it with
+ * a warning) */
+static bool
+accepting(const struct worker *w, size_t waiting)
+{
+	if (w->stopping || (o.count > 0 && w->taken >= o.count))
+		return false;
+	if (waiting >= MAX_BACKLOG) {
+		warnx("backlog of %d jobs full: dropping a job", MAX_BACKLOG);
+		return false;
+	}
+	return true;
+}
 
 /* on_job: accept one job (copied: the message is only valid now) */
 static void
 on_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 {
+	struct worker *w = arg;
 	struct job *j;
 
-	if (sv.stopping || (o.count > 0 && sv.taken >= o.count))
+	if (!accepting(w, (size_t)w->backlog))
 		return;
-	if (sv.backlog >= MAX_BACKLOG) {
-		warnx("backlog of %d jobs full: dropping a job", MAX_BACKLOG);
-		return;
-	}
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    buf_add(&j->payload, m->data.p, m->data.len) == -1 ||
 	    (m->reply.len && (j->reply = strndup(m->reply.p,
 	    m->reply.len)) == NULL))
 		err(EXIT_FAIL, "allocate");
-	sv.taken++;
-	if (sv.tail)
-		sv.tail->next = j;
+	w->taken++;
+	if (w->tail)
+		w->tail->next = j;
 	else
-		sv.head = j;
-	sv.tail = j;
-	sv.backlog++;
-	if (o.count > 0 && sv.taken == o.count)
-		(void)bus_unsub(c, sv.sid, 0);
+		w->head = j;
+	w->tail = j;
+	w->backlog++;
+	if (o.count > 0 && w->taken == o.count)
+		(void)bus_unsub(c, w->sid, 0);
 }
 
 /* spawn_cmd: start the command in its own process group with a pipe to
@@ -227,7 +258,8 @@ on_job(struct bus_client *c, const struct bus_msg *m, void *arg)
  * when it cannot be executed, the reason goes into error, *status gets
  * 127 or 126 and the pid returned is 0 (there is no child) */
 static pid_t
-spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
+spawn_cmd(struct worker *w, int *in_fd, int *out_fd, char *error,
+    size_t errlen, int *status)
 {
 	static bool ready;
 	static posix_spawnattr_t attr;
@@ -255,18 +287,18 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) != 0 ||
 	    posix_spawn_file_actions_adddup2(&fa, out[1], 1) != 0)
 		errx(EXIT_FAIL, "posix_spawn_file_actions: out of memory");
-	e = sv.path ? posix_spawn(&pid, sv.path, &fa, &attr, sv.cmdv,
-	    environ) : posix_spawnp(&pid, sv.cmdv[0], &fa, &attr, sv.cmdv,
+	e = w->path ? posix_spawn(&pid, w->path, &fa, &attr, w->cmdv,
+	    environ) : posix_spawnp(&pid, w->cmdv[0], &fa, &attr, w->cmdv,
 	    environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (e != 0) {
-		snprintf(error, errlen, "cannot execute %s: %s", sv.cmdv[0],
+		snprintf(error, errlen, "cannot execute %s: %s", w->cmdv[0],
 		    strerror(e));
-		*status = e == ENOENT ? ST_NOTFOUND : ST_NOEXEC;
+		*status = e == ENOENT ? JOB_ST_NOTFOUND : JOB_ST_NOEXEC;
 		pid = 0;
 	}
 	out_trace("posix_spawn() = %d, exec(%s)%s%s", (int)pid,
-	    sv.path ? sv.path : sv.cmdv[0], error[0] ? ": " : "", error);
+	    w->path ? w->path : w->cmdv[0], error[0] ? ": " : "", error);
 	close(in[0]);
 	close(out[1]);
 	*in_fd = in[1];
@@ -278,11 +310,11 @@ spawn_cmd(int *in_fd, int *out_fd, char *error, size_t errlen, int *status)
 
 /* spawn: start j's command; exec failures land in j->error */
 static void
-spawn(struct job *j)
+spawn(struct worker *w, struct job *j)
 {
 	int st;
 
-	j->pid = spawn_cmd(&j->in_fd, &j->out_fd, j->error, sizeof(j->error),
+	j->pid = spawn_cmd(w, &j->in_fd, &j->out_fd, j->error, sizeof(j->error),
 	    &st);
 	j->deadline = io_deadline(o.timeout);
 	if (j->pid == 0) {	/* nothing to wait for: done with st */
@@ -312,23 +344,23 @@ resolve_cmd(const char *name)
 
 /* start_jobs: move backlog jobs into free slots */
 static void
-start_jobs(void)
+start_jobs(struct worker *w)
 {
-	for (int i = 0; i < o.jobs && sv.head; i++) {
-		struct job *j = sv.head;
+	for (int i = 0; i < o.jobs && w->head; i++) {
+		struct job *j = w->head;
 
-		if (sv.jobs[i].used)
+		if (w->jobs[i].used)
 			continue;
-		sv.head = j->next;
-		if (sv.head == NULL)
-			sv.tail = NULL;
-		sv.backlog--;
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		w->backlog--;
 		j->next = NULL;
-		sv.jobs[i] = *j;
+		w->jobs[i] = *j;
 		free(j);
-		sv.jobs[i].used = true;
-		sv.running++;
-		spawn(&sv.jobs[i]);
+		w->jobs[i].used = true;
+		w->running++;
+		spawn(w, &w->jobs[i]);
 	}
 }
 
@@ -340,15 +372,15 @@ job_status(const struct job *j, const char **why)
 	if (j->error[0]) {
 		*why = j->error;
 		return WIFEXITED(j->wstatus) ? WEXITSTATUS(j->wstatus) :
-		    ST_FAILED;
+		    JOB_ST_FAILED;
 	}
 	if (j->timed_out) {
 		*why = "timeout";
-		return ST_TIMEOUT;
+		return JOB_ST_TIMEOUT;
 	}
 	if (j->too_large) {
 		*why = "result larger than the bus's max_payload";
-		return ST_FAILED;
+		return JOB_ST_FAILED;
 	}
 	if (WIFSIGNALED(j->wstatus))
 		return 128 + WTERMSIG(j->wstatus);
@@ -357,27 +389,20 @@ job_status(const struct job *j, const char **why)
 
 /* finish: reply with j's result and free its slot */
 static void
-finish(struct job *j)
+finish(struct worker *w, struct job *j)
 {
-	char hdr[512], num[16], sig[32];
+	char hdr[512], sig[32];
 	const char *why;
 	size_t h;
 	int st = job_status(j, &why);
 
 	if (j->reply) {
-		snprintf(num, sizeof(num), "%d", st);
-		h = proto_hdr_start(hdr, sizeof(hdr), 0, NULL);
-		h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_STATUS, num);
-		if (why)
-			h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_ERROR, why);
-		else if (WIFSIGNALED(j->wstatus) &&
-		    signal_name(WTERMSIG(j->wstatus), sig, sizeof(sig)))
-			h = proto_hdr_add(hdr, sizeof(hdr), h, "Ipctool-Signal",
-			    sig);
-		h = proto_hdr_end(hdr, sizeof(hdr), h);
+		h = job_result_hdr(hdr, sizeof(hdr), st, why,
+		    WIFSIGNALED(j->wstatus) && signal_name(WTERMSIG(j->wstatus),
+		    sig, sizeof(sig)) ? sig : NULL);
 		if (j->too_large)
 			j->out.len = 0;
-		if (h >= sizeof(hdr) || bus_pub(&sv.c, j->reply, NULL, hdr, h,
+		if (h >= sizeof(hdr) || bus_pub(&w->c, j->reply, NULL, hdr, h,
 		    j->out.p ? j->out.p : "", j->out.len) == -1)
 			warn("reply to %s", j->reply);
 	}
@@ -395,7 +420,7 @@ finish(struct job *j)
 	free(j->out.p);
 	free(j->reply);
 	memset(j, 0, sizeof(*j));
-	sv.running--;
+	w->running--;
 }
 
 /* feed: write more of the payload to the job's stdin */
@@ -416,13 +441,13 @@ feed(struct job *j)
 
 /* drain_out: read what the job wrote to stdout */
 static void
-drain_out(struct job *j)
+drain_out(struct worker *w, struct job *j)
 {
 	char chunk[65536];
 	ssize_t n;
 
 	while ((n = read(j->out_fd, chunk, sizeof(chunk))) > 0) {
-		if (j->out.len + (size_t)n + 512 > sv.c.info.max_payload)
+		if (j->out.len + (size_t)n + 512 > w->c.info.max_payload)
 			j->too_large = true;
 		else if (buf_add(&j->out, chunk, (size_t)n) == -1)
 			err(EXIT_FAIL, "allocate");
@@ -436,20 +461,21 @@ drain_out(struct job *j)
 
 /* reap: collect exited jobs */
 static void
-reap(void)
+reap(struct worker *w)
 {
+	struct coproc *co = &w->co;
 	pid_t pid;
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (o.lines && pid == co.pid) {
-			co.exited = true;
-			co.wstatus = st;
+		if (o.lines && pid == co->pid) {
+			co->exited = true;
+			co->wstatus = st;
 		}
 		for (int i = 0; i < o.jobs; i++)
-			if (sv.jobs[i].used && sv.jobs[i].pid == pid) {
-				sv.jobs[i].exited = true;
-				sv.jobs[i].wstatus = st;
+			if (w->jobs[i].used && w->jobs[i].pid == pid) {
+				w->jobs[i].exited = true;
+				w->jobs[i].wstatus = st;
 			}
 	}
 }
@@ -457,12 +483,12 @@ reap(void)
 /* kill_overdue: kill the jobs past their --timeout; returns the ms until
  * the next deadline, -1 none */
 static int
-kill_overdue(int64_t now)
+kill_overdue(struct worker *w, int64_t now)
 {
 	int wait = -1;
 
 	for (int i = 0; i < o.jobs; i++) {
-		struct job *j = &sv.jobs[i];
+		struct job *j = &w->jobs[i];
 
 		if (!j->used || j->deadline < 0 || j->timed_out || j->exited)
 			continue;
@@ -482,7 +508,7 @@ kill_overdue(int64_t now)
  * SIGTERM or SIGINT stops taking jobs, the second exits; returns true
  * when a stop was asked */
 static bool
-read_signals(int sfd)
+read_signals(struct worker *w, int sfd)
 {
 	struct signalfd_siginfo si;
 	bool stop = false;
@@ -491,29 +517,29 @@ read_signals(int sfd)
 		if (si.ssi_signo == SIGCHLD)
 			continue;
 		stop = true;
-		if (sv.stopping)
+		if (w->stopping)
 			exit(0);
-		sv.stopping = true;
-		if (sv.c.fd != -1)
-			(void)bus_unsub(&sv.c, sv.sid, 0);
+		w->stopping = true;
+		if (w->c.fd != -1)
+			(void)bus_unsub(&w->c, w->sid, 0);
 	}
-	reap();
+	reap(w);
 	return stop;
 }
 
 /* subscribe: take jobs on the subject in the queue group and wait for
  * the broker to confirm until dl; 0, or -1 with errno */
 static int
-subscribe(int64_t dl)
+subscribe(struct worker *w, int64_t dl)
 {
-	if ((sv.sid = bus_sub(&sv.c, sv.subject, o.queue ? o.queue :
-	    sv.subject)) == 0) {
+	if ((w->sid = bus_sub(&w->c, w->subject, o.queue ? o.queue :
+	    w->subject)) == 0) {
 		if (errno == EINVAL)
 			usage_error("invalid subject '%s' or queue group",
-			    sv.subject);
+			    w->subject);
 		return -1;
 	}
-	return bus_flush(&sv.c, dl);
+	return bus_flush(&w->c, dl);
 }
 
 /* redial: after the connection failed with errno e, connect again with
@@ -521,13 +547,13 @@ subscribe(int64_t dl)
  * unless every job of --count was taken; exits on errors that waiting
  * cannot cure */
 static void
-redial(int e, int sfd)
+redial(struct worker *w, int e, int sfd)
 {
 	const char *errstr;
 
 	warnx("serve: lost the broker at %s (%s): reconnecting", bus_cli_addr,
-	    bus_strerror(&sv.c, e));
-	bus_close(&sv.c);
+	    bus_strerror(&w->c, e));
+	bus_close(&w->c);
 	for (unsigned attempt = 1;; attempt++) {
 		struct pollfd pf = { sfd, POLLIN, 0 };
 		int64_t dl = io_deadline(bus_backoff_ms(attempt));
@@ -537,49 +563,50 @@ redial(int e, int sfd)
 		for (;;) {
 			int left = io_remaining(dl);
 
-			wait = kill_overdue(io_now_ms());
+			wait = kill_overdue(w, io_now_ms());
 			if (left == 0)
 				break;
 			if (wait == -1 || wait > left)
 				wait = left;
-			if (poll(&pf, 1, wait) > 0 && read_signals(sfd))
+			if (poll(&pf, 1, wait) > 0 && read_signals(w, sfd))
 				errx(EX_UNAVAILABLE, "serve: stopped while "
 				    "the broker at %s was away", bus_cli_addr);
 		}
 		dl = io_deadline(BUS_CONNECT_TIMEOUT);
-		if (bus_connect(&sv.c, bus_cli_addr, "ipctool req serve", dl,
+		if (bus_connect(&w->c, bus_cli_url, "ipctool req serve", dl,
 		    &errstr) == -1) {
 			if (!bus_retryable(errno))
-				bus_cli_fail(&sv.c, errno, "reconnect");
+				bus_cli_fail(&w->c, errno, "reconnect");
 			continue;
 		}
-		sv.c.on_msg = o.lines ? on_line_job : on_job;
-		if (sv.stopping || (o.count > 0 && sv.taken >= o.count) ||
-		    subscribe(dl) == 0)
+		w->c.on_msg = o.lines ? on_line_job : on_job;
+		w->c.on_msg_arg = w;
+		if (w->stopping || (o.count > 0 && w->taken >= o.count) ||
+		    subscribe(w, dl) == 0)
 			break;
-		bus_close(&sv.c);
+		bus_close(&w->c);
 	}
 	warnx("serve: reconnected to %s", bus_cli_addr);
 }
 
 /* lost: the connection failed with errno e: reconnect or exit */
 static void
-lost(int e, int sfd, const char *what)
+lost(struct worker *w, int e, int sfd, const char *what)
 {
 	char buf[sizeof(bus_cli_addr) + 48];
 
 	if (o.reconnect) {
-		redial(e, sfd);
+		redial(w, e, sfd);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s: lost the broker at %s", what,
 	    bus_cli_addr);
-	bus_cli_fail(&sv.c, e, buf);
+	bus_cli_fail(&w->c, e, buf);
 }
 
 /* serve_loop: poll the bus, signals and every job until stopped */
 static void
-serve_loop(int sfd)
+serve_loop(struct worker *w, int sfd)
 {
 	struct pollfd *pf;
 	struct job **who;
@@ -593,26 +620,26 @@ serve_loop(int sfd)
 		int64_t now;
 
 		for (int i = 0; i < o.jobs; i++) {
-			struct job *j = &sv.jobs[i];
+			struct job *j = &w->jobs[i];
 
 			if (j->used && j->exited && j->out_eof)
-				finish(j);
+				finish(w, j);
 		}
-		start_jobs();
-		if (bus_send(&sv.c) == -1) {
-			lost(errno, sfd, "reply");
+		start_jobs(w);
+		if (bus_send(&w->c) == -1) {
+			lost(w, errno, sfd, "reply");
 			continue;
 		}
-		if (sv.head == NULL && sv.running == 0 && (sv.stopping ||
-		    (o.count > 0 && sv.taken >= o.count)))
+		if (w->head == NULL && w->running == 0 && (w->stopping ||
+		    (o.count > 0 && w->taken >= o.count)))
 			break;
-		pf[n] = (struct pollfd){ sv.c.fd, POLLIN, 0 };
+		pf[n] = (struct pollfd){ w->c.fd, POLLIN, 0 };
 		who[n++] = NULL;
 		pf[n] = (struct pollfd){ sfd, POLLIN, 0 };
 		who[n++] = NULL;
 		now = io_now_ms();
 		for (int i = 0; i < o.jobs; i++) {
-			struct job *j = &sv.jobs[i];
+			struct job *j = &w->jobs[i];
 
 			if (!j->used)
 				continue;
@@ -625,7 +652,7 @@ serve_loop(int sfd)
 				who[n++] = j;
 			}
 		}
-		wait = kill_overdue(now);
+		wait = kill_overdue(w, now);
 		if (poll(pf, (nfds_t)n, wait) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -637,12 +664,12 @@ serve_loop(int sfd)
 			if (pf[i].events == POLLOUT && who[i]->in_fd != -1)
 				feed(who[i]);
 			else if (pf[i].events == POLLIN && who[i]->out_fd != -1)
-				drain_out(who[i]);
+				drain_out(w, who[i]);
 		}
 		if (pf[1].revents)
-			(void)read_signals(sfd);
-		if (pf[0].revents && bus_process(&sv.c, io_now_ms()) == -1)
-			lost(errno, sfd, "serve");
+			(void)read_signals(w, sfd);
+		if (pf[0].revents && bus_process(&w->c, io_now_ms()) == -1)
+			lost(w, errno, sfd, "serve");
 	}
 	free(pf);
 	free(who);
@@ -662,64 +689,63 @@ pend_reply(const struct pend *p)
 
 /* line_reply: send a result for reply (NULL: nobody waits) */
 static void
-line_reply(const char *reply, int st, const char *why, const char *data,
-    size_t len)
+line_reply(struct worker *w, const char *reply, int st, const char *why,
+    const char *data, size_t len)
 {
-	char hdr[512], num[16];
+	struct coproc *co = &w->co;
+	char hdr[512];
 	size_t h;
 
 	if (reply == NULL)
 		return;
 	if (st == 0 && why == NULL) {
-		if (bus_pub(&sv.c, reply, NULL, co.ok_hdr, co.ok_hlen, data,
+		if (bus_pub(&w->c, reply, NULL, co->ok_hdr, co->ok_hlen, data,
 		    len) == -1)
 			warn("reply to %s", reply);
 		return;
 	}
-	snprintf(num, sizeof(num), "%d", st);
-	h = proto_hdr_start(hdr, sizeof(hdr), 0, NULL);
-	h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_STATUS, num);
-	if (why)
-		h = proto_hdr_add(hdr, sizeof(hdr), h, HDR_ERROR, why);
-	h = proto_hdr_end(hdr, sizeof(hdr), h);
-	if (h >= sizeof(hdr) || bus_pub(&sv.c, reply, NULL, hdr, h, data,
+	h = job_result_hdr(hdr, sizeof(hdr), st, why, NULL);
+	if (h >= sizeof(hdr) || bus_pub(&w->c, reply, NULL, hdr, h, data,
 	    len) == -1)
 		warn("reply to %s", reply);
 }
 
 /* pend_pop: answer the oldest waiting job and drop it */
 static void
-pend_pop(int st, const char *why, const char *data, size_t len)
+pend_pop(struct worker *w, int st, const char *why, const char *data,
+    size_t len)
 {
-	struct pend *p = &co.q[co.qhead];
+	struct coproc *co = &w->co;
+	struct pend *p = &co->q[co->qhead];
 
-	line_reply(pend_reply(p), st, why, data, len);
+	line_reply(w, pend_reply(p), st, why, data, len);
 	free(p->long_reply);
 	p->long_reply = NULL;
-	co.qhead = (co.qhead + 1) % co.qcap;
-	co.qlen--;
+	co->qhead = (co->qhead + 1) % co->qcap;
+	co->qlen--;
 }
 
 /* pend_push: a new waiting job for reply (may be NULL) */
 static void
-pend_push(const struct proto_str *reply)
+pend_push(struct worker *w, const struct proto_str *reply)
 {
+	struct coproc *co = &w->co;
 	struct pend *p;
 
-	if (co.qlen == co.qcap) {
-		size_t cap = co.qcap ? co.qcap * 2 : 256;
+	if (co->qlen == co->qcap) {
+		size_t cap = co->qcap ? co->qcap * 2 : 256;
 		struct pend *nq = calloc(cap, sizeof(*nq));
 
 		if (nq == NULL)
 			err(EXIT_FAIL, "allocate");
-		for (size_t i = 0; i < co.qlen; i++)
-			nq[i] = co.q[(co.qhead + i) % co.qcap];
-		free(co.q);
-		co.q = nq;
-		co.qcap = cap;
-		co.qhead = 0;
+		for (size_t i = 0; i < co->qlen; i++)
+			nq[i] = co->q[(co->qhead + i) % co->qcap];
+		free(co->q);
+		co->q = nq;
+		co->qcap = cap;
+		co->qhead = 0;
 	}
-	p = &co.q[(co.qhead + co.qlen++) % co.qcap];
+	p = &co->q[(co->qhead + co->qlen++) % co->qcap];
 	p->reply[0] = '\0';
 	p->long_reply = NULL;
 	if (reply->len >= sizeof(p->reply)) {
@@ -734,57 +760,59 @@ pend_push(const struct proto_str *reply)
 
 /* co_start: start the command; false (and why) when it cannot run */
 static bool
-co_start(char *why, size_t len)
+co_start(struct worker *w, char *why, size_t len)
 {
+	struct coproc *co = &w->co;
 	int st;
 
-	co.pid = spawn_cmd(&co.in_fd, &co.out_fd, why, len, &st);
-	co.exited = false;
-	co.line.len = 0;
-	co.line_too_large = false;
-	co.in.len = co.in_off = 0;
+	co->pid = spawn_cmd(w, &co->in_fd, &co->out_fd, why, len, &st);
+	co->exited = false;
+	co->line.len = 0;
+	co->line_too_large = false;
+	co->in.len = co->in_off = 0;
 	if (why[0] == '\0')
 		return true;
-	close(co.in_fd);
-	close(co.out_fd);
-	co.in_fd = co.out_fd = -1;
-	co.wstatus = st << 8;
+	close(co->in_fd);
+	close(co->out_fd);
+	co->in_fd = co->out_fd = -1;
+	co->wstatus = st << 8;
 	return false;
 }
 
 /* co_stop: end the command (SIGKILL to its group unless it exited) and
  * fail every job still waiting with status 125 and a reason */
 static void
-co_stop(const char *how)
+co_stop(struct worker *w, const char *how)
 {
+	struct coproc *co = &w->co;
 	char why[160], sig[32];
 
-	if (co.pid && !co.exited && waitpid(co.pid, &co.wstatus,
-	    WNOHANG) != co.pid) {
-		kill(-co.pid, SIGKILL);
-		out_trace("kill(-%d, SIGKILL): %s", (int)co.pid, how);
-		(void)waitpid(co.pid, &co.wstatus, 0);
+	if (co->pid && !co->exited && waitpid(co->pid, &co->wstatus,
+	    WNOHANG) != co->pid) {
+		kill(-co->pid, SIGKILL);
+		out_trace("kill(-%d, SIGKILL): %s", (int)co->pid, how);
+		(void)waitpid(co->pid, &co->wstatus, 0);
 	}
 	if (how)
 		snprintf(why, sizeof(why), "%s", how);
-	else if (WIFSIGNALED(co.wstatus) && signal_name(WTERMSIG(co.wstatus),
+	else if (WIFSIGNALED(co->wstatus) && signal_name(WTERMSIG(co->wstatus),
 	    sig, sizeof(sig)))
 		snprintf(why, sizeof(why), "the command was killed by %s", sig);
 	else
 		snprintf(why, sizeof(why), "the command exited with status %d",
-		    WEXITSTATUS(co.wstatus));
-	if (co.qlen)
-		warnx("%s: %zu job%s without a result", why, co.qlen,
-		    co.qlen == 1 ? "" : "s");
-	while (co.qlen)
-		pend_pop(ST_FAILED, why, "", 0);
-	if (co.in_fd != -1)
-		close(co.in_fd);
-	if (co.out_fd != -1)
-		close(co.out_fd);
-	co.in_fd = co.out_fd = -1;
-	co.pid = 0;
-	co.exited = false;
+		    WEXITSTATUS(co->wstatus));
+	if (co->qlen)
+		warnx("%s: %zu job%s without a result", why, co->qlen,
+		    co->qlen == 1 ? "" : "s");
+	while (co->qlen)
+		pend_pop(w, JOB_ST_FAILED, why, "", 0);
+	if (co->in_fd != -1)
+		close(co->in_fd);
+	if (co->out_fd != -1)
+		close(co->out_fd);
+	co->in_fd = co->out_fd = -1;
+	co->pid = 0;
+	co->exited = false;
 }
 
 /* on_line_job: accept one job: a line for the command (started when it
@@ -792,27 +820,25 @@ co_stop(const char *how)
 static void
 on_line_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 {
+	struct worker *w = arg;
+	struct coproc *co = &w->co;
 	char why[160];
 	size_t len = m->data.len;
 	char rbuf[256], *reply = NULL, *long_reply = NULL;
 
-	if (sv.stopping || (o.count > 0 && sv.taken >= o.count))
+	if (!accepting(w, co->qlen))
 		return;
-	if (co.qlen >= MAX_BACKLOG) {
-		warnx("backlog of %d jobs full: dropping a job", MAX_BACKLOG);
-		return;
-	}
-	sv.taken++;
-	if (o.count > 0 && sv.taken == o.count)
-		(void)bus_unsub(c, sv.sid, 0);
+	w->taken++;
+	if (o.count > 0 && w->taken == o.count)
+		(void)bus_unsub(c, w->sid, 0);
 	if (len && m->data.p[len - 1] == '\n')
 		len--;
-	if (memchr(m->data.p, '\n', len) == NULL && (co.pid != 0 ||
-	    co_start(why, sizeof(why)))) {
-		if (buf_add(&co.in, m->data.p, len) == -1 ||
-		    buf_add(&co.in, "\n", 1) == -1)
+	if (memchr(m->data.p, '\n', len) == NULL && (co->pid != 0 ||
+	    co_start(w, why, sizeof(why)))) {
+		if (buf_add(&co->in, m->data.p, len) == -1 ||
+		    buf_add(&co->in, "\n", 1) == -1)
 			err(EXIT_FAIL, "allocate");
-		pend_push(&m->reply);
+		pend_push(w, &m->reply);
 		return;
 	}
 	/* answered at once: a job of several lines, or CMD cannot run */
@@ -825,88 +851,93 @@ on_line_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 		reply = rbuf;
 	}
 	if (memchr(m->data.p, '\n', len)) {
-		line_reply(reply, ST_FAILED, "--lines: a job must be one line",
+		line_reply(w, reply, JOB_ST_FAILED, "--lines: a job must be one line",
 		    "", 0);
 	} else {
 		warnx("%s", why);
-		line_reply(reply, WIFEXITED(co.wstatus) ?
-		    WEXITSTATUS(co.wstatus) : ST_FAILED, why, "", 0);
+		line_reply(w, reply, WIFEXITED(co->wstatus) ?
+		    WEXITSTATUS(co->wstatus) : JOB_ST_FAILED, why, "", 0);
 	}
 	free(long_reply);
 }
 
 /* co_write: write what the command's stdin takes */
 static void
-co_write(void)
+co_write(struct worker *w)
 {
+	struct coproc *co = &w->co;
 	ssize_t n;
 
-	while (co.in_fd != -1 && co.in_off < co.in.len) {
-		n = write(co.in_fd, co.in.p + co.in_off, co.in.len - co.in_off);
+	while (co->in_fd != -1 && co->in_off < co->in.len) {
+		n = write(co->in_fd, co->in.p + co->in_off,
+		    co->in.len - co->in_off);
 		if (n > 0) {
-			co.in_off += (size_t)n;
+			co->in_off += (size_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno != EAGAIN) {	/* EPIPE: gone */
-			close(co.in_fd);
-			co.in_fd = -1;
+			close(co->in_fd);
+			co->in_fd = -1;
 		}
 		break;
 	}
-	if (co.in_off == co.in.len)
-		co.in.len = co.in_off = 0;
+	if (co->in_off == co->in.len)
+		co->in.len = co->in_off = 0;
 }
 
 /* co_line: the command printed a whole line (without its newline) */
 static void
-co_line(const char *p, size_t len)
+co_line(struct worker *w, const char *p, size_t len)
 {
-	if (co.qlen == 0) {
+	struct coproc *co = &w->co;
+
+	if (co->qlen == 0) {
 		warnx("the command printed a line with no job waiting: "
 		    "dropped");
 		return;
 	}
-	if (co.line_too_large) {
-		pend_pop(ST_FAILED, "result larger than the bus's "
+	if (co->line_too_large) {
+		pend_pop(w, JOB_ST_FAILED, "result larger than the bus's "
 		    "max_payload", "", 0);
 		return;
 	}
-	pend_pop(0, NULL, p, len + 1);	/* p[len] is the newline */
+	pend_pop(w, 0, NULL, p, len + 1);	/* p[len] is the newline */
 }
 
 /* co_read: read what the command printed and answer a job per line;
  * returns false at the end of its output */
 static bool
-co_read(void)
+co_read(struct worker *w)
 {
+	struct coproc *co = &w->co;
 	char chunk[65536];
 	ssize_t n;
 
-	while ((n = read(co.out_fd, chunk, sizeof(chunk))) > 0) {
+	while ((n = read(co->out_fd, chunk, sizeof(chunk))) > 0) {
 		char *p = chunk, *end = chunk + n, *nl;
 
 		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			if (co.line.len == 0 && !co.line_too_large) {
-				co_line(p, (size_t)(nl - p));
+			if (co->line.len == 0 && !co->line_too_large) {
+				co_line(w, p, (size_t)(nl - p));
 			} else {
-				if (!co.line_too_large && buf_add(&co.line, p,
+				if (!co->line_too_large && buf_add(&co->line, p,
 				    (size_t)(nl - p) + 1) == -1)
 					err(EXIT_FAIL, "allocate");
-				co_line(co.line.p, co.line.len - 1);
-				co.line.len = 0;
-				co.line_too_large = false;
+				co_line(w, co->line.p, co->line.len - 1);
+				co->line.len = 0;
+				co->line_too_large = false;
 			}
 			p = nl + 1;
 		}
-		if (p == end || co.line_too_large)
+		if (p == end || co->line_too_large)
 			continue;
-		if (co.line.len + (size_t)(end - p) + 512 >
-		    sv.c.info.max_payload) {
-			co.line_too_large = true;
-			co.line.len = 0;
-		} else if (buf_add(&co.line, p, (size_t)(end - p)) == -1) {
+		if (co->line.len + (size_t)(end - p) + 512 >
+		    w->c.info.max_payload) {
+			co->line_too_large = true;
+			co->line.len = 0;
+		} else if (buf_add(&co->line, p, (size_t)(end - p)) == -1) {
 			err(EXIT_FAIL, "allocate");
 		}
 	}
@@ -915,66 +946,70 @@ co_read(void)
 
 /* lines_loop: poll the bus, signals and the command until stopped */
 static void
-lines_loop(int sfd)
+lines_loop(struct worker *w, int sfd)
 {
+	struct coproc *co = &w->co;
+
 	for (;;) {
 		struct pollfd pf[4];
 		int n = 2, wait = -1;
 		int64_t now = io_now_ms();
 
-		if (co.pid && co.qlen && co.q[co.qhead].deadline >= 0 &&
-		    co.q[co.qhead].deadline <= now) {
+		if (co->pid && co->qlen && co->q[co->qhead].deadline >= 0 &&
+		    co->q[co->qhead].deadline <= now) {
 			warnx("job killed after the timeout (with the command)");
-			pend_pop(ST_TIMEOUT, "timeout", "", 0);
-			co_stop("the command was killed after a job's timeout");
+			pend_pop(w, JOB_ST_TIMEOUT, "timeout", "", 0);
+			co_stop(w, "the command was killed after a job's "
+			    "timeout");
 		}
-		co_write();
-		if (bus_send(&sv.c) == -1) {
-			lost(errno, sfd, "reply");
+		co_write(w);
+		if (bus_send(&w->c) == -1) {
+			lost(w, errno, sfd, "reply");
 			continue;
 		}
-		if (co.qlen == 0 && (sv.stopping ||
-		    (o.count > 0 && sv.taken >= o.count)))
+		if (co->qlen == 0 && (w->stopping ||
+		    (o.count > 0 && w->taken >= o.count)))
 			break;
-		pf[0] = (struct pollfd){ sv.c.fd, POLLIN, 0 };
+		pf[0] = (struct pollfd){ w->c.fd, POLLIN, 0 };
 		pf[1] = (struct pollfd){ sfd, POLLIN, 0 };
-		pf[2] = (struct pollfd){ co.out_fd, POLLIN, 0 };
-		pf[3] = (struct pollfd){ co.in_off < co.in.len ? co.in_fd : -1,
-		    POLLOUT, 0 };
-		if (co.pid)
+		pf[2] = (struct pollfd){ co->out_fd, POLLIN, 0 };
+		pf[3] = (struct pollfd){ co->in_off < co->in.len ?
+		    co->in_fd : -1, POLLOUT, 0 };
+		if (co->pid)
 			n = 4;
-		if (co.pid && co.qlen && co.q[co.qhead].deadline >= 0)
-			wait = (int)(co.q[co.qhead].deadline - now);
+		if (co->pid && co->qlen && co->q[co->qhead].deadline >= 0)
+			wait = (int)(co->q[co->qhead].deadline - now);
 		if (poll(pf, (nfds_t)n, wait) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(EXIT_FAIL, "poll");
 		}
-		if (n == 4 && pf[2].revents && !co_read())
-			co_stop(NULL);
+		if (n == 4 && pf[2].revents && !co_read(w))
+			co_stop(w, NULL);
 		if (pf[1].revents)
-			(void)read_signals(sfd);
-		if (co.pid && co.exited) {
-			(void)co_read();
-			co_stop(NULL);
+			(void)read_signals(w, sfd);
+		if (co->pid && co->exited) {
+			(void)co_read(w);
+			co_stop(w, NULL);
 		}
-		if (pf[0].revents && bus_process(&sv.c, io_now_ms()) == -1)
-			lost(errno, sfd, "serve");
+		if (pf[0].revents && bus_process(&w->c, io_now_ms()) == -1)
+			lost(w, errno, sfd, "serve");
 	}
-	if (co.pid) {		/* EOF on its stdin, then it has to go */
-		close(co.in_fd);
-		co.in_fd = -1;
-		kill(-co.pid, SIGTERM);
-		co_stop(NULL);
+	if (co->pid) {		/* EOF on its stdin, then it has to go */
+		close(co->in_fd);
+		co->in_fd = -1;
+		kill(-co->pid, SIGTERM);
+		co_stop(w, NULL);
 	}
 }
 
 static int
 cmd_serve(struct opt_parser *p)
 {
+	struct worker wk = { .co = { .in_fd = -1, .out_fd = -1 } }, *w = &wk;
 	sigset_t set;
 	char **rest, **cmdv;
-	int n, ncmd, sfd, fd;
+	int n, ncmd, sfd;
 
 	rest = opt_rest(p, &n);
 	cmdv = opt_cmd(p, &ncmd);
@@ -990,9 +1025,9 @@ cmd_serve(struct opt_parser *p)
 	/* a command that cannot run is exit 127 or 126 now, not a failed
 	 * job later */
 	die_unless_runnable(cmdv[0]);
-	sv.cmdv = cmdv;
-	sv.path = resolve_cmd(cmdv[0]);
-	if ((sv.jobs = calloc((size_t)o.jobs, sizeof(*sv.jobs))) == NULL)
+	w->cmdv = cmdv;
+	w->path = resolve_cmd(cmdv[0]);
+	if ((w->jobs = calloc((size_t)o.jobs, sizeof(*w->jobs))) == NULL)
 		err(EXIT_FAIL, "allocate");
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -1002,43 +1037,41 @@ cmd_serve(struct opt_parser *p)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		err(EXIT_FAIL, "signalfd");
-	bus_cli_connect(&sv.c, o.bus, "ipctool req serve", o.timeout);
-	sv.c.on_msg = o.lines ? on_line_job : on_job;
-	sv.subject = rest[0];
+	bus_cli_connect(&w->c, o.bus, "ipctool req serve", o.timeout);
+	w->c.on_msg = o.lines ? on_line_job : on_job;
+	w->c.on_msg_arg = w;
+	w->subject = rest[0];
 	if (o.lines) {
 		char why[160];
 
-		co.ok_hlen = proto_hdr_end(co.ok_hdr, sizeof(co.ok_hdr),
-		    proto_hdr_add(co.ok_hdr, sizeof(co.ok_hdr),
-		    proto_hdr_start(co.ok_hdr, sizeof(co.ok_hdr), 0, NULL),
-		    HDR_STATUS, "0"));
-		if (!co_start(why, sizeof(why)))
+		w->co.ok_hlen = job_result_hdr(w->co.ok_hdr,
+		    sizeof(w->co.ok_hdr), 0, NULL, NULL);
+		if (!co_start(w, why, sizeof(why)))
 			errx(EXIT_FAIL, "--lines: %s", why);
 	}
-	if (subscribe(io_deadline(BUS_CONNECT_TIMEOUT)) == -1)
-		bus_cli_fail(&sv.c, errno, "subscribe");
+	if (subscribe(w, io_deadline(BUS_CONNECT_TIMEOUT)) == -1)
+		bus_cli_fail(&w->c, errno, "subscribe");
 	if (o.lines)
 		out_trace("serving %s (queue group %s), a job per line to "
 		    "pid %d", rest[0], o.queue ? o.queue : rest[0],
-		    (int)co.pid);
+		    (int)w->co.pid);
 	else
 		out_trace("serving %s (queue group %s), %lld jobs at once",
 		    rest[0], o.queue ? o.queue : rest[0], o.jobs);
-	if (o.ready_file) {
-		fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd == -1)
-			err(EXIT_FAIL, "create %s", o.ready_file);
-		close(fd);
-	}
+	if (o.ready_file && pidfile_ready(o.ready_file) == -1)
+		err(EXIT_FAIL, "create %s", o.ready_file);
 	if (o.lines)
-		lines_loop(sfd);
+		lines_loop(w, sfd);
 	else
-		serve_loop(sfd);
-	free(sv.path);
-	if (bus_flush(&sv.c, io_deadline(BUS_CONNECT_TIMEOUT)) == -1)
-		bus_cli_fail(&sv.c, errno, "reply");
-	bus_close(&sv.c);
+		serve_loop(w, sfd);
+	free(w->path);
+	if (bus_flush(&w->c, io_deadline(BUS_CONNECT_TIMEOUT)) == -1)
+		bus_cli_fail(&w->c, errno, "reply");
+	bus_close(&w->c);
+	free(w->jobs);
+	free(w->co.q);
+	buf_free(&w->co.in);
+	buf_free(&w->co.line);
 	return 0;
 }
 
@@ -1054,22 +1087,24 @@ struct slot {
 	int64_t deadline;
 };
 
-static struct {
+/* req call: the caller, its connection and the jobs in flight */
+struct caller {
 	struct bus_client c;
-	struct slot *slots;	/* o.window */
+	struct slot *slots;	/* window of them */
+	long long window;	/* jobs in flight at most */
 	int busy;		/* slots in use (sent, not yet printed) */
 	uint64_t next_print;	/* --ordered: the next id to print */
 	int worst;		/* exit status so far */
 	const char *subject;
-} cl;
+};
 
 /* find_slot: the slot of job id, or NULL */
 static struct slot *
-find_slot(uint64_t id)
+find_slot(struct caller *cl, uint64_t id)
 {
-	for (long long i = 0; i < o.window; i++)
-		if (cl.slots[i].id == id)
-			return &cl.slots[i];
+	for (long long i = 0; i < cl->window; i++)
+		if (cl->slots[i].id == id)
+			return &cl->slots[i];
 	return NULL;
 }
 
@@ -1077,11 +1112,11 @@ find_slot(uint64_t id)
 static void
 on_result(struct bus_client *c, const struct bus_msg *m, void *arg)
 {
+	struct caller *cl = arg;
 	struct slot *s;
-	struct proto_str v;
-	uint64_t id, st;
+	uint64_t id;
 
-	if (!bus_reply_id(c, m, &id) || (s = find_slot(id)) == NULL ||
+	if (!bus_reply_id(c, m, &id) || (s = find_slot(cl, id)) == NULL ||
 	    s->done)
 		return;
 	s->done = true;
@@ -1089,36 +1124,31 @@ on_result(struct bus_client *c, const struct bus_msg *m, void *arg)
 		s->status = -1;
 		return;
 	}
-	s->status = 0;
-	if (proto_hdr_get(m->hdr, HDR_STATUS, &v) &&
-	    proto_parse_uint(v, &st) == 0 && st <= 255)
-		s->status = (int)st;
-	if (proto_hdr_get(m->hdr, HDR_ERROR, &v))
-		snprintf(s->error, sizeof(s->error), "%.*s", (int)v.len, v.p);
+	job_result_read(m->hdr, &s->status, s->error, sizeof(s->error));
 	if (buf_add(&s->result, m->data.p, m->data.len) == -1)
 		err(EXIT_FAIL, "allocate");
 }
 
 /* send_job: send payload as job id with its reply subject */
 static void
-send_job(uint64_t *id, const char *payload, size_t len)
+send_job(struct caller *cl, uint64_t *id, const char *payload, size_t len)
 {
 	char reply[BUS_INBOX_MAX + 24];
 
-	if (o.reply_to == NULL && bus_new_reply(&cl.c, reply, sizeof(reply),
+	if (o.reply_to == NULL && bus_new_reply(&cl->c, reply, sizeof(reply),
 	    id) == -1)
-		bus_cli_fail(&cl.c, errno, "subscribe to the inbox");
-	if (bus_pub(&cl.c, cl.subject, o.reply_to ? o.reply_to : reply, NULL,
+		bus_cli_fail(&cl->c, errno, "subscribe to the inbox");
+	if (bus_pub(&cl->c, cl->subject, o.reply_to ? o.reply_to : reply, NULL,
 	    0, payload, len) == -1) {
 		if (errno == EMSGSIZE)
 			errx(EXIT_FAIL, "send job: payload of %zu bytes is "
 			    "larger than the bus's max_payload %llu", len,
-			    (unsigned long long)cl.c.info.max_payload);
+			    (unsigned long long)cl->c.info.max_payload);
 		if (errno == EINVAL)
-			usage_error("invalid subject '%s'%s%s", cl.subject,
+			usage_error("invalid subject '%s'%s%s", cl->subject,
 			    o.reply_to ? " or --reply-to " : "",
 			    o.reply_to ? o.reply_to : "");
-		bus_cli_fail(&cl.c, errno, "send job");
+		bus_cli_fail(&cl->c, errno, "send job");
 	}
 }
 
@@ -1166,7 +1196,7 @@ print_json(uint64_t id, const struct slot *s)
 
 /* call_sync: one job, wait for its result, exit with its status */
 static int
-call_sync(char **rest, int n)
+call_sync(struct caller *cl, char **rest, int n)
 {
 	struct slot s = { 0 };
 	struct buf payload = { 0 };
@@ -1178,36 +1208,37 @@ call_sync(char **rest, int n)
 		    buf_add(&payload, "\n", 1) == -1)
 			err(EXIT_FAIL, "allocate");
 	} else {
-		read_stdin(&payload, cl.c.info.max_payload);
+		read_stdin(&payload, cl->c.info.max_payload);
 		/* -0: a record ends with NUL; the job gets a newline */
 		if (o.null && payload.len > 0 &&
 		    payload.p[payload.len - 1] == '\0')
 			payload.p[payload.len - 1] = '\n';
 	}
-	cl.slots = &s;
-	o.window = 1;
-	cl.c.on_msg = on_result;
+	cl->slots = &s;
+	cl->window = 1;
+	cl->c.on_msg = on_result;
+	cl->c.on_msg_arg = cl;
 	dl = io_deadline(o.timeout);
-	send_job(&s.id, payload.p ? payload.p : "", payload.len);
+	send_job(cl, &s.id, payload.p ? payload.p : "", payload.len);
 	free(payload.p);
 	if (o.reply_to) {
-		if (bus_flush(&cl.c, dl) == -1)
-			bus_cli_fail(&cl.c, errno, "send job");
+		if (bus_flush(&cl->c, dl) == -1)
+			bus_cli_fail(&cl->c, errno, "send job");
 		return 0;
 	}
 	while (!s.done) {
-		int rc = bus_process(&cl.c, dl);
+		int rc = bus_process(&cl->c, dl);
 
 		if (rc == -1)
-			bus_cli_fail(&cl.c, errno, "wait for the result");
+			bus_cli_fail(&cl->c, errno, "wait for the result");
 		if (rc == 0)
 			errx(EX_TEMPFAIL, "no result from %s within %s",
-			    cl.subject, duration_format(o.timeout, dur,
+			    cl->subject, duration_format(o.timeout, dur,
 			    sizeof(dur)));
 	}
 	if (s.status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
-		    cl.subject);
+		    cl->subject);
 	if (o.json) {
 		print_json(0, &s);
 	} else {
@@ -1260,14 +1291,14 @@ print_result(const struct slot *s)
 
 /* print_slot: print a finished job and note its status */
 static void
-print_slot(struct slot *s)
+print_slot(struct caller *cl, struct slot *s)
 {
 	struct buf result;
 	char dur[32];
 
 	if (s->status == -1)
 		errx(EX_UNAVAILABLE, "no worker serves %s (no responders)",
-		    cl.subject);
+		    cl->subject);
 	if (o.json) {
 		print_json(s->id, s);
 	} else {
@@ -1282,25 +1313,25 @@ print_slot(struct slot *s)
 			    s->error[0] ? ": " : "", s->error);
 	}
 	if (s->status == -2)
-		cl.worst = EX_TEMPFAIL;
-	else if (s->status != 0 && cl.worst == 0)
-		cl.worst = EXIT_FAIL;
+		cl->worst = EX_TEMPFAIL;
+	else if (s->status != 0 && cl->worst == 0)
+		cl->worst = EXIT_FAIL;
 	result = s->result;	/* its memory serves the slot's next job */
 	memset(s, 0, sizeof(*s));
 	s->result.p = result.p;
 	s->result.cap = result.cap;
-	cl.busy--;
+	cl->busy--;
 }
 
 /* print_ready: print the finished slots (in order with --ordered) */
 static void
-print_ready(void)
+print_ready(struct caller *cl)
 {
 	struct slot *s;
 	int64_t now = io_now_ms();
 
-	for (long long i = 0; i < o.window; i++) {
-		s = &cl.slots[i];
+	for (long long i = 0; i < cl->window; i++) {
+		s = &cl->slots[i];
 		if (s->id && !s->done && s->deadline >= 0 &&
 		    s->deadline <= now) {
 			s->done = true;
@@ -1308,25 +1339,25 @@ print_ready(void)
 		}
 	}
 	if (o.ordered) {
-		while ((s = find_slot(cl.next_print)) != NULL && s->done) {
-			print_slot(s);
-			cl.next_print++;
+		while ((s = find_slot(cl, cl->next_print)) != NULL && s->done) {
+			print_slot(cl, s);
+			cl->next_print++;
 		}
 		return;
 	}
-	for (long long i = 0; i < o.window; i++)
-		if (cl.slots[i].id && cl.slots[i].done)
-			print_slot(&cl.slots[i]);
+	for (long long i = 0; i < cl->window; i++)
+		if (cl->slots[i].id && cl->slots[i].done)
+			print_slot(cl, &cl->slots[i]);
 }
 
 /* next_deadline: the earliest deadline of a job in flight, or -1 */
 static int64_t
-next_deadline(void)
+next_deadline(struct caller *cl)
 {
 	int64_t dl = -1;
 
-	for (long long i = 0; i < o.window; i++) {
-		struct slot *s = &cl.slots[i];
+	for (long long i = 0; i < cl->window; i++) {
+		struct slot *s = &cl->slots[i];
 
 		if (s->id && !s->done && s->deadline >= 0 &&
 		    (dl == -1 || s->deadline < dl))
@@ -1337,7 +1368,7 @@ next_deadline(void)
 
 /* call_async: a job per stdin line, up to --window in flight */
 static int
-call_async(void)
+call_async(struct caller *cl)
 {
 	struct frame_reader r;
 	struct buf line = { 0 };
@@ -1345,70 +1376,74 @@ call_async(void)
 	size_t len;
 	int rc;
 
-	if ((cl.slots = calloc((size_t)o.window, sizeof(*cl.slots))) == NULL ||
+	cl->window = o.window;
+	if ((cl->slots = calloc((size_t)cl->window, sizeof(*cl->slots))) ==
+	    NULL ||
 	    frame_reader_init(&r, 0, o.null ? FRAME_NUL : FRAME_LINE,
-	    cl.c.info.max_payload) == -1)
+	    cl->c.info.max_payload) == -1)
 		err(EXIT_FAIL, "allocate");
-	cl.c.on_msg = on_result;
-	cl.next_print = 1;
+	cl->c.on_msg = on_result;
+	cl->c.on_msg_arg = cl;
+	cl->next_print = 1;
 	for (;;) {
 		rc = 0;
 		/* send while there is room and input */
-		while (cl.busy < o.window &&
+		while (cl->busy < cl->window &&
 		    (rc = frame_next(&r, &msg, &len)) == 1) {
-			struct slot *s = o.reply_to ? NULL : find_slot(0);
+			struct slot *s = o.reply_to ? NULL : find_slot(cl, 0);
 			uint64_t id;
 
 			if (!o.null && msg + len < r.buf + r.end) {
 				/* the newline follows it in the reader */
-				send_job(&id, msg, len + 1);
+				send_job(cl, &id, msg, len + 1);
 			} else {	/* a record, or the last line: add one */
 				line.len = 0;
 				if (buf_add(&line, msg, len) == -1 ||
 				    buf_add(&line, "\n", 1) == -1)
 					err(EXIT_FAIL, "allocate");
-				send_job(&id, line.p, line.len);
+				send_job(cl, &id, line.p, line.len);
 			}
 			if (s) {
 				s->id = id;
 				s->deadline = io_deadline(o.timeout);
-				cl.busy++;
+				cl->busy++;
 			}
 		}
 		if (rc == -1)
 			errx(EXIT_FAIL, "read stdin: line longer than the "
 			    "bus's max_payload %llu",
-			    (unsigned long long)cl.c.info.max_payload);
-		if (r.eof && cl.busy == 0)
+			    (unsigned long long)cl->c.info.max_payload);
+		if (r.eof && cl->busy == 0)
 			break;
-		if (bus_send(&cl.c) == -1)
-			bus_cli_fail(&cl.c, errno, "send job");
-		struct pollfd pf[2] = { { cl.c.fd, POLLIN, 0 },
-		    { r.eof || cl.busy >= o.window ? -1 : 0, POLLIN, 0 } };
-		int64_t dl = next_deadline();
+		if (bus_send(&cl->c) == -1)
+			bus_cli_fail(&cl->c, errno, "send job");
+		struct pollfd pf[2] = { { cl->c.fd, POLLIN, 0 },
+		    { r.eof || cl->busy >= cl->window ? -1 : 0, POLLIN, 0 } };
+		int64_t dl = next_deadline(cl);
 		if (poll(pf, 2, io_remaining(dl)) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
-		if (pf[0].revents && bus_process(&cl.c, io_now_ms()) == -1)
-			bus_cli_fail(&cl.c, errno, "wait for results");
+		if (pf[0].revents && bus_process(&cl->c, io_now_ms()) == -1)
+			bus_cli_fail(&cl->c, errno, "wait for results");
 		if (pf[1].revents && frame_fill(&r) == -1 && errno != EAGAIN)
 			err(EXIT_FAIL, "read stdin");
-		print_ready();
+		print_ready(cl);
 		if (fflush(stdout) == EOF)
 			die_stdout();
 	}
-	if (o.reply_to && bus_flush(&cl.c, io_deadline(o.timeout)) == -1)
-		bus_cli_fail(&cl.c, errno, "send jobs");
+	if (o.reply_to && bus_flush(&cl->c, io_deadline(o.timeout)) == -1)
+		bus_cli_fail(&cl->c, errno, "send jobs");
 	frame_reader_free(&r);
 	free(line.p);
-	for (long long i = 0; i < o.window; i++)
-		free(cl.slots[i].result.p);
-	free(cl.slots);
-	return cl.worst;
+	for (long long i = 0; i < cl->window; i++)
+		free(cl->slots[i].result.p);
+	free(cl->slots);
+	return cl->worst;
 }
 
 static int
 cmd_call(struct opt_parser *p)
 {
+	struct caller cal = { 0 }, *cl = &cal;
 	char **rest;
 	int n, rc;
 
@@ -1425,13 +1460,13 @@ cmd_call(struct opt_parser *p)
 		usage_error("req call takes one PAYLOAD (quote it)");
 	if (!o.async && (o.ordered || o.tag || o.window != DEFAULT_WINDOW))
 		usage_error("--window, --ordered and --tag need --async");
-	cl.subject = rest[0];
+	cl->subject = rest[0];
 	/* the wait for a result ends by default */
 	if (o.timeout == TIMEOUT_UNSET)
 		o.timeout = TIMEOUT_SYNC_MS;
-	bus_cli_connect(&cl.c, o.bus, "ipctool req call", o.timeout);
-	rc = o.async ? call_async() : call_sync(rest, n);
-	bus_close(&cl.c);
+	bus_cli_connect(&cl->c, o.bus, "ipctool req call", o.timeout);
+	rc = o.async ? call_async(cl) : call_sync(cl, rest, n);
+	bus_close(&cl->c);
 	return rc;
 }
 
@@ -1453,6 +1488,8 @@ req_main(int argc, char **argv)
 		case 't': o.timeout = opt_timeout(&p); break;
 		case 'w': o.window = opt_int(&p, 1, 65536); break;
 		case KEY_COUNT: o.count = opt_int(&p, 0, LLONG_MAX); break;
+		case KEY_CREDS: bus_creds_file = p.arg; break;
+		case KEY_NKEY: bus_nkey_file = p.arg; break;
 		case KEY_JSON: o.json = true; break;
 		case KEY_LINES: o.lines = true; break;
 		case KEY_ORDERED: o.ordered = true; break;
@@ -1460,6 +1497,7 @@ req_main(int argc, char **argv)
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
 		case KEY_TAG: o.tag = true; break;
+		case KEY_TLS: bus_cli_tls(p.cur->lo, p.arg); break;
 		}
 	}
 	rc = sub->id == REQ_SERVE ? cmd_serve(&p) : cmd_call(&p);

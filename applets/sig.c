@@ -46,8 +46,9 @@ enum {
 static const struct opt_sub sig_subs[] = {
 	{ .name = "list", .id = SIG_LIST },
 	{ .name = "send", .id = SIG_SEND },
-	{ .name = "wait", .id = SIG_WAIT },
-	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD },
+	{ .name = "wait", .id = SIG_WAIT, .operand = OPT_CATCH },
+	{ .name = "trap", .id = SIG_TRAP, .flags = APPLET_CMD,
+	    .operand = OPT_CATCH },
 	{ .name = NULL }
 };
 
@@ -93,9 +94,13 @@ const struct applet applet_sig = {
 	.main = sig_main,
 };
 
-/* The acknowledgement signal; its value echoes what was acknowledged in
- * the low 32 bits of the pointer-sized sigval, and the status of a failed
- * sig trap handler (0: none) in the high 32 */
+/* The acknowledgement signal. The acknowledgement itself is sent with no
+ * siginfo (kill(2), pidfd_send_signal(2) with NULL): si_code SI_USER and
+ * a sender pid filled in by the kernel, which no third process can
+ * forge (an SI_QUEUE siginfo is the sender's to fill). A handler that
+ * failed is reported first by an SI_QUEUE of the same signal: its value
+ * echoes what was acknowledged in the low 32 bits of the pointer-sized
+ * sigval, and the status (not 0) in the high 32. */
 #define ACK_SIGNAL	SIGRTMAX
 #define ACK_STATUS(si)	((int)(uint32_t)((si)->ssi_ptr >> 32))
 #define BATCH		64
@@ -258,6 +263,7 @@ struct target {
 	bool alive;	/* still to be sent to */
 	bool acked;	/* acknowledged this round */
 	int failed;	/* the status its handler reported, 0 none */
+	int failing;	/* reported before the acknowledgement came */
 };
 
 /* parse_pid: the pid in s, or -PGID for a process group ("-N", as
@@ -305,6 +311,7 @@ targets(struct args *a, int *n)
 	struct target *t;
 	const char *errstr;
 	pid_t pid;
+	int fd;
 
 	if (a->pidfile && a->nrest > 0)
 		usage_error("give PIDs or --pidfile, not both");
@@ -314,16 +321,23 @@ targets(struct args *a, int *n)
 	if (t == NULL)
 		err(EXIT_FAIL, "allocate");
 	if (a->pidfile) {
-		if (pidfile_read(a->pidfile, &pid, &errstr) == -1) {
+		/* a pidfd on the process the file names, so that a pid
+		 * reused meanwhile is never signalled */
+		fd = pidfile_open_process(a->pidfile, &pid, &errstr);
+		if (fd == -1) {
 			if (errstr)
 				errx(EXIT_FAIL, "read pidfile %s: %s",
 				    a->pidfile, errstr);
+			if (errno == ESRCH)
+				errx(EX_UNAVAILABLE, "read pidfile %s: pid %ld "
+				    "is not running", a->pidfile, (long)pid);
 			err(errno == ENOENT ? EX_UNAVAILABLE : EXIT_FAIL,
 			    "read pidfile %s", a->pidfile);
 		}
-		out_trace("pidfile %s: pid %ld", a->pidfile, (long)pid);
+		out_trace("pidfile %s: pid %ld, pidfd %d", a->pidfile,
+		    (long)pid, fd);
 		t[0].pid = pid;
-		t[0].pidfd = -1;
+		t[0].pidfd = fd;
 		t[0].alive = true;
 		*n = 1;
 		return t;
@@ -373,11 +387,22 @@ queue(pid_t pid, int sig, union sigval v)
 	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
 }
 
-/* send_one: kill(2) or sigqueue(3) once, traced; 0 or -1 with errno */
+/* send_one: kill(2) or sigqueue(3) once, traced, through pidfd when it
+ * is not -1 (pidfd_send_signal(2): never to a reused pid); 0 or -1 with
+ * errno */
 static int
-send_one(pid_t pid, int sig, bool have_value, int value)
+send_one(pid_t pid, int pidfd, int sig, bool have_value, int value)
 {
 	union sigval v = { .sival_int = value };
+	siginfo_t info;
+
+	if (pidfd >= 0) {
+		queue_info(&info, sig, v);
+		return (int)out_trace_ret(pidfd_send_signal(pidfd, sig,
+		    have_value ? &info : NULL, 0),
+		    "pidfd_send_signal(%d (pid %ld), %s, %s)", pidfd,
+		    (long)pid, signame(sig), have_value ? "SI_QUEUE" : "NULL");
+	}
 
 	if (have_value)
 		return (int)out_trace_ret(queue(pid, sig, v),
@@ -399,12 +424,13 @@ nap(void)
  * (EAGAIN) until deadline, traced once; 0 or -1 with errno (EAGAIN when
  * the deadline passed) */
 static int
-send_retry(pid_t pid, int sig, bool have_value, int value, int64_t deadline)
+send_retry(pid_t pid, int pidfd, int sig, bool have_value, int value,
+    int64_t deadline)
 {
 	bool trace = out_trace_on;
 	int rc;
 
-	while ((rc = send_one(pid, sig, have_value, value)) == -1 &&
+	while ((rc = send_one(pid, pidfd, sig, have_value, value)) == -1 &&
 	    errno == EAGAIN && io_remaining(deadline) != 0) {
 		if (out_trace_on)
 			out_trace("queue of %ld is full (RLIMIT_SIGPENDING): "
@@ -450,12 +476,21 @@ take_acks(struct target *t, int n, int want)
 			    (long)si[k].ssi_pid, si[k].ssi_int);
 			for (int i = 0; i < n; i++) {
 				if (t[i].acked ||
-				    t[i].pid != (pid_t)si[k].ssi_pid ||
-				    si[k].ssi_code != SI_QUEUE ||
-				    si[k].ssi_int != want)
+				    t[i].pid != (pid_t)si[k].ssi_pid)
+					continue;
+				/* the status of a failed handler, to go
+				 * with the acknowledgement that follows */
+				if (si[k].ssi_code == SI_QUEUE &&
+				    si[k].ssi_int == want) {
+					t[i].failing = ACK_STATUS(&si[k]);
+					break;
+				}
+				/* only a kernel-filled sender pid counts */
+				if (si[k].ssi_code != SI_USER)
 					continue;
 				t[i].acked = true;
-				t[i].failed = ACK_STATUS(&si[k]);
+				t[i].failed = t[i].failing;
+				t[i].failing = 0;
 				marked++;
 				break;
 			}
@@ -577,6 +612,8 @@ static void
 watch_targets(struct target *t, int n)
 {
 	for (int i = 0; i < n; i++) {
+		if (t[i].pidfd >= 0)	/* from the pidfile */
+			continue;
 		t[i].pidfd = (int)out_trace_ret(pidfd_open(t[i].pid, 0),
 		    "pidfd_open(%ld)", (long)t[i].pid);
 		if (t[i].pidfd >= 0)
@@ -627,7 +664,8 @@ sig_send(struct args *a)
 		for (int j = 0; j < n; j++) {
 			if (!t[j].alive)
 				continue;
-			if (send_retry(t[j].pid, a->sig, a->have_value, value,
+			if (send_retry(t[j].pid, t[j].pidfd, a->sig,
+			    a->have_value, value,
 			    io_deadline(a->timeout)) == -1) {
 				st = send_failed(a, t[j].pid, a->sig);
 				if (status == 0)
@@ -657,26 +695,13 @@ sig_send(struct args *a)
 
 /* --- receiving: sig wait and sig trap ------------------------------------ */
 
-static char pidfile_buf[PATH_MAX];	/* to remove at exit */
-static volatile sig_atomic_t pidfile_set;
-
-/* remove_pidfile: at exit, remove the pidfile we wrote */
-static void
-remove_pidfile(void)
-{
-	if (pidfile_set) {
-		pidfile_set = 0;
-		unlink(pidfile_buf);
-	}
-}
-
-/* on_fatal: a terminating signal we do not wait for: remove the pidfile,
- * then die of the signal as if we had no handler (default action) */
+/* on_fatal: a terminating signal we do not wait for: remove the pidfile
+ * (if it is still ours), then die of the signal as if we had no handler
+ * (default action) */
 static void
 on_fatal(int sig)
 {
-	if (pidfile_set)
-		unlink(pidfile_buf);
+	pidfile_remove_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -697,14 +722,9 @@ write_pidfile(const char *path, const sigset_t *waited)
 		if (sigismember(waited, fatal[i]) != 1)
 			catch[n++] = fatal[i];
 	sigs_catch(catch, n, on_fatal, 0);
-	if (strlcpy(pidfile_buf, path, sizeof(pidfile_buf)) >=
-	    sizeof(pidfile_buf))
-		errx(EXIT_FAIL, "write pidfile %s: %s", path,
-		    strerror(ENAMETOOLONG));
-	atexit(remove_pidfile);
+	/* removed at exit, but only while it is still ours */
 	if (pidfile_publish(path, getpid()) == -1)
 		err(EXIT_FAIL, "write pidfile %s", path);
-	pidfile_set = 1;
 	out_trace("pidfile %s written: ready for signals", path);
 }
 
@@ -828,20 +848,31 @@ ack_peer(pid_t pid, bool fresh)
 	peer.wants = wants_ack(pid);
 }
 
-/* ack_send: send the acknowledgement v to the peer; 0 or -1 with errno */
+/* ack_send: send the acknowledgement to the peer: when v is not NULL
+ * (a failed handler) first its status as an SI_QUEUE, then the
+ * acknowledgement with no siginfo (SI_USER: the kernel vouches for our
+ * pid); 0 or -1 with errno */
 static int
 ack_send(union sigval v)
 {
 	siginfo_t info;
 
-	if (peer.pidfd < 0)
-		return (int)out_trace_ret(queue(peer.pid, ACK_SIGNAL, v),
-		    "sigqueue(%ld, %s, %d)", (long)peer.pid,
-		    signame(ACK_SIGNAL), v.sival_int);
+	if (peer.pidfd < 0) {
+		if (v.sival_ptr && out_trace_ret(queue(peer.pid, ACK_SIGNAL, v),
+		    "sigqueue(%ld, %s, status)", (long)peer.pid,
+		    signame(ACK_SIGNAL)) == -1)
+			return -1;
+		return (int)out_trace_ret(kill(peer.pid, ACK_SIGNAL),
+		    "kill(%ld, %s)", (long)peer.pid, signame(ACK_SIGNAL));
+	}
 	queue_info(&info, ACK_SIGNAL, v);
+	if (v.sival_ptr && out_trace_ret(pidfd_send_signal(peer.pidfd,
+	    ACK_SIGNAL, &info, 0), "pidfd_send_signal(%d (pid %ld), %s, "
+	    "status)", peer.pidfd, (long)peer.pid, signame(ACK_SIGNAL)) == -1)
+		return -1;
 	return (int)out_trace_ret(pidfd_send_signal(peer.pidfd, ACK_SIGNAL,
-	    &info, 0), "pidfd_send_signal(%d (pid %ld), %s, %d)", peer.pidfd,
-	    (long)peer.pid, signame(ACK_SIGNAL), v.sival_int);
+	    NULL, 0), "pidfd_send_signal(%d (pid %ld), %s, NULL)", peer.pidfd,
+	    (long)peer.pid, signame(ACK_SIGNAL));
 }
 
 /* acknowledge: answer si to its sender with the acknowledgement signal,
@@ -862,6 +893,7 @@ acknowledge(const struct signalfd_siginfo *si, int failed)
 	}
 	v.sival_ptr = (void *)(uintptr_t)((uint64_t)(uint32_t)failed << 32 |
 	    (uint32_t)(has_value(si) ? si->ssi_int : (int)si->ssi_signo));
+	v.sival_ptr = failed ? v.sival_ptr : NULL;	/* NULL: SI_USER only */
 	ack_peer(pid, false);
 	for (int tries = 0; tries < 2; tries++) {
 		if (!peer.wants) {
@@ -896,6 +928,11 @@ print_signal(struct args *a, const struct signalfd_siginfo *si)
 		json_int(&j, "number", si->ssi_signo);
 		json_int(&j, "pid", si->ssi_pid);
 		json_int(&j, "uid", si->ssi_uid);
+		/* SI_USER, SI_TKILL: pid and uid filled in by the kernel;
+		 * SI_QUEUE and the rest: by the sender, unchecked */
+		if (si->ssi_code != SI_USER && si->ssi_code != SI_TKILL &&
+		    si->ssi_code != SI_KERNEL)
+			json_bool(&j, "vouched", false);
 		if (has_value(si))
 			json_int(&j, "value", si->ssi_int);
 		if (json_print(&j, stdout) == -1)

@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "relay.h"
 #include "sock.h"
+#include "tls.h"
 
 static int sock_client_main(int argc, char **argv);
 
@@ -27,6 +28,10 @@ enum {
 	KEY_RETRY,
 	KEY_SEND,
 	KEY_SYNC,
+	KEY_INSECURE,
+	KEY_TLS_CA,
+	KEY_TLS_CERT,
+	KEY_TLS_KEY,
 };
 
 static const struct opt sock_client_opts[] = {
@@ -41,10 +46,18 @@ static const struct opt sock_client_opts[] = {
 	  .help = "give up a connect or wait after DUR (exit 75)" },
 	{ .so = 'z', .lo = "probe",
 	  .help = "only connect and close: is ADDR open? (nc -z)" },
+	{ .lo = "insecure", .key = KEY_INSECURE,
+	  .help = "tls: do not verify the server's certificate" },
 	{ .lo = "no-shutdown", .key = KEY_NO_SHUTDOWN,
 	  .help = "do not half-close the socket at input end" },
 	{ .lo = "retry", .key = KEY_RETRY, .arg = OPT_DURATION, .meta = "DUR",
 	  .help = "keep trying to connect for DUR" },
+	{ .lo = "tls-ca", .key = KEY_TLS_CA, .arg = OPT_PATH, .meta = "FILE",
+	  .help = "tls: verify the server against the CAs in FILE" },
+	{ .lo = "tls-cert", .key = KEY_TLS_CERT, .arg = OPT_PATH, .meta = "FILE",
+	  .help = "tls: show the certificate in FILE to the server" },
+	{ .lo = "tls-key", .key = KEY_TLS_KEY, .arg = OPT_PATH, .meta = "FILE",
+	  .help = "tls: the private key of --tls-cert" },
 	OPT_END
 };
 
@@ -52,7 +65,8 @@ const struct applet applet_sock_client = {
 	.name = "sock-client",
 	.brief = "connect to a port or socket: relay, messages, requests",
 	.usage = "sock-client [-0r] [--sync] [--send MSG]... [-t DUR] ADDR\n"
-	    "sock-client -z [-t DUR] [--retry DUR] ADDR",
+	    "sock-client -z [-t DUR] [--retry DUR] ADDR\n"
+	    "sock-client [OPTIONS] [--tls-ca FILE] [--insecure] tls:HOST:PORT",
 	.opts = sock_client_opts,
 	.main = sock_client_main,
 };
@@ -71,6 +85,10 @@ struct client {
 	int nmsgs;
 	struct frame_reader rd;	/* replies on a stream */
 	char *dgram;		/* a reply datagram */
+	struct tls_opts topts;	/* tls: */
+	bool insecure;
+	struct tls_ctx *tctx;
+	struct tls *tls;
 };
 
 /* unavailable: exit 69 (nothing there) or 75 (timeout) for errno e */
@@ -101,6 +119,49 @@ unavailable(struct client *c, int e)
 		errc(EX_UNAVAILABLE, e, "%s", c->where);
 	}
 	errc(EXIT_FAIL, e, "connect %s", c->where);
+}
+
+/* tls_failed: a TLS error after the handshake: one line, exit 1 */
+static void __attribute__((noreturn))
+tls_failed(struct client *c, int e)
+{
+	if (e == EPROTO)
+		errx(EXIT_FAIL, "%s: %s", c->where, tls_error(c->tls));
+	unavailable(c, e);
+}
+
+/* start_tls: the handshake on the new connection (within --timeout);
+ * a refused certificate or any TLS failure is exit 1, a timeout 75 */
+static void
+start_tls(struct client *c)
+{
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX], dur[32];
+
+	c->tls = tls_new(c->tctx, c->fd, c->addr.host);
+	if (c->tls == NULL)
+		err(EXIT_FAIL, "TLS for %s", c->where);
+	if (tls_handshake(c->tls, io_deadline(c->timeout)) == -1) {
+		if (errno == ETIMEDOUT)
+			errx(EX_TEMPFAIL, "TLS handshake with %s: timed out "
+			    "after %s", c->where, duration_format(c->timeout,
+			    dur, sizeof(dur)));
+		errx(EXIT_FAIL, "TLS handshake with %s: %s", c->where,
+		    tls_error(c->tls));
+	}
+	out_trace("TLS handshake with %s: %s", c->where,
+	    tls_describe(c->tls, line, sizeof(line)));
+	c->rd.read = tls_read_fn;
+	c->rd.read_arg = c->tls;
+}
+
+/* stream_relay: relay_stream, or tls_relay over TLS */
+static int
+stream_relay(struct client *c, int in, const struct relay_opts *ro,
+    struct relay_stats *st)
+{
+	if (c->tls)
+		return tls_relay(in, c->tls, STDOUT_FILENO, ro, st);
+	return relay_stream(in, c->fd, STDOUT_FILENO, ro, st);
 }
 
 /* nap: sleep ms, less when the deadline is sooner */
@@ -161,6 +222,18 @@ send_msg(struct client *c, const char *msg, size_t len)
 		b[len] = (char)frame_delim(c->fmode);
 		rc = (int)send(c->fd, b, len + 1, 0);
 		free(b);
+	} else if (c->tls) {
+		char *b = malloc(len + 1);
+
+		if (b == NULL)
+			err(EXIT_FAIL, "send");
+		memcpy(b, msg, len);
+		b[len] = (char)frame_delim(c->fmode);
+		rc = (int)tls_write_full(c->tls, b, c->fmode == FRAME_RAW ?
+		    len : len + 1, -1);
+		free(b);
+		if (rc == -1)
+			tls_failed(c, errno);
 	} else {
 		rc = frame_write(c->fd, c->fmode, msg, len);
 	}
@@ -188,7 +261,9 @@ next_reply(struct client *c, char **msg, size_t *len, int64_t deadline,
 			if (c->rd.eof)
 				return 0;
 		}
-		ev = io_wait(c->fd, POLLIN, deadline);
+		/* decrypted bytes inside TLS are not seen by poll(2) */
+		ev = c->tls && tls_pending(c->tls) ? POLLIN : io_wait(c->fd,
+		    c->tls ? tls_want(c->tls) : POLLIN, deadline);
 		if (ev == 0)
 			errx(EX_TEMPFAIL, "no %s from %s within %s", what,
 			    c->where, duration_format(c->timeout, dur, sizeof(dur)));
@@ -211,6 +286,8 @@ next_reply(struct client *c, char **msg, size_t *len, int64_t deadline,
 		if (n == -1 && errno != EINTR && errno != EAGAIN) {
 			if (errno == ECONNRESET)
 				return 0;
+			if (c->tls && errno == EPROTO)
+				tls_failed(c, errno);
 			err(EXIT_FAIL, "read from %s", c->where);
 		}
 	}
@@ -233,6 +310,12 @@ half_close(struct client *c)
 {
 	if (c->udp || c->no_shutdown)
 		return;
+	if (c->tls) {
+		/* the TLS half-close: the server may still answer */
+		out_trace_ret(tls_close_notify_wait(c->tls, io_deadline(
+		    c->timeout)), "SSL_shutdown(%d) [close_notify]", c->fd);
+		return;
+	}
 	out_trace_ret(shutdown(c->fd, SHUT_WR), "shutdown(%d, SHUT_WR)",
 	    c->fd);
 }
@@ -358,13 +441,13 @@ do_messages(struct client *c)
 	half_close(c);
 	if (c->udp)
 		return udp_replies(c);
-	if (relay_stream(-1, c->fd, STDOUT_FILENO, &ro, &st) == -1) {
+	if (stream_relay(c, -1, &ro, &st) == -1) {
 		if (st.out_failed)
 			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: no end of the answer within "
 			    "the timeout", c->where);
-		unavailable(c, errno);
+		tls_failed(c, errno);
 	}
 	return 0;
 }
@@ -448,15 +531,19 @@ run(struct client *c)
 	ro.idle_ms = c->timeout;
 	/* a server's half-close does not cut a file or pipe short */
 	ro.input_after_eof = !isatty(STDIN_FILENO);
-	if (relay_stream(STDIN_FILENO, c->fd, STDOUT_FILENO, &ro, &st) == -1) {
+	if (stream_relay(c, STDIN_FILENO, &ro, &st) == -1) {
 		if (st.out_failed)
 			die_stdout();
 		if (errno == ETIMEDOUT)
 			errx(EX_TEMPFAIL, "%s: idle for %s", c->where,
 			    duration_format(c->timeout, dur, sizeof(dur)));
+		if (c->tls && errno == EPROTO)
+			tls_failed(c, errno);
 		err(EXIT_FAIL, "%s", c->where);	/* a reset mid-stream */
 	}
 	/* the peer reset or stopped reading before all input was sent */
+	if (c->tls && st.up_error == EPROTO)
+		errx(EXIT_FAIL, "send to %s: %s", c->where, tls_error(c->tls));
 	if (st.up_error)
 		errc(EXIT_FAIL, st.up_error, "send to %s", c->where);
 	return 0;
@@ -486,6 +573,10 @@ sock_client_main(int argc, char **argv)
 		case 't': c.timeout = opt_timeout(&p); break;
 		case KEY_NO_SHUTDOWN: c.no_shutdown = true; break;
 		case KEY_RETRY: c.retry = opt_duration(&p); break;
+		case KEY_INSECURE: c.insecure = true; break;
+		case KEY_TLS_CA: c.topts.ca = p.arg; break;
+		case KEY_TLS_CERT: c.topts.cert = p.arg; break;
+		case KEY_TLS_KEY: c.topts.key = p.arg; break;
 		}
 	}
 	rest = opt_rest(&p, &n);
@@ -494,8 +585,13 @@ sock_client_main(int argc, char **argv)
 		    n > 1 ? rest[1] : "");
 	if (addr_parse(&c.addr, rest[0], &errstr) == -1)
 		usage_error("bad address '%s': %s", rest[0], errstr);
-	if (c.addr.type == ADDR_TLS)
-		usage_error("tls: is not supported yet");
+	if (c.addr.type != ADDR_TLS && (c.insecure || c.topts.ca ||
+	    c.topts.cert || c.topts.key))
+		usage_error("--insecure and --tls-* need a tls: address");
+	if (c.insecure && c.topts.ca)
+		usage_error("--insecure excludes --tls-ca");
+	if (c.topts.key && !c.topts.cert)
+		usage_error("--tls-key needs --tls-cert");
 	if (c.addr.type == ADDR_NATS)
 		usage_error("nats:// is the bus; sock-client takes unix:, "
 		    "tcp: or udp:");
@@ -516,10 +612,32 @@ sock_client_main(int argc, char **argv)
 	if (frame_reader_init(&c.rd, -1, c.fmode, FRAME_MAX_DEFAULT) == -1 ||
 	    (c.dgram = malloc(DGRAM_MAX)) == NULL)
 		err(EXIT_FAIL, "allocate");
+	if (c.addr.type == ADDR_TLS) {
+		char e[TLS_ERR_MAX];
+
+		c.topts.verify = !c.insecure;
+		c.tctx = tls_ctx_new(false, &c.topts, e, sizeof(e));
+		if (c.tctx == NULL)
+			errx(EXIT_FAIL, "%s", e);
+		if (c.insecure)
+			warnx("--insecure: the certificate of %s is not "
+			    "verified", c.where);
+	}
 	open_conn(&c);
 	c.rd.fd = c.fd;
 	/* -z: the connect was the question; close without a byte */
-	n = c.probe ? 0 : run(&c);
+	if (c.probe) {
+		n = 0;
+	} else {
+		if (c.tctx)
+			start_tls(&c);
+		n = run(&c);
+	}
+	if (c.tls) {
+		tls_close_notify(c.tls);	/* if not yet: best effort */
+		tls_free(c.tls);
+		tls_ctx_free(c.tctx);
+	}
 	close(c.fd);
 	frame_reader_free(&c.rd);
 	free(c.dgram);

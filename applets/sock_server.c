@@ -31,6 +31,7 @@
 #include "pidfile.h"
 #include "relay.h"
 #include "sock.h"
+#include "tls.h"
 
 static int sock_server_main(int argc, char **argv);
 
@@ -43,6 +44,10 @@ enum {
 	KEY_MODE,
 	KEY_ONCE,
 	KEY_TAG,
+	KEY_TLS_CA,
+	KEY_TLS_CERT,
+	KEY_TLS_KEY,
+	KEY_TLS_VERIFY_CLIENT,
 };
 
 static const struct opt sock_server_opts[] = {
@@ -70,6 +75,14 @@ static const struct opt sock_server_opts[] = {
 	  .help = "exit when the first connection ends" },
 	{ .lo = "tag", .key = KEY_TAG,
 	  .help = "--broadcast: '<PEER> ' before each line (ncat --chat)" },
+	{ .lo = "tls-ca", .key = KEY_TLS_CA, .arg = OPT_PATH, .meta = "FILE",
+	  .help = "tls: the CAs that client certificates must come from" },
+	{ .lo = "tls-cert", .key = KEY_TLS_CERT, .arg = OPT_PATH, .meta = "FILE",
+	  .help = "tls: the server's certificate (default: throwaway)" },
+	{ .lo = "tls-key", .key = KEY_TLS_KEY, .arg = OPT_PATH, .meta = "FILE",
+	  .help = "tls: the private key of --tls-cert" },
+	{ .lo = "tls-verify-client", .key = KEY_TLS_VERIFY_CLIENT,
+	  .help = "tls: require a client certificate from --tls-ca" },
 	OPT_END
 };
 
@@ -86,6 +99,9 @@ const struct applet applet_sock_server = {
 #define CLIENT_OUT_MAX	(4 * 1024 * 1024)	/* queued for one client */
 #define READ_CHUNK	(64 * 1024)
 #define UDP_PEERS	256
+#define TLS_HANDSHAKE_MS 30000	/* a command's client, without --timeout */
+#define TLS_LINGER_MS	1000	/* for the peer to read a handshake alert */
+#define TLS_DRAIN_MAX	(1024 * 1024)	/* read from it meanwhile */
 
 struct client {
 	int fd;
@@ -98,6 +114,12 @@ struct client {
 	bool closing;		/* close once out is written */
 	bool listening;		/* half-closed: only receives now */
 	uint32_t events;
+	struct tls *tls;	/* tls: the session */
+	bool handshaking;	/* tls: not yet ready for data */
+	bool tls_rd_out;	/* tls: a read waits for the socket to be
+				 * writable */
+	size_t draining;	/* tls: after a failed handshake, 1 + what
+				 * was read and dropped until the peer's end */
 	struct client *prev, *next;	/* the connected clients */
 	struct client *dead;		/* closed in this round, freed after it */
 };
@@ -112,6 +134,8 @@ struct server {
 	int64_t timeout;
 	mode_t mode;
 	const char *addr_file;
+	struct tls_opts topts;	/* tls: */
+	struct tls_ctx *tctx;
 	char **cmd;
 	int ncmd;
 	struct client *clients;
@@ -131,12 +155,14 @@ static struct addr cleanup_addr;
 /* epoll tags for the descriptors that are not clients */
 static char tag_listen, tag_stdin, tag_signal;
 
-/* on_fatal_signal: remove our socket file, then die of the signal */
+/* on_fatal_signal: remove our socket file and --addr-file, then die of
+ * the signal */
 static void
 on_fatal_signal(int sig)
 {
 	if (cleanup_path[0])
-		unlink(cleanup_path);
+		sock_unlink(&cleanup_addr);	/* only the inode we bound */
+	pidfile_remove_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -182,11 +208,11 @@ listen_failed(const struct addr *a, int e)
 }
 
 /* write_addr_file: the bound address and a newline into path, atomically
- * (a temporary file renamed over it) */
+ * (a temporary file renamed over it), removed at exit */
 static void
 write_addr_file(const char *path, const char *where)
 {
-	if (pidfile_publish_line(path, where) == -1)
+	if (pidfile_publish_line(path, where, 0) == -1)
 		err(EXIT_FAIL, "write %s", path);
 }
 
@@ -204,6 +230,13 @@ ep_update(struct server *s, struct client *c)
 		ev |= EPOLLIN;
 	if (c->outlen > c->outoff)
 		ev |= EPOLLOUT;
+	if (c->draining)
+		ev = EPOLLIN;
+	else if (c->tls && (c->handshaking || c->tls_rd_out)) {
+		/* TLS itself decides what the socket must be ready for */
+		ev &= ~(uint32_t)(c->handshaking ? EPOLLIN | EPOLLOUT : 0);
+		ev |= tls_want(c->tls) == POLLOUT ? EPOLLOUT : EPOLLIN;
+	}
 	if (ev == c->events)
 		return;
 	e.events = ev;
@@ -229,6 +262,12 @@ client_close(struct server *s, struct client *c, const char *why)
 		fflush(stdout);
 	}
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->tls) {
+		if (!c->handshaking)
+			tls_close_notify(c->tls);	/* best effort */
+		tls_free(c->tls);
+		c->tls = NULL;
+	}
 	close(c->fd);
 	c->fd = -1;
 	if (c->prev)
@@ -265,13 +304,19 @@ client_flush(struct server *s, struct client *c)
 {
 	ssize_t n;
 
+	if (c->handshaking)
+		return 0;	/* what is queued waits for the handshake */
 	while (c->outlen > c->outoff) {
-		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+		n = c->tls ? tls_write(c->tls, c->out + c->outoff, c->outlen -
+		    c->outoff) : write(c->fd, c->out + c->outoff, c->outlen -
+		    c->outoff);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
 			break;
 		if (n == -1) {
+			if (c->tls && errno == EPROTO)
+				warnx("%s: %s", c->name, tls_error(c->tls));
 			client_close(s, c, strerrorname_np(errno));
 			return -1;
 		}
@@ -403,7 +448,19 @@ client_read(struct server *s, struct client *c)
 	char buf[READ_CHUNK];
 	ssize_t n;
 
-	n = read(c->fd, buf, sizeof(buf));
+	if (c->tls) {
+		c->tls_rd_out = false;
+		n = tls_read(c->tls, buf, sizeof(buf));
+		if (n == -1 && errno == EAGAIN) {
+			c->tls_rd_out = tls_want(c->tls) == POLLOUT;
+			ep_update(s, c);
+			return 0;
+		}
+		if (n == -1 && errno == EPROTO)
+			warnx("%s: %s", c->name, tls_error(c->tls));
+	} else {
+		n = read(c->fd, buf, sizeof(buf));
+	}
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n == -1) {
@@ -529,7 +586,8 @@ refuse(struct server *s, int fd, const char *name)
 
 	n = snprintf(msg, sizeof(msg), "ipctool sock-server: too many clients "
 	    "(at most %ld), try again later\n", s->max_clients);
-	if (write(fd, msg, (size_t)n) == -1)
+	/* a TLS client would take plain text for a broken record */
+	if (!s->tctx && write(fd, msg, (size_t)n) == -1)
 		out_trace("write(%d) [refusal] failed", fd);
 	out_trace("close(%d) [%s refused: %ld clients]", fd, name,
 	    s->nclients);
@@ -580,7 +638,10 @@ exec_child(struct server *s, int fd, const struct addr *peer, const char *name)
 		setenv("PROTO", "TCP", 1);
 		setenv("TCPREMOTEIP", peer->host, 1);
 		setenv_num("TCPREMOTEPORT", peer->port);
-		if (sock_local_addr(STDIN_FILENO, ADDR_TCP, &local) == 0) {
+		/* over TLS stdin is the socketpair to the relay, and the
+		 * relay set TCPLOCALIP already */
+		if (sock_local_addr(STDIN_FILENO, ADDR_TCP, &local) == 0 &&
+		    local.type == ADDR_TCP) {
 			setenv("TCPLOCALIP", local.host, 1);
 			setenv_num("TCPLOCALPORT", local.port);
 		}
@@ -590,12 +651,73 @@ exec_child(struct server *s, int fd, const struct addr *peer, const char *name)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* tls_exec_child: in the child for a TLS connection: the handshake,
+ * then CMD on a socketpair with what the handshake settled in its
+ * environment, and this process relays between the two; exits with
+ * CMD's status (1 when the handshake failed) */
+static void __attribute__((noreturn))
+tls_exec_child(struct server *s, int fd, const struct addr *peer,
+    const char *name)
+{
+	struct relay_opts ro = { .half_close = true, .idle_ms = -1,
+	    .input_after_eof = true };
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX];
+	struct addr local;
+	struct tls *t;
+	int sp[2], st;
+	pid_t pid;
+
+	/* SIGTERM and the others as for the command; SIGPIPE stays
+	 * ignored: a write to a gone peer must fail, not kill the relay */
+	sigs_child();
+	io_ignore_sigpipe();
+	close(s->lfd);
+	t = tls_new(s->tctx, fd, NULL);
+	if (t == NULL)
+		_exit(1);
+	if (tls_handshake(t, io_deadline(s->timeout >= 0 ? s->timeout :
+	    TLS_HANDSHAKE_MS)) == -1) {
+		warnx("TLS handshake with %s: %s", name, tls_error(t));
+		tls_linger(t, io_deadline(TLS_LINGER_MS));
+		_exit(1);
+	}
+	out_trace("TLS handshake with %s: %s", name,
+	    tls_describe(t, line, sizeof(line)));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		warn("socketpair for %s", name);
+		_exit(1);
+	}
+	tls_setenv(t);
+	if (sock_local_addr(fd, ADDR_TCP, &local) == 0) {
+		setenv("TCPLOCALIP", local.host, 1);
+		setenv_num("TCPLOCALPORT", local.port);
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		exec_child(s, sp[1], peer, name);
+	}
+	if (pid == -1) {
+		warn("fork for %s", name);
+		_exit(1);
+	}
+	close(sp[1]);
+	if (tls_relay(sp[0], t, sp[0], &ro, NULL) == -1 && errno == EPROTO)
+		warnx("%s: %s", name, tls_error(t));
+	tls_close_notify(t);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
 /* spawn: run CMD for the connection fd */
 static void
 spawn(struct server *s, int fd, const struct addr *peer, const char *name)
 {
 	pid_t pid = fork();
 
+	if (pid == 0 && s->tctx)
+		tls_exec_child(s, fd, peer, name);
 	if (pid == 0)
 		exec_child(s, fd, peer, name);
 	if (pid == -1) {
@@ -625,6 +747,13 @@ client_add(struct server *s, int fd, const char *name)
 	strlcpy(c->name, name, sizeof(c->name));
 	c->events = EPOLLIN;
 	e.data.ptr = c;
+	if (s->tctx && (c->tls = tls_new(s->tctx, fd, NULL)) == NULL) {
+		warnx("%s: out of memory", name);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->handshaking = c->tls != NULL;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) == -1) {
 		warn("epoll_ctl %s", name);
 		close(fd);
@@ -636,13 +765,58 @@ client_add(struct server *s, int fd, const char *name)
 		s->clients->prev = c;
 	s->clients = c;
 	s->nclients++;
-	if (s->json) {
+	if (s->json && !c->handshaking) {
 		json_begin(&j);
 		json_str(&j, "event", "connect");
 		json_str(&j, "peer", name);
 		json_print(&j, stdout);
 		fflush(stdout);
 	}
+}
+
+/* client_handshake: one step of c's TLS handshake; 0, or -1 when c is
+ * gone (a failed handshake is one line on stderr) */
+static int
+client_handshake(struct server *s, struct client *c)
+{
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX];
+	struct tls_info ti;
+	struct json j;
+	int r = tls_handshake_step(c->tls);
+
+	if (r == -1) {
+		warnx("TLS handshake with %s: %s", c->name, tls_error(c->tls));
+		/* the alert is out: a close now, with the client's data
+		 * unread, would reset the connection and destroy it */
+		shutdown(c->fd, SHUT_WR);
+		c->draining = 1;
+		ep_update(s, c);
+		return -1;
+	}
+	if (r == 1) {
+		c->handshaking = false;
+		out_trace("TLS handshake with %s: %s", c->name,
+		    tls_describe(c->tls, line, sizeof(line)));
+		if (s->json) {
+			tls_get_info(c->tls, &ti);
+			json_begin(&j);
+			json_str(&j, "event", "connect");
+			json_str(&j, "peer", c->name);
+			json_str(&j, "tls_version", ti.version);
+			json_str(&j, "tls_cipher", ti.cipher);
+			if (ti.peer_cert) {
+				json_str(&j, "peer_subject", ti.subject);
+				json_str(&j, "peer_issuer", ti.issuer);
+				json_bool(&j, "peer_verified", ti.verified);
+			}
+			json_print(&j, stdout);
+			fflush(stdout);
+		}
+		/* what was queued meanwhile (stdin, --broadcast) */
+		return client_flush(s, c);
+	}
+	ep_update(s, c);
+	return 0;
 }
 
 /* accept_fd: accept4(2) one connection; the descriptor, or -1 (errno
@@ -727,18 +901,48 @@ on_signal(struct server *s)
 	}
 }
 
+/* client_drain: read and drop what c sends after a failed handshake;
+ * closes it at its end (or after TLS_DRAIN_MAX bytes) */
+static void
+client_drain(struct server *s, struct client *c)
+{
+	char buf[READ_CHUNK];
+	ssize_t n;
+
+	while ((n = read(c->fd, buf, sizeof(buf))) > 0)
+		if ((c->draining += (size_t)n) > TLS_DRAIN_MAX)
+			break;
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	client_close(s, c, "TLS handshake failed");
+}
+
 /* client_event: act on what epoll reported for c */
 static void
 client_event(struct server *s, struct client *c, uint32_t ev)
 {
+	if (c->draining) {
+		client_drain(s, c);
+		return;
+	}
+	if (c->handshaking && (client_handshake(s, c) == -1 ||
+	    c->handshaking))
+		return;
+	if (c->tls && c->tls_rd_out && ev & EPOLLOUT)
+		ev |= EPOLLIN;	/* the read that waited for it */
 	if (ev & EPOLLOUT && client_flush(s, c) == -1)
 		return;
 	if (c->listening && ev & (EPOLLHUP | EPOLLERR)) {
 		client_close(s, c, "closed");
 		return;
 	}
-	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		client_read(s, c);
+	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR) && client_read(s, c) == -1)
+		return;
+	/* TLS holds decrypted bytes that epoll cannot see */
+	while (c->fd >= 0 && c->tls && !c->closing && c->events & EPOLLIN &&
+	    tls_pending(c->tls))
+		if (client_read(s, c) == -1)
+			return;
 }
 
 /* serve_many: the epoll loop over the listener, the clients, stdin and
@@ -819,6 +1023,52 @@ stdin_is_data(void)
 	    (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode));
 }
 
+/* serve_one_tls: the TLS handshake with the one client (within
+ * --timeout), then the relay over TLS; returns the exit status */
+static int
+serve_one_tls(struct server *s, int fd, const char *name,
+    const struct relay_opts *ro)
+{
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX], dur[32];
+	struct relay_stats st;
+	struct tls *t = tls_new(s->tctx, fd, NULL);
+
+	if (t == NULL)
+		err(EXIT_FAIL, "TLS for %s", name);
+	if (tls_handshake(t, io_deadline(s->timeout)) == -1) {
+		if (errno == ETIMEDOUT)
+			errx(EX_TEMPFAIL, "TLS handshake with %s: timed out "
+			    "after %s", name, duration_format(s->timeout, dur,
+			    sizeof(dur)));
+		warnx("TLS handshake with %s: %s", name, tls_error(t));
+		tls_linger(t, io_deadline(TLS_LINGER_MS));
+		exit(EXIT_FAIL);
+	}
+	out_trace("TLS handshake with %s: %s", name,
+	    tls_describe(t, line, sizeof(line)));
+	if (tls_relay(STDIN_FILENO, t, STDOUT_FILENO, ro, &st) == -1) {
+		if (st.out_failed)
+			die_stdout();
+		if (errno == ETIMEDOUT)
+			errx(EX_TEMPFAIL, "%s: idle for %s", name,
+			    duration_format(s->timeout, dur, sizeof(dur)));
+		if (errno == EPROTO)
+			errx(EXIT_FAIL, "%s: %s", name, tls_error(t));
+		err(EXIT_FAIL, "%s", name);
+	}
+	/* the client reset or stopped reading before all input was sent */
+	if (st.up_error == EPROTO)
+		errx(EXIT_FAIL, "send to %s: %s", name, tls_error(t));
+	if (st.up_error)
+		errc(EXIT_FAIL, st.up_error, "send to %s", name);
+	out_trace("%s closed: %llu bytes in, %llu bytes out", name,
+	    (unsigned long long)st.received, (unsigned long long)st.sent);
+	tls_close_notify(t);
+	tls_free(t);
+	close(fd);
+	return 0;
+}
+
 /* serve_one: nc -l: take one client, stop listening, relay stdin to it
  * and it to stdout (splice) until it closes; returns the exit status */
 static int
@@ -853,6 +1103,8 @@ serve_one(struct server *s)
 	out_trace_ret(close(s->lfd), "close(%d) [listener: one client]",
 	    s->lfd);
 	s->lfd = -1;
+	if (s->tctx)
+		return serve_one_tls(s, fd, name, &ro);
 	if (relay_stream(STDIN_FILENO, fd, STDOUT_FILENO, &ro, &st) == -1) {
 		if (st.out_failed)
 			die_stdout();
@@ -1015,8 +1267,13 @@ check_options(struct server *s)
 	if (udp && (s->broadcast || s->max_clients > 0))
 		usage_error("--broadcast and --max-clients need a stream "
 		    "address, not udp");
-	if (s->addr.type == ADDR_TLS)
-		usage_error("tls: is not supported yet");
+	if (s->addr.type != ADDR_TLS && (s->topts.ca || s->topts.cert ||
+	    s->topts.key || s->topts.verify))
+		usage_error("--tls-* options need a tls: address");
+	if (s->topts.verify && !s->topts.ca)
+		usage_error("--tls-verify-client needs --tls-ca");
+	if (s->topts.key && !s->topts.cert)
+		usage_error("--tls-key needs --tls-cert");
 	if (s->addr.type == ADDR_NATS)
 		usage_error("nats:// is the bus; sock-server takes unix:, "
 		    "tcp: or udp:");
@@ -1045,12 +1302,15 @@ claim(struct server *s)
 	s->lfd = sock_listen(&s->addr, SOMAXCONN, s->mode, &s->bound);
 	if (s->lfd == -1)
 		listen_failed(&s->addr, errno);
+	if (s->addr.type == ADDR_TLS)
+		s->bound.type = ADDR_TLS;	/* the kernel knows only TCP */
 	if (s->addr.type == ADDR_UNIX && !s->addr.abstract) {
 		cleanup_addr = s->addr;
 		strlcpy(cleanup_path, s->addr.path, sizeof(cleanup_path));
 		atexit(cleanup);
-		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	}
+	if (cleanup_path[0] || s->addr_file)
+		sigs_catch(fatal, 3, on_fatal_signal, 0);
 	addr_format(&s->bound, s->where, sizeof(s->where));
 	if (s->addr_file)
 		write_addr_file(s->addr_file, s->where);
@@ -1087,6 +1347,10 @@ sock_server_main(int argc, char **argv)
 		case KEY_MODE: s.mode = opt_mode(&p); break;
 		case KEY_ONCE: s.once = true; break;
 		case KEY_TAG: s.tag = true; break;
+		case KEY_TLS_CA: s.topts.ca = p.arg; break;
+		case KEY_TLS_CERT: s.topts.cert = p.arg; break;
+		case KEY_TLS_KEY: s.topts.key = p.arg; break;
+		case KEY_TLS_VERIFY_CLIENT: s.topts.verify = true; break;
 		}
 	}
 	rest = opt_rest(&p, &n);
@@ -1102,7 +1366,18 @@ sock_server_main(int argc, char **argv)
 	/* stdout gets the messages unless clients get them back */
 	s.to_stdout = !s.echo && !s.cmd && !s.broadcast;
 	sock_raise_nofile();
+	if (s.addr.type == ADDR_TLS) {
+		char e[TLS_ERR_MAX];
+
+		s.tctx = tls_ctx_new(true, &s.topts, e, sizeof(e));
+		if (s.tctx == NULL)
+			errx(EXIT_FAIL, "%s", e);
+	}
 	claim(&s);
+	if (s.tctx && tls_ctx_generated(s.tctx) && !s.quiet)
+		fprintf(stderr, "%s: no --tls-cert: a throwaway self-signed "
+		    "certificate, SHA-256 fingerprint %s\n", getprogname(),
+		    tls_ctx_fingerprint(s.tctx));
 	if (s.addr.type == ADDR_UDP) {
 		c = serve_udp(&s);
 		opt_free(&p);
@@ -1111,6 +1386,7 @@ sock_server_main(int argc, char **argv)
 	if (!s.keep && !s.echo && !s.broadcast && !s.cmd && !s.ack &&
 	    !s.json) {
 		c = serve_one(&s);
+		tls_ctx_free(s.tctx);
 		opt_free(&p);
 		return c;
 	}
@@ -1121,6 +1397,7 @@ sock_server_main(int argc, char **argv)
 			s.max_clients = 1;
 	}
 	c = serve_many(&s);
+	tls_ctx_free(s.tctx);
 	opt_free(&p);
 	return c;
 }

@@ -1,28 +1,10 @@
-# bash completion for ipctool and its applet links; the words come from
-# the binary itself (ipctool --list, APPLET --complete-words)
-
-# _ipctool_sig_signal FIRST: whether the word being completed is a signal
-# name of "sig": after -s/--signal, or an operand of "sig wait"/"sig trap"
-# before "--" (FIRST is the index of the subcommand)
-_ipctool_sig_signal() {
-	local first=$1 i
-	case ${COMP_WORDS[COMP_CWORD-1]} in
-	-s | --signal) return 0 ;;
-	esac
-	((COMP_CWORD > first)) || return 1
-	case ${COMP_WORDS[first]} in
-	wait | trap) ;;
-	*) return 1 ;;
-	esac
-	for ((i = first + 1; i < COMP_CWORD; i++)); do
-		[[ ${COMP_WORDS[i]} == -- ]] && return 1
-	done
-	return 0
-}
+# bash completion for ipctool and its applet links; the binary itself says
+# what may come next (ipctool --list, APPLET --complete WORD...): words,
+# "@files", or "@exec K" (a command line of its own from word K on)
 
 _ipctool() {
 	local cur=${COMP_WORDS[COMP_CWORD]} bin=${COMP_WORDS[0]}
-	local cmd=${bin##*/} first=1 words
+	local cmd=${bin##*/} first=1 out k
 	local -a call
 
 	if [[ $cmd == ipctool ]]; then
@@ -44,20 +26,26 @@ _ipctool() {
 	else
 		call=("$bin")
 	fi
-	if [[ ${call[${#call[@]}-1]##*/} == sig && $cur != -* ]] &&
-		_ipctool_sig_signal "$first"; then
-		COMPREPLY=($(compgen -W "$("${call[@]}" list 2>/dev/null |
-			cut -d' ' -f1)" -- "${cur^^}"))
-		return
-	fi
-	words=$("${call[@]}" --complete-words 2>/dev/null) || return
-	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(grep -- '^-' <<<"$words")" -- "$cur"))
-	elif ((COMP_CWORD == first)) && grep -qv -- '^-' <<<"$words"; then
-		COMPREPLY=($(compgen -W "$(grep -v -- '^-' <<<"$words")" -- "$cur"))
-	else
+	out=$("${call[@]}" --complete "${COMP_WORDS[@]:first:COMP_CWORD-first+1}" 2>/dev/null) || return
+	case $out in
+	@files)
 		COMPREPLY=($(compgen -f -- "$cur"))
-	fi
+		;;
+	"@exec "*)
+		k=$((first + ${out#@exec }))
+		if declare -F _command_offset >/dev/null; then
+			_command_offset "$k"
+		elif ((COMP_CWORD == k)); then
+			COMPREPLY=($(compgen -c -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		;;
+	*)
+		mapfile -t COMPREPLY <<<"$out"
+		[[ -n $out ]] || COMPREPLY=()
+		;;
+	esac
 }
 
 complete -F _ipctool ipctool bus fifo pipe req sig sock-client sock-server

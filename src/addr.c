@@ -153,7 +153,7 @@ addr_parse(struct addr *a, const char *s, const char **errstr)
 		a->type = ADDR_UDP;
 		return parse_hostport(a, s + 4, -1, errstr);
 	}
-	if (strncmp(s, "tls:", 4) == 0) {
+	if (strncmp(s, "tls:", 4) == 0 && strncmp(s, "tls://", 6) != 0) {
 		a->type = ADDR_TLS;
 		return parse_hostport(a, s + 4, -1, errstr);
 	}
@@ -164,6 +164,16 @@ addr_parse(struct addr *a, const char *s, const char **errstr)
 			return -1;
 		}
 		return parse_hostport(a, s + 7, ADDR_NATS_PORT, errstr);
+	}
+	if (strncmp(s, "tls://", 6) == 0) {
+		/* the NATS URL of a server that requires TLS */
+		a->type = ADDR_NATS;
+		a->tls = true;
+		if (strchr(s + 6, '/') != NULL || strchr(s + 6, '@') != NULL) {
+			*errstr = "tls:// takes HOST[:PORT] only";
+			return -1;
+		}
+		return parse_hostport(a, s + 6, ADDR_NATS_PORT, errstr);
 	}
 	if (s[0] == '/' || s[0] == '.' || strchr(s, '/') != NULL) {
 		colon = strchr(s, ':');
@@ -196,8 +206,8 @@ char *
 addr_format(const struct addr *a, char *buf, size_t len)
 {
 	const char *scheme = a->type == ADDR_UDP ? "udp:" :
-	    a->type == ADDR_NATS ? "nats://" : a->type == ADDR_TLS ? "tls:" :
-	    "tcp:";
+	    a->type == ADDR_NATS ? (a->tls ? "tls://" : "nats://") :
+	    a->type == ADDR_TLS ? "tls:" : "tcp:";
 	bool v6 = strchr(a->host, ':') != NULL;
 
 	if (a->type == ADDR_UNIX)

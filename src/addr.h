@@ -2,7 +2,8 @@
  *   unix:/path  unix:@abstract  /path/with/slash (unix)
  *   tcp:HOST:PORT  tcp:PORT  tcp:[::1]:PORT  udp:HOST:PORT  udp:PORT
  *   tls:HOST:PORT  tls:PORT  tls:[::1]:PORT (TCP with TLS on top)
- *   nats://HOST[:PORT]  HOST:PORT and [::1]:PORT (tcp) */
+ *   nats://HOST[:PORT]  tls://HOST[:PORT] (nats with TLS required)
+ *   HOST:PORT and [::1]:PORT (tcp) */
 #ifndef IPCTOOL_ADDR_H
 #define IPCTOOL_ADDR_H
 
@@ -29,6 +30,7 @@ enum addr_type {
 struct addr {
 	enum addr_type type;
 	bool abstract;			/* unix:@name */
+	bool tls;			/* nats: tls://, TLS required */
 	char path[ADDR_PATH_MAX + 1];	/* unix: the path, or the abstract name */
 	char host[ADDR_HOST_MAX];	/* tcp/udp/tls/nats: no brackets;
 					 * default 127.0.0.1 */

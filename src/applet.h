@@ -19,6 +19,7 @@ struct applet {
 	const struct opt_sub *subcmds;	/* the subcommands, or NULL */
 	const struct opt *opts;	/* terminated by OPT_END */
 	int flags;
+	enum opt_arg operand;	/* without subcommands: what the operands are */
 	int (*main)(int argc, char **argv);
 };
 

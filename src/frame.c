@@ -122,7 +122,9 @@ frame_fill_max(struct frame_reader *r, size_t max)
 		r->cap = cap;
 	}
 	room = r->cap - r->end;
-	n = io_read(r->fd, r->buf + r->end, room < max ? room : max);
+	n = r->read ? r->read(r->read_arg, r->buf + r->end, room < max ?
+	    room : max) : io_read(r->fd, r->buf + r->end, room < max ? room :
+	    max);
 	if (n > 0)
 		r->end += (size_t)n;
 	else if (n == 0)

@@ -23,6 +23,10 @@ struct frame_reader {
 	char *buf;
 	size_t cap, start, end, scan;
 	bool eof;
+	/* what reads instead of read(2) on fd when set (TLS: tls_read);
+	 * the same contract as read(2) */
+	ssize_t (*read)(void *arg, void *buf, size_t len);
+	void *read_arg;
 };
 
 /* frame_delim: the delimiter byte of mode ('\n' or '\0'); -1 for raw */
@@ -40,7 +44,7 @@ void frame_reader_free(struct frame_reader *r);
  * is longer than r->max. *msg stays valid until the next call. */
 int frame_next(struct frame_reader *r, char **msg, size_t *len);
 
-/* frame_fill: one read(2) into the buffer; returns bytes read, 0 at end
+/* frame_fill: one read(2) (or r->read) into the buffer; returns bytes read, 0 at end
  * of file, -1 with errno (EAGAIN on a nonblocking fd with no data) */
 ssize_t frame_fill(struct frame_reader *r);
 

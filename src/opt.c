@@ -4,9 +4,12 @@
  * command of an applet that runs one), each option checked against the
  * subcommands that take it */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
@@ -22,7 +25,11 @@ enum {
 	KEY_VERSION,
 	KEY_TRACE,
 	KEY_WORDS,
+	KEY_COMPLETE,
 };
+
+static void print_help(const struct applet *ap, const struct opt_sub *sub,
+    FILE *f);
 
 /* Options every applet has */
 static const struct opt common_opts[] = {
@@ -33,6 +40,7 @@ static const struct opt common_opts[] = {
 	{ .lo = "version", .key = KEY_VERSION,
 	    .help = "print the version and exit" },
 	{ .lo = "complete-words", .key = KEY_WORDS },	/* hidden */
+	{ .lo = "complete", .key = KEY_COMPLETE },	/* hidden */
 	OPT_END
 };
 
@@ -210,7 +218,7 @@ builtin(struct opt_parser *p, const struct opt *o)
 {
 	switch (o->key) {
 	case KEY_HELP:
-		opt_print_help(p->ap, stdout);
+		print_help(p->ap, p->sub, stdout);	/* "sig send --help" */
 		exit(0);
 	case KEY_VERSION:
 		printf("ipctool %s\n", IPCTOOL_VERSION);
@@ -224,6 +232,11 @@ builtin(struct opt_parser *p, const struct opt *o)
 				if (strcmp(s->name, p->argv[p->ind]) == 0)
 					p->sub = s;
 		opt_print_sub_words(p->ap, p->sub, stdout);
+		exit(0);
+	case KEY_COMPLETE:
+		/* "APPLET --complete WORD...": the words after it */
+		opt_complete(p->ap, p->argc - p->ind, p->argv + p->ind,
+		    stdout);
 		exit(0);
 	case KEY_TRACE:
 		out_trace_on = true;
@@ -464,15 +477,16 @@ opt_mode(struct opt_parser *p)
 	return (mode_t)m;
 }
 
-/* print_opts: one help line per documented option in tab */
+/* print_opts: one help line per documented option in tab (those of
+ * subcommand sub only, unless it is NULL) */
 static void
-print_opts(const struct opt *tab, FILE *f)
+print_opts(const struct opt *tab, const struct opt_sub *sub, FILE *f)
 {
 	for (const struct opt *o = tab; o && (o->lo || o->so); o++) {
 		char left[64];
 		int n = 0;
 
-		if (o->help == NULL)
+		if (o->help == NULL || (sub && o->sub && !(o->sub & sub->id)))
 			continue;
 		n = snprintf(left, sizeof(left), "  %c%c%s%s%s%s%s",
 		    o->so ? '-' : ' ', o->so ? o->so : ' ',
@@ -487,8 +501,26 @@ print_opts(const struct opt *tab, FILE *f)
 	}
 }
 
-void
-opt_print_help(const struct applet *ap, FILE *f)
+/* usage_of: whether usage line u (len bytes) is one of subcommand sub
+ * ("sig send ..." for "send"); every line is when sub is NULL */
+static bool
+usage_of(const struct applet *ap, const struct opt_sub *sub, const char *u,
+    int len)
+{
+	size_t an = strlen(ap->name), sn;
+
+	if (sub == NULL)
+		return true;
+	sn = strlen(sub->name);
+	return (size_t)len >= an + 1 + sn && strncmp(u, ap->name, an) == 0 &&
+	    u[an] == ' ' && strncmp(u + an + 1, sub->name, sn) == 0 &&
+	    ((size_t)len == an + 1 + sn || u[an + 1 + sn] == ' ');
+}
+
+/* print_help: the usage, the brief and the options, of subcommand sub
+ * only when it is not NULL */
+static void
+print_help(const struct applet *ap, const struct opt_sub *sub, FILE *f)
 {
 	const char *u = ap->usage, *nl;
 	int first = 1;
@@ -496,15 +528,27 @@ opt_print_help(const struct applet *ap, FILE *f)
 	while (u && *u) {
 		nl = strchr(u, '\n');
 		int len = nl ? (int)(nl - u) : (int)strlen(u);
-		fprintf(f, "%s ipctool %.*s\n", first ? "usage:" : "      ",
-		    len, u);
-		first = 0;
+		if (usage_of(ap, sub, u, len)) {
+			fprintf(f, "%s ipctool %.*s\n", first ? "usage:" :
+			    "      ", len, u);
+			first = 0;
+		}
 		u = nl ? nl + 1 : u + len;
 	}
+	if (first && sub) {
+		print_help(ap, NULL, f);	/* it has no line of its own */
+		return;
+	}
 	fprintf(f, "\n%s\n\noptions:\n", ap->brief);
-	print_opts(ap->opts, f);
-	print_opts(common_opts, f);
+	print_opts(ap->opts, sub, f);
+	print_opts(common_opts, NULL, f);
 	fprintf(f, "\nSee ipctool-%s(1).\n", ap->name);
+}
+
+void
+opt_print_help(const struct applet *ap, FILE *f)
+{
+	print_help(ap, NULL, f);
 }
 
 /* print_words_of: the options of tab as completion words (those of
@@ -538,4 +582,159 @@ void
 opt_print_words(const struct applet *ap, FILE *f)
 {
 	opt_print_sub_words(ap, NULL, f);
+}
+
+/* candidate: print word when it starts with cur (in any case when icase) */
+static void
+candidate(const char *word, const char *cur, bool icase, FILE *f)
+{
+	size_t n = strlen(cur);
+
+	if ((icase ? strncasecmp(word, cur, n) : strncmp(word, cur, n)) == 0)
+		fprintf(f, "%s\n", word);
+}
+
+/* complete_opts: the options of sub (NULL: the common ones only) */
+static void
+complete_opts(const struct applet *ap, const struct opt_sub *sub,
+    bool all, const char *cur, FILE *f)
+{
+	const struct opt *tabs[2] = { all ? ap->opts : NULL, common_opts };
+	char w[64];
+
+	for (int t = 0; t < 2; t++)
+		for (const struct opt *o = tabs[t]; o && (o->lo || o->so);
+		    o++) {
+			if (o->help == NULL || (sub && o->sub &&
+			    !(o->sub & sub->id)))
+				continue;
+			if (o->lo) {
+				snprintf(w, sizeof(w), "--%s", o->lo);
+				candidate(w, cur, false, f);
+			}
+			if (o->so) {
+				snprintf(w, sizeof(w), "-%c", o->so);
+				candidate(w, cur, false, f);
+			}
+		}
+}
+
+/* complete_kind: the candidates for a value of kind k at word index i */
+static void
+complete_kind(enum opt_arg k, int i, const char *cur, FILE *f)
+{
+	char nb[32];
+
+	switch (k) {
+	case OPT_SIGNAL:
+	case OPT_CATCH:
+		for (int s = 1; s <= SIGRTMAX; s++) {
+			if (k == OPT_CATCH && (s == SIGKILL || s == SIGSTOP))
+				continue;
+			if (signal_name(s, nb, sizeof(nb)) != NULL)
+				candidate(nb, cur, true, f);
+		}
+		break;
+	case OPT_PATH:
+		fprintf(f, "@files\n");
+		break;
+	case OPT_CMD:
+		fprintf(f, "@exec %d\n", i);
+		break;
+	default:
+		break;		/* nothing to offer */
+	}
+}
+
+/* takes_arg: the option word s (not "--") whose argument is the next
+ * word, or NULL when s needs none or has it attached */
+static const struct opt *
+takes_arg(const struct applet *ap, const char *s)
+{
+	const struct opt *o;
+
+	if (s[1] == '-') {
+		if (strchr(s, '=') != NULL)
+			return NULL;
+		o = find_long(ap, s + 2, strlen(s + 2));
+		return o && o->arg != OPT_FLAG ? o : NULL;
+	}
+	for (const char *c = s + 1; *c; c++) {
+		o = find_short(ap, (unsigned char)*c);
+		if (o == NULL)
+			return NULL;
+		if (o->arg != OPT_FLAG)
+			return c[1] == '\0' ? o : NULL;
+	}
+	return NULL;
+}
+
+void
+opt_complete(const struct applet *ap, int n, char **w, FILE *f)
+{
+	const struct opt_sub *sub = NULL;
+	const struct opt *o;
+	const char *cur;
+	bool cmd = (ap->flags & APPLET_CMD) != 0;
+	bool posix = (ap->flags & APPLET_POSIX) != 0;
+	enum opt_arg operand = ap->operand;
+	int i = 0;
+
+	if (n <= 0)
+		return;
+	cur = w[n - 1];
+	if (ap->subcmds) {
+		if (n == 1) {
+			if (cur[0] == '-')
+				complete_opts(ap, NULL, false, cur, f);
+			else
+				for (sub = ap->subcmds; sub->name; sub++)
+					candidate(sub->name, cur, false, f);
+			return;
+		}
+		for (sub = ap->subcmds; sub->name; sub++)
+			if (strcmp(sub->name, w[0]) == 0)
+				break;
+		if (sub->name == NULL)
+			return;
+		cmd = (sub->flags & APPLET_CMD) != 0;
+		operand = sub->operand;
+		i = 1;
+	}
+	for (; i < n - 1; i++) {
+		const char *s = w[i];
+
+		if (strcmp(s, "--") == 0) {
+			/* the options are over */
+			if (cmd && !posix) {
+				fprintf(f, "@exec %d\n", i + 1);
+				return;
+			}
+			break;
+		}
+		if (s[0] != '-' || s[1] == '\0') {
+			if (posix)
+				break;	/* the first operand ends them */
+			continue;
+		}
+		if ((o = takes_arg(ap, s)) != NULL && ++i == n - 1) {
+			complete_kind(o->arg, i, cur, f);
+			return;
+		}
+	}
+	if (i == n - 1 && cur[0] == '-') {
+		complete_opts(ap, sub, true, cur, f);
+		return;
+	}
+	if (operand == OPT_CMD) {
+		/* pipe: CMD [ARG...] [:: CMD [ARG...]]... */
+		int k = i;
+
+		for (int j = i; j < n - 1; j++)
+			if (strcmp(w[j], "::") == 0 || strcmp(w[j], "--") == 0)
+				k = j + 1;
+		fprintf(f, "@exec %d\n", k);
+		return;
+	}
+	complete_kind(operand, n - 1, cur, f);
 }

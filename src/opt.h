@@ -21,6 +21,9 @@ enum opt_arg {
 	OPT_PATH,
 	OPT_ADDR,
 	OPT_MODE,		/* octal permissions, at most 0777 (opt_mode) */
+	/* kinds of operands only, for completion */
+	OPT_CATCH,		/* a signal that can be caught (not KILL, STOP) */
+	OPT_CMD,		/* a command and its arguments */
 };
 
 /* One row of an applet's option table; write it with named fields:
@@ -45,8 +48,10 @@ struct opt_sub {
 	const char *name;
 	unsigned id;		/* one bit, named in the .sub of options */
 	int flags;		/* APPLET_CMD: a command follows "--" */
+	enum opt_arg operand;	/* what its operands are (completion) */
 };
 
+/* The state of one parse; do not copy it (cmd may point into cmdbuf) */
 struct opt_parser {
 	const struct applet *ap;
 	const char *cmd;	/* "sig" or "sig send", for messages */
@@ -117,6 +122,13 @@ void opt_print_help(const struct applet *ap, FILE *f);
 
 /* opt_print_words: subcommands and options, one per line (completions) */
 void opt_print_words(const struct applet *ap, FILE *f);
+
+/* opt_complete: what can go in place of the last of the n words (the
+ * command line after the applet's name), one candidate per line on f,
+ * those starting with it (signal names in any case); or one directive:
+ * "@files" (a file name) or "@exec K" (the words from K on, counted from
+ * 0, are a command line of their own) */
+void opt_complete(const struct applet *ap, int n, char **words, FILE *f);
 
 /* opt_print_sub_words: the options subcommand sub takes, one per line;
  * sub NULL: as opt_print_words */

@@ -13,9 +13,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bsd/string.h>
 
 #include "io.h"
 #include "out.h"
+#include "path.h"
 #include "sock.h"
 
 /* fmt_sa: a printable spelling of a kernel address */
@@ -69,11 +71,38 @@ bound_addr(int fd, enum addr_type type, struct addr *bound)
 	return 0;
 }
 
+/* The socket files this process bound, to remove at exit only while
+ * they are still the inode bound */
+#define BOUND_MAX	8
+static struct {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	struct stat st;
+} bound_files[BOUND_MAX];
+
+/* note_bound: remember the inode of the socket file just bound at path */
+static void
+note_bound(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return;
+	for (int i = 0; i < BOUND_MAX; i++)
+		if (bound_files[i].path[0] == '\0' ||
+		    strcmp(bound_files[i].path, path) == 0) {
+			strlcpy(bound_files[i].path, path,
+			    sizeof(bound_files[i].path));
+			bound_files[i].st = st;
+			return;
+		}
+}
+
 /* stale_unix: 1 when the socket file at sun accepts no connection (a
- * dead server left it), 0 when someone listens, -1 when it is not a
- * socket */
+ * dead server left it; its inode into *st), 0 when someone listens, -1
+ * when it is not a socket */
 static int
-stale_unix(const struct sockaddr_un *sun, socklen_t len, const char *path)
+stale_unix(const struct sockaddr_un *sun, socklen_t len, const char *path,
+    struct stat *st_out)
 {
 	struct stat st;
 	int fd, rc;
@@ -88,8 +117,10 @@ stale_unix(const struct sockaddr_un *sun, socklen_t len, const char *path)
 	rc = connect(fd, (const struct sockaddr *)sun, len);
 	out_trace_ret(rc, "connect(%d, unix:%s) [stale socket check]", fd, path);
 	close(fd);
-	if (rc == -1 && errno == ECONNREFUSED)
+	if (rc == -1 && errno == ECONNREFUSED) {
+		*st_out = st;
 		return 1;
+	}
 	return 0;
 }
 
@@ -100,6 +131,7 @@ listen_unix(const struct addr *a, int type, int backlog, mode_t mode)
 	struct sockaddr_un sun;
 	socklen_t len;
 	int fd, rc, st;
+	struct stat checked;
 	mode_t old;
 
 	addr_to_sun(a, &sun, &len);
@@ -116,7 +148,7 @@ listen_unix(const struct addr *a, int type, int backlog, mode_t mode)
 		if (rc == 0 || errno != EADDRINUSE || a->abstract ||
 		    attempt > 0)
 			break;
-		st = stale_unix(&sun, len, a->path);
+		st = stale_unix(&sun, len, a->path, &checked);
 		if (st == -1) {
 			errno = EEXIST;
 			break;
@@ -125,8 +157,18 @@ listen_unix(const struct addr *a, int type, int backlog, mode_t mode)
 			errno = EADDRINUSE;
 			break;
 		}
-		out_trace_ret(unlink(a->path), "unlink(%s) [stale]", a->path);
+		/* only the very socket found dead, not what replaced it
+		 * since (relative to the directory opened once) */
+		if (out_trace_ret(path_remove(a->path, S_IFSOCK, &checked,
+		    NULL), "unlinkat(%s) [stale]", a->path) == -1 &&
+		    errno != ENOENT) {
+			errno = EADDRINUSE;
+			rc = -1;
+			break;
+		}
 	}
+	if (rc == 0 && !a->abstract)
+		note_bound(a->path);
 	if (rc == -1) {
 		int e = errno;
 		close(fd);
@@ -293,17 +335,19 @@ sock_connect(const struct addr *a, int64_t deadline, struct addr *local)
 int
 sock_unlink(const struct addr *a)
 {
+	const struct stat *same = NULL;
 	struct stat st;
 
 	if (a->type != ADDR_UNIX || a->abstract)
 		return 0;
-	if (lstat(a->path, &st) == -1)
-		return -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	return (int)out_trace_ret(unlink(a->path), "unlink(%s)", a->path);
+	for (int i = 0; i < BOUND_MAX; i++)
+		if (strcmp(bound_files[i].path, a->path) == 0)
+			same = &bound_files[i].st;
+	if (path_remove(a->path, S_IFSOCK, same, &st) == 0)
+		return 0;
+	if (errno == EINVAL || errno == ESTALE)
+		errno = EEXIST;	/* not a socket, or not ours any more */
+	return -1;
 }
 
 int

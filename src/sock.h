@@ -25,7 +25,9 @@ int sock_listen(const struct addr *a, int backlog, mode_t mode,
 int sock_connect(const struct addr *a, int64_t deadline, struct addr *local);
 
 /* sock_unlink: remove the socket file of a unix path address, if it is a
- * socket; 0 or -1 with errno */
+ * socket and, when this process bound it, still the inode bound (checked
+ * and removed relative to the directory opened once; async-signal-safe);
+ * 0 or -1 with errno (EEXIST: not a socket, or not ours any more) */
 int sock_unlink(const struct addr *a);
 
 /* sock_peer_addr: getpeername(2) of fd into *a (type gives tcp or udp for

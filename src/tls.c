@@ -218,11 +218,12 @@ load_own(SSL_CTX *ctx, const struct tls_opts *o, char *err, size_t len)
 		ctx_error(err, len, "load certificate", o->cert);
 		return -1;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
+	    ERR_GET_REASON(ERR_peek_error()) != X509_R_KEY_VALUES_MISMATCH) {
 		ctx_error(err, len, "load key", key);
 		return -1;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	if (ERR_peek_error() != 0 || SSL_CTX_check_private_key(ctx) != 1) {
 		ossl_reason(NULL);
 		snprintf(err, len, "key %s does not match certificate %s", key,
 		    o->cert);
@@ -285,6 +286,11 @@ tls_ctx_new(bool server, const struct tls_opts *o, char *err, size_t errlen)
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* no session tickets: nothing to resume them with, and a peer
+	 * that never reads (ncat --send-only) would close on them unread,
+	 * which resets the connection and loses what it sent last */
+	if (server)
+		SSL_CTX_set_num_tickets(c->ctx, 0);
 	if (o->cert) {
 		if (load_own(c->ctx, o, err, errlen) == -1)
 			goto fail;
@@ -475,6 +481,20 @@ tls_handshake(struct tls *t, int64_t deadline)
 	}
 }
 
+void
+tls_linger(struct tls *t, int64_t deadline)
+{
+	char buf[4096];
+	ssize_t n;
+
+	shutdown(t->fd, SHUT_WR);
+	while (io_wait(t->fd, POLLIN, deadline) > 0) {
+		n = read(t->fd, buf, sizeof(buf));
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
+}
+
 ssize_t
 tls_read(struct tls *t, void *buf, size_t len)
 {
@@ -502,6 +522,12 @@ tls_read(struct tls *t, void *buf, size_t len)
 		return 0;
 	}
 	return fail(t, e, "");
+}
+
+ssize_t
+tls_read_fn(void *arg, void *buf, size_t len)
+{
+	return tls_read(arg, buf, len);
 }
 
 bool
@@ -697,6 +723,25 @@ tls_describe(const struct tls *t, char *buf, size_t len)
 	return buf;
 }
 
+int
+tls_setenv(const struct tls *t)
+{
+	struct tls_info ti;
+	int rc = 0;
+
+	tls_get_info(t, &ti);
+	rc |= setenv("IPCTOOL_TLS_VERSION", ti.version, 1);
+	rc |= setenv("IPCTOOL_TLS_CIPHER", ti.cipher, 1);
+	if (!ti.peer_cert)
+		return rc;
+	rc |= setenv("IPCTOOL_TLS_PEER_SUBJECT", ti.subject, 1);
+	rc |= setenv("IPCTOOL_TLS_PEER_ISSUER", ti.issuer, 1);
+	rc |= setenv("IPCTOOL_TLS_PEER_FINGERPRINT", ti.fingerprint, 1);
+	rc |= setenv("IPCTOOL_TLS_PEER_NOT_AFTER", ti.not_after, 1);
+	rc |= setenv("IPCTOOL_TLS_PEER_VERIFIED", ti.verified ? "1" : "0", 1);
+	return rc;
+}
+
 /* --- the relay --- */
 
 struct tdir {
@@ -706,6 +751,8 @@ struct tdir {
 	bool ready;		/* poll said the plain fd is ready */
 	bool blocked;		/* the TLS side waits for want */
 	short want;
+	int err;		/* up: errno of a failed write into TLS */
+	bool dst_failed;	/* down: the error was writing to out */
 	uint64_t total;
 };
 
@@ -743,6 +790,7 @@ up_step(struct tdir *up, int in, struct tls *t, bool in_nb)
 		} else {
 			out_trace("SSL_write(%d): %s; input stops", t->fd,
 			    tls_error(t));
+			up->err = errno;
 			up->done = true;
 			up->pending = 0;
 			moved = true;
@@ -786,6 +834,7 @@ down_step(struct tdir *down, struct tls *t, int out)
 		} else if (n == -1 && errno == EAGAIN) {
 			down->ready = false;
 		} else if (n == -1 && errno != EINTR) {
+			down->dst_failed = true;
 			return -1;
 		}
 		if (down->pending == 0)
@@ -880,6 +929,11 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 			pfd[1].fd = -1;
 		pfd[2].fd = down.pending > 0 && !down.ready ? out : -1;
 		pfd[2].events = POLLOUT;
+		if (pfd[2].fd == -1 && up.done) {
+			/* only a hang-up: nobody is left to write for */
+			pfd[2].fd = out;
+			pfd[2].events = 0;
+		}
 		for (int i = 0; i < 3; i++)
 			pfd[i].revents = 0;
 		n = poll(pfd, 3, idle);
@@ -901,8 +955,13 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 			up.blocked = down.blocked = close_blocked = false;
 		if (pfd[2].revents & (POLLERR | POLLHUP) &&
 		    !(pfd[2].revents & POLLOUT)) {
+			if (pfd[2].events == 0) {
+				out_trace("fd %d hung up: the relay ends", out);
+				break;
+			}
 			rc = -1;
 			e = EPIPE;
+			down.dst_failed = true;
 			break;
 		}
 		if (pfd[2].revents)
@@ -914,6 +973,8 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 		st->sent = up.total;
 		st->received = down.total;
 		st->spliced = false;
+		st->up_error = up.err;
+		st->out_failed = rc == -1 && down.dst_failed;
 	}
 	free(up.buf);
 	free(down.buf);

@@ -81,6 +81,12 @@ int tls_handshake_step(struct tls *t);
  * EPROTO (any other TLS failure), and a reason in tls_error */
 int tls_handshake(struct tls *t, int64_t deadline);
 
+/* tls_linger: after a failed handshake, before closing: shutdown(2) the
+ * write side (the alert is out) and read what the peer still sends until
+ * its end or deadline, so that the close does not reset the connection
+ * and destroy the alert before the peer could read it */
+void tls_linger(struct tls *t, int64_t deadline);
+
 /* tls_want: the poll(2) event the last EAGAIN waits for: POLLIN or
  * POLLOUT */
 short tls_want(const struct tls *t);
@@ -89,6 +95,9 @@ short tls_want(const struct tls *t);
  * peer's close_notify, or its plain close: see tls_clean_eof), -1 with
  * errno EAGAIN (poll for tls_want), ECONNRESET or EPROTO (tls_error) */
 ssize_t tls_read(struct tls *t, void *buf, size_t len);
+
+/* tls_read_fn: tls_read for a struct frame_reader (arg is the tls) */
+ssize_t tls_read_fn(void *arg, void *buf, size_t len);
 
 /* tls_pending: true when decrypted bytes wait inside t, which poll(2)
  * cannot see: read them before polling */
@@ -127,11 +136,19 @@ void tls_get_info(const struct tls *t, struct tls_info *ti);
  * peer CN=x (issuer CN=ca), verify ok"; returns buf */
 char *tls_describe(const struct tls *t, char *buf, size_t len);
 
+/* tls_setenv: what the handshake settled, in the environment of a
+ * command run for the connection: IPCTOOL_TLS_VERSION, _CIPHER and, when
+ * the peer showed a certificate, IPCTOOL_TLS_PEER_SUBJECT, _ISSUER,
+ * _FINGERPRINT, _NOT_AFTER and _VERIFIED (1 or 0); 0 or -1 with errno */
+int tls_setenv(const struct tls *t);
+
 /* tls_relay: relay_stream over TLS: in to t and t to out until t's
  * read side ends and everything is written out (with input_after_eof,
- * until the input is sent too); half_close sends close_notify at the end
+ * until the input is sent too, st->up_error and st->out_failed as
+ * there); half_close sends close_notify at the end
  * of in (in may be -1); at the end of t, out gets shutdown(SHUT_WR) when
- * it is a socket. Returns 0, or -1 with errno (ETIMEDOUT after idle_ms,
+ * it is a socket. Once in has ended, a hang-up of out ends the relay too
+ * (the command behind a socketpair is gone). Returns 0, or -1 with errno (ETIMEDOUT after idle_ms,
  * EPIPE when out's reader went away, ECONNRESET, EPROTO: tls_error) */
 int tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
     struct relay_stats *st);

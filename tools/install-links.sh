@@ -1,8 +1,8 @@
 #!/bin/sh
-# tools/install-links.sh BINDIR BASHCOMPDIR APPLET... - meson install
-# script: one relative symlink per applet next to the installed ipctool
-# binary, and one per applet beside the bash completion (bash-completion
-# loads completions by command name)
+# tools/install-links.sh BINDIR BASHCOMPDIR FISHCOMPDIR APPLET... - meson
+# install script: one relative symlink per applet next to the installed
+# ipctool binary, and one per applet beside the bash and the fish
+# completion (both load completions by command name)
 set -eu
 abs() {
 	case $1 in
@@ -12,10 +12,14 @@ abs() {
 }
 bindir=$(abs "$1")
 compdir=$(abs "$2")
-shift 2
+fishdir=$(abs "$3")
+shift 3
 for a in "$@"; do
 	ln -sfn ipctool "$bindir/$a"
 	if [ -d "$compdir" ]; then
 		ln -sfn ipctool "$compdir/$a"
+	fi
+	if [ -d "$fishdir" ]; then
+		ln -sfn ipctool.fish "$fishdir/$a.fish"
 	fi
 done

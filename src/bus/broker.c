@@ -29,8 +29,10 @@
 #include "buf.h"
 #include "config.h"
 #include "io.h"
+#include "pidfile.h"
 #include "json.h"
 #include "sock.h"
+#include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/proto.h"
 #include "bus/subject.h"
@@ -110,6 +112,7 @@ struct client {
 	int			 pings_out;	/* PINGs unanswered since */
 	char			 name[64];
 	char			 lang[32];
+	char			 nonce[AUTH_NONCE_MAX];	/* sent in INFO */
 	char			 peer[ADDR_STR_MAX + 48];
 	struct proto_parser	 pp;
 	char			*in;
@@ -564,12 +567,17 @@ send_err(struct broker *b, struct client *c, int code)
 /* fail: -ERR for a fatal code, then close; failed authentications (and
  * any error of a client yet to authenticate) are logged at most once a
  * second: a flood of them must not flood the log */
+static char auth_why[AUTH_WHY_MAX];	/* why authorized() said no */
+
 static void
 fail(struct broker *b, struct client *c, int code)
 {
-	char why[128];
+	char why[128 + AUTH_WHY_MAX];
 
-	snprintf(why, sizeof(why), "%s, disconnected", proto_strerror(code));
+	snprintf(why, sizeof(why), "%s, disconnected%s%s%s",
+	    proto_strerror(code), auth_why[0] ? " (" : "", auth_why,
+	    auth_why[0] ? ")" : "");
+	auth_why[0] = '\0';
 	if (code == PROTO_EAUTH || code == PROTO_EAUTHTIMEOUT || c->pending) {
 		if (!c->closing && !c->dead)
 			rate_log(b, &b->authlog, "client %" PRIu64 " %s: %s",
@@ -961,16 +969,16 @@ printable(char *s)
 }
 
 /* authorized: the authentication decision for the credentials of a
- * client that needs some: true when co carries them */
+ * client that needs some: cfg->auth's (auth.c), or else the token as
+ * auth_token */
 static bool
 authorized(const struct broker *b, const struct client *c,
     const struct proto_connect *co)
 {
-	const char *tok = b->cfg->token;
-
-	(void)c;
-	return tok != NULL && (token_eq(co->auth_token, tok) ||
-	    token_eq(co->pass, tok));
+	if (b->cfg->auth != NULL)
+		return auth_check(b->cfg->auth, co, c->nonce, auth_why,
+		    sizeof(auth_why)) == 0;
+	return b->cfg->token != NULL && token_eq(co->auth_token, b->cfg->token);
 }
 
 /* do_connect: CONNECT {json}; 0 or a fatal code */
@@ -1321,11 +1329,12 @@ peer_name(struct client *c, int fd, const struct listener *l)
 
 #define INFO_MAX	2048
 
-/* info_line: the INFO line for client id of listener l into buf
- * (INFO_MAX bytes); returns its length, 0 when it does not fit */
+/* info_line: the INFO line for client id of listener l (with nonce,
+ * unless NULL) into buf (INFO_MAX bytes); returns its length, 0 when it
+ * does not fit */
 static size_t
 info_line(const struct broker *b, const struct listener *l, uint64_t id,
-    bool auth_required, char *buf)
+    bool auth_required, const char *nonce, char *buf)
 {
 	struct proto_info in;
 	size_t n;
@@ -1343,6 +1352,8 @@ info_line(const struct broker *b, const struct listener *l, uint64_t id,
 	in.client_id = id;
 	in.headers = true;
 	in.auth_required = auth_required;
+	if (nonce != NULL)
+		strlcpy(in.nonce, nonce, sizeof(in.nonce));
 	n = proto_fmt_info(buf, INFO_MAX, &in);
 	return n < INFO_MAX ? n : 0;
 }
@@ -1352,7 +1363,14 @@ static void
 send_info(struct broker *b, struct client *c)
 {
 	char line[INFO_MAX];
-	size_t n = info_line(b, c->l, c->id, !c->trusted, line);
+	size_t n;
+
+	/* nkey users sign a fresh nonce of each client's */
+	if (!c->trusted && auth_needs_nonce(b->cfg->auth) &&
+	    auth_nonce(c->nonce, sizeof(c->nonce)) == -1)
+		c->nonce[0] = '\0';
+	n = info_line(b, c->l, c->id, !c->trusted, c->nonce[0] ? c->nonce :
+	    NULL, line);
 
 	if (n > 0)
 		send_ctl(b, c, line, n);
@@ -1365,7 +1383,7 @@ static void
 refuse(const struct broker *b, const struct listener *l, int fd)
 {
 	char line[INFO_MAX + ERR_ROOM];
-	size_t n = info_line(b, l, 0, l->auth, line);
+	size_t n = info_line(b, l, 0, l->auth, NULL, line);
 
 	n += proto_fmt_err(line + n, sizeof(line) - n,
 	    proto_strerror(PROTO_EMAXCONN));
@@ -1448,7 +1466,7 @@ add_client(struct broker *b, struct listener *l, int fd)
 		pending_add(b, c);
 	}
 	blog(b, "client %" PRIu64 " %s: connected%s", c->id, c->peer,
-	    c->trusted ? "" : " (token required)");
+	    c->trusted ? "" : " (authentication required)");
 	send_info(b, c);
 	return 0;
 refused:
@@ -1528,30 +1546,10 @@ do_accept(struct broker *b, struct listener *l)
 static int
 write_addr_file(const char *path, const struct addr *a)
 {
-	char tmp[4096], buf[ADDR_STR_MAX + 1];
-	size_t n;
-	int fd, e;
+	char buf[ADDR_STR_MAX];
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
-	    (long)getpid()) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	addr_format(a, buf, sizeof(buf) - 1);
-	n = strlen(buf);
-	buf[n++] = '\n';
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		return -1;
-	if (io_write_full(fd, buf, n) == -1 || close(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	addr_format(a, buf, sizeof(buf));
+	return pidfile_publish_line(path, buf, 0);
 }
 
 /* open_listeners: bind every configured address; 0 or -1 with errno */
@@ -1593,7 +1591,8 @@ open_listeners(struct broker *b)
 		 * and TCP are open to every local user */
 		l->auth = !(a->type == ADDR_UNIX && !a->abstract) &&
 		    !cfg->no_auth;
-		if (l->auth && cfg->token == NULL && a->type != ADDR_UNIX) {
+		if (l->auth && cfg->token == NULL && cfg->auth == NULL &&
+		    a->type != ADDR_UNIX) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -1602,7 +1601,7 @@ open_listeners(struct broker *b)
 		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1)
 			return -1;
 		blog(b, "listening on %s%s", l->name,
-		    l->auth ? " (token required)" : "");
+		    l->auth ? " (authentication required)" : "");
 	}
 	return 0;
 }
@@ -1611,14 +1610,12 @@ open_listeners(struct broker *b)
 static void
 close_listeners(struct broker *b)
 {
-	struct stat st;
 	int i;
 
 	for (i = 0; i < b->nl; i++) {
 		close(b->l[i].fd);
-		if (b->l[i].unix_file && lstat(b->l[i].bound.path, &st) == 0 &&
-		    st.st_dev == b->l[i].dev && st.st_ino == b->l[i].ino)
-			unlink(b->l[i].bound.path);
+		if (b->l[i].unix_file)	/* only the inode bound: src/sock.c */
+			sock_unlink(&b->l[i].bound);
 	}
 	b->nl = 0;
 }

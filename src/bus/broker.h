@@ -12,6 +12,8 @@
 
 #include "addr.h"
 
+struct auth;
+
 #define BROKER_MAX_LISTENERS	8
 #define BROKER_PING_INTERVAL	120000	/* ms between PINGs to a silent client */
 #define BROKER_MAX_PINGS_OUT	2	/* unanswered PINGs before Stale Connection */
@@ -23,6 +25,7 @@ struct broker_config {
 	mode_t unix_mode;		/* UNIX socket files, 0 = 0600 */
 	const char *addr_file;		/* write the first bound address here, atomically, once listening; NULL = none */
 	const char *token;		/* auth_token required from TCP clients; NULL = none */
+	struct auth *auth;		/* instead of token: the credentials of auth.c (token, users, nkeys); reload with auth_load */
 	bool no_auth;			/* TCP without a token (explicit --no-auth) */
 	size_t max_payload;		/* 0 = 1 MiB */
 	int max_clients;		/* 0 = 10000 */
@@ -44,7 +47,7 @@ struct broker_config {
 	int max_pings_out;
 	/* log: one line about connections, errors, slow consumers (and, when
 	 * trace is set, every protocol line); the applet prints it. NULL = quiet.
-	 * Lines look like "listening on tcp:127.0.0.1:4222 (token required)",
+	 * Lines look like "listening on tcp:127.0.0.1:4222 (authentication required)",
 	 * "client 3 unix:/run/user/1000/ipctool/bus.sock pid 42 uid 1000:
 	 * connected", "client 3 ...: slow consumer, disconnected",
 	 * "client 3 <- PUB a 5", "client 4 -> MSG a 1 5" (trace) */

@@ -13,8 +13,12 @@
 
 #define BUS_CONNECT_TIMEOUT	10000	/* ms, at most, for one connect */
 
-/* The address bus_cli_connect used, for messages and reconnects */
-extern char bus_cli_addr[ADDR_STR_MAX + 8];
+#define BUS_URL_MAX	(ADDR_STR_MAX + 2 * PROTO_FIELD_MAX + 16)
+
+/* The address bus_cli_connect used: as given, credentials included, for
+ * reconnects; and as shown in messages (bus_addr_shown) */
+extern char bus_cli_url[BUS_URL_MAX];
+extern char bus_cli_addr[ADDR_STR_MAX + PROTO_FIELD_MAX + 16];
 /* ...and whether it was the default one (no --bus, no $IPCTOOL_BUS): only
  * then does a failure hint at starting the daemon */
 extern bool bus_cli_default;
@@ -32,6 +36,12 @@ void bus_cli_fail(struct bus_client *c, int e, const char *what)
  * bus_connect) */
 void bus_cli_connect(struct bus_client *c, const char *addr,
     const char *name, int64_t timeout);
+
+/* bus_cli_tls: an option --tls-ca, --tls-cert, --tls-key (with arg) or
+ * --insecure (arg NULL), named by its long name, into the variable that
+ * bus_connect reads (IPCTOOL_BUS_TLS_CA, _CERT, _KEY, _INSECURE), so
+ * that every connect and reconnect uses it */
+void bus_cli_tls(const char *lo, const char *arg);
 
 /* bus_cli_check_subject: a usage error unless s is a valid subject
  * (wildcards only where subscribing), caught before connecting */

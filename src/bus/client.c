@@ -2,6 +2,7 @@
  * through sock.c, poll(2) with deadlines, read(2)/write(2) of the text
  * protocol parsed and written by proto.c, getrandom(2) for the inbox.
  * See https://docs.nats.io/reference/reference-protocols/nats-protocol */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,9 +22,11 @@
 #include "io.h"
 #include "out.h"
 #include "sock.h"
+#include "tls.h"
 #include "bus/client.h"
 #include "bus/subject.h"
 #include "bus/broker.h"
+#include "bus/nkey.h"
 
 #define RBUF_INIT	(64 * 1024)
 #define WBUF_SEND_AT	(64 * 1024)	/* write out once this much is queued */
@@ -101,7 +104,10 @@ bus_send(struct bus_client *c)
 {
 	if (c->wlen == 0)
 		return 0;
-	if (io_write_full(c->fd, c->wbuf, c->wlen) == -1)
+	if (c->tls) {
+		if (tls_write_full(c->tls, c->wbuf, c->wlen, -1) == -1)
+			return -1;
+	} else if (io_write_full(c->fd, c->wbuf, c->wlen) == -1)
 		return -1;
 	c->wlen = 0;
 	return 0;
@@ -197,6 +203,43 @@ bus_unsub(struct bus_client *c, uint64_t sid, uint64_t max)
 	return queue_ctl(c, buf, proto_fmt_unsub(buf, sizeof(buf), s, max));
 }
 
+/* fill_tls: fill over TLS; what TLS decrypted is all taken into rbuf,
+ * so that a poll(2) of c->fd by the caller sees all there is to read */
+static int
+fill_tls(struct bus_client *c, int64_t deadline)
+{
+	ssize_t n;
+	int ev;
+
+	if (!tls_pending(c->tls)) {
+		ev = io_wait(c->fd, tls_want(c->tls), deadline);
+		if (ev <= 0)
+			return ev;
+	}
+	for (;;) {
+		n = tls_read(c->tls, c->rbuf + c->rend, c->rcap - c->rend);
+		if (n == -1 && errno == EAGAIN)
+			return 1;	/* a part of a record: poll again */
+		if (n == -1) {
+			if (errno == EPROTO)
+				snprintf(c->errtext, sizeof(c->errtext), "%s",
+				    tls_error(c->tls));
+			return -1;
+		}
+		if (n == 0) {
+			c->closed = true;
+			errno = ECONNRESET;
+			return -1;
+		}
+		c->rend += (size_t)n;
+		if (!tls_pending(c->tls))
+			return 1;
+		if (c->rend == c->rcap &&
+		    buf_grow(&c->rbuf, &c->rcap, c->rcap + 1) == -1)
+			return -1;
+	}
+}
+
 /* fill: make room and read once, waiting until deadline; 1 read, 0 at
  * the deadline, -1 with errno (ECONNRESET at end of stream) */
 static int
@@ -215,6 +258,8 @@ fill(struct bus_client *c, int64_t deadline)
 	if (buf_grow(&c->rbuf, &c->rcap, need > c->rcap ? need :
 	    c->rend == c->rcap ? c->rcap + 1 : 0) == -1)
 		return -1;
+	if (c->tls)
+		return fill_tls(c, deadline);
 	ev = io_wait(c->fd, POLLIN, deadline);
 	if (ev <= 0)
 		return ev;
@@ -424,6 +469,66 @@ read_info(struct bus_client *c, int64_t deadline)
 	return 0;
 }
 
+/* env_or_null: getenv, NULL for an empty value too */
+static const char *
+env_or_null(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* start_tls: after INFO, TLS when the address asks for it (tls://,
+ * tls:) or the server requires it, as NATS clients do; the CAs, client
+ * certificate and verification come from IPCTOOL_BUS_TLS_CA, _CERT,
+ * _KEY and _INSECURE. 0, or -1 with errno and c->errtext */
+static int
+start_tls(struct bus_client *c, int64_t deadline)
+{
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX], err[TLS_ERR_MAX];
+	bool want = c->addr.type == ADDR_TLS || c->addr.tls;
+	const char *insecure = env_or_null("IPCTOOL_BUS_TLS_INSECURE");
+	struct tls_opts o = {
+		.ca = env_or_null("IPCTOOL_BUS_TLS_CA"),
+		.cert = env_or_null("IPCTOOL_BUS_TLS_CERT"),
+		.key = env_or_null("IPCTOOL_BUS_TLS_KEY"),
+		.verify = insecure == NULL || strcmp(insecure, "0") == 0,
+	};
+
+	if (!want && !c->info.tls_required)
+		return 0;
+	errno = EPROTO;
+	if (!c->info.tls_required && !c->info.tls_available) {
+		snprintf(c->errtext, sizeof(c->errtext), "the server does not "
+		    "offer TLS");
+		return -1;
+	}
+	if (c->addr.type == ADDR_UNIX) {
+		snprintf(c->errtext, sizeof(c->errtext), "the server requires "
+		    "TLS, which this client speaks over TCP only");
+		return -1;
+	}
+	c->tctx = tls_ctx_new(false, &o, err, sizeof(err));
+	if (c->tctx == NULL) {
+		snprintf(c->errtext, sizeof(c->errtext), "TLS: %.240s", err);
+		errno = EPROTO;
+		return -1;
+	}
+	c->tls = tls_new(c->tctx, c->fd, c->addr.host);
+	if (c->tls == NULL)
+		return -1;
+	if (tls_handshake(c->tls, deadline) == -1) {
+		snprintf(c->errtext, sizeof(c->errtext), "TLS handshake: %.230s",
+		    tls_error(c->tls));
+		if (errno != ETIMEDOUT && errno != ECONNRESET)
+			errno = EPROTO;
+		return -1;
+	}
+	out_trace("TLS handshake with %s: %s", c->addr_str,
+	    tls_describe(c->tls, line, sizeof(line)));
+	return 0;
+}
+
 /* find_token: the token for a server that asks for one into buf; 0, or
  * -1 when there is none */
 static int
@@ -524,12 +629,352 @@ peer_refused(struct bus_client *c, const char *why)
 	    "root: %s", c->peer_uid, (long)geteuid(), why);
 }
 
-/* send_connect: CONNECT with our options and a PING; 0 or -1 */
+/* Credentials given in the address (nats://TOKEN@ or USER:PASS@) */
+struct url_creds {
+	char	user[PROTO_FIELD_MAX];
+	char	pass[PROTO_FIELD_MAX];
+	char	token[PROTO_FIELD_MAX];
+};
+
+/* userinfo: when addr is a nats:// URL with credentials, true with *at
+ * the offset of the '@' that ends them (they start at 7) */
+static bool
+userinfo(const char *addr, size_t *at)
+{
+	const char *p, *end, *q, *a = NULL;
+
+	if (strncmp(addr, "nats://", 7) != 0)
+		return false;
+	p = addr + 7;
+	end = p + strcspn(p, "/?#");
+	for (q = p; q < end; q++)
+		if (*q == '@')
+			a = q;
+	if (a == NULL)
+		return false;
+	*at = (size_t)(a - addr);
+	return true;
+}
+
+/* unpercent: the n bytes at s with %XX decoded into buf; 0, or -1 when
+ * it does not fit or an escape is bad */
 static int
-send_connect(struct bus_client *c, const char *name)
+unpercent(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= len)
+			return -1;
+		if (s[i] == '%') {
+			if (i + 2 >= n)
+				return -1;
+			if (sscanf(s + i + 1, "%2x", &v) != 1 || v == 0 ||
+			    !isxdigit((unsigned char)s[i + 1]) ||
+			    !isxdigit((unsigned char)s[i + 2]))
+				return -1;
+			buf[o++] = (char)v;
+			i += 2;
+		} else
+			buf[o++] = s[i];
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+/* split_url: the credentials of addr into cr and the address without
+ * them into plain; 0, or -1 when they are malformed or too long */
+static int
+split_url(const char *addr, char *plain, size_t plen, struct url_creds *cr)
+{
+	size_t at, colon;
+	const char *ui = addr + 7;
+	int rc;
+
+	memset(cr, 0, sizeof(*cr));
+	if (!userinfo(addr, &at)) {
+		return strlcpy(plain, addr, plen) < plen ? 0 : -1;
+	}
+	colon = strcspn(ui, ":@");
+	if (ui + colon < addr + at)
+		rc = unpercent(ui, colon, cr->user, sizeof(cr->user)) |
+		    unpercent(ui + colon + 1, at - 7 - colon - 1, cr->pass,
+		    sizeof(cr->pass));
+	else
+		rc = unpercent(ui, at - 7, cr->token, sizeof(cr->token));
+	if (rc != 0 || (cr->user[0] == '\0' && cr->token[0] == '\0') ||
+	    (size_t)snprintf(plain, plen, "nats://%s", addr + at + 1) >= plen) {
+		explicit_bzero(cr, sizeof(*cr));
+		return -1;
+	}
+	return 0;
+}
+
+char *
+bus_addr_shown(const char *addr, char *buf, size_t len)
+{
+	size_t at, colon;
+
+	if (!userinfo(addr, &at)) {
+		strlcpy(buf, addr, len);
+		return buf;
+	}
+	colon = strcspn(addr + 7, ":@");
+	if (7 + colon < at)
+		snprintf(buf, len, "nats://%.*s:***%s", (int)colon, addr + 7,
+		    addr + at);
+	else
+		snprintf(buf, len, "nats://***%s", addr + at);
+	return buf;
+}
+
+const char *bus_creds_file;
+const char *bus_nkey_file;
+
+/* read_secret: the start of the file at path (at most len - 1 bytes)
+ * into buf, NUL-terminated; only a regular file that group and others
+ * cannot read. 0, or -1 with errno EBADMSG and c->errtext */
+static int
+read_secret(struct bus_client *c, const char *what, const char *path,
+    char *buf, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		e = errno;
+		if (fd != -1)
+			close(fd);
+		snprintf(c->errtext, sizeof(c->errtext), "%s %s: %s", what,
+		    path, strerror(e));
+		errno = EBADMSG;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		close(fd);
+		snprintf(c->errtext, sizeof(c->errtext), "%s %s: %s, mode "
+		    "%04o (want a file only its owner can read)", what, path,
+		    S_ISREG(st.st_mode) ? "a regular file" :
+		    "not a regular file", (unsigned)(st.st_mode & 07777));
+		errno = EBADMSG;
+		return -1;
+	}
+	n = io_read_full(fd, buf, len - 1);
+	e = errno;
+	close(fd);
+	if (n == -1) {
+		snprintf(c->errtext, sizeof(c->errtext), "%s %s: %s", what,
+		    path, strerror(e));
+		errno = EBADMSG;
+		return -1;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* bad_creds: the reason a credentials file is refused; returns -1 */
+static int
+bad_creds(struct bus_client *c, const char *what, const char *path,
+    const char *why)
+{
+	snprintf(c->errtext, sizeof(c->errtext), "%s %s: %s", what, path, why);
+	errno = EBADMSG;
+	return -1;
+}
+
+/* block: in the text of a creds file, the first line after the
+ * "-----BEGIN ...KIND...-----" line, into out (trimmed); 0 or -1 */
+static int
+block(char *text, const char *kind, char *out, size_t len)
+{
+	char *line = text, *next, *p;
+	bool inside = false;
+	size_t n;
+
+	for (; *line != '\0'; line = next) {
+		n = strcspn(line, "\n");
+		next = line + n + (line[n] == '\n');
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			n--;
+		p = line;
+		while (n > 0 && isspace((unsigned char)*p)) {
+			p++;
+			n--;
+		}
+		if (n == 0)
+			continue;
+		if (inside) {
+			if (n >= len)
+				return -1;
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return 0;
+		}
+		inside = n > 6 && strncmp(p, "---", 3) == 0 &&
+		    memmem(p, n, "BEGIN", 5) != NULL &&
+		    memmem(p, n, kind, strlen(kind)) != NULL;
+	}
+	return -1;
+}
+
+/* sign_nonce: the base64url signature of the server's nonce with seed
+ * into sig (empty when the server sent no nonce); 0 or -1 */
+static int
+sign_nonce(struct bus_client *c, const unsigned char seed[NKEY_KEY_LEN],
+    char *sig, size_t len)
+{
+	unsigned char raw[NKEY_SIG_LEN];
+
+	sig[0] = '\0';
+	if (c->info.nonce[0] == '\0')
+		return 0;
+	if (len < NKEY_SIG_STR || nkey_sign(seed, c->info.nonce,
+	    strlen(c->info.nonce), raw) == -1) {
+		snprintf(c->errtext, sizeof(c->errtext), "cannot sign the "
+		    "server's nonce");
+		errno = EBADMSG;
+		return -1;
+	}
+	nkey_b64url_encode(raw, sizeof(raw), sig);
+	return 0;
+}
+
+/* load_seed: the user seed in text into seed; 0 or -1 */
+static int
+load_seed(struct bus_client *c, const char *what, const char *path,
+    const char *text, unsigned char seed[NKEY_KEY_LEN])
+{
+	const char *why;
+	int prefix;
+
+	if (nkey_decode_seed(text, seed, &prefix, &why) == -1)
+		return bad_creds(c, what, path, why);
+	if (prefix != NKEY_PREFIX_USER) {
+		explicit_bzero(seed, NKEY_KEY_LEN);
+		return bad_creds(c, what, path, "not a user seed");
+	}
+	return 0;
+}
+
+/* use_creds: the JWT of the creds file at path and the signature of its
+ * seed into cn; 0 or -1 */
+static int
+use_creds(struct bus_client *c, const char *path, struct proto_connect *cn)
+{
+	static const char what[] = "credentials file";
+	char text[8192], seedtxt[128];
+	unsigned char seed[NKEY_KEY_LEN];
+	int rc = -1;
+
+	if (read_secret(c, what, path, text, sizeof(text)) == -1)
+		return -1;
+	if (block(text, "JWT", cn->jwt, sizeof(cn->jwt)) == -1)
+		bad_creds(c, what, path, "no user JWT block");
+	else if (block(text, "SEED", seedtxt, sizeof(seedtxt)) == -1)
+		bad_creds(c, what, path, "no nkey seed block");
+	else if (load_seed(c, what, path, seedtxt, seed) == 0) {
+		rc = sign_nonce(c, seed, cn->sig, sizeof(cn->sig));
+		explicit_bzero(seed, sizeof(seed));
+	}
+	explicit_bzero(text, sizeof(text));
+	explicit_bzero(seedtxt, sizeof(seedtxt));
+	return rc;
+}
+
+/* use_nkey: the public key of the seed file at path and its signature of
+ * the nonce into cn; 0 or -1 */
+static int
+use_nkey(struct bus_client *c, const char *path, struct proto_connect *cn)
+{
+	static const char what[] = "nkey seed file";
+	char text[256];
+	unsigned char seed[NKEY_KEY_LEN], key[NKEY_KEY_LEN];
+	int rc = -1;
+
+	if (read_secret(c, what, path, text, sizeof(text)) == -1)
+		return -1;
+	text[strcspn(text, " \t\r\n")] = '\0';
+	if (load_seed(c, what, path, text, seed) == 0) {
+		if (nkey_public_of_seed(seed, key) == -1)
+			bad_creds(c, what, path, "no public key for the seed");
+		else {
+			nkey_encode_public(key, NKEY_PREFIX_USER, cn->nkey);
+			rc = sign_nonce(c, seed, cn->sig, sizeof(cn->sig));
+		}
+		explicit_bzero(seed, sizeof(seed));
+	}
+	explicit_bzero(text, sizeof(text));
+	return rc;
+}
+
+/* env_or: f when set, else the non-empty value of variable name, or NULL */
+static const char *
+env_or(const char *f, const char *name)
+{
+	const char *v = f != NULL ? f : getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* fill_creds: every credential given (see client.h) into cn; 0, or -1
+ * with errno when a file cannot be used */
+static int
+fill_creds(struct bus_client *c, const struct url_creds *cr,
+    struct proto_connect *cn)
+{
+	const char *user = getenv(BUS_ENV_USER), *pass = getenv(BUS_ENV_PASS);
+	const char *tok = getenv(BUS_ENV_TOKEN);
+	const char *creds = env_or(bus_creds_file, BUS_ENV_CREDS);
+	const char *nkey = env_or(bus_nkey_file, BUS_ENV_NKEY);
+
+	if (cr->user[0] != '\0') {
+		strlcpy(cn->user, cr->user, sizeof(cn->user));
+		strlcpy(cn->pass, cr->pass, sizeof(cn->pass));
+	} else if (user != NULL && user[0] != '\0') {
+		strlcpy(cn->user, user, sizeof(cn->user));
+		strlcpy(cn->pass, pass ? pass : "", sizeof(cn->pass));
+	}
+	if (cr->token[0] != '\0')
+		strlcpy(cn->auth_token, cr->token, sizeof(cn->auth_token));
+	else if (tok != NULL && tok[0] != '\0')
+		strlcpy(cn->auth_token, tok, sizeof(cn->auth_token));
+	if (creds != NULL && use_creds(c, creds, cn) == -1)
+		return -1;
+	if (creds == NULL && nkey != NULL && use_nkey(c, nkey, cn) == -1)
+		return -1;
+	if (cn->user[0] == '\0' && cn->auth_token[0] == '\0' &&
+	    cn->jwt[0] == '\0' && cn->nkey[0] == '\0')
+		(void)find_token(cn->auth_token, sizeof(cn->auth_token));
+	return 0;
+}
+
+/* trace_connect: the CONNECT line for the trace, secrets left out */
+static void
+trace_connect(const struct proto_connect *cn)
+{
+	char user[PROTO_FIELD_MAX + 16] = "";
+
+	if (cn->user[0] != '\0')
+		snprintf(user, sizeof(user), ",\"user\":\"%.64s\","
+		    "\"pass\":...", cn->user);
+	out_trace("-> CONNECT {\"headers\":true,\"no_responders\":true"
+	    "%s%s%s%s%s%s%s}", cn->auth_token[0] ? ",\"auth_token\":..." : "",
+	    user, cn->jwt[0] ? ",\"jwt\":..." : "",
+	    cn->nkey[0] ? ",\"nkey\":\"" : "", cn->nkey,
+	    cn->nkey[0] ? "\"" : "", cn->sig[0] ? ",\"sig\":..." : "");
+}
+
+/* send_connect: CONNECT with our options and credentials cr (and those
+ * of the environment) when the server asks for them; 0 or -1 */
+static int
+send_connect(struct bus_client *c, const char *name,
+    const struct url_creds *cr)
 {
 	struct proto_connect cn;
-	char buf[2048];
+	char buf[PROTO_JWT_MAX + 2048];
 	size_t n;
 
 	proto_connect_init(&cn);
@@ -541,24 +986,29 @@ send_connect(struct bus_client *c, const char *name)
 	strlcpy(cn.name, name ? name : "ipctool", sizeof(cn.name));
 	strlcpy(cn.lang, "C", sizeof(cn.lang));
 	strlcpy(cn.version, IPCTOOL_VERSION, sizeof(cn.version));
-	if (c->info.auth_required &&
-	    find_token(cn.auth_token, sizeof(cn.auth_token)) == 0 &&
-	    c->peer_known && !c->peer_ok) {
-		explicit_bzero(&cn, sizeof(cn));
-		return peer_refused(c, "no token sent");
+	if (c->info.auth_required) {
+		if (fill_creds(c, cr, &cn) == -1) {
+			explicit_bzero(&cn, sizeof(cn));
+			return -1;
+		}
+		if ((cn.auth_token[0] || cn.user[0] || cn.jwt[0] ||
+		    cn.nkey[0]) && c->peer_known && !c->peer_ok) {
+			explicit_bzero(&cn, sizeof(cn));
+			return peer_refused(c, "no credentials sent");
+		}
 	}
 	n = proto_fmt_connect(buf, sizeof(buf), &cn);
+	if (out_trace_on)
+		trace_connect(&cn);
 	explicit_bzero(&cn, sizeof(cn));
 	if (n >= sizeof(buf)) {
+		explicit_bzero(buf, sizeof(buf));
 		errno = EINVAL;
 		return -1;
 	}
 	if (queue(c, buf, n) == -1)
 		return -1;
 	explicit_bzero(buf, sizeof(buf));
-	if (out_trace_on)
-		out_trace("-> CONNECT {\"headers\":true,\"no_responders\":true"
-		    "%s}", c->info.auth_required ? ",\"auth_token\":..." : "");
 	return 0;
 }
 
@@ -566,24 +1016,26 @@ int
 bus_connect(struct bus_client *c, const char *addr, const char *name,
     int64_t deadline, const char **errstr)
 {
-	char dir[64];
+	char dir[64], plain[ADDR_STR_MAX + 16];
+	struct url_creds cr;
 	bool fallback;
 	int e;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	*errstr = NULL;
-	if (addr_parse(&c->addr, addr, errstr) == -1) {
+	if (split_url(addr, plain, sizeof(plain), &cr) == -1) {
+		*errstr = "bad credentials in the URL";
+		errno = EINVAL;
+		return -1;
+	}
+	if (addr_parse(&c->addr, plain, errstr) == -1) {
+		explicit_bzero(&cr, sizeof(cr));
 		errno = EINVAL;
 		return -1;
 	}
 	if (!addr_is_stream(&c->addr)) {
 		*errstr = "the bus needs a stream address (unix:, tcp:, nats://)";
-		errno = EINVAL;
-		return -1;
-	}
-	if (c->addr.type == ADDR_TLS) {
-		*errstr = "the bus does not speak TLS yet (unix:, tcp:, nats://)";
 		errno = EINVAL;
 		return -1;
 	}
@@ -605,12 +1057,14 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 		peer_refused(c, "not our broker");
 		goto fail;
 	}
-	if (read_info(c, deadline) == -1 || send_connect(c, name) == -1 ||
-	    bus_flush(c, deadline) == -1)
+	if (read_info(c, deadline) == -1 || start_tls(c, deadline) == -1 ||
+	    send_connect(c, name, &cr) == -1 || bus_flush(c, deadline) == -1)
 		goto fail;
+	explicit_bzero(&cr, sizeof(cr));
 	return 0;
 fail:
 	e = errno;
+	explicit_bzero(&cr, sizeof(cr));
 	bus_close(c);
 	errno = e;
 	return -1;
@@ -619,6 +1073,13 @@ fail:
 void
 bus_close(struct bus_client *c)
 {
+	if (c->tls) {
+		tls_close_notify(c->tls);	/* best effort */
+		tls_free(c->tls);
+		c->tls = NULL;
+	}
+	tls_ctx_free(c->tctx);
+	c->tctx = NULL;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
@@ -706,7 +1167,7 @@ bus_exit_code(int e)
 const char *
 bus_strerror(const struct bus_client *c, int e)
 {
-	if ((e == EPROTO || e == EACCES || e == EPERM) &&
+	if ((e == EPROTO || e == EACCES || e == EPERM || e == EBADMSG) &&
 	    c->errtext[0] != '\0')
 		return c->errtext;
 	if (e == ECONNRESET && c->closed)
@@ -717,7 +1178,8 @@ bus_strerror(const struct bus_client *c, int e)
 bool
 bus_retryable(int e)
 {
-	return e != EINVAL && e != EACCES && e != EPERM && e != ENOMEM;
+	return e != EINVAL && e != EACCES && e != EPERM && e != EBADMSG &&
+	    e != ENOMEM;
 }
 
 int64_t

@@ -15,6 +15,10 @@
 
 #define BUS_ENV_ADDR	"IPCTOOL_BUS"		/* overrides the default address */
 #define BUS_ENV_TOKEN	"IPCTOOL_BUS_TOKEN"	/* auth_token for TCP */
+#define BUS_ENV_USER	"IPCTOOL_BUS_USER"	/* user and password */
+#define BUS_ENV_PASS	"IPCTOOL_BUS_PASS"
+#define BUS_ENV_CREDS	"IPCTOOL_BUS_CREDS"	/* a creds file (JWT, seed) */
+#define BUS_ENV_NKEY	"IPCTOOL_BUS_NKEY"	/* an nkey seed file */
 #define BUS_TOKEN_NAME	"token"			/* next to the default socket */
 #define BUS_STAT_SUBJECT "$SYS.REQ.IPCTOOL.STAT"
 #define BUS_INBOX_MAX	64
@@ -35,8 +39,13 @@ struct bus_msg {
 typedef void (*bus_msg_fn)(struct bus_client *c, const struct bus_msg *m,
     void *arg);
 
+struct tls_ctx;
+struct tls;
+
 struct bus_client {
 	int fd;
+	struct tls_ctx *tctx;		/* TLS after INFO (tls://, tls:, or */
+	struct tls *tls;		/* a server with tls_required) */
 	struct addr addr;
 	char addr_str[ADDR_STR_MAX];
 	struct proto_info info;
@@ -59,6 +68,31 @@ struct bus_client {
 	long peer_uid;
 };
 
+/*
+ * Credentials, sent only to a server that asks (auth_required in INFO),
+ * all that are given:
+ * - in the address: nats://TOKEN@HOST:PORT (auth_token) or
+ *   nats://USER:PASS@HOST:PORT (user, pass), %XX decoded;
+ * - else $IPCTOOL_BUS_USER and $IPCTOOL_BUS_PASS;
+ * - the token of $IPCTOOL_BUS_TOKEN unless the address has one;
+ * - bus_creds_file (--creds) or else $IPCTOOL_BUS_CREDS: a creds file as
+ *   nsc writes it (a user JWT block, then a user nkey seed block): sends
+ *   the JWT and the seed's signature of the server's nonce;
+ * - bus_nkey_file (--nkey) or else $IPCTOOL_BUS_NKEY: a file whose first
+ *   line is a user nkey seed ("SU..."): sends its public key and the
+ *   signature of the nonce;
+ * - none of these: the token in the default token file, if any.
+ * Files with a seed must not be readable by group or others. Secrets
+ * never reach the trace or a message (see bus_addr_shown).
+ */
+extern const char *bus_creds_file;
+extern const char *bus_nkey_file;
+
+/* bus_addr_shown: addr for messages: a password or token in it becomes
+ * three stars ("alice:***@" and "***@" after the nats:// scheme);
+ * returns buf */
+char *bus_addr_shown(const char *addr, char *buf, size_t len);
+
 /* bus_default_addr: the address clients use when --bus is not given:
  * $IPCTOOL_BUS, else unix: and the broker's default socket; returns buf,
  * or NULL when it does not fit */
@@ -79,7 +113,8 @@ int bus_read_token(const char *path, char *buf, size_t len);
  * all before deadline. name goes into CONNECT. Returns 0, or -1 with
  * errno: EINVAL bad address (*errstr says why), ECONNREFUSED/ENOENT
  * nobody listens, ETIMEDOUT, EACCES the server refused the credentials,
- * EPROTO anything else the server said (c->errtext), EPERM an impostor
+ * EPROTO anything else the server said (c->errtext), EBADMSG a
+ * credentials file could not be used (c->errtext), EPERM an impostor
  * could be listening (c->errtext says why; nothing was sent):
  *
  * A socket in the fallback directory /tmp/ipctool-$EUID (no

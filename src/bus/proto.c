@@ -789,15 +789,27 @@ static const struct field connect_fields[] = {
 	FC(verbose, F_BOOL), FC(pedantic, F_BOOL), FC(tls_required, F_BOOL),
 	FC(headers, F_BOOL), FC(no_responders, F_BOOL), FC(echo, F_BOOL),
 	FC(protocol, F_INT), FC(auth_token, F_SECRET), FC(user, F_SECRET),
-	FC(pass, F_SECRET), FC(name, F_NAME), FC(lang, F_NAME),
+	FC(pass, F_SECRET), FC(nkey, F_SECRET), FC(sig, F_SECRET),
+	FC(jwt, F_SECRET), FC(name, F_NAME), FC(lang, F_NAME),
 	FC(version, F_NAME), { NULL, 0, 0, 0 }
 };
 
+/* the INFO fields, once: the broker writes these */
+#define INFO_FIELDS \
+	FI(server_id, F_NAME), FI(server_name, F_NAME), FI(version, F_NAME), \
+	FI(host, F_NAME), FI(port, F_INT), FI(proto, F_INT), \
+	FI(max_payload, F_U64), FI(client_id, F_U64), FI(headers, F_BOOL), \
+	FI(auth_required, F_BOOL), FI(nonce, F_NAME)
+
 static const struct field info_fields[] = {
-	FI(server_id, F_NAME), FI(server_name, F_NAME), FI(version, F_NAME),
-	FI(host, F_NAME), FI(port, F_INT), FI(proto, F_INT),
-	FI(max_payload, F_U64), FI(client_id, F_U64), FI(headers, F_BOOL),
-	FI(auth_required, F_BOOL), { NULL, 0, 0, 0 }
+	INFO_FIELDS, { NULL, 0, 0, 0 }
+};
+
+/* what a client reads of INFO: those, and the TLS ones, which the
+ * embedded broker does not write */
+static const struct field info_read_fields[] = {
+	INFO_FIELDS, FI(tls_required, F_BOOL), FI(tls_available, F_BOOL),
+	{ NULL, 0, 0, 0 }
 };
 
 /* json_int: the integer val into *v, within [lo, hi]; 0 or -1 */
@@ -919,7 +931,7 @@ proto_info_init(struct proto_info *in)
 int
 proto_info_parse(struct proto_info *in, const char *json, size_t len)
 {
-	return read_object(in, info_fields, json, len);
+	return read_object(in, info_read_fields, json, len);
 }
 
 /* Writers */

@@ -172,6 +172,7 @@ int proto_json_next(struct proto_json_iter *it, struct proto_str *key,
 ssize_t proto_json_unescape(struct proto_str s, char *buf, size_t size);
 
 #define PROTO_FIELD_MAX	256	/* strings of CONNECT and INFO, NUL included */
+#define PROTO_JWT_MAX	4096	/* a JWT in CONNECT, NUL included */
 
 /* The CONNECT options we use. */
 struct proto_connect {
@@ -185,6 +186,9 @@ struct proto_connect {
 	char	auth_token[PROTO_FIELD_MAX];
 	char	user[PROTO_FIELD_MAX];
 	char	pass[PROTO_FIELD_MAX];
+	char	nkey[PROTO_FIELD_MAX];	/* an nkey user's public key */
+	char	sig[PROTO_FIELD_MAX];	/* its signature of the nonce */
+	char	jwt[PROTO_JWT_MAX];	/* a user JWT (--creds) */
 	char	name[PROTO_FIELD_MAX];
 	char	lang[PROTO_FIELD_MAX];
 	char	version[PROTO_FIELD_MAX];
@@ -202,6 +206,9 @@ struct proto_info {
 	uint64_t	client_id;
 	bool		headers;
 	bool		auth_required;
+	char		nonce[PROTO_FIELD_MAX];	/* to sign with an nkey */
+	bool		tls_required;	/* read only: TLS after INFO */
+	bool		tls_available;
 };
 
 /* proto_connect_init: the NATS defaults (echo on, everything else off) */

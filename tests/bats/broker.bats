@@ -239,7 +239,7 @@ PONG"
 	run -0 grep -c 'refused a client: 2 clients already' "$BROKER_LOG"
 }
 
-@test "TCP needs the token (auth_token, or pass), UNIX clients are trusted" {
+@test "TCP needs the token (auth_token, not as a password), UNIX clients are trusted" {
 	broker --token s3cret "tcp:0" "unix:$SOCK"
 	T="TCP:127.0.0.1:$TCP_PORT"
 	run -0 raw "$T" 'PING\r\n'
@@ -255,12 +255,12 @@ PONG"
 	assert_equal "${output#*$'\n'}" "+OK
 PONG"
 	run -0 raw "$T" 'CONNECT {"user":"me","pass":"s3cret"}\r\nPING\r\n'
-	assert_equal "${lines[1]}" "PONG"
+	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 	run -0 raw_unix 'PING\r\n'
 	assert_line --index 0 --regexp '"auth_required":false\}$'
 	assert_equal "${lines[1]}" "PONG"
-	# two failures within a second: one line, then the count
-	wait_for_line "$BROKER_LOG" '1 more failed authentications in the last second'
+	# three failures within a second: one line, then the count
+	wait_for_line "$BROKER_LOG" '2 more failed authentications in the last second'
 	run -0 grep -c 'Authorization Violation, disconnected' "$BROKER_LOG"
 	assert_equal "$output" 1
 }

@@ -131,5 +131,169 @@ root 700"
 		wait
 		if grep -q s3cret /tmp/shared/bus.sock.got; then echo 'token sent' >&2; fi
 		exit \$rc"
-	assert_equal "$stderr" "ipctool bus: connect to unix:/tmp/shared/bus.sock: the listener runs as uid $ATTACKER_UID, not as uid 0 or root: no token sent"
+	assert_equal "$stderr" "ipctool bus: connect to unix:/tmp/shared/bus.sock: the listener runs as uid $ATTACKER_UID, not as uid 0 or root: no credentials sent"
+}
+
+# Authentication: the same credentials against the daemon and a real
+# nats-server configured alike (start_both), each method succeeding and
+# failing the same way
+
+# nats.js made these user nkeys (nkeys.js createUser()); USER1 is listed
+# in the brokers' nkey users, USER2 is not
+USER1_SEED=SUAMOZUBLCD75QPMK4AEDBK2R4SVH2SCQJQP6HJSYD5CV7UIYIKIJG4IMI
+USER1_PUB=UCI76YIWGS2TU7Y3MBYEZRYZ2JALKNQZ37QV3KAYM3VYLIPUJVORTMHB
+USER2_SEED=SUACRG3NR2EELZAQZZ4CVGA56XZZMVVVQETYNVF7MRZW6ABRCT253MPRYU
+
+# secret FILE CONTENT: FILE in the test directory, mode 0600
+secret() {
+	printf '%s\n' "$2" >"$BATS_TEST_TMPDIR/$1"
+	chmod 600 "$BATS_TEST_TMPDIR/$1"
+}
+
+# start_both NATS_ARGS -- DAEMON_ARGS: a nats-server and the daemon on
+# loopback TCP; sets PORTS to their two ports
+start_both() {
+	local nargs=() dargs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do nargs+=("$1"); shift; done
+	shift
+	dargs=("$@")
+	start_nats "${nargs[@]}"
+	start_daemon --listen tcp:127.0.0.1:0 "${dargs[@]}"
+	unset IPCTOOL_BUS
+	PORTS="$NATS_PORT ${DAEMON_ADDR##*:}"
+}
+
+@test "bus-auth: a token, in the URL or IPCTOOL_BUS_TOKEN; the user name does not carry it" {
+	secret tok s3cret
+	start_both --auth s3cret -- --token-file "$BATS_TEST_TMPDIR/tok"
+	for port in $PORTS; do
+		run -0 ipctool bus pub -b "nats://s3cret@127.0.0.1:$port" a x
+		IPCTOOL_BUS_TOKEN=s3cret run -0 ipctool bus pub -b "tcp:127.0.0.1:$port" a x
+		run -1 --separate-stderr ipctool bus pub -b "nats://wrong@127.0.0.1:$port" a x
+		assert_equal "$stderr" "ipctool bus: connect to nats://***@127.0.0.1:$port: Authorization Violation"
+		run -1 --separate-stderr ipctool bus pub -b "nats://mallory:s3cret@127.0.0.1:$port" a x
+		assert_equal "$stderr" "ipctool bus: connect to nats://mallory:***@127.0.0.1:$port: Authorization Violation"
+		run -1 --separate-stderr ipctool req call -b "tcp:127.0.0.1:$port" up x
+		assert_equal "$stderr" "ipctool req: connect to tcp:127.0.0.1:$port: Authorization Violation"
+	done
+}
+
+@test "bus-auth: users and passwords (--user/--pass-file, --users-file), the name checked" {
+	secret alice.pass wonder
+	secret users 'bob:b0b:x'
+	cat >"$BATS_TEST_TMPDIR/nats.conf" <<-'EOF2'
+		authorization { users = [
+			{ user: alice, password: wonder }
+			{ user: bob, password: "b0b:x" }
+		] }
+	EOF2
+	start_both -c "$BATS_TEST_TMPDIR/nats.conf" -- --user alice \
+		--pass-file "$BATS_TEST_TMPDIR/alice.pass" --users-file "$BATS_TEST_TMPDIR/users"
+	for port in $PORTS; do
+		run -0 ipctool bus pub -b "nats://alice:wonder@127.0.0.1:$port" a x
+		run -0 ipctool bus pub -b "nats://bob:b0b%3Ax@127.0.0.1:$port" a x
+		IPCTOOL_BUS_USER=bob IPCTOOL_BUS_PASS=b0b:x run -69 --separate-stderr \
+			ipctool req call -b "tcp:127.0.0.1:$port" up x
+		assert_equal "$stderr" "ipctool req: no worker serves up (no responders)"
+		run -1 --separate-stderr ipctool bus pub -b "nats://alice:nope@127.0.0.1:$port" a x
+		assert_equal "$stderr" "ipctool bus: connect to nats://alice:***@127.0.0.1:$port: Authorization Violation"
+		run -1 --separate-stderr ipctool bus sub -b "nats://mallory:wonder@127.0.0.1:$port" a
+		assert_equal "$stderr" "ipctool bus: connect to nats://mallory:***@127.0.0.1:$port: Authorization Violation"
+		run -1 ipctool bus pub -b "tcp:127.0.0.1:$port" a x
+	done
+}
+
+@test "bus-auth: nkey users sign the server's nonce (--nkey, IPCTOOL_BUS_NKEY)" {
+	secret user1.seed "$USER1_SEED"
+	secret user2.seed "$USER2_SEED"
+	printf '# nkey users\n%s the first user\n' "$USER1_PUB" >"$BATS_TEST_TMPDIR/nkeys"
+	printf 'authorization { users = [ { nkey: %s } ] }\n' "$USER1_PUB" >"$BATS_TEST_TMPDIR/nats.conf"
+	start_both -c "$BATS_TEST_TMPDIR/nats.conf" -- --nkey-users "$BATS_TEST_TMPDIR/nkeys"
+	for port in $PORTS; do
+		run -0 ipctool bus pub --nkey "$BATS_TEST_TMPDIR/user1.seed" -b "tcp:127.0.0.1:$port" a x
+		IPCTOOL_BUS_NKEY="$BATS_TEST_TMPDIR/user1.seed" run -69 --separate-stderr \
+			ipctool req call -b "tcp:127.0.0.1:$port" up x
+		assert_equal "$stderr" "ipctool req: no worker serves up (no responders)"
+		run -1 --separate-stderr ipctool bus pub --nkey "$BATS_TEST_TMPDIR/user2.seed" -b "tcp:127.0.0.1:$port" a x
+		assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$port: Authorization Violation"
+	done
+	chmod 644 "$BATS_TEST_TMPDIR/user1.seed"
+	run -1 --separate-stderr ipctool bus pub --nkey "$BATS_TEST_TMPDIR/user1.seed" -b "tcp:127.0.0.1:$NATS_PORT" a x
+	assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$NATS_PORT: nkey seed file $BATS_TEST_TMPDIR/user1.seed: a regular file, mode 0644 (want a file only its owner can read)"
+	secret bad.seed "$USER1_PUB"
+	run -1 --separate-stderr ipctool bus pub --nkey "$BATS_TEST_TMPDIR/bad.seed" -b "tcp:127.0.0.1:$NATS_PORT" a x
+	assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$NATS_PORT: nkey seed file $BATS_TEST_TMPDIR/bad.seed: wrong length"
+}
+
+@test "bus-auth: --creds (user JWT and seed): nats-server in operator mode, the daemon's nkey users" {
+	local nm="$IPCTOOL_SRCDIR/tests/interop/node_modules"
+	[ -d "$nm/nkeys.js" ] || skip "nats.js not installed (tools/deps.sh runs npm ci)"
+	command -v node >/dev/null || skip "node not installed"
+	mkdir "$BATS_TEST_TMPDIR/op"
+	NODE_PATH="$nm" node "$IPCTOOL_SRCDIR/tests/interop/mkcreds.js" "$BATS_TEST_TMPDIR/op"
+	start_nats -c "$BATS_TEST_TMPDIR/op/server.conf"
+	unset IPCTOOL_BUS
+	run -0 ipctool bus pub --creds "$BATS_TEST_TMPDIR/op/user.creds" -b "tcp:127.0.0.1:$NATS_PORT" a x
+	IPCTOOL_BUS_CREDS="$BATS_TEST_TMPDIR/op/user.creds" run -69 --separate-stderr \
+		ipctool req call -b "tcp:127.0.0.1:$NATS_PORT" up x
+	assert_equal "$stderr" "ipctool req: no worker serves up (no responders)"
+	run -1 --separate-stderr ipctool bus pub -b "tcp:127.0.0.1:$NATS_PORT" a x
+	assert_equal "$stderr" "ipctool bus: connect to tcp:127.0.0.1:$NATS_PORT: Authorization Violation"
+	# the daemon has no operator or accounts: a creds file signs in as
+	# the nkey user of its seed, when that user is listed
+	start_daemon --listen tcp:127.0.0.1:0 --nkey-users "$BATS_TEST_TMPDIR/op/user.pub"
+	run -0 ipctool bus pub --creds "$BATS_TEST_TMPDIR/op/user.creds" -b "$DAEMON_ADDR" a x
+	printf '%s\n' "$USER1_PUB" >"$BATS_TEST_TMPDIR/nkeys"
+	start_daemon --listen tcp:127.0.0.1:0 --nkey-users "$BATS_TEST_TMPDIR/nkeys"
+	run -1 --separate-stderr ipctool bus pub --creds "$BATS_TEST_TMPDIR/op/user.creds" -b "$DAEMON_ADDR" a x
+	assert_equal "$stderr" "ipctool bus: connect to $DAEMON_ADDR: Authorization Violation"
+	secret empty.creds "nothing here"
+	run -1 --separate-stderr ipctool bus pub --creds "$BATS_TEST_TMPDIR/empty.creds" -b "$DAEMON_ADDR" a x
+	assert_equal "$stderr" "ipctool bus: connect to $DAEMON_ADDR: credentials file $BATS_TEST_TMPDIR/empty.creds: no user JWT block"
+}
+
+@test "bus-auth: secrets stay out of the trace and of messages" {
+	secret tok s3cret
+	secret alice.pass wonder
+	start_daemon --listen tcp:127.0.0.1:0 --token-file "$BATS_TEST_TMPDIR/tok" \
+		--user alice --pass-file "$BATS_TEST_TMPDIR/alice.pass"
+	local port=${DAEMON_ADDR##*:}
+	run -0 --separate-stderr ipctool bus pub -v -b "nats://s3cret@127.0.0.1:$port" a x
+	[[ "$stderr" == *'-> CONNECT {"headers":true,"no_responders":true,"auth_token":...}'* ]]
+	[[ "$stderr" != *s3cret* ]]
+	run -0 --separate-stderr ipctool bus pub -v -b "nats://alice:wonder@127.0.0.1:$port" a x
+	[[ "$stderr" == *'"user":"alice","pass":...'* ]]
+	[[ "$stderr" != *wonder* ]]
+	kill "$DAEMON_PID"
+	wait_exit "$DAEMON_PID"
+	run -69 --separate-stderr ipctool bus sub -b "nats://alice:wonder@127.0.0.1:$port" a
+	assert_equal "$stderr" "ipctool bus: connect to nats://alice:***@127.0.0.1:$port: Connection refused"
+}
+
+@test "bus-auth: the daemon refuses unusable credential files and options" {
+	secret alice.pass wonder
+	chmod 640 "$BATS_TEST_TMPDIR/alice.pass"
+	run -1 --separate-stderr ipctool bus daemon --listen tcp:127.0.0.1:0 --user alice --pass-file "$BATS_TEST_TMPDIR/alice.pass"
+	assert_equal "$stderr" "ipctool bus: $BATS_TEST_TMPDIR/alice.pass: owner uid $(id -u), mode 0640 (want ours or root's, not readable by group or others)"
+	secret users 'nocolon'
+	run -1 --separate-stderr ipctool bus daemon --listen tcp:127.0.0.1:0 --users-file "$BATS_TEST_TMPDIR/users"
+	assert_equal "$stderr" "ipctool bus: $BATS_TEST_TMPDIR/users:1: not NAME:PASSWORD"
+	printf '%s\n' "$USER1_SEED" >"$BATS_TEST_TMPDIR/nkeys"
+	run -1 --separate-stderr ipctool bus daemon --listen tcp:127.0.0.1:0 --nkey-users "$BATS_TEST_TMPDIR/nkeys"
+	assert_equal "$stderr" "ipctool bus: $BATS_TEST_TMPDIR/nkeys:1: not a user nkey: wrong length"
+	run -64 --separate-stderr ipctool bus daemon --user alice
+	assert_equal "$stderr" "ipctool bus: each --user needs its --pass-file (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus daemon --no-auth --users-file "$BATS_TEST_TMPDIR/users"
+	assert_equal "$stderr" "ipctool bus: --no-auth excludes --token-file, --user, --users-file and --nkey-users (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus pub --users-file x a b
+	assert_equal "$stderr" "ipctool bus: 'bus pub' takes no --users-file option (see 'ipctool bus --help')"
+}
+
+@test "bus-auth: the daemon's log says why a client was refused, never the password" {
+	secret alice.pass wonder
+	start_daemon --listen tcp:127.0.0.1:0 --user alice --pass-file "$BATS_TEST_TMPDIR/alice.pass"
+	local log=$BG_ERR
+	run -1 ipctool bus pub -b "nats://mallory:wonder@${DAEMON_ADDR#tcp:}" a x
+	wait_for_line "$log" "Authorization Violation, disconnected \(unknown user 'mallory'\)$"
+	run -1 grep -c wonder "$log"
 }

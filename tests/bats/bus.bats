@@ -344,7 +344,7 @@ three"
 	run -1 --separate-stderr ipctool bus daemon --listen tcp:127.0.0.1:0 --token-file "$BATS_TEST_TMPDIR/tok"
 	assert_equal "$stderr" "ipctool bus: token file $BATS_TEST_TMPDIR/tok: not a regular file of yours, or readable by others"
 	run -64 --separate-stderr ipctool bus daemon --no-auth --token-file "$BATS_TEST_TMPDIR/tok"
-	assert_equal "$stderr" "ipctool bus: --no-auth and --token-file exclude each other (see 'ipctool bus --help')"
+	assert_equal "$stderr" "ipctool bus: --no-auth excludes --token-file, --user, --users-file and --nkey-users (see 'ipctool bus --help')"
 }
 
 @test "bus daemon: the default socket is 0600 in a 0700 directory, found by the clients" {

@@ -72,7 +72,7 @@ applets() {
 			fail "_ipctool #compdef lacks $a"
 		grep -E "^complete -F _ipctool .*( |^)$a( |$)" "$IPCTOOL_SRCDIR/completions/ipctool.bash" >/dev/null ||
 			fail "ipctool.bash does not complete $a"
-		grep -E "^for a in .*( )$a( |$)" "$IPCTOOL_SRCDIR/completions/ipctool.fish" >/dev/null ||
+		grep -E "^for a in (.* )?$a( |$)" "$IPCTOOL_SRCDIR/completions/ipctool.fish" >/dev/null ||
 			fail "ipctool.fish does not complete $a"
 	done
 }
@@ -93,20 +93,21 @@ applets() {
 	assert_output -- "--version"
 }
 
-@test "bash completes each applet's subcommands and options" {
+@test "bash completes each applet's subcommands, and the options of each" {
 	for a in $(applets); do
 		words=$(ipctool "$a" --complete-words)
-		run -0 complete_bash "$IPCTOOL" "$a" "--"
-		for w in $(grep -- '^--' <<<"$words"); do
-			assert_line -- "$w"
-		done
 		subs=$(grep -v -- '^-' <<<"$words" || true)
-		if [ -n "$subs" ]; then
-			run -0 complete_bash "$IPCTOOL" "$a" ""
-			for s in $subs; do
-				assert_line -- "$s"
-			done
+		if [ -z "$subs" ]; then
+			run -0 complete_bash "$IPCTOOL" "$a" "--"
+			assert_output "$(grep -- '^--' <<<"$words")"
+			continue
 		fi
+		run -0 complete_bash "$IPCTOOL" "$a" ""
+		assert_output "$subs"
+		for s in $subs; do
+			run -0 complete_bash "$IPCTOOL" "$a" "$s" "--"
+			assert_output "$(ipctool "$a" --complete-words "$s" | grep -- '^--')"
+		done
 	done
 }
 
@@ -203,5 +204,20 @@ subs() {
 				fi
 			done
 		done < <(ipctool "$a" --help | sed -nE 's/^(usage:|      ) ipctool (.*)/\2/p')
+	done
+}
+
+@test "a subcommand's --help shows its usage lines and its options only" {
+	for a in $(applets); do
+		for s in $(subs "$a"); do
+			run -0 --separate-stderr ipctool "$a" "$s" --help
+			assert_line --index 0 --regexp "^usage: ipctool $a $s( |$)"
+			while read -r line; do
+				[[ $line =~ ^ipctool\ $a\ $s( |$) ]] ||
+					fail "'$a $s --help' shows the usage line '$line'"
+			done < <(sed -nE 's/^(usage:|      ) (ipctool .*)/\2/p' <<<"$output")
+			opts=$(sed -nE 's/^  (-., |    )(--[a-z0-9-]+).*/\2/p' <<<"$output")
+			assert_equal "$opts" "$(ipctool "$a" --complete-words "$s" | grep -- '^--')"
+		done
 	done
 }

@@ -124,7 +124,7 @@ load helpers.bash
 	root="$dest$prefix"
 	assert_file_executable "$root/bin/ipctool"
 	assert_file_exists "$root/share/man/man1/ipctool.1"
-	assert_file_exists "$root/share/zsh/vendor-completions/_ipctool"
+	assert_file_exists "$root/share/zsh/site-functions/_ipctool"
 	assert_file_exists "$root/share/fish/vendor_completions.d/ipctool.fish"
 	assert_file_exists "$root/share/bash-completion/completions/ipctool"
 	for a in $(ipctool --list); do
@@ -132,6 +132,7 @@ load helpers.bash
 		assert_equal "$(readlink "$root/bin/$a")" "ipctool"
 		assert_file_exists "$root/share/man/man1/ipctool-$a.1"
 		assert_link_exists "$root/share/bash-completion/completions/$a"
+		assert_link_exists "$root/share/fish/vendor_completions.d/$a.fish"
 	done
 	run -0 "$root/bin/sig" --version
 	assert_output "$(ipctool --version)"

@@ -38,10 +38,14 @@ one_ack() {
 	assert_equal "$(mode "$F.4")" 640
 }
 
-@test "make: an existing FIFO is fine and keeps its mode" {
+@test "make: an existing FIFO is an error as with mkfifo(1); --exist-ok takes ours of that mode" {
 	mkfifo -m 0644 "$F"
-	run -0 --separate-stderr ipctool fifo make "$F"
+	run -1 --separate-stderr ipctool fifo make -m 0644 "$F"
+	assert_equal "$stderr" "ipctool fifo: make $F: File exists (a FIFO of yours: --exist-ok accepts it)"
+	run -0 --separate-stderr ipctool fifo make --exist-ok -m 0644 "$F"
 	assert_equal "$stderr" ""
+	run -1 --separate-stderr ipctool fifo make --exist-ok "$F"
+	assert_equal "$stderr" "ipctool fifo: make $F: File exists (a FIFO of uid $(id -u), mode 0644)"
 	assert_equal "$(mode "$F")" 644
 }
 

@@ -7,6 +7,9 @@
 export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-240}"
 load helpers.bash
 
+# a whole meson setup, build and install: minutes on a loaded 2-core machine
+BATS_TEST_TIMEOUT=240
+
 @test "make install honours PREFIX and DESTDIR on a build dir that exists" {
 	local b="$BATS_TEST_TMPDIR/build" d="$BATS_TEST_TMPDIR/dest"
 	run -0 make -s -C "$IPCTOOL_SRCDIR" install BUILD="$b" \

@@ -36,7 +36,7 @@ ring() {
 @test "broker over TCP with a token: $CLIENTS clients in a ring, every message delivered once and in order" {
 	broker --token s3cret tcp:0
 	ring "$BROKER_ADDR" --token s3cret
-	run -0 grep -c ': connected (token required)$' "$BROKER_LOG"
+	run -0 grep -c ': connected (authentication required)$' "$BROKER_LOG"
 	assert_equal "$output" "$CLIENTS"
 	figure "broker tcp: $CLIENTS clients x $CLIENT_MSGS messages ($stderr); VmHWM $(vmhwm "$BROKER_PID") kB"
 }

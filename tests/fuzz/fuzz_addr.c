@@ -16,6 +16,7 @@ static int
 same_addr(const struct addr *a, const struct addr *b)
 {
 	return a->type == b->type && a->abstract == b->abstract &&
+	    a->tls == b->tls &&
 	    strcmp(a->path, b->path) == 0 && strcmp(a->host, b->host) == 0 &&
 	    a->port == b->port;
 }

@@ -12,10 +12,18 @@
  * of argv; a usage error is one line on stderr, whatever bytes argv held
  * (no control character but its final newline).
  *
+ * With bit 4 of byte 0, the words go to opt_complete instead (the
+ * applet with its subcommands): each line it prints is a word that
+ * starts with the last one (in any case), "@files" or "@exec K" with K
+ * one of the words.
+ *
  * Input: byte 0 (bit 0: POSIX order, bit 1: cmd "test send", bit 2: the
- * applet runs a command, bit 3: cmd "test wait", which runs one), then the
- * argv elements after argv[0], NUL-separated. */
+ * applet runs a command, bit 3: cmd "test wait", which runs one, bit 4:
+ * completion), then the argv elements after argv[0], NUL-separated. */
 #include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <stdbool.h>
 
 #include "fuzz.h"
@@ -219,6 +227,36 @@ parse_all(const char *cmd)
 	check_rest(p);
 }
 
+/* check_complete: what opt_complete offers for args[1..] */
+static void
+check_complete(void)
+{
+	char *out = NULL, *line, *save = NULL;
+	size_t len = 0;
+	const char *cur = nargs > 1 ? args[nargs - 1] : "";
+	FILE *f = open_memstream(&out, &len);
+
+	FUZZ_CHECK(f != NULL);
+	test_applet.subcmds = test_subs;
+	test_applet.operand = OPT_CMD;
+	opt_complete(&test_applet, nargs - 1, args + 1, f);
+	test_applet.operand = OPT_FLAG;
+	fclose(f);
+	for (line = strtok_r(out, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		int k;
+
+		if (strcmp(line, "@files") == 0)
+			continue;
+		if (sscanf(line, "@exec %d", &k) == 1) {
+			FUZZ_CHECK(k >= 0 && k < nargs - 1);
+			continue;
+		}
+		FUZZ_CHECK(strncasecmp(line, cur, strlen(cur)) == 0);
+	}
+	free(out);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -252,6 +290,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	exit_status = -1;
 	test_applet.flags = (data[0] & 1 ? APPLET_POSIX : 0) |
 	    (data[0] & 4 ? APPLET_CMD : 0);
+	if (data[0] & 16) {
+		check_complete();
+		for (int i = 0; i < nargs; i++)
+			free(args[i]);
+		return 0;
+	}
 	mem = open_memstream(&msg, &msglen);
 	FUZZ_CHECK(mem != NULL);
 	stdout = devnull;

@@ -48,6 +48,13 @@ main(void)
 	CHECK_STR(roundtrip("tls:::1:443"), "IPv6 address needs brackets: [::1]:PORT");
 	CHECK_STR(roundtrip("tls:[::1"), "missing ']' after IPv6 address");
 	CHECK_STR(roundtrip("tls:a/b:1"), "invalid host");
+	CHECK_STR(roundtrip("tls://nats.example"), "tls://nats.example:4222");
+	CHECK_STR(roundtrip("tls://[::1]:4443"), "tls://[::1]:4443");
+	CHECK_STR(roundtrip("tls://h/x"), "tls:// takes HOST[:PORT] only");
+	CHECK(addr_parse(&a, "tls://h", &errstr) == 0);
+	CHECK(a.type == ADDR_NATS && a.tls);
+	CHECK(addr_parse(&a, "nats://h", &errstr) == 0);
+	CHECK(a.type == ADDR_NATS && !a.tls);
 	CHECK(addr_parse(&a, "tls:[::1]:8443", &errstr) == 0);
 	CHECK(a.type == ADDR_TLS);
 	CHECK_STR(a.host, "::1");

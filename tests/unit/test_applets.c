@@ -1,6 +1,7 @@
 /* test_applets.c - the applet table: sorted, unique, complete; every
  * option documented, no short or long name used twice; subcommands of one
- * bit each, and options naming only those */
+ * bit each, and options naming only those; a letter means one long name in
+ * the whole binary */
 #include "check.h"
 #include "applet.h"
 
@@ -44,6 +45,27 @@ sub_bits(const struct applet *ap)
 	return all;
 }
 
+/* letter_clash: true when the short option c stands for two long names
+ * (or for one and for none) in the applets of the table */
+static int
+letter_clash(int c)
+{
+	const char *seen = NULL;
+	int found = 0;
+
+	for (size_t i = 0; i < applet_count; i++)
+		for (const struct opt *o = applet_table[i]->opts;
+		    o && (o->lo || o->so); o++) {
+			if (o->so != c)
+				continue;
+			if (found++ && (seen == NULL || o->lo == NULL ||
+			    strcmp(seen, o->lo) != 0))
+				return 1;
+			seen = o->lo;
+		}
+	return 0;
+}
+
 int
 main(void)
 {
@@ -68,6 +90,12 @@ main(void)
 			fprintf(stderr, "applet %s: option names clash\n",
 			    ap->name);
 		CHECK(!clash(ap->opts));
+	}
+	/* one meaning per letter in the whole binary */
+	for (int c = 1; c < 256; c++) {
+		if (letter_clash(c))
+			fprintf(stderr, "-%c has two meanings\n", c);
+		CHECK(!letter_clash(c));
 	}
 	CHECK(applet_find("no-such-applet") == NULL);
 	CHECK(applet_table[applet_count] == NULL);

@@ -32,7 +32,8 @@ main(void)
 	CHECK_STR(q("\x80" "a", 2), "\"\\ufffda\"");		/* stray */
 	CHECK_STR(q("\xc0\xaf", 2), "\"\\ufffd\\ufffd\"");	/* overlong */
 	CHECK_STR(q("\xe0\x80\xaf", 3), "\"\\ufffd\\ufffd\\ufffd\"");
-	CHECK_STR(q("\xed\xa0\x80", 3), "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
+	/* a surrogate */
+	CHECK_STR(q("\xed\xa0\x80", 3), "\"\\ufffd\\ufffd\\ufffd\"");
 	CHECK_STR(q("\xf4\x90\x80\x80", 4),			/* > U+10FFFF */
 	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	CHECK_STR(q("", 0), "\"\"");

@@ -101,6 +101,21 @@ sub_msg(char **argv, int argc, bool subs)
 	return buf;
 }
 
+/* completed: what opt_complete offers for the n words (a static buffer) */
+static const char *
+completed(int n, char **words)
+{
+	static char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	if (f == NULL)
+		abort();
+	opt_complete(&test_applet, n, words, f);
+	fputc('\0', f);
+	fclose(f);
+	return buf;
+}
+
 /* usage_msg: sub_msg without subcommands */
 static const char *
 usage_msg(char **argv, int argc)
@@ -319,6 +334,43 @@ main(void)
 		    "'--no\\tpe' (see 'ipctool test --help')\n");
 		CHECK_STR(usage_msg(a3, 2), "ipctool test: unknown option "
 		    "'-\\n' (see 'ipctool test --help')\n");
+	}
+	{
+		/* completion: subcommands first, then the options of the
+		 * subcommand only, option arguments and operands by kind, a
+		 * command after "--" where one runs */
+		char *w1[] = { "" };
+		char *w2[] = { "send", "--" };
+		char *w3[] = { "wait", "--j" };
+		char *w4[] = { "wait", "-t", "1s", "x", "--", "ls", "-" };
+		char *w5[] = { "send", "--mode", "" };
+		char *w6[] = { "send", "--", "-" };
+		char *w7[] = { "frob", "" };
+
+		test_applet.subcmds = test_subs;
+		CHECK_STR(completed(1, w1), "send\nwait\n");
+		CHECK_STR(completed(2, w2), "--null\n--count\n--timeout\n"
+		    "--mode\n--help\n--trace\n--version\n");
+		CHECK_STR(completed(2, w3), "--json\n");
+		CHECK_STR(completed(7, w4), "@exec 5\n");
+		CHECK_STR(completed(3, w5), "");
+		CHECK_STR(completed(3, w6), "");
+		CHECK_STR(completed(2, w7), "");
+		test_applet.subcmds = NULL;
+	}
+	{
+		/* POSIX order and a command as operand (pipe): the command
+		 * starts at the first operand or after "::" */
+		char *w1[] = { "-t", "1s", "cat", "-n", "::", "w" };
+		char *w2[] = { "-c" };
+
+		test_applet.flags = APPLET_POSIX | APPLET_CMD;
+		test_applet.operand = OPT_CMD;
+		CHECK_STR(completed(6, w1), "@exec 5\n");
+		CHECK_STR(completed(4, w1), "@exec 2\n");
+		CHECK_STR(completed(1, w2), "-c\n");
+		test_applet.flags = 0;
+		test_applet.operand = OPT_FLAG;
 	}
 	return check_done();
 }

@@ -1,4 +1,5 @@
 /* test_pidfile.c - pid files appear whole and are read back strictly */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +25,23 @@ put(const char *path, const char *s)
 	fclose(f);
 }
 
+/* entries: the number of entries in dir besides . and .. */
+static int
+entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* rd: read path; returns the pid, -1 for a system error (errno), -2 for
  * bad content (*why) */
 static long
@@ -45,6 +63,7 @@ main(void)
 	char dir[] = "/tmp/test_pidfile.XXXXXX", path[256], link[256];
 	const char *why;
 	struct stat st;
+	mode_t mask = umask(022);
 
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
@@ -58,18 +77,16 @@ main(void)
 	CHECK_INT(rd(path, &why), 4711);
 	CHECK_INT(pidfile_publish(path, getpid()), 0);
 	CHECK_INT(rd(path, &why), getpid());
-	{
-		char tmp[300];
-		snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-		CHECK(access(tmp, F_OK) == -1 && errno == ENOENT);
-	}
+	CHECK_INT(entries(dir), 1);	/* no temporary left behind */
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == (0644 & ~mask));
+	CHECK(st.st_uid == geteuid() && st.st_gid == getegid());
 
 	/* any line (an address file): whole, with its newline */
 	{
 		char buf[64] = "";
 		FILE *f;
 
-		CHECK_INT(pidfile_publish_line(path, "tcp:127.0.0.1:4242"), 0);
+		CHECK_INT(pidfile_publish_line(path, "tcp:127.0.0.1:4242", 0), 0);
 		f = fopen(path, "r");
 		CHECK(f != NULL);
 		if (f) {
@@ -77,9 +94,38 @@ main(void)
 			fclose(f);
 		}
 		CHECK_STR(buf, "tcp:127.0.0.1:4242\n");
-		CHECK_INT(pidfile_publish_line("/nonexistent/dir/a", "x"), -1);
+		CHECK_INT(pidfile_publish_line("/nonexistent/dir/a", "x", 0), -1);
 		CHECK_INT(errno, ENOENT);
 	}
+
+	/* PIDFILE_EXCL: an existing file is an error, left as it was */
+	CHECK_INT(pidfile_publish_line(path, "x", PIDFILE_EXCL), -1);
+	CHECK_INT(errno, EEXIST);
+	CHECK_INT(entries(dir), 1);
+	unlink(path);
+	CHECK_INT(pidfile_publish_line(path, NULL, PIDFILE_EXCL), 0);
+	CHECK(stat(path, &st) == 0 && st.st_size == 0);
+
+	/* removed while ours; a file put in its place is left alone */
+	pidfile_remove_all();
+	CHECK(access(path, F_OK) == -1 && errno == ENOENT);
+	CHECK_INT(pidfile_publish(path, 7), 0);
+	{	/* same content, another inode (the old one kept alive, so
+		 * that its number is not reused) */
+		char moved[300];
+
+		snprintf(moved, sizeof(moved), "%s/moved", dir);
+		CHECK_INT(rename(path, moved), 0);
+		put(path, "7\n");
+		pidfile_remove_all();
+		CHECK_INT(access(path, F_OK), 0);
+		unlink(moved);
+	}
+	CHECK_INT(pidfile_publish(path, 8), 0);
+	put(path, "9\n");	/* same inode, other content */
+	pidfile_remove_all();
+	CHECK_INT(rd(path, &why), 9);
+	unlink(path);
 
 	/* a symlink at the target is replaced, not followed */
 	unlink(path);

@@ -446,7 +446,7 @@ test_connect_json(void)
 	    "\"protocol\":1,\"echo\":false,\"headers\":true,"
 	    "\"no_responders\":true,\"auth_token\":\"s3cr\\u00e9t\","
 	    "\"user\":\"u\\ud83d\\ude00\",\"pass\":\"p\\/\\b\\f\\n\\r\\t\","
-	    "\"sig\":{\"a\":[1,2,{\"b\":null}]},\"extra\":[],\"n\":-1.5e+3}";
+	    "\"other\":{\"a\":[1,2,{\"b\":null}]},\"extra\":[],\"n\":-1.5e+3}";
 	CHECK_INT(proto_connect_parse(&c, j, strlen(j)), 0);
 	CHECK(c.verbose && c.pedantic && !c.tls_required && !c.echo);
 	CHECK(c.headers && c.no_responders);
@@ -626,6 +626,10 @@ test_info_json(void)
 	CHECK_INT(in.max_payload, 1048576);
 	CHECK_INT(in.client_id, 18446744);
 	CHECK(in.headers && in.auth_required);
+	CHECK(!in.tls_required && !in.tls_available);
+	CHECK_INT(proto_info_parse(&in, "{\"tls_required\":true,"
+	    "\"tls_available\":true}", 42), 0);
+	CHECK(in.tls_required && in.tls_available);
 	CHECK_INT(proto_info_parse(&in, "{\"max_payload\":-1}", 18),
 	    PROTO_EPARSE);
 	CHECK_INT(proto_info_parse(&in,

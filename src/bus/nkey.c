@@ -1,0 +1,273 @@
+/* nkey.c - NATS nkeys (see nkey.h): RFC 4648 base32 and base64, the
+ * CRC-16/XMODEM check, Ed25519 through OpenSSL's EVP_DigestSign and
+ * EVP_DigestVerify (libcrypto: no signature code of our own).
+ * See https://github.com/nats-io/nkeys (the format) and RFC 8032 */
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "bus/nkey.h"
+
+uint16_t
+nkey_crc16(const unsigned char *p, size_t len)
+{
+	uint16_t crc = 0;
+	size_t i;
+	int b;
+
+	for (i = 0; i < len; i++) {
+		crc ^= (uint16_t)(p[i] << 8);
+		for (b = 0; b < 8; b++)
+			crc = (crc & 0x8000) ? (uint16_t)(crc << 1 ^ 0x1021) :
+			    (uint16_t)(crc << 1);
+	}
+	return crc;
+}
+
+static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+long
+nkey_b32_decode(const char *s, size_t len, unsigned char *out, size_t size)
+{
+	unsigned long acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+	const char *c;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\0' || (c = strchr(b32, s[i])) == NULL)
+			return -1;
+		acc = (acc << 5 | (unsigned long)(c - b32)) & 0xffff;
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == size)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* what is left must be the zero bits of the last letter */
+	if (bits >= 5 || (acc & ((1UL << bits) - 1)) != 0)
+		return -1;
+	return (long)n;
+}
+
+size_t
+nkey_b32_encode(const unsigned char *p, size_t len, char *buf)
+{
+	unsigned long acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	for (i = 0; i < len; i++) {
+		acc = (acc << 8 | p[i]) & 0xffff;
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			buf[n++] = b32[acc >> bits & 31];
+		}
+	}
+	if (bits > 0)
+		buf[n++] = b32[acc << (5 - bits) & 31];
+	buf[n] = '\0';
+	return n;
+}
+
+/* decode_checked: base32 s into raw (want bytes exactly, the last two
+ * the little-endian CRC16 of the rest); 0 or -1 with *why */
+static int
+decode_checked(const char *s, unsigned char *raw, size_t want,
+    const char **why)
+{
+	unsigned char tmp[64];	/* room to see that s is too long */
+	long n = nkey_b32_decode(s, strlen(s), tmp, sizeof(tmp));
+	uint16_t crc;
+
+	if (n == -1 && strlen(s) * 5 / 8 < sizeof(tmp)) {
+		*why = "not base32";
+		return -1;
+	}
+	if (n == -1 || (size_t)n != want) {
+		*why = "wrong length";
+		return -1;
+	}
+	memcpy(raw, tmp, want);
+	explicit_bzero(tmp, sizeof(tmp));
+	crc = (uint16_t)(raw[want - 2] | raw[want - 1] << 8);
+	if (crc != nkey_crc16(raw, want - 2)) {
+		*why = "bad checksum";
+		return -1;
+	}
+	return 0;
+}
+
+int
+nkey_decode_public(const char *s, int prefix, unsigned char key[NKEY_KEY_LEN],
+    const char **why)
+{
+	unsigned char raw[1 + NKEY_KEY_LEN + 2];
+
+	if (decode_checked(s, raw, sizeof(raw), why) == -1)
+		return -1;
+	if (raw[0] != prefix) {
+		*why = "wrong key type";
+		return -1;
+	}
+	memcpy(key, raw + 1, NKEY_KEY_LEN);
+	return 0;
+}
+
+void
+nkey_encode_public(const unsigned char key[NKEY_KEY_LEN], int prefix,
+    char buf[NKEY_PUB_STR])
+{
+	unsigned char raw[1 + NKEY_KEY_LEN + 2];
+	uint16_t crc;
+
+	raw[0] = (unsigned char)prefix;
+	memcpy(raw + 1, key, NKEY_KEY_LEN);
+	crc = nkey_crc16(raw, 1 + NKEY_KEY_LEN);
+	raw[1 + NKEY_KEY_LEN] = (unsigned char)(crc & 0xff);
+	raw[2 + NKEY_KEY_LEN] = (unsigned char)(crc >> 8);
+	nkey_b32_encode(raw, sizeof(raw), buf);
+}
+
+int
+nkey_decode_seed(const char *s, unsigned char seed[NKEY_KEY_LEN],
+    int *prefix, const char **why)
+{
+	unsigned char raw[2 + NKEY_KEY_LEN + 2];
+
+	if (decode_checked(s, raw, sizeof(raw), why) == -1)
+		return -1;
+	if ((raw[0] & 0xf8) != NKEY_PREFIX_SEED) {
+		*why = "not a seed";
+		return -1;
+	}
+	/* the type prefix straddles the first two bytes */
+	*prefix = (raw[0] & 7) << 5 | (raw[1] & 0xf8) >> 3;
+	memcpy(seed, raw + 2, NKEY_KEY_LEN);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+int
+nkey_public_of_seed(const unsigned char seed[NKEY_KEY_LEN],
+    unsigned char key[NKEY_KEY_LEN])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+	    seed, NKEY_KEY_LEN);
+	size_t len = NKEY_KEY_LEN;
+	int rc;
+
+	if (k == NULL)
+		return -1;
+	rc = EVP_PKEY_get_raw_public_key(k, key, &len) == 1 &&
+	    len == NKEY_KEY_LEN ? 0 : -1;
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int
+nkey_sign(const unsigned char seed[NKEY_KEY_LEN], const void *msg,
+    size_t len, unsigned char sig[NKEY_SIG_LEN])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+	    seed, NKEY_KEY_LEN);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t slen = NKEY_SIG_LEN;
+	int rc = -1;
+
+	if (k != NULL && ctx != NULL &&
+	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestSign(ctx, sig, &slen, msg, len) == 1 &&
+	    slen == NKEY_SIG_LEN)
+		rc = 0;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int
+nkey_verify(const unsigned char key[NKEY_KEY_LEN], const void *msg,
+    size_t len, const unsigned char sig[NKEY_SIG_LEN])
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+	    key, NKEY_KEY_LEN);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc = -1;
+
+	if (k != NULL && ctx != NULL &&
+	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
+	    EVP_DigestVerify(ctx, sig, NKEY_SIG_LEN, msg, len) == 1)
+		rc = 0;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+/* b64_value: the 6 bits of letter c in either alphabet, or -1 */
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+long
+nkey_b64_decode(const char *s, size_t len, unsigned char *out, size_t size)
+{
+	unsigned long acc = 0;
+	size_t i, n = 0;
+	int bits = 0, v;
+
+	while (len > 0 && s[len - 1] == '=')
+		len--;
+	for (i = 0; i < len; i++) {
+		if ((v = b64_value(s[i])) == -1)
+			return -1;
+		acc = (acc << 6 | (unsigned long)v) & 0xffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == size)
+				return -1;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* what is left must be the zero bits of the last letter */
+	if (bits >= 6 || (acc & ((1UL << bits) - 1)) != 0)
+		return -1;
+	return (long)n;
+}
+
+size_t
+nkey_b64url_encode(const unsigned char *p, size_t len, char *buf)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned long acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	for (i = 0; i < len; i++) {
+		acc = (acc << 8 | p[i]) & 0xffff;
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			buf[n++] = abc[acc >> bits & 63];
+		}
+	}
+	if (bits > 0)
+		buf[n++] = abc[acc << (6 - bits) & 63];
+	buf[n] = '\0';
+	return n;
+}

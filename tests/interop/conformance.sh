@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# conformance.sh - the conformance suite: the same cases against a real
+# nats-server and against ipctool bus daemon, each started on loopback
+# with a kernel-chosen port and set up alike (open, token, users and nkey
+# users, creds), with three clients: libnats (conform.c), nats.js
+# (conform.js, from npm) and raw protocol lines (conform_raw.py). Fails on
+# any outcome that differs between the two servers unless the COMPATIBILITY
+# section of man/ipctool-bus.1.scd lists it as CLIENT/SETUP/CASE.
+# Run by meson test (interop-conformance); exit 77 when nats-server or
+# libnats is missing. Environment: IPCTOOL, IPCTOOL_SRCDIR, IPCTOOL_BUILDDIR.
+set -u
+
+: "${IPCTOOL:?set IPCTOOL to the ipctool binary}"
+src=${IPCTOOL_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${IPCTOOL_BUILDDIR:-$src/build}
+here=$src/tests/interop
+conform=$build/tests/interop/conform
+man=$src/man/ipctool-bus.1.scd
+
+command -v nats-server >/dev/null || { echo "SKIP: nats-server not installed"; exit 77; }
+[ -x "$conform" ] || { echo "SKIP: libnats client not built ($conform)"; exit 77; }
+js=
+if command -v node >/dev/null && [ -d "$here/node_modules/nats" ]; then
+	js=1
+else
+	echo "note: nats.js not installed (tools/deps.sh runs npm ci): its cases are skipped"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformance.XXXXXX")
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR=$tmp/run
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+unset IPCTOOL_BUS IPCTOOL_BUS_TOKEN IPCTOOL_BUS_USER IPCTOOL_BUS_PASS \
+	IPCTOOL_BUS_CREDS IPCTOOL_BUS_NKEY
+
+# wait_file FILE PATTERN: until FILE has a line matching PATTERN (10 s)
+wait_file() {
+	local i
+	for i in $(seq 1000); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	echo "conformance: gave up waiting for '$2' in $1" >&2
+	return 1
+}
+
+# start_nats NAME CONF: sets PORT
+start_nats() {
+	local log=$tmp/$1.nats.log
+	nats-server -c "$2" -a 127.0.0.1 -p -1 -l "$log" &
+	pids+=($!)
+	wait_file "$log" 'Server is ready' || exit 1
+	PORT=$(sed -n 's/.*client connections on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
+}
+
+# start_daemon NAME ARGS...: sets PORT
+start_daemon() {
+	local name=$1 af=$tmp/$1.addr
+	shift
+	"$IPCTOOL" bus daemon --listen tcp:127.0.0.1:0 --addr-file "$af" "$@" \
+		2>"$tmp/$name.daemon.log" &
+	pids+=($!)
+	wait_file "$af" '^tcp:' || { cat "$tmp/$name.daemon.log" >&2; exit 1; }
+	PORT=$(sed 's/.*://' "$af")
+}
+
+# secret FILE TEXT: a 0600 file
+secret() {
+	printf '%s\n' "$2" >"$1"
+	chmod 600 "$1"
+}
+
+USER1_SEED=SUAMOZUBLCD75QPMK4AEDBK2R4SVH2SCQJQP6HJSYD5CV7UIYIKIJG4IMI
+USER1_PUB=UCI76YIWGS2TU7Y3MBYEZRYZ2JALKNQZ37QV3KAYM3VYLIPUJVORTMHB
+USER2_SEED=SUACRG3NR2EELZAQZZ4CVGA56XZZMVVVQETYNVF7MRZW6ABRCT253MPRYU
+USER2_PUB=UDGGBIE7MHFQEDCFCRACKP7ZJA5OAVAROPRMQOJO27YAIRNO756VDIPM
+secret "$tmp/user1.seed" "$USER1_SEED"
+secret "$tmp/user2.seed" "$USER2_SEED"
+secret "$tmp/token" s3cret
+secret "$tmp/alice.pass" wonder
+printf '%s\n' "$USER1_PUB" >"$tmp/nkeys"
+
+# clients SETUP PORT: every client's cases for SETUP against PORT, each
+# line prefixed "CLIENT/SETUP/"
+clients() {
+	local setup=$1 port=$2 url=nats://127.0.0.1:$2
+	run() {
+		local client=$1
+		shift
+		"$@" 2>&1 | sed "s|^|$client/$setup/|"
+	}
+	case $setup in
+	open)
+		run libnats "$conform" "$url" basic
+		[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" basic
+		run raw python3 "$here/conform_raw.py" "$port" open
+		;;
+	token)
+		for c in "token s3cret" "token wrong" "user mallory s3cret" none; do
+			# shellcheck disable=SC2086
+			run libnats "$conform" "$url" auth $c
+			# shellcheck disable=SC2086
+			[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth $c
+		done
+		run raw python3 "$here/conform_raw.py" "$port" token
+		;;
+	users)
+		for c in "user alice wonder" "user alice nope" "user mallory wonder" \
+		    "nkey $USER1_PUB $tmp/user1.seed" "nkey $USER2_PUB $tmp/user2.seed" none; do
+			# shellcheck disable=SC2086
+			run libnats "$conform" "$url" auth $c
+			# shellcheck disable=SC2086
+			[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth $c
+		done
+		run raw python3 "$here/conform_raw.py" "$port" users
+		;;
+	creds)
+		run libnats "$conform" "$url" auth creds "$tmp/op/user.creds"
+		[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth creds "$tmp/op/user.creds"
+		;;
+	esac
+}
+
+# both SETUP NATS_CONF DAEMON_ARGS...: run the clients against both
+both() {
+	local setup=$1 conf=$2
+	shift 2
+	start_nats "$setup" "$conf"
+	clients "$setup" "$PORT" >"$tmp/$setup.nats.out"
+	start_daemon "$setup" "$@"
+	clients "$setup" "$PORT" >"$tmp/$setup.daemon.out"
+}
+
+printf 'max_payload: 65536\n' >"$tmp/open.conf"
+both open "$tmp/open.conf" --no-auth --max-payload 64K
+printf 'authorization { token: s3cret }\n' >"$tmp/token.conf"
+both token "$tmp/token.conf" --token-file "$tmp/token"
+cat >"$tmp/users.conf" <<EOF
+authorization { users = [
+	{ user: alice, password: wonder }
+	{ nkey: $USER1_PUB }
+] }
+EOF
+both users "$tmp/users.conf" --user alice --pass-file "$tmp/alice.pass" \
+	--nkey-users "$tmp/nkeys"
+if [ -n "$js" ]; then
+	mkdir "$tmp/op"
+	NODE_PATH=$here/node_modules node "$here/mkcreds.js" "$tmp/op"
+	cp "$tmp/op/user.pub" "$tmp/op/nkeys"
+	both creds "$tmp/op/server.conf" --nkey-users "$tmp/op/nkeys"
+fi
+
+# The known differences: CLIENT/SETUP/CASE names in the COMPATIBILITY
+# section of the man page
+known=$(sed -n '/^# COMPATIBILITY/,/^# [A-Z]/p' "$man" |
+	grep -oE '\*[a-z.]+/[a-z]+/[a-z-]+\*' | tr -d '*' | sort -u)
+
+# compare: outcome by outcome (the key is a line up to its first ": "),
+# every difference with its verdict; exit status 1 when one is not known
+cat "$tmp"/*.nats.out >"$tmp/nats.all"
+cat "$tmp"/*.daemon.out >"$tmp/daemon.all"
+awk -v known="$known" '
+	function key(l) { return match(l, /: /) ? substr(l, 1, RSTART - 1) : l }
+	function id(k,   p) { split(k, p, "/"); sub(/[: ].*/, "", p[3]); return p[1] "/" p[2] "/" p[3] }
+	BEGIN { n = split(known, ks, "\n"); for (i = 1; i <= n; i++) ok[ks[i]] = 1 }
+	FNR == NR { k = key($0); nats[k] = $0; order[++cnt] = k; next }
+	{ k = key($0); daemon[k] = $0; if (!(k in nats)) order[++cnt] = k }
+	END {
+		bad = 0; same = 0; listed = 0
+		for (i = 1; i <= cnt; i++) {
+			k = order[i]
+			if (seen[k]++) continue
+			if (nats[k] == daemon[k]) { same++; used[id(k)] += 0; continue }
+			verdict = (id(k) in ok) ? "known" : "DIFFERS"
+			if (verdict == "known") { listed++; used[id(k)]++ } else bad++
+			printf "%s %s\n  nats-server: %s\n  daemon:      %s\n", verdict, id(k),
+			    (k in nats) ? nats[k] : "(none)", (k in daemon) ? daemon[k] : "(none)"
+		}
+		for (k in ok) if (!(k in used) || used[k] == 0)
+			printf "note: %s is listed in COMPATIBILITY but did not differ\n", k
+		printf "conformance: %d outcomes alike, %d known differences, %d unlisted\n", same, listed, bad
+		exit bad > 0
+	}' "$tmp/nats.all" "$tmp/daemon.all"
