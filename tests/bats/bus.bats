@@ -454,6 +454,7 @@ ipctool bus: write /nonexistent/a: No such file or directory"
 		wait_for_path "$BATS_TEST_TMPDIR/j.$broker"
 		ipctool bus pub -H 'Trace-Id: abc 1' -H Kind:demo hdr hello
 		ipctool bus pub hdr plain
+		wait_for_line "$text" '^plain$' 20
 		wait_exit "$SUB_PID"
 		assert_equal "$(cat "$text")" "Trace-Id: abc 1
 Kind: demo
