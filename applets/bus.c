@@ -36,6 +36,7 @@ enum {
 	KEY_HEADERS,
 	KEY_CREDS,
 	KEY_JSON,
+	KEY_LAME_DUCK,
 	KEY_MAX_CLIENTS,
 	KEY_MAX_PAYLOAD,
 	KEY_MAX_PENDING,
@@ -114,6 +115,9 @@ static const struct opt bus_opts[] = {
 	{ .lo = "creds", .key = KEY_CREDS, .arg = OPT_PATH, .meta = "FILE",
 	    .sub = BUS_CLIENTS,
 	    .help = "a NATS creds file (user JWT and nkey seed)" },
+	{ .lo = "lame-duck", .key = KEY_LAME_DUCK, .arg = OPT_DURATION,
+	    .meta = "DUR", .sub = BUS_DAEMON,
+	    .help = "daemon: on SIGUSR2, let clients go over DUR (2m)" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .sub = BUS_MONITOR | BUS_STAT | BUS_SUB,
 	    .help = "sub, monitor, stat: JSON output, an object a line" },
@@ -861,6 +865,14 @@ token_error(int e)
 	}
 }
 
+/* daemon_reload: SIGHUP: every credentials file again (the set in force
+ * stays when one is no longer usable); 0, or -1 with why */
+static int
+daemon_reload(void *arg, char *why, size_t len)
+{
+	return auth_load(arg, why, len);
+}
+
 /* daemon_auth: the credentials clients that must authenticate need: the
  * token (--token-file, or the default file, made if missing, when no
  * users are given and a listener is TCP), users and nkey users; exits
@@ -911,7 +923,7 @@ cmd_daemon(struct opt_parser *p)
 	struct broker_config *cfg = &o.cfg;
 	bool tcp = false, users;
 	const char *errstr;
-	int n, rc;
+	int n, sig;
 
 	opt_rest(p, &n);
 	if (n > 0)
@@ -948,15 +960,18 @@ cmd_daemon(struct opt_parser *p)
 		    "--users-file and --nkey-users");
 	if (o.nusers != o.npass)
 		usage_error("each --user needs its --pass-file");
-	if (users || (tcp && !o.no_auth))
+	if (users || (tcp && !o.no_auth)) {
 		cfg->auth = daemon_auth(tcp);
+		cfg->reload = daemon_reload;
+		cfg->reload_arg = cfg->auth;
+	}
 	cfg->no_auth = o.no_auth;
 	cfg->log = daemon_log;
 	cfg->trace = out_trace_on;
-	if ((rc = broker_run(cfg)) < 0) {
+	if ((sig = broker_run(cfg)) < 0) {
 		char buf[ADDR_STR_MAX];
 
-		if (rc == BROKER_ADDR_FILE_FAILED)
+		if (sig == BROKER_ADDR_FILE_FAILED)
 			err(EXIT_FAIL, "write %s", cfg->addr_file);
 		if (errno == EADDRINUSE)
 			errx(EX_UNAVAILABLE, "listen: a broker is already "
@@ -964,7 +979,9 @@ cmd_daemon(struct opt_parser *p)
 		err(EXIT_FAIL, "listen on %s",
 		    addr_format(&cfg->listen[0], buf, sizeof(buf)));
 	}
-	return 0;
+	/* stopped by SIGTERM or SIGINT: 128+N, as a shell reports it; the
+	 * end of lame duck mode is a planned exit: 0 */
+	return sig > 0 ? 128 + sig : 0;
 }
 
 static int
@@ -1000,6 +1017,14 @@ bus_main(int argc, char **argv)
 		case KEY_ACK: o.ack = true; break;
 		case KEY_ADDR_FILE: o.cfg.addr_file = p.arg; break;
 		case KEY_JSON: o.json = true; break;
+		case KEY_LAME_DUCK: {
+			int64_t ms = opt_duration(&p);
+
+			if (ms < 1 || ms > INT_MAX)
+				usage_error("--lame-duck must be 1ms to 24d");
+			o.cfg.lame_duck_ms = (int)ms;
+			break;
+		}
 		case KEY_MAX_CLIENTS:
 			o.cfg.max_clients = (int)opt_int(&p, 1, 1000000);
 			break;

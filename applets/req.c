@@ -281,8 +281,21 @@ spawn_cmd(struct worker *w, int *in_fd, int *out_fd, char *error,
 		ready = true;
 	}
 	error[0] = '\0';
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-		err(EXIT_FAIL, "pipe2");
+	*in_fd = *out_fd = -1;
+	/* out of descriptors (EMFILE) is this job's failure, not ours */
+	in[0] = in[1] = -1;
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1) {
+		e = errno;
+		if (in[0] >= 0) {
+			close(in[0]);
+			close(in[1]);
+		}
+		snprintf(error, errlen, "cannot start %s: pipe2: %s",
+		    w->cmdv[0], strerror(e));
+		out_trace("%s", error);
+		*status = JOB_ST_FAILED;
+		return 0;
+	}
 	if (posix_spawn_file_actions_init(&fa) != 0 ||
 	    posix_spawn_file_actions_adddup2(&fa, in[0], 0) != 0 ||
 	    posix_spawn_file_actions_adddup2(&fa, out[1], 1) != 0)
@@ -320,11 +333,12 @@ spawn(struct worker *w, struct job *j)
 	if (j->pid == 0) {	/* nothing to wait for: done with st */
 		j->exited = true;
 		j->wstatus = st << 8;
-		close(j->out_fd);
+		if (j->out_fd >= 0)
+			close(j->out_fd);
 		j->out_fd = -1;
 		j->out_eof = true;
 	}
-	if (j->payload.len == 0) {
+	if (j->payload.len == 0 || j->in_fd < 0) {
 		close(j->in_fd);
 		j->in_fd = -1;
 	}
@@ -626,6 +640,14 @@ serve_loop(struct worker *w, int sfd)
 				finish(w, j);
 		}
 		start_jobs(w);
+		/* a job that could not start (no descriptors left) is done
+		 * at once: answer it now, not after the next event */
+		for (int i = 0; i < o.jobs; i++) {
+			struct job *j = &w->jobs[i];
+
+			if (j->used && j->exited && j->out_eof && j->pid == 0)
+				finish(w, j);
+		}
 		if (bus_send(&w->c) == -1) {
 			lost(w, errno, sfd, "reply");
 			continue;
@@ -772,8 +794,10 @@ co_start(struct worker *w, char *why, size_t len)
 	co->in.len = co->in_off = 0;
 	if (why[0] == '\0')
 		return true;
-	close(co->in_fd);
-	close(co->out_fd);
+	if (co->in_fd >= 0)
+		close(co->in_fd);
+	if (co->out_fd >= 0)
+		close(co->out_fd);
 	co->in_fd = co->out_fd = -1;
 	co->wstatus = st << 8;
 	return false;

@@ -97,6 +97,7 @@ const struct applet applet_sock_server = {
 };
 
 #define CLIENT_OUT_MAX	(4 * 1024 * 1024)	/* queued for one client */
+#define EXEC_MAX_CLIENTS 40	/* commands at once by default (tcpserver) */
 #define READ_CHUNK	(64 * 1024)
 #define UDP_PEERS	256
 #define TLS_HANDSHAKE_MS 30000	/* a command's client, without --timeout */
@@ -827,6 +828,7 @@ accept_fd(struct server *s, struct addr *peer, char *name, size_t nlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
+	char raw[ADDR_STR_MAX];
 	int fd;
 
 	fd = accept4(s->lfd, (struct sockaddr *)&ss, &len,
@@ -846,7 +848,9 @@ accept_fd(struct server *s, struct addr *peer, char *name, size_t nlen)
 	if (addr_from_sockaddr(peer, s->addr.type == ADDR_UNIX ? ADDR_UNIX :
 	    ADDR_TCP, (struct sockaddr *)&ss, len) == -1)
 		memset(peer, 0, sizeof(*peer));
-	addr_format(peer, name, nlen);
+	/* the peer chose its bound path: escaped before it reaches the
+	 * environment, the trace or a log line */
+	out_printable(addr_format(peer, raw, sizeof(raw)), name, nlen);
 	out_trace("accept4(%d) = %d [from %s]", s->lfd, fd, name);
 	return fd;
 }
@@ -1390,6 +1394,8 @@ sock_server_main(int argc, char **argv)
 		opt_free(&p);
 		return c;
 	}
+	if (s.cmd && s.max_clients == 0)
+		s.max_clients = EXEC_MAX_CLIENTS;
 	if (!s.keep && !s.echo && !s.broadcast && !s.cmd) {
 		/* one client in line mode (--ack, --json without -k) */
 		s.once = true;

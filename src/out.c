@@ -212,3 +212,33 @@ json_print(struct json *j, FILE *f)
 	json_free(j);
 	return rc;
 }
+
+char *
+out_printable(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e[8];
+		size_t el = 1;
+
+		if (c == '\\')
+			el = (size_t)snprintf(e, sizeof(e), "\\\\");
+		else if (c >= '\a' && c <= '\r')
+			el = (size_t)snprintf(e, sizeof(e), "\\%c",
+			    "abtnvfr"[c - '\a']);
+		else if (c < 0x20 || c >= 0x7f)
+			el = (size_t)snprintf(e, sizeof(e), "\\x%02x", c);
+		else
+			e[0] = (char)c;
+		if (o + el + 4 > len) {		/* keep room for "...\0" */
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		memcpy(buf + o, e, el);
+		o += el;
+	}
+	buf[o] = '\0';
+	return buf;
+}

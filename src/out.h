@@ -12,6 +12,12 @@ extern bool out_trace_on;
 /* out_trace: when tracing, print "ipctool APPLET[PID]: <line>" on stderr */
 void out_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* out_printable: s made safe for an environment variable, a log or trace
+ * line when a peer chose it (a UNIX client's bound path, a name): a
+ * backslash, control characters and bytes from 0x7f as C escapes ("\\",
+ * "\n", "\x1b"), cut with "..." to fit buf (len >= 8); returns buf */
+char *out_printable(const char *s, char *buf, size_t len);
+
 /* out_trace_ret: trace a system call and its result: " = ret", or
  * " = -1 ENAME (message)" when ret is -1; returns ret, errno untouched */
 long out_trace_ret(long ret, const char *fmt, ...)

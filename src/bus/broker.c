@@ -44,6 +44,8 @@
 #define ERR_ROOM	128		/* kept past max_pending for the last -ERR */
 #define LINGER_MS	5000		/* a closing client's time to take its -ERR */
 #define RATE_LOG_MS	1000		/* one line a second of a repeated event */
+#define LDM_GRACE_MS	10000		/* lame duck: the longest grace period */
+#define LDM_TICK_MS	100		/* lame duck: a round of closes */
 #define PAUSE_MS	100		/* listeners rest this long after EMFILE */
 #define ACCEPT_BATCH	64
 #define WORK_TURN	2048		/* operations and deliveries of one
@@ -177,6 +179,10 @@ struct broker {
 	size_t			 linecap;
 	char			 server_id[32];
 	bool			 stop;
+	int			 stop_sig;	/* the signal that stopped it */
+	bool			 ldm;		/* lame duck mode */
+	int64_t			 ldm_close, ldm_end;	/* closes from, to */
+	int64_t			 ldm_next;	/* the next round of closes */
 };
 
 /* blog: format one log line and hand it to the log callback */
@@ -988,6 +994,10 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	struct proto_connect co;
 
 	proto_connect_init(&co);
+	/* as nats-server: a CONNECT that leaves them out is verbose and
+	 * pedantic */
+	co.verbose = true;
+	co.pedantic = true;
 	if (proto_connect_parse(&co, op->arg.p, op->arg.len) != 0)
 		return PROTO_EPARSE;
 	if (!c->trusted && !authorized(b, c, &co))
@@ -1005,6 +1015,7 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 	c->pp.connect_first = false;
 	c->verbose = co.verbose;
 	c->pedantic = co.pedantic;
+	c->pp.pedantic = co.pedantic;
 	c->headers = co.headers;
 	c->no_responders = co.no_responders && co.headers;
 	c->echo = co.echo;
@@ -1114,9 +1125,14 @@ parse_input(struct broker *b, struct client *c, const char *buf, size_t len,
 			fail(b, c, rc);
 			break;
 		}
-		if (rc < 0)
-			send_err(b, c, rc);
-		else if ((rc = handle(b, c, &op)) != 0) {
+		if (rc < 0) {
+			send_err(b, c, rc);	/* the operation is skipped */
+			off += op.len;
+			continue;
+		}
+		if (op.warn != 0)
+			send_err(b, c, op.warn);	/* then acted on */
+		if ((rc = handle(b, c, &op)) != 0) {
 			fail(b, c, rc);
 			break;
 		}
@@ -1334,7 +1350,7 @@ peer_name(struct client *c, int fd, const struct listener *l)
  * does not fit */
 static size_t
 info_line(const struct broker *b, const struct listener *l, uint64_t id,
-    bool auth_required, const char *nonce, char *buf)
+    bool auth_required, const char *nonce, bool ldm, char *buf)
 {
 	struct proto_info in;
 	size_t n;
@@ -1354,23 +1370,27 @@ info_line(const struct broker *b, const struct listener *l, uint64_t id,
 	in.auth_required = auth_required;
 	if (nonce != NULL)
 		strlcpy(in.nonce, nonce, sizeof(in.nonce));
+	in.ldm = ldm;
 	n = proto_fmt_info(buf, INFO_MAX, &in);
 	return n < INFO_MAX ? n : 0;
 }
 
-/* send_info: queue the INFO line that greets c */
+/* send_info: queue the INFO line that greets c (with "ldm":true in
+ * lame duck mode) */
 static void
 send_info(struct broker *b, struct client *c)
 {
 	char line[INFO_MAX];
 	size_t n;
 
-	/* nkey users sign a fresh nonce of each client's */
-	if (!c->trusted && auth_needs_nonce(b->cfg->auth) &&
+	/* nkey users sign a fresh nonce of each client's, the one of its
+	 * first INFO (a lame duck INFO repeats it) */
+	if (!c->trusted && c->nonce[0] == '\0' &&
+	    auth_needs_nonce(b->cfg->auth) &&
 	    auth_nonce(c->nonce, sizeof(c->nonce)) == -1)
 		c->nonce[0] = '\0';
 	n = info_line(b, c->l, c->id, !c->trusted, c->nonce[0] ? c->nonce :
-	    NULL, line);
+	    NULL, b->ldm, line);
 
 	if (n > 0)
 		send_ctl(b, c, line, n);
@@ -1383,7 +1403,7 @@ static void
 refuse(const struct broker *b, const struct listener *l, int fd)
 {
 	char line[INFO_MAX + ERR_ROOM];
-	size_t n = info_line(b, l, 0, l->auth, NULL, line);
+	size_t n = info_line(b, l, 0, l->auth, NULL, false, line);
 
 	n += proto_fmt_err(line + n, sizeof(line) - n,
 	    proto_strerror(PROTO_EMAXCONN));
@@ -1655,10 +1675,12 @@ timeout_ms(struct broker *b)
 	int64_t now = io_now_ms(), until = -1;
 	struct client *c;
 
-	if (b->busy != NULL)
+	if (b->busy != NULL || (b->ldm && b->nclients == 0))
 		return 0;
 	if (b->paused)
 		until = b->paused_until;
+	if (b->ldm && (until == -1 || b->ldm_next < until))
+		until = b->ldm_next;
 	if (b->ping_interval > 0 && b->clients != NULL &&
 	    (until == -1 || b->next_ping < until))
 		until = b->next_ping;
@@ -1701,6 +1723,8 @@ ping_round(struct broker *b, int64_t now)
 	}
 }
 
+static void ldm_round(struct broker *b, int64_t now);
+
 /* expire: close lingering clients whose time is up, resume listeners,
  * PING the silent ones when it is time */
 static void
@@ -1715,6 +1739,8 @@ expire(struct broker *b)
 		ping_round(b, now);
 	rate_log_flush(b, &b->authlog, now);
 	rate_log_flush(b, &b->refuselog, now);
+	if (b->ldm)
+		ldm_round(b, now);
 	if (b->nclosing == 0 && b->npending == 0)
 		return;
 	for (c = b->clients; c != NULL; c = next) {
@@ -1726,17 +1752,103 @@ expire(struct broker *b)
 	}
 }
 
-/* on_signal: read the signalfd; a SIGTERM or SIGINT stops the loop */
+/* lame_duck: enter lame duck mode (SIGUSR2): no new clients (the
+ * listeners close, their socket files go), every client told by an INFO
+ * with "ldm":true, the ones that stay closed from the end of the grace
+ * period on (ldm_round) */
+static void
+lame_duck(struct broker *b, unsigned int pid)
+{
+	int64_t now = io_now_ms(), d = b->cfg->lame_duck_ms > 0 ?
+	    b->cfg->lame_duck_ms : 120000, grace = d / 4;
+	struct client *c;
+
+	if (b->ldm) {
+		blog(b, "SIGUSR2 from pid %u: in lame duck mode already", pid);
+		return;
+	}
+	if (grace > LDM_GRACE_MS)
+		grace = LDM_GRACE_MS;
+	b->ldm = true;
+	b->ldm_close = b->ldm_next = now + grace;
+	b->ldm_end = now + d;
+	blog(b, "SIGUSR2 from pid %u: lame duck mode: no new clients, the %d "
+	    "connected ones closed from %" PRId64 " ms on, all by %" PRId64
+	    " ms", pid, b->nclients, grace, d);
+	close_listeners(b);
+	b->paused = false;
+	for (c = b->clients; c != NULL; c = c->next)
+		if (!c->closing && !c->dead)
+			send_info(b, c);
+}
+
+/* ldm_round: in lame duck mode, close a share of the clients left, so
+ * that the last goes by ldm_end; stop once none is left */
+static void
+ldm_round(struct broker *b, int64_t now)
+{
+	struct client *c, *next;
+	int64_t rounds;
+	int open = 0, n;
+
+	if (b->nclients == 0) {
+		blog(b, "lame duck mode: every client gone, exiting");
+		b->stop = true;
+		return;
+	}
+	if (now < b->ldm_next)
+		return;
+	b->ldm_next = now + LDM_TICK_MS;
+	for (c = b->clients; c != NULL; c = c->next)
+		open += !c->closing && !c->dead;
+	rounds = now >= b->ldm_end ? 1 :
+	    (b->ldm_end - now + LDM_TICK_MS - 1) / LDM_TICK_MS;
+	n = (int)((open + rounds - 1) / rounds);
+	for (c = b->clients; c != NULL && n > 0; c = next) {
+		next = c->next;
+		if (c->closing || c->dead)
+			continue;
+		close_after(b, c, NULL, "lame duck mode: closed");
+		n--;
+	}
+}
+
+/* reload: SIGHUP: load the credentials again through cfg->reload */
+static void
+reload(struct broker *b, unsigned int pid)
+{
+	char why[256] = "";
+
+	if (b->cfg->reload == NULL)
+		blog(b, "SIGHUP from pid %u: nothing to reload, ignored", pid);
+	else if (b->cfg->reload(b->cfg->reload_arg, why, sizeof(why)) == 0)
+		blog(b, "SIGHUP from pid %u: credentials loaded again", pid);
+	else
+		blog(b, "SIGHUP from pid %u: the credentials in force stay: %s",
+		    pid, why);
+}
+
+/* on_signal: read the signalfd: SIGTERM or SIGINT stop the loop,
+ * SIGUSR2 starts lame duck mode, SIGHUP reloads */
 static void
 on_signal(struct broker *b)
 {
 	struct signalfd_siginfo si;
 
 	while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload(b, si.ssi_pid);
+			continue;
+		}
+		if (si.ssi_signo == SIGUSR2) {
+			lame_duck(b, si.ssi_pid);
+			continue;
+		}
 		blog(b, "%s from pid %u: shutting down",
 		    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT",
 		    si.ssi_pid);
 		b->stop = true;
+		b->stop_sig = (int)si.ssi_signo;
 	}
 }
 
@@ -1863,6 +1975,8 @@ broker_run(const struct broker_config *cfg)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	if (cfg->nlisten < 1 || cfg->nlisten > BROKER_MAX_LISTENERS) {
 		errno = EINVAL;
 		return -1;
@@ -1889,7 +2003,7 @@ broker_run(const struct broker_config *cfg)
 	serve(&b);
 	broker_free(&b);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return 0;
+	return b.stop_sig;
 fail:
 	e = errno;
 	broker_free(&b);

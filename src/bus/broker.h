@@ -53,6 +53,15 @@ struct broker_config {
 	 * "client 3 <- PUB a 5", "client 4 -> MSG a 1 5" (trace) */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	/* SIGHUP: load the credentials again; 0, or -1 with a reason in
+	 * why (the credentials in force then stay). NULL: SIGHUP is logged
+	 * and ignored */
+	int (*reload)(void *arg, char *why, size_t len);
+	void *reload_arg;
+	/* SIGUSR2, lame duck mode: how long the connected clients are given
+	 * to leave before the broker exits; 0 = 120000 ms, as nats-server's
+	 * lame_duck_duration */
+	int lame_duck_ms;
 	bool trace;			/* log protocol lines too */
 };
 
@@ -75,7 +84,7 @@ int broker_prepare_dir(const char *path);
  * "auth_required":true in INFO and must send CONNECT with "auth_token"
  * equal to cfg->token, or "pass" equal to it (any "user": so that clients
  * with only user/password settings work), within auth_timeout_ms; else
- * -ERR 'Authorization Violation' (or 'Authorization Timeout') and a
+ * -ERR 'Authorization Violation' (or 'Authentication Timeout') and a
  * disconnect. cfg->no_auth trusts everyone. Tokens compare in constant
  * time.
  *
@@ -86,7 +95,7 @@ int broker_prepare_dir(const char *path);
  * A client no UNIX peer credential vouches for (not our uid nor root)
  * waits for its CONNECT in a pool of at most max_unauth clients, apart
  * from max_clients, holding no more than a control line of input; over
- * that a new one gets INFO and -ERR 'Maximum Connections Exceeded'.
+ * that the one that waited longest gets -ERR 'maximum connections exceeded'.
  * Failed authentications (and refused clients) are logged at most once a
  * second, the others counted in the next line. A client closed after an
  * -ERR has our side shut once the -ERR is written, and its input read
@@ -135,8 +144,15 @@ int broker_token_load(const char *path, bool create, char *buf, size_t len);
 
 /* broker_run: listen on every address of cfg and serve until SIGTERM or
  * SIGINT (then close every client, remove the UNIX socket files it
- * created, return 0). The signals are blocked and read from a signalfd
- * while it runs; the old mask is restored. Returns -1 with errno, before
+ * created, return the signal's number) or until the end of lame duck
+ * mode (return 0). SIGUSR2 starts lame duck mode, as in nats-server:
+ * the listeners are closed and their socket files removed at once, every
+ * client gets an INFO with "ldm":true, and after a grace period (a
+ * quarter of lame_duck_ms, at most 10 s) the clients still there are
+ * closed a few at a time, the last by lame_duck_ms; the broker returns as
+ * soon as none is left. SIGHUP calls cfg->reload. The signals are blocked
+ * and read from a signalfd while it runs; the old mask is restored.
+ * Returns -1 with errno, before
  * serving anyone, when a listener cannot be set up: EADDRINUSE when a live
  * broker owns it (a stale socket file is replaced), EEXIST when the path is
  * another kind of file, EINVAL for no address or a TCP listener with
@@ -148,7 +164,7 @@ int broker_token_load(const char *path, bool create, char *buf, size_t len);
  * raises the soft RLIMIT_NOFILE toward max_clients (within the hard
  * limit). When accept(2) fails for want of descriptors, a descriptor
  * held in reserve is given up for a moment to accept the client and
- * refuse it with -ERR 'Maximum Connections Exceeded' (clients already
+ * refuse it with -ERR 'maximum connections exceeded' (clients already
  * in are served on); only if that fails too do the listeners pause for
  * 100 ms instead of spinning. */
 #define BROKER_ADDR_FILE_FAILED	(-2)

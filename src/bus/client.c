@@ -636,16 +636,21 @@ struct url_creds {
 	char	token[PROTO_FIELD_MAX];
 };
 
-/* userinfo: when addr is a nats:// URL with credentials, true with *at
- * the offset of the '@' that ends them (they start at 7) */
+/* userinfo: when addr is a nats:// or tls:// URL with credentials, true
+ * with *start the offset where they begin (after the scheme) and *at
+ * that of the '@' that ends them */
 static bool
-userinfo(const char *addr, size_t *at)
+userinfo(const char *addr, size_t *start, size_t *at)
 {
 	const char *p, *end, *q, *a = NULL;
 
-	if (strncmp(addr, "nats://", 7) != 0)
+	if (strncmp(addr, "nats://", 7) == 0)
+		*start = 7;
+	else if (strncmp(addr, "tls://", 6) == 0)
+		*start = 6;
+	else
 		return false;
-	p = addr + 7;
+	p = addr + *start;
 	end = p + strcspn(p, "/?#");
 	for (q = p; q < end; q++)
 		if (*q == '@')
@@ -688,23 +693,24 @@ unpercent(const char *s, size_t n, char *buf, size_t len)
 static int
 split_url(const char *addr, char *plain, size_t plen, struct url_creds *cr)
 {
-	size_t at, colon;
-	const char *ui = addr + 7;
+	size_t start, at, colon;
+	const char *ui;
 	int rc;
 
 	memset(cr, 0, sizeof(*cr));
-	if (!userinfo(addr, &at)) {
+	if (!userinfo(addr, &start, &at))
 		return strlcpy(plain, addr, plen) < plen ? 0 : -1;
-	}
+	ui = addr + start;
 	colon = strcspn(ui, ":@");
 	if (ui + colon < addr + at)
 		rc = unpercent(ui, colon, cr->user, sizeof(cr->user)) |
-		    unpercent(ui + colon + 1, at - 7 - colon - 1, cr->pass,
+		    unpercent(ui + colon + 1, at - start - colon - 1, cr->pass,
 		    sizeof(cr->pass));
 	else
-		rc = unpercent(ui, at - 7, cr->token, sizeof(cr->token));
+		rc = unpercent(ui, at - start, cr->token, sizeof(cr->token));
 	if (rc != 0 || (cr->user[0] == '\0' && cr->token[0] == '\0') ||
-	    (size_t)snprintf(plain, plen, "nats://%s", addr + at + 1) >= plen) {
+	    (size_t)snprintf(plain, plen, "%.*s%s", (int)start, addr,
+	    addr + at + 1) >= plen) {
 		explicit_bzero(cr, sizeof(*cr));
 		return -1;
 	}
@@ -714,18 +720,18 @@ split_url(const char *addr, char *plain, size_t plen, struct url_creds *cr)
 char *
 bus_addr_shown(const char *addr, char *buf, size_t len)
 {
-	size_t at, colon;
+	size_t start, at, colon;
 
-	if (!userinfo(addr, &at)) {
+	if (!userinfo(addr, &start, &at)) {
 		strlcpy(buf, addr, len);
 		return buf;
 	}
-	colon = strcspn(addr + 7, ":@");
-	if (7 + colon < at)
-		snprintf(buf, len, "nats://%.*s:***%s", (int)colon, addr + 7,
-		    addr + at);
+	colon = strcspn(addr + start, ":@");
+	if (start + colon < at)
+		snprintf(buf, len, "%.*s%.*s:***%s", (int)start, addr,
+		    (int)colon, addr + start, addr + at);
 	else
-		snprintf(buf, len, "nats://***%s", addr + at);
+		snprintf(buf, len, "%.*s***%s", (int)start, addr, addr + at);
 	return buf;
 }
 

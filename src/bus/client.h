@@ -72,7 +72,7 @@ struct bus_client {
  * Credentials, sent only to a server that asks (auth_required in INFO),
  * all that are given:
  * - in the address: nats://TOKEN@HOST:PORT (auth_token) or
- *   nats://USER:PASS@HOST:PORT (user, pass), %XX decoded;
+ *   nats://USER:PASS@HOST:PORT (user, pass), %XX decoded (tls:// alike);
  * - else $IPCTOOL_BUS_USER and $IPCTOOL_BUS_PASS;
  * - the token of $IPCTOOL_BUS_TOKEN unless the address has one;
  * - bus_creds_file (--creds) or else $IPCTOOL_BUS_CREDS: a creds file as
@@ -89,7 +89,8 @@ extern const char *bus_creds_file;
 extern const char *bus_nkey_file;
 
 /* bus_addr_shown: addr for messages: a password or token in it becomes
- * three stars ("alice:***@" and "***@" after the nats:// scheme);
+ * three stars ("alice:***@" and "***@" after the nats:// or tls://
+ * scheme);
  * returns buf */
 char *bus_addr_shown(const char *addr, char *buf, size_t len);
 

@@ -18,17 +18,18 @@
 
 static const char *const errtext[] = {
 	[-PROTO_EUNKNOWN] = "Unknown Protocol Operation",
-	[-PROTO_EPARSE] = "Parser Error",
-	[-PROTO_ECONTROL] = "Maximum Control Line Exceeded",
+	/* as nats-server 2.9.10 words them, capitals and all */
+	[-PROTO_EPARSE] = "Unknown Protocol Operation",
+	[-PROTO_ECONTROL] = "maximum control line exceeded",
 	[-PROTO_EPAYLOAD] = "Maximum Payload Violation",
 	[-PROTO_ESUBJECT] = "Invalid Subject",
 	[-PROTO_EPUBSUBJECT] = "Invalid Publish Subject",
 	[-PROTO_EAUTH] = "Authorization Violation",
-	[-PROTO_EAUTHTIMEOUT] = "Authorization Timeout",
+	[-PROTO_EAUTHTIMEOUT] = "Authentication Timeout",
 	[-PROTO_EPROTOCOL] = "Invalid Client Protocol",
 	[-PROTO_ESLOW] = "Slow Consumer",
-	[-PROTO_EMAXCONN] = "Maximum Connections Exceeded",
-	[-PROTO_EMAXSUBS] = "Maximum Subscriptions Exceeded",
+	[-PROTO_EMAXCONN] = "maximum connections exceeded",
+	[-PROTO_EMAXSUBS] = "maximum subscriptions exceeded",
 	[-PROTO_ESTALE] = "Stale Connection",
 };
 
@@ -176,8 +177,10 @@ sizes(const struct proto_parser *p, const struct proto_str *hs,
 	return 0;
 }
 
-/* pub_args: PUB subj [reply] size, HPUB subj [reply] hsize tsize; 0, or
- * a fatal code, or PROTO_EPUBSUBJECT */
+/* pub_args: PUB subj [reply] size, HPUB subj [reply] hsize tsize; 0 or
+ * a fatal code. As nats-server, a publish subject is checked only for a
+ * pedantic client, and then only as a literal subject (op->warn), the
+ * reply subject never */
 static int
 pub_args(const struct proto_parser *p, struct proto_str *av, int ac,
     struct proto_op *op)
@@ -191,10 +194,8 @@ pub_args(const struct proto_parser *p, struct proto_str *av, int ac,
 		op->reply = av[1];
 	if ((rc = sizes(p, hdr ? &av[ac - 2] : NULL, av[ac - 1], op)) != 0)
 		return rc;
-	if (!subject_valid(op->subject.p, op->subject.len, false) ||
-	    (op->reply.len > 0 &&
-	    !subject_valid(op->reply.p, op->reply.len, false)))
-		return PROTO_EPUBSUBJECT;
+	if (p->pedantic && !subject_literal(op->subject.p, op->subject.len))
+		op->warn = PROTO_EPUBSUBJECT;
 	return 0;
 }
 
@@ -771,7 +772,8 @@ escape(struct wbuf *w, struct proto_str s)
 }
 
 /* How a known JSON field is stored. */
-enum ftype { F_BOOL, F_INT, F_U64, F_NAME, F_SECRET };
+/* F_FLAG: a bool written only when true ("ldm") */
+enum ftype { F_BOOL, F_FLAG, F_INT, F_U64, F_NAME, F_SECRET };
 
 struct field {
 	const char	*name;
@@ -799,7 +801,7 @@ static const struct field connect_fields[] = {
 	FI(server_id, F_NAME), FI(server_name, F_NAME), FI(version, F_NAME), \
 	FI(host, F_NAME), FI(port, F_INT), FI(proto, F_INT), \
 	FI(max_payload, F_U64), FI(client_id, F_U64), FI(headers, F_BOOL), \
-	FI(auth_required, F_BOOL), FI(nonce, F_NAME)
+	FI(auth_required, F_BOOL), FI(nonce, F_NAME), FI(ldm, F_FLAG)
 
 static const struct field info_fields[] = {
 	INFO_FIELDS, { NULL, 0, 0, 0 }
@@ -850,6 +852,7 @@ set_field(void *obj, const struct field *f, struct proto_str val,
 		return 0;		/* as Go's encoding/json: unchanged */
 	switch (f->type) {
 	case F_BOOL:
+	case F_FLAG:
 		if (t != PROTO_JSON_TRUE && t != PROTO_JSON_FALSE)
 			return -1;
 		*(bool *)(void *)dst = t == PROTO_JSON_TRUE;
@@ -1086,6 +1089,10 @@ put_field(struct wbuf *w, const void *obj, const struct field *f,
 	int iv;
 
 	switch (f->type) {
+	case F_FLAG:
+		if (!*(const bool *)(const void *)src)
+			break;
+		/* FALLTHROUGH */
 	case F_BOOL:
 		put_key(w, f->name, first);
 		putz(w, *(const bool *)(const void *)src ? "true" : "false");

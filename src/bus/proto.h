@@ -42,17 +42,19 @@ proto_cstr(const char *s)
  */
 enum proto_err {
 	PROTO_EUNKNOWN = -1,	/* Unknown Protocol Operation (fatal) */
-	PROTO_EPARSE = -2,	/* Parser Error (fatal) */
-	PROTO_ECONTROL = -3,	/* Maximum Control Line Exceeded (fatal) */
+	PROTO_EPARSE = -2,	/* Unknown Protocol Operation (fatal): bad
+				 * arguments, sizes or JSON */
+	PROTO_ECONTROL = -3,	/* maximum control line exceeded (fatal) */
 	PROTO_EPAYLOAD = -4,	/* Maximum Payload Violation (fatal) */
 	PROTO_ESUBJECT = -5,	/* Invalid Subject */
-	PROTO_EPUBSUBJECT = -6,	/* Invalid Publish Subject */
+	PROTO_EPUBSUBJECT = -6,	/* Invalid Publish Subject (a warning only:
+				 * see proto_op.warn) */
 	PROTO_EAUTH = -7,	/* Authorization Violation (fatal) */
-	PROTO_EAUTHTIMEOUT = -8, /* Authorization Timeout (fatal) */
+	PROTO_EAUTHTIMEOUT = -8, /* Authentication Timeout (fatal) */
 	PROTO_EPROTOCOL = -9,	/* Invalid Client Protocol (fatal) */
 	PROTO_ESLOW = -10,	/* Slow Consumer (fatal) */
-	PROTO_EMAXCONN = -11,	/* Maximum Connections Exceeded (fatal) */
-	PROTO_EMAXSUBS = -12,	/* Maximum Subscriptions Exceeded */
+	PROTO_EMAXCONN = -11,	/* maximum connections exceeded (fatal) */
+	PROTO_EMAXSUBS = -12,	/* maximum subscriptions exceeded */
 	PROTO_ESTALE = -13,	/* Stale Connection (fatal) */
 };
 #define PROTO_ELAST	(-13)
@@ -99,6 +101,11 @@ struct proto_op {
 	struct proto_str arg;
 	struct proto_str hdr;		/* header block, empty when none */
 	struct proto_str data;		/* payload after the headers */
+	/* a non-fatal error to report before acting on the operation as
+	 * usual: PROTO_EPUBSUBJECT for a PUB or HPUB of a pedantic client
+	 * to a subject that is not literal (nats-server warns, then
+	 * delivers); 0 none */
+	int		 warn;
 };
 
 /*
@@ -116,6 +123,7 @@ struct proto_parser {
 	 * CONNECT and PING is PROTO_EAUTH (fatal) as soon as its control
 	 * line is complete: no payload is ever awaited */
 	bool		 connect_first;
+	bool		 pedantic;	/* check publish subjects (op->warn) */
 };
 
 /* proto_parser_init: a parser for side with nats-server's limits */
@@ -207,6 +215,7 @@ struct proto_info {
 	bool		headers;
 	bool		auth_required;
 	char		nonce[PROTO_FIELD_MAX];	/* to sign with an nkey */
+	bool		ldm;		/* lame duck mode: the server is going */
 	bool		tls_required;	/* read only: TLS after INFO */
 	bool		tls_available;
 };

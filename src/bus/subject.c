@@ -97,6 +97,24 @@ subject_valid(const char *s, size_t len, bool wild)
 	return true;
 }
 
+bool
+subject_literal(const char *s, size_t len)
+{
+	size_t i, start = 0;
+
+	if (s == NULL || len == 0)
+		return false;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (i == start || is_wild(s + start, i - start, '*') ||
+		    is_wild(s + start, i - start, '>'))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
 /* token: length of the token at s[*pos] (up to '.' or len); advances *pos
  * past the token and its dot, or to len + 1 after the last token */
 static size_t
@@ -687,10 +705,13 @@ sublist_match(struct sublist *sl, const char *subj, size_t len,
 {
 	r->n = 0;
 	r->ng = 0;
-	if (!subject_valid(subj, len, false)) {
+	if (subj == NULL || len == 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (subj[0] == '.' || subj[len - 1] == '.' ||
+	    memmem(subj, len, "..", 2) != NULL)
+		return 0;	/* an empty token: nothing matches */
 	if (walk(sl->root, subj, len, 0, r) == -1 || pick(sl, r) == -1) {
 		errno = ENOMEM;
 		return -1;

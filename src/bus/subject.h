@@ -14,6 +14,11 @@
  * without wild (publish subjects) such tokens are refused */
 bool subject_valid(const char *s, size_t len, bool wild);
 
+/* subject_literal: true when s is a literal subject as nats-server's
+ * pedantic mode wants it: no empty token and no token that is a lone
+ * '*' or '>' (any other byte is let through, as there) */
+bool subject_literal(const char *s, size_t len);
+
 /* subject_match: true when the literal subject subj matches pattern pat */
 bool subject_match(const char *pat, size_t plen, const char *subj,
     size_t slen);
@@ -81,9 +86,11 @@ int sublist_insert(struct sublist *sl, struct sublist_entry *e);
 void sublist_remove(struct sublist *sl, struct sublist_entry *e);
 
 /* sublist_match: fill r with the entries a message on subj goes to (plain
- * subscriptions, then one member per queue group, chosen round-robin);
- * returns the count, or -1 with errno EINVAL (not a publish subject) or
- * ENOMEM */
+ * subscriptions, then one member per queue group, chosen round-robin).
+ * As nats-server, any subject may be published: a subject with an empty
+ * token matches nothing, and a '*' or '>' token is a token like any
+ * other (only wildcard subscriptions match it). Returns the count, or -1
+ * with errno EINVAL (empty) or ENOMEM */
 int sublist_match(struct sublist *sl, const char *subj, size_t len,
     struct sublist_result *r);
 

@@ -98,7 +98,7 @@ PONG"
 
 @test "UNSUB with a maximum stops after that many, plain UNSUB at once" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {}\r\nSUB a 1\r\nSUB a 2\r\nUNSUB 1 2\r\nUNSUB 2\r\nUNSUB 99\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nSUB a 1\r\nSUB a 2\r\nUNSUB 1 2\r\nUNSUB 2\r\nUNSUB 99\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "MSG a 1 1
 x
 MSG a 1 1
@@ -109,9 +109,9 @@ PONG"
 @test "HPUB reaches a headers client as HMSG and a plain one as MSG" {
 	broker "unix:$SOCK"
 	peer
-	printf 'CONNECT {}\r\nSUB h 7\r\nPING\r\n' >&"$PEER_FD"
+	printf 'CONNECT {"verbose":false}\r\nSUB h 7\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
-	run -0 raw_unix 'CONNECT {"headers":true}\r\nSUB h 1\r\nHPUB h 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false,"headers":true}\r\nSUB h 1\r\nHPUB h 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "HMSG h 1 18 20
 NATS/1.0
 A: b
@@ -129,35 +129,35 @@ PONG"
 
 @test "a request nobody subscribed to gets the no-responders status" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {"headers":true,"no_responders":true}\r\nSUB _INBOX.x 9\r\nPUB nobody _INBOX.x 1\r\nx\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false,"headers":true,"no_responders":true}\r\nSUB _INBOX.x 9\r\nPUB nobody _INBOX.x 1\r\nx\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "HMSG _INBOX.x 9 16 16
 NATS/1.0 503
 
 
 PONG"
 	# without no_responders in CONNECT: silence, as nats-server
-	run -0 raw_unix 'CONNECT {"headers":true}\r\nSUB _INBOX.x 9\r\nPUB nobody _INBOX.x 1\r\nx\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false,"headers":true}\r\nSUB _INBOX.x 9\r\nPUB nobody _INBOX.x 1\r\nx\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "PONG"
 }
 
 @test "echo false keeps a client's own messages from it" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {"echo":false}\r\nSUB e 1\r\nPUB e 1\r\nx\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false,"echo":false}\r\nSUB e 1\r\nPUB e 1\r\nx\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "PONG"
 }
 
 @test "malformed input gets -ERR and a disconnect, the broker lives on" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {}\r\nFOO bar\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nFOO bar\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Unknown Protocol Operation'"
 	assert_equal "${#lines[@]}" 2
-	run -0 raw_unix 'CONNECT {}\r\nPUB a notanumber\r\nPING\r\n'
-	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nPUB a notanumber\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Unknown Protocol Operation'"
 	assert_equal "${#lines[@]}" 2
-	run -0 raw_unix 'CONNECT {}\r\nPUB a 3\r\nxyzzy\r\nPING\r\n'
-	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nPUB a 3\r\nxyzzy\r\nPING\r\n'
+	assert_equal "${lines[1]}" "-ERR 'Unknown Protocol Operation'"
 	run -0 raw_unix 'CONNECT {"verbose":tru\r\n'
-	assert_equal "${lines[1]}" "-ERR 'Parser Error'"
+	assert_equal "${lines[1]}" "-ERR 'Unknown Protocol Operation'"
 	run bash -c "head -c 100000 /dev/urandom | socat -t 5 - UNIX-CONNECT:$SOCK"
 	run -0 raw_unix 'PING\r\n'
 	assert_equal "${lines[1]}" "PONG"
@@ -211,7 +211,7 @@ print(f.readline().decode().strip())
 
 @test "invalid subjects get -ERR and the connection stays" {
 	broker "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {}\r\nSUB foo..bar 1\r\nPUB foo.* 1\r\nx\r\nSUB a.>.b 2\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nSUB foo..bar 1\r\nPUB foo.* 1\r\nx\r\nSUB a.>.b 2\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "-ERR 'Invalid Subject'
 -ERR 'Invalid Publish Subject'
 -ERR 'Invalid Subject'
@@ -220,13 +220,13 @@ PONG"
 
 @test "limits: payload, control line, subscriptions and clients" {
 	broker --max-payload 16 --max-control 64 --max-subs 2 --max-clients 2 "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {}\r\nPUB a 17\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nPUB a 17\r\n'
 	assert_line --index 0 --regexp '"max_payload":16,'
 	assert_equal "${lines[1]}" "-ERR 'Maximum Payload Violation'"
-	run -0 raw_unix "CONNECT {}\r\nPUB $(printf 'a%.0s' {1..70}) 1\r\n"
-	assert_equal "${lines[1]}" "-ERR 'Maximum Control Line Exceeded'"
-	run -0 raw_unix 'CONNECT {}\r\nSUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPUB c 1\r\nx\r\nPING\r\n'
-	assert_equal "${output#*$'\n'}" "-ERR 'Maximum Subscriptions Exceeded'
+	run -0 raw_unix "CONNECT {\"verbose\":false}\r\nPUB $(printf 'a%.0s' {1..70}) 1\r\n"
+	assert_equal "${lines[1]}" "-ERR 'maximum control line exceeded'"
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nSUB a 1\r\nSUB b 2\r\nSUB c 3\r\nPUB c 1\r\nx\r\nPING\r\n'
+	assert_equal "${output#*$'\n'}" "-ERR 'maximum subscriptions exceeded'
 PONG"
 	n=$(grep -c ': connected' "$BROKER_LOG")
 	peer
@@ -234,7 +234,7 @@ PONG"
 	wait_until 10 bash -c "[ \$(grep -c ': connected' '$BROKER_LOG') -eq $((n + 2)) ]"
 	run -0 bash -c "socat -u UNIX-CONNECT:$SOCK - | tr -d '\r'"
 	assert_line --index 0 --regexp '^INFO \{.*"client_id":0,'
-	assert_equal "${lines[1]}" "-ERR 'Maximum Connections Exceeded'"
+	assert_equal "${lines[1]}" "-ERR 'maximum connections exceeded'"
 	assert_equal "${#lines[@]}" 2
 	run -0 grep -c 'refused a client: 2 clients already' "$BROKER_LOG"
 }
@@ -248,13 +248,13 @@ PONG"
 	run -0 raw "$T" 'PUB a 1\r\nx\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 	assert_equal "${#lines[@]}" 2
-	run -0 raw "$T" 'CONNECT {"auth_token":"wrong"}\r\nPING\r\n'
+	run -0 raw "$T" 'CONNECT {"verbose":false,"auth_token":"wrong"}\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 	assert_equal "${#lines[@]}" 2
 	run -0 raw "$T" 'CONNECT {"verbose":true,"auth_token":"s3cret"}\r\nPING\r\n'
 	assert_equal "${output#*$'\n'}" "+OK
 PONG"
-	run -0 raw "$T" 'CONNECT {"user":"me","pass":"s3cret"}\r\nPING\r\n'
+	run -0 raw "$T" 'CONNECT {"verbose":false,"user":"me","pass":"s3cret"}\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 	run -0 raw_unix 'PING\r\n'
 	assert_line --index 0 --regexp '"auth_required":false\}$'
@@ -274,7 +274,7 @@ PONG"
 			assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 			assert_equal "${#lines[@]}" 2
 		done
-		run -0 raw "$a" 'PING\r\nCONNECT {}\r\nSUB a 1\r\nPUB a 2\r\nhi\r\nPING\r\n'
+		run -0 raw "$a" 'PING\r\nCONNECT {"verbose":false}\r\nSUB a 1\r\nPUB a 2\r\nhi\r\nPING\r\n'
 		assert_equal "${output#*$'\n'}" "PONG
 MSG a 1 2
 hi
@@ -323,7 +323,7 @@ for i in range(int(sys.argv[2])):
     socks.append(s)
     if i % 3 == 0:
         continue    # a silent one
-    head = b"PUB a 1048576\r\n" if i % 3 == 1 else b"CONNECT {\"x\":\""
+    head = b"PUB a 1048576\r\n" if i % 3 == 1 else b"CONNECT {\"verbose\":false,\"x\":\""
     try:
         s.send(head + b"x" * (1 << 20))
     except OSError:
@@ -334,9 +334,9 @@ open(sys.argv[3]).read()
 	HOSTILE_PID=$BG_PID
 	wait_for_line "$BG_OUT" '^sent'
 	# the owner's clients (over UNIX) and a token client get in
-	run -0 raw_unix 'CONNECT {}\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nPING\r\n'
 	assert_equal "${lines[1]}" "PONG"
-	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"auth_token":"s3cret"}\r\nPING\r\n'
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"verbose":false,"auth_token":"s3cret"}\r\nPING\r\n'
 	assert_equal "${lines[1]}" "PONG"
 	run -0 grep -c 'dropped: 20 clients yet to authenticate already' "$BROKER_LOG"
 	rss=$(awk '/VmRSS/ {print $2}' "/proc/$BROKER_PID/status")
@@ -352,7 +352,7 @@ open(sys.argv[3]).read()
 import socket, sys
 for i in range(30):
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-    s.sendall(b"CONNECT {\"auth_token\":\"wrong\"}\r\n")
+    s.sendall(b"CONNECT {\"verbose\":false,\"auth_token\":\"wrong\"}\r\n")
     f = s.makefile("rb")
     f.readline()
     assert f.readline() == b"-ERR \x27Authorization Violation\x27\r\n"
@@ -375,7 +375,7 @@ def conn():
     s.connect(path)
     f = s.makefile("rb")
     f.readline()
-    s.sendall(b"CONNECT {}\r\nPING\r\n")
+    s.sendall(b"CONNECT {\"verbose\":false}\r\nPING\r\n")
     assert f.readline() == b"PONG\r\n"
     return s, f
 def pong(f):
@@ -437,7 +437,53 @@ print(got)
 	# a loose bound (the machine is shared): the quadratic bookkeeping
 	# this replaces stalled the others for seconds
 	[ "$worst" -lt 1000 ]
-	run -1 grep 'Maximum Subscriptions' "$BROKER_LOG"
+	run -1 grep 'maximum subscriptions' "$BROKER_LOG"
+}
+
+@test "the protocol as nats-server 2.9 speaks it: CONNECT defaults, subject rules, -ERR texts and order" {
+	command -v nats-server >/dev/null || skip "nats-server not installed"
+	broker --no-auth tcp:0
+	run -0 python3 "$IPCTOOL_SRCDIR/tests/bus/probe.py" "$TCP_PORT"
+	ours=$output
+	port=$(free_port)
+	start_bg nats-server -a 127.0.0.1 -p "$port"
+	wait_for_port "$port"
+	run -0 python3 "$IPCTOOL_SRCDIR/tests/bus/probe.py" "$port"
+	theirs=$output
+	# every case the same but the four the man page lists as differences
+	diffs='^(pub-first|bad-size|bad-json|tls-required):'
+	assert_equal "$(grep -Ev "$diffs" <<<"$ours")" "$(grep -Ev "$diffs" <<<"$theirs")"
+	assert_equal "$(grep -E "$diffs" <<<"$ours")" "pub-first: -ERR 'Authorization Violation' | <eof>
+bad-size: -ERR 'Unknown Protocol Operation' | <eof>
+bad-json: -ERR 'Unknown Protocol Operation' | <eof>
+tls-required: -ERR 'Invalid Client Protocol' | <eof>"
+	# and the cases say what they should
+	assert_line "connect-defaults: +OK | -ERR 'Invalid Publish Subject' | +OK | PONG"
+	assert_line "nonpedantic-wild: MSG a.* 2 1 | x | MSG a.* 1 1 | x | MSG a.> 2 1 | y | MSG a.> 1 1 | y | PONG"
+	assert_line "max-control: -ERR 'maximum control line exceeded' | <eof>"
+}
+
+@test "an -ERR that closes the connection is read even when the client sent megabytes more" {
+	broker --no-auth tcp:0
+	for first in 'CONNECT {"verbose":false}\r\nPUB a 2000000\r\n' 'CONNECT {"verbose":false}\r\nFOO\r\n'; do
+		run -0 python3 -c '
+import socket, sys, threading
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+f.readline()
+def pour():
+    try:
+        s.sendall(sys.argv[2].encode().decode("unicode_escape").encode() + b"x" * (8 << 20))
+    except OSError:
+        pass
+t = threading.Thread(target=pour)
+t.start()
+print(f.readline().decode().strip())
+print(repr(f.read()))
+' "$TCP_PORT" "$first"
+		assert_line --index 1 "b''"
+	done
+	run -0 grep -c "Maximum Payload Violation, disconnected" "$BROKER_LOG"
 }
 
 @test "--token-file makes a 0600 token file once and requires its token" {
@@ -445,7 +491,7 @@ print(got)
 	broker --token-file "$tf" "tcp:0"
 	assert_equal "$(stat -c %a "$tf")" 600
 	run -0 grep -cxE '[0-9a-f]{48}' "$tf"
-	run -0 raw "TCP:127.0.0.1:$TCP_PORT" "CONNECT {\"auth_token\":\"$(cat "$tf")\"}\r\nPING\r\n"
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" "CONNECT {\"verbose\":false,\"auth_token\":\"$(cat "$tf")\"}\r\nPING\r\n"
 	assert_equal "${lines[1]}" "PONG"
 	chmod 644 "$tf"
 	run -1 --separate-stderr "$BROKERD" --token-file "$tf" tcp:0
@@ -455,9 +501,9 @@ print(got)
 @test "a client that must authenticate and stays silent is timed out" {
 	broker --token s3cret --auth-timeout 300 "tcp:0"
 	run -0 bash -c "socat -u TCP:127.0.0.1:$TCP_PORT - | tr -d '\r'"
-	assert_line --index 1 "-ERR 'Authorization Timeout'"
+	assert_line --index 1 "-ERR 'Authentication Timeout'"
 	assert_equal "${#lines[@]}" 2
-	run -0 grep -c 'Authorization Timeout, disconnected' "$BROKER_LOG"
+	run -0 grep -c 'Authentication Timeout, disconnected' "$BROKER_LOG"
 }
 
 @test "a TCP listener without a token needs --no-auth" {
@@ -508,6 +554,71 @@ print(got)
 	[ ! -e "$SOCK" ]
 }
 
+@test "SIGUSR2: lame duck mode tells every client (ldm), takes no new ones, closes the rest over the duration" {
+	broker --lame-duck 1000 "unix:$SOCK"
+	peer
+	p1=$PEER_PID o1=$PEER_OUT f1=$PEER_FD
+	peer
+	p2=$PEER_PID o2=$PEER_OUT f2=$PEER_FD
+	printf 'CONNECT {"verbose":false}\r\nPING\r\n' >&"$f1"
+	printf 'CONNECT {"verbose":false}\r\nPING\r\n' >&"$f2"
+	wait_for_line "$o1" '^PONG'
+	wait_for_line "$o2" '^PONG'
+	kill -USR2 "$BROKER_PID"
+	wait_for_line "$o1" '^INFO .*"auth_required":false,"ldm":true\}'
+	wait_for_line "$o2" '"ldm":true'
+	# no new clients: the socket file went at once
+	[ ! -e "$SOCK" ]
+	wait_for_line "$BROKER_LOG" 'SIGUSR2 from pid [0-9]+: lame duck mode: no new clients, the 2 connected ones closed from 250 ms on, all by 1000 ms'
+	# the clients that stay are closed, then the broker exits
+	wait_exit "$p1"
+	wait_exit "$p2"
+	wait_exit "$BROKER_PID"
+	assert_equal "$WAIT_STATUS" 0
+	run -0 grep -c 'lame duck mode: closed' "$BROKER_LOG"
+	assert_equal "$output" 2
+	run -0 grep -c 'lame duck mode: every client gone, exiting' "$BROKER_LOG"
+	exec {f1}>&- {f2}>&-
+}
+
+@test "lame duck mode ends as soon as the last client left by itself" {
+	broker --lame-duck 60000 "unix:$SOCK"
+	start_bg python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+f.readline()
+s.sendall(b"CONNECT {\"verbose\":false}\r\nPING\r\n")
+assert f.readline() == b"PONG\r\n"
+print("ready", flush=True)
+while b"\"ldm\":true" not in f.readline():
+    pass
+print("ldm", flush=True)
+s.close()
+' "$SOCK"
+	client=$BG_PID
+	wait_for_line "$BG_OUT" '^ready'
+	kill -USR2 "$BROKER_PID"
+	wait_exit "$client"
+	assert_equal "$(cat "$BG_OUT")" "ready
+ldm"
+	# well before the 60 s
+	wait_exit "$BROKER_PID" 10
+	assert_equal "$WAIT_STATUS" 0
+	[ ! -e "$SOCK" ]
+	run -1 grep 'lame duck mode: closed' "$BROKER_LOG"
+}
+
+@test "SIGHUP without credentials to reload is logged and ignored" {
+	broker "unix:$SOCK"
+	kill -HUP "$BROKER_PID"
+	wait_for_line "$BROKER_LOG" 'SIGHUP from pid [0-9]+: nothing to reload, ignored'
+	run -0 raw_unix 'PING\r\n'
+	assert_equal "${lines[1]}" "PONG"
+	kill -0 "$BROKER_PID"
+}
+
 @test "server PINGs: a silent client gets --max-pings-out PINGs, then Stale Connection; one that answers stays" {
 	broker --trace --ping-interval 200 --max-pings-out 2 "unix:$SOCK"
 	# ipctool bus sub answers the broker's PINGs
@@ -531,7 +642,7 @@ print(got)
 @test "a slow consumer gets -ERR 'Slow Consumer' and goes; others go on" {
 	broker --max-pending 65536 "unix:$SOCK"
 	peer
-	printf 'CONNECT {}\r\nSUB big 1\r\nPING\r\n' >&"$PEER_FD"
+	printf 'CONNECT {"verbose":false}\r\nSUB big 1\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
 	kill -STOP "$PEER_PID"
 	# a publisher that subscribes too and reads its own 3,000 messages
@@ -542,7 +653,7 @@ s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 f = s.makefile("rb")
 f.readline()
-s.sendall(b"CONNECT {}\r\nSUB big 1\r\n")
+s.sendall(b"CONNECT {\"verbose\":false}\r\nSUB big 1\r\n")
 pub = b"PUB big 1000\r\n" + b"x" * 1000 + b"\r\n"
 got = 0
 for step in range(30):
@@ -570,11 +681,11 @@ print(got)
 
 @test "--trace logs connections and protocol lines" {
 	broker --trace "unix:$SOCK"
-	run -0 raw_unix 'CONNECT {}\r\nSUB t 5\r\nPUB t 2\r\nhi\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nSUB t 5\r\nPUB t 2\r\nhi\r\nPING\r\n'
 	run -0 sed -n 's/^brokerd: client 1 //p' "$BROKER_LOG"
 	assert_line --index 0 --regexp "^unix:$SOCK pid [0-9]+ uid [0-9]+: connected$"
 	assert_line --index 1 --regexp '^-> INFO \{'
-	assert_equal "$(printf '%s\n' "${lines[@]:2:6}")" "<- CONNECT {}
+	assert_equal "$(printf '%s\n' "${lines[@]:2:6}")" "<- CONNECT {\"verbose\":false}
 <- SUB t 5
 <- PUB t 2
 -> MSG t 5 2
@@ -584,18 +695,18 @@ print(got)
 
 @test "--trace never shows credentials" {
 	broker --trace --token s3cret "tcp:0"
-	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"user":"me","pass":"nope","auth_token" : "s3\\"cret"}\r\nPING\r\n'
+	run -0 raw "TCP:127.0.0.1:$TCP_PORT" 'CONNECT {"verbose":false,"user":"me","pass":"nope","auth_token" : "s3\\"cret"}\r\nPING\r\n'
 	assert_equal "${lines[1]}" "-ERR 'Authorization Violation'"
 	run -0 grep -F '<- CONNECT' "$BROKER_LOG"
-	assert_output 'brokerd: client 1 <- CONNECT {"user":"me","pass":"****","auth_token" : "********"}'
+	assert_output 'brokerd: client 1 <- CONNECT {"verbose":false,"user":"me","pass":"****","auth_token" : "********"}'
 }
 
 @test "a request on \$SYS.REQ.IPCTOOL.STAT returns the broker's state as JSON" {
 	broker "unix:$SOCK"
 	peer
-	printf 'CONNECT {"name":"watcher","lang":"s\\u001bh"}\r\nSUB a.* 1\r\nSUB b 2\r\nPUB a.x 2\r\nhi\r\nPING\r\n' >&"$PEER_FD"
+	printf 'CONNECT {"verbose":false,"name":"watcher","lang":"s\\u001bh"}\r\nSUB a.* 1\r\nSUB b 2\r\nPUB a.x 2\r\nhi\r\nPING\r\n' >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
-	run -0 raw_unix 'CONNECT {}\r\nSUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nSUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
 	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
 	assert_equal "${lines[3]}" "PONG"
 	run -0 jq -c '[.nclients, .subscriptions, .in_msgs, (.clients | map([.id, .name, .lang, .subs, .in_msgs, .out_msgs, (.addr | test("^unix:.* pid [0-9]+ uid [0-9]+$"))]))]' <<<"${lines[2]}"
@@ -609,9 +720,9 @@ print(got)
 	# 31 two-byte characters and a three-byte one: 65 bytes, the name
 	# field keeps 63, so the euro sign goes whole; lang has a bare 0xff
 	name=$(printf 'é%.0s' $(seq 31))€
-	printf 'CONNECT {"name":"%s","lang":"c\xffd"}\r\nPING\r\n' "$name" >&"$PEER_FD"
+	printf 'CONNECT {"verbose":false,"name":"%s","lang":"c\xffd"}\r\nPING\r\n' "$name" >&"$PEER_FD"
 	wait_for_line "$PEER_OUT" '^PONG'
-	run -0 raw_unix 'CONNECT {}\r\nSUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
+	run -0 raw_unix 'CONNECT {"verbose":false}\r\nSUB r 1\r\nPUB $SYS.REQ.IPCTOOL.STAT r 0\r\n\r\nPING\r\n'
 	assert_line --index 1 --regexp '^MSG r 1 [0-9]+$'
 	stat=${lines[2]}
 	run -0 iconv -f UTF-8 -t UTF-8 <<<"$stat"

@@ -112,12 +112,13 @@ FAKE_BROKER='fake_broker() {
 		cat /tmp/addr
 		"$IPCTOOL" bus pub a hello && echo published
 		stat -c "%U %a" /tmp/ipctool-0
-		kill $pid; wait $pid'
+		kill $pid; wait $pid; echo "daemon rc $?"'
 	assert_equal "$stderr" "ipctool bus: connect to unix:/tmp/ipctool-0/bus.sock: No such file or directory (start one with: ipctool bus daemon &)"
 	assert_equal "$output" "rc 69
 unix:/tmp/ipctool-0/bus.sock
 published
-root 700"
+root 700
+daemon rc 143"
 }
 
 @test "bus-auth: no token goes to a UNIX listener of another user" {
@@ -296,4 +297,18 @@ start_both() {
 	run -1 ipctool bus pub -b "nats://mallory:wonder@${DAEMON_ADDR#tcp:}" a x
 	wait_for_line "$log" "Authorization Violation, disconnected \(unknown user 'mallory'\)$"
 	run -1 grep -c wonder "$log"
+}
+
+@test "bus-auth: tls://TOKEN@ and tls://USER:PASS@ against nats-server with TLS" {
+	command -v openssl >/dev/null || skip "openssl not installed"
+	local d=$BATS_TEST_TMPDIR
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/k.pem" -out "$d/c.pem" \
+	    -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+	start_nats --tls --tlscert "$d/c.pem" --tlskey "$d/k.pem" --auth s3cret
+	unset IPCTOOL_BUS
+	run -0 ipctool bus pub --tls-ca "$d/c.pem" -b "tls://s3cret@127.0.0.1:$NATS_PORT" a x
+	run -1 --separate-stderr ipctool bus pub --tls-ca "$d/c.pem" -b "tls://nope@127.0.0.1:$NATS_PORT" a x
+	assert_equal "$stderr" "ipctool bus: connect to tls://***@127.0.0.1:$NATS_PORT: Authorization Violation"
+	run -1 --separate-stderr ipctool bus pub --tls-ca "$d/c.pem" -b "tls://mallory:s3cret@127.0.0.1:$NATS_PORT" a x
+	assert_equal "$stderr" "ipctool bus: connect to tls://mallory:***@127.0.0.1:$NATS_PORT: Authorization Violation"
 }

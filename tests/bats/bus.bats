@@ -333,8 +333,42 @@ three"
 	assert_file_not_exists "$XDG_RUNTIME_DIR/ipctool/token"
 	kill -TERM "$DAEMON_PID"
 	wait_exit "$DAEMON_PID"
+	assert_equal "$WAIT_STATUS" 143
+	assert_file_not_exists "$BATS_TEST_TMPDIR/bus.sock"
+}
+
+@test "bus daemon: SIGINT is exit 130, the end of lame duck mode (SIGUSR2) exit 0; the socket goes each time" {
+	start_daemon --lame-duck 200ms
+	kill -INT "$DAEMON_PID"
+	wait_exit "$DAEMON_PID"
+	assert_equal "$WAIT_STATUS" 130
+	assert_file_not_exists "$BATS_TEST_TMPDIR/bus.sock"
+	start_daemon --lame-duck 200ms
+	start_sub news
+	kill -USR2 "$DAEMON_PID"
+	wait_exit "$DAEMON_PID"
 	assert_equal "$WAIT_STATUS" 0
 	assert_file_not_exists "$BATS_TEST_TMPDIR/bus.sock"
+	# the subscriber was closed by the broker, not left hanging
+	wait_exit "$SUB_PID"
+	assert_equal "$WAIT_STATUS" 69
+}
+
+@test "bus daemon: SIGHUP reads the credentials files again; a bad one leaves those in force" {
+	echo old-token >"$BATS_TEST_TMPDIR/tok"
+	chmod 0600 "$BATS_TEST_TMPDIR/tok"
+	start_daemon --listen tcp:127.0.0.1:0 --token-file "$BATS_TEST_TMPDIR/tok"
+	IPCTOOL_BUS_TOKEN=old-token run -0 ipctool bus pub --bus "$DAEMON_ADDR" a x
+	echo new-token >"$BATS_TEST_TMPDIR/tok"
+	kill -HUP "$DAEMON_PID"
+	wait_for_line "$BG_ERR" 'SIGHUP from pid [0-9]+: credentials loaded again'
+	IPCTOOL_BUS_TOKEN=new-token run -0 ipctool bus pub --bus "$DAEMON_ADDR" a x
+	IPCTOOL_BUS_TOKEN=old-token run -1 --separate-stderr ipctool bus pub --bus "$DAEMON_ADDR" a x
+	assert_equal "$stderr" "ipctool bus: connect to $DAEMON_ADDR: Authorization Violation"
+	chmod 0644 "$BATS_TEST_TMPDIR/tok"
+	kill -HUP "$DAEMON_PID"
+	wait_for_line "$BG_ERR" "SIGHUP from pid [0-9]+: the credentials in force stay: $BATS_TEST_TMPDIR/tok: owner uid $(id -u), mode 0644 \\(want ours or root's, not readable by group or others\\)"
+	IPCTOOL_BUS_TOKEN=new-token run -0 ipctool bus pub --bus "$DAEMON_ADDR" a x
 }
 
 @test "bus daemon: a token file others may read is refused" {

@@ -392,3 +392,79 @@ blocks() {
 	assert_equal "$WAIT_STATUS" 75
 	assert_equal "$(cat "$BG_ERR")" "ipctool sig: send USR1 to $receiver: no acknowledgement within 2s"
 }
+
+@test "sock-server: a UNIX peer's bound path is escaped before the environment and the trace" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg ipctool sock-server -v --quiet -k --addr-file "$d/a" "unix:$d/s" -- sh -c 'printf "%s|" "$IPCTOOL_PEER"'
+	wait_for_path "$d/a"
+	run -0 python3 - "$d" <<'PY'
+import socket, sys
+d = sys.argv[1]
+c = socket.socket(socket.AF_UNIX)
+c.bind(d + "/peer\nTCPREMOTEIP=6.6.6.6\x1b[2J")
+c.connect(d + "/s")
+c.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = c.recv(4096)
+    if not b:
+        break
+    out += b
+sys.stdout.write(out.decode())
+PY
+	assert_output "unix:$d/peer\\nTCPREMOTEIP=6.6.6.6\\x1b[2J|"
+	wait_for_line "$BG_ERR" 'from unix:'
+	# no line of its own: the newline is escaped
+	run -1 grep -c '^TCPREMOTEIP' "$BG_ERR"
+	assert_output 0
+}
+
+# children_are PID N: true once PID has N children
+children_are() {
+	[ "$(pgrep -c -P "$1")" = "$2" ]
+}
+
+@test "sock-server exec mode runs at most 40 commands at once by default" {
+	local d=$BATS_TEST_TMPDIR
+	start_bg ipctool sock-server --quiet -k --addr-file "$d/a" "unix:$d/s" -- sleep 30
+	wait_for_path "$d/a"
+	local pids=() i
+	for i in $(seq 40); do
+		"$IPCTOOL" sock-client "unix:$d/s" </dev/null >/dev/null 2>&1 3>&- &
+		pids+=($!)
+	done
+	wait_until 20 children_are "$BG_PID" 40
+	run -0 --separate-stderr "$IPCTOOL" sock-client -t 5s "unix:$d/s" </dev/null
+	assert_output "ipctool sock-server: too many clients (at most 40), try again later"
+	kill "${pids[@]}" 2>/dev/null || true
+	pkill -P "$BG_PID" sleep || true
+	wait "${pids[@]}" 2>/dev/null || true
+}
+
+# ready_or_gone FILE PID: true once FILE exists or PID has exited
+ready_or_gone() {
+	[ -e "$1" ] || ! kill -0 "$2" 2>/dev/null ||
+		grep -q '^State:.*Z' "/proc/$2/status" 2>/dev/null
+}
+
+@test "req serve out of descriptors answers the job with status 125 and stays up" {
+	local d=$BATS_TEST_TMPDIR n got=
+	start_bg ipctool bus daemon --addr-file "$d/a"
+	wait_for_path "$d/a"
+	# the smallest limit under which the worker starts leaves no room for
+	# a job's two pipes
+	for n in 6 7 8 9 10 11 12 13 14 15 16; do
+		rm -f "$d/ready"
+		start_bg bash -c "ulimit -n $n; exec '$IPCTOOL' req serve --ready-file '$d/ready' s -- cat"
+		local w=$BG_PID
+		wait_until 10 ready_or_gone "$d/ready" "$w"
+		[ -e "$d/ready" ] || continue
+		run --separate-stderr "$IPCTOOL" req call -t 5s --json s hello
+		got=$status
+		break
+	done
+	assert_equal "$got" 125
+	assert_equal "$output" '{"status":125,"result":"","error":"cannot start cat: pipe2: Too many open files"}'
+	run kill -0 "$w"
+	assert_success
+}

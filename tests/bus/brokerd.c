@@ -3,7 +3,8 @@
  * Usage: brokerd [--no-auth] [--token T] [--token-file F] [--trace]
  *        [--addr-file F]
  *        [--max-pending N] [--max-payload N] [--max-clients N]
- *        [--max-subs N] [--max-unauth N] [--max-control N] [--auth-timeout MS]
+ *        [--max-subs N] [--max-unauth N] [--lame-duck MS]
+ *        [--max-control N] [--auth-timeout MS]
  *        [--ping-interval MS] [--max-pings-out N]
  *        ADDR|default... */
 #include <errno.h>
@@ -88,6 +89,8 @@ main(int argc, char **argv)
 			cfg.max_subs = (int)number(o, v);
 		else if (strcmp(o, "--max-unauth") == 0)
 			cfg.max_unauth = (int)number(o, v);
+		else if (strcmp(o, "--lame-duck") == 0)
+			cfg.lame_duck_ms = (int)number(o, v);
 		else if (strcmp(o, "--auth-timeout") == 0)
 			cfg.auth_timeout_ms = (int)number(o, v);
 		else if (strcmp(o, "--max-control") == 0)

@@ -293,12 +293,7 @@ test_errors(void)
 	CHECK_STR(SRV("SUB foo..bar 1\r\nPING\r\n"), "E-5~|PING");
 	CHECK_STR(SRV("SUB foo.>.bar 1\r\n"), "E-5~");
 	CHECK_STR(SRV("SUB .foo q 1\r\n"), "E-5~");
-	/* Invalid Publish Subject: the payload is skipped */
-	CHECK_STR(SRV("PUB foo.* 2\r\nab\r\nPING\r\n"), "E-6~|PING");
-	CHECK_STR(SRV("PUB foo > 2\r\nab\r\nPING\r\n"), "E-6~|PING");
-	CHECK_STR(SRV("HPUB foo. 12 12\r\nNATS/1.0\r\n\r\n\r\nPING\r\n"),
-	    "E-6~|PING");
-	CHECK_STR(SRV("PUB foo.* 2\r\nab"), "+");
+	/* publish subjects are checked only in pedantic mode (below) */
 	/* split feeds give the same errors */
 	same_split(PROTO_SERVER, "PING\r\nSUB foo..bar 1\r\nPUB a.* 1\r\nx\r\n"
 	    "PUB ok 2\r\nyz\r\nPUB foo 1\r\nxy\r\n");
@@ -306,6 +301,46 @@ test_errors(void)
 }
 
 /* test_errtext: the static -ERR texts */
+/* test_pedantic: as nats-server, a publish subject that is not literal
+ * is let through, and flagged (op.warn) only in pedantic mode; the reply
+ * subject is never checked */
+static void
+test_pedantic(void)
+{
+	static const char *const bad[] = {
+		"PUB foo.* 2\r\nab\r\n", "PUB foo.> 2\r\nab\r\n",
+		"PUB foo..bar 2\r\nab\r\n", "PUB .foo 2\r\nab\r\n",
+		"PUB foo. 2\r\nab\r\n", "PUB * 2\r\nab\r\n",
+		"HPUB foo.> 12 12\r\nNATS/1.0\r\n\r\n\r\n",
+	};
+	static const char *const good[] = {
+		"PUB foo.b* 2\r\nab\r\n", "PUB a r.* 2\r\nab\r\n",
+		"PUB a r..> 2\r\nab\r\n", "PUB a\x01b 2\r\nab\r\n",
+	};
+	struct proto_parser p;
+	struct proto_op op;
+	size_t i;
+	int ped;
+
+	for (ped = 0; ped < 2; ped++) {
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			proto_parser_init(&p, PROTO_SERVER);
+			p.pedantic = ped;
+			CHECK_INT(proto_parse(&p, bad[i], strlen(bad[i]), &op),
+			    1);
+			CHECK_INT(op.warn, ped ? PROTO_EPUBSUBJECT : 0);
+			CHECK_INT(op.len, strlen(bad[i]));
+		}
+		for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			proto_parser_init(&p, PROTO_SERVER);
+			p.pedantic = ped;
+			CHECK_INT(proto_parse(&p, good[i], strlen(good[i]),
+			    &op), 1);
+			CHECK_INT(op.warn, 0);
+		}
+	}
+}
+
 /* test_connect_first: before CONNECT only CONNECT and PING parse; the
  * rest is refused at its control line, its payload never awaited */
 static void
@@ -345,20 +380,20 @@ test_errtext(void)
 	int e;
 
 	CHECK_STR(proto_strerror(PROTO_EUNKNOWN), "Unknown Protocol Operation");
-	CHECK_STR(proto_strerror(PROTO_EPARSE), "Parser Error");
+	CHECK_STR(proto_strerror(PROTO_EPARSE), "Unknown Protocol Operation");
 	CHECK_STR(proto_strerror(PROTO_ECONTROL),
-	    "Maximum Control Line Exceeded");
+	    "maximum control line exceeded");
 	CHECK_STR(proto_strerror(PROTO_EPAYLOAD), "Maximum Payload Violation");
 	CHECK_STR(proto_strerror(PROTO_ESUBJECT), "Invalid Subject");
 	CHECK_STR(proto_strerror(PROTO_EPUBSUBJECT), "Invalid Publish Subject");
 	CHECK_STR(proto_strerror(PROTO_EAUTH), "Authorization Violation");
-	CHECK_STR(proto_strerror(PROTO_EAUTHTIMEOUT), "Authorization Timeout");
+	CHECK_STR(proto_strerror(PROTO_EAUTHTIMEOUT), "Authentication Timeout");
 	CHECK_STR(proto_strerror(PROTO_EPROTOCOL), "Invalid Client Protocol");
 	CHECK_STR(proto_strerror(PROTO_ESLOW), "Slow Consumer");
 	CHECK_STR(proto_strerror(PROTO_EMAXCONN),
-	    "Maximum Connections Exceeded");
+	    "maximum connections exceeded");
 	CHECK_STR(proto_strerror(PROTO_EMAXSUBS),
-	    "Maximum Subscriptions Exceeded");
+	    "maximum subscriptions exceeded");
 	CHECK_STR(proto_strerror(PROTO_ESTALE), "Stale Connection");
 	CHECK_STR(proto_strerror(0), "Unknown Error");
 	CHECK_STR(proto_strerror(1), "Unknown Error");
@@ -735,6 +770,15 @@ test_writers(void)
 	proto_info_init(&in2);
 	CHECK_INT(proto_info_parse(&in2, op.arg.p, op.arg.len), 0);
 	CHECK(memcmp(&in, &in2, sizeof(in)) == 0);
+	/* lame duck mode: "ldm" only when true, and read back */
+	in.ldm = true;
+	n = proto_fmt_info(buf, sizeof(buf), &in);
+	CHECK(strstr(buf, ",\"auth_required\":false,\"ldm\":true}\r\n") !=
+	    NULL);
+	proto_info_init(&in2);
+	CHECK_INT(proto_info_parse(&in2, buf + 5, n - 7), 0);
+	CHECK(in2.ldm);
+	in.ldm = false;
 
 	/* a HMSG frame parses back */
 	n = proto_fmt_hmsg(buf, sizeof(buf), PROTO_STR("s"), PROTO_STR("1"),
@@ -832,6 +876,7 @@ main(void)
 	test_client_ops();
 	test_errors();
 	test_connect_first();
+	test_pedantic();
 	test_errtext();
 	test_split();
 	test_big();

@@ -167,7 +167,7 @@ test_sublist_basic(void)
 	CHECK_INT(sublist_match(&sl, S("foo.bar.baz"), &r), 3);
 	CHECK(found(&r, &c) && found(&r, &d) && found(&r, &f));
 	CHECK_INT(sublist_match(&sl, S("x.bar.baz"), &r), 2);
-	CHECK_INT(sublist_match(&sl, S("foo.*"), &r), -1);
+	CHECK_INT(sublist_match(&sl, S("foo.*"), &r), 3);	/* b, c, d */
 	CHECK_INT(errno, EINVAL);
 	CHECK_INT(sublist_match(&sl, S(""), &r), -1);
 	/* the index keeps no pointer to the caller's subject */
@@ -329,6 +329,53 @@ test_sublist_many_groups(void)
 	sublist_free(&sl);
 }
 
+/* test_literal: nats-server's pedantic check of publish subjects */
+static void
+test_literal(void)
+{
+	CHECK(subject_literal("foo", 3));
+	CHECK(subject_literal("foo.b*.>x", 9));
+	CHECK(subject_literal("a\x01b", 3));	/* bytes are not checked */
+	CHECK(!subject_literal("", 0));
+	CHECK(!subject_literal(NULL, 0));
+	CHECK(!subject_literal("foo.*", 5));
+	CHECK(!subject_literal("foo.>", 5));
+	CHECK(!subject_literal("*", 1));
+	CHECK(!subject_literal("a..b", 4));
+	CHECK(!subject_literal(".a", 2));
+	CHECK(!subject_literal("a.", 2));
+}
+
+/* test_publish_any: any subject may be published, as to nats-server:
+ * empty tokens match nothing, '*' and '>' tokens only wildcards */
+static void
+test_publish_any(void)
+{
+	struct sublist sl;
+	struct sublist_result r = { 0 };
+	struct sublist_entry a = entry("a.*", NULL), b = entry("a.>", NULL);
+	struct sublist_entry c = entry(">", NULL), d = entry("*.*.b", NULL);
+
+	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_insert(&sl, &a), 0);
+	CHECK_INT(sublist_insert(&sl, &b), 0);
+	CHECK_INT(sublist_insert(&sl, &c), 0);
+	CHECK_INT(sublist_insert(&sl, &d), 0);
+	CHECK_INT(sublist_match(&sl, S("a.*"), &r), 3);
+	CHECK_INT(sublist_match(&sl, S("a.>"), &r), 3);
+	CHECK_INT(sublist_match(&sl, S("a..b"), &r), 0);
+	CHECK_INT(sublist_match(&sl, S(".a"), &r), 0);
+	CHECK_INT(sublist_match(&sl, S("a."), &r), 0);
+	CHECK_INT(sublist_match(&sl, S("."), &r), 0);
+	CHECK_INT(sublist_match(&sl, S("x.>.b"), &r), 2);
+	sublist_remove(&sl, &a);
+	sublist_remove(&sl, &b);
+	sublist_remove(&sl, &c);
+	sublist_remove(&sl, &d);
+	sublist_result_free(&r);
+	sublist_free(&sl);
+}
+
 /* rnd_token: a token from a tiny alphabet so that matches happen */
 static const char *
 rnd_token(unsigned int *seed, bool wild)
@@ -457,6 +504,8 @@ main(void)
 	test_match();
 	test_sublist_basic();
 	test_sublist_queue();
+	test_literal();
+	test_publish_any();
 	test_sublist_many_groups();
 	test_sublist_random();
 	test_sublist_many();
