@@ -33,6 +33,7 @@ static int bus_main(int argc, char **argv);
 enum {
 	KEY_ACK = 256,
 	KEY_ADDR_FILE,
+	KEY_HEADERS,
 	KEY_CREDS,
 	KEY_JSON,
 	KEY_LAME_DUCK,
@@ -80,6 +81,9 @@ static const struct opt bus_opts[] = {
 	{ .so = '0', .lo = "null",
 	    .sub = BUS_PUB | BUS_SUB,
 	    .help = "messages end with NUL, not newline (pub, sub)" },
+	{ .so = 'H', .lo = "header", .arg = OPT_STR, .meta = "KEY:VALUE",
+	    .sub = BUS_PUB,
+	    .help = "pub: send a header with each message (repeatable)" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
 	    .sub = BUS_CLIENTS,
 	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
@@ -105,6 +109,9 @@ static const struct opt bus_opts[] = {
 	{ .lo = "addr-file", .key = KEY_ADDR_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = BUS_DAEMON,
 	    .help = "daemon: write the bound address to FILE" },
+	{ .lo = "headers", .key = KEY_HEADERS,
+	    .sub = BUS_SUB,
+	    .help = "sub: print each message's headers before it" },
 	{ .lo = "creds", .key = KEY_CREDS, .arg = OPT_PATH, .meta = "FILE",
 	    .sub = BUS_CLIENTS,
 	    .help = "a NATS creds file (user JWT and nkey seed)" },
@@ -185,7 +192,7 @@ const struct applet applet_bus = {
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
 	    "bus daemon [--user NAME --pass-file FILE]... [--nkey-users FILE]\n"
-	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] SUBJECT [MSG...]\n"
+	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] [-H K:V]... SUBJECT...\n"
 	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
@@ -199,7 +206,9 @@ const struct applet applet_bus = {
 /* Everything the options say */
 static struct {
 	const char *bus;
-	bool null, sync, ack, json, no_auth, reconnect, subject;
+	bool null, sync, ack, json, no_auth, reconnect, subject, headers;
+	char hdr[4096];			/* pub -H: the header block */
+	size_t hlen;			/* 0: no headers */
 	long long count;
 	const char *queue;
 	int64_t timeout;		/* ms, -1 none */
@@ -241,7 +250,8 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 
 	if (o.sync && bus_new_reply(c, reply, sizeof(reply), &id) == -1)
 		bus_cli_fail(c, errno, "subscribe to the inbox");
-	if (bus_pub(c, subject, o.sync ? reply : NULL, NULL, 0, msg, len) == -1) {
+	if (bus_pub(c, subject, o.sync ? reply : NULL, o.hlen ? o.hdr : NULL,
+	    o.hlen, msg, len) == -1) {
 		if (errno == EMSGSIZE)
 			errx(EXIT_FAIL, "publish to %s: message of %zu bytes "
 			    "is larger than the broker's max_payload %llu",
@@ -347,10 +357,67 @@ struct sub_state {
 	bool monitor;
 };
 
+/* add_header: -H KEY:VALUE into the header block (built once, sent with
+ * every message); a usage error for a bad one */
+static void
+add_header(const char *kv)
+{
+	const char *colon = strchr(kv, ':'), *v;
+	char key[256];
+	size_t klen, n;
+
+	if (colon == NULL || colon == kv)
+		usage_error("-H '%s': give KEY:VALUE", kv);
+	klen = (size_t)(colon - kv);
+	if (klen >= sizeof(key) || strcspn(kv, " \t\r\n") < klen)
+		usage_error("-H '%s': a header name has no spaces", kv);
+	if (strpbrk(colon, "\r\n"))
+		usage_error("-H '%s': a header is one line", kv);
+	memcpy(key, kv, klen);
+	key[klen] = '\0';
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	if (o.hlen == 0)
+		o.hlen = proto_hdr_start(o.hdr, sizeof(o.hdr), 0, NULL);
+	else
+		o.hlen -= 2;	/* reopen the block: drop its final CRLF */
+	n = proto_hdr_add(o.hdr, sizeof(o.hdr), o.hlen, key, v);
+	if (n + 2 >= sizeof(o.hdr))
+		usage_error("-H: the headers take more than %zu bytes",
+		    sizeof(o.hdr) - 3);
+	o.hlen = proto_hdr_end(o.hdr, sizeof(o.hdr), n);
+}
+
+/* next_header: the next "Name: value" line of a header block after the
+ * NATS/1.0 line, from *pos on; false at the end */
+static bool
+next_header(struct proto_str hdr, size_t *pos, struct proto_str *line)
+{
+	const char *p, *nl;
+
+	if (*pos == 0) {	/* skip the NATS/1.0 line */
+		nl = memchr(hdr.p, '\n', hdr.len);
+		*pos = nl ? (size_t)(nl - hdr.p) + 1 : hdr.len;
+	}
+	if (*pos >= hdr.len)
+		return false;
+	p = hdr.p + *pos;
+	nl = memchr(p, '\n', hdr.len - *pos);
+	line->p = p;
+	line->len = nl ? (size_t)(nl - p) : hdr.len - *pos;
+	*pos += line->len + (nl != NULL);
+	if (line->len > 0 && p[line->len - 1] == '\r')
+		line->len--;
+	return line->len > 0;
+}
+
 /* print_msg: one received message on stdout as the options say */
 static void
 print_msg(const struct bus_msg *m, bool monitor)
 {
+	struct proto_str h;
+	size_t pos = 0;
+
 	if (o.json) {
 		struct json j;
 
@@ -363,10 +430,33 @@ print_msg(const struct bus_msg *m, bool monitor)
 			json_null(&j, "reply");
 		if (m->status)
 			json_int(&j, "status", m->status);
+		if (o.headers && m->hdr.len) {
+			json_obj(&j, "headers");
+			while (next_header(m->hdr, &pos, &h)) {
+				const char *c = memchr(h.p, ':', h.len);
+				size_t kl = c ? (size_t)(c - h.p) : h.len;
+				char key[256];
+
+				if (kl >= sizeof(key))
+					continue;
+				memcpy(key, h.p, kl);
+				key[kl] = '\0';
+				for (c = c ? c + 1 : h.p + h.len;
+				    c < h.p + h.len && *c == ' '; c++)
+					;
+				json_strn(&j, key, c,
+				    (size_t)(h.p + h.len - c));
+			}
+			json_obj_end(&j);
+		}
 		if (json_print(&j, stdout) == -1)
 			die_stdout();
 		return;
 	}
+	/* --headers: a "Name: value" line each, before the payload */
+	if (!monitor && o.headers)
+		while (next_header(m->hdr, &pos, &h))
+			printf("%.*s\n", (int)h.len, h.p);
 	if (monitor) {
 		printf("%.*s", (int)m->subject.len, m->subject.p);
 		if (m->reply.len)
@@ -878,9 +968,11 @@ cmd_daemon(struct opt_parser *p)
 	cfg->no_auth = o.no_auth;
 	cfg->log = daemon_log;
 	cfg->trace = out_trace_on;
-	if ((sig = broker_run(cfg)) == -1) {
+	if ((sig = broker_run(cfg)) < 0) {
 		char buf[ADDR_STR_MAX];
 
+		if (sig == BROKER_ADDR_FILE_FAILED)
+			err(EXIT_FAIL, "write %s", cfg->addr_file);
 		if (errno == EADDRINUSE)
 			errx(EX_UNAVAILABLE, "listen: a broker is already "
 			    "running there");
@@ -918,6 +1010,8 @@ bus_main(int argc, char **argv)
 			break;
 		case 'q': o.queue = p.arg; break;
 		case KEY_SYNC: o.sync = true; break;
+		case 'H': add_header(p.arg); break;
+		case KEY_HEADERS: o.headers = true; break;
 		case 'S': o.subject = true; break;
 		case 't': o.timeout = opt_timeout(&p); break;
 		case KEY_ACK: o.ack = true; break;

@@ -25,6 +25,7 @@
 #include "opt.h"
 #include "out.h"
 #include "parse.h"
+#include "pidfile.h"
 #include "path.h"
 
 enum {
@@ -33,6 +34,7 @@ enum {
 	KEY_JSON,
 	KEY_MAX_SIZE,
 	KEY_RAW,
+	KEY_READY_FILE,
 	KEY_SYNC,
 };
 
@@ -81,6 +83,9 @@ static const struct opt fifo_opts[] = {
 	    .help = "largest message (default 1M)" },
 	{ .lo = "raw", .key = KEY_RAW, .sub = FIFO_IO,
 	    .help = "a byte stream, no messages (splice(2))" },
+	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
+	    .meta = "FILE", .sub = FIFO_RECV,
+	    .help = "recv: write the pid to FILE once the FIFO is open" },
 	OPT_END
 };
 
@@ -115,6 +120,7 @@ struct cfg {
 	size_t max;
 	bool exist_ok, follow, force, json, nonblock, sync;
 	const char *path;
+	const char *ready_file;	/* recv: written once the FIFO is open */
 };
 
 /* The envelope of a --sync message: "\001ack PID SEQ NONCE REPLYPATH\002"
@@ -1213,6 +1219,13 @@ do_recv(const struct cfg *c)
 	struct receiver r = { .c = c, .peek = { -1, -1 } };
 
 	r.fd = open_reader(c);
+	/* a sender that starts now finds a reader: it neither blocks in
+	 * open(2) nor gets ENXIO with --nonblock */
+	if (c->ready_file) {
+		if (pidfile_publish(c->ready_file, getpid()) == -1)
+			err(EXIT_FAIL, "write %s", c->ready_file);
+		out_trace("ready file %s written", c->ready_file);
+	}
 	if (c->mode == FRAME_RAW)
 		return recv_raw(&r);
 	return recv_messages(&r);
@@ -1297,6 +1310,9 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 		case KEY_RAW:
 			c->given |= G_RAW;
 			c->mode = FRAME_RAW;
+			break;
+		case KEY_READY_FILE:
+			c->ready_file = p->arg;
 			break;
 		}
 	}

@@ -31,8 +31,10 @@ enum {
 	KEY_FAN_OUT,
 	KEY_INFO,
 	KEY_PROGRESS,
+	KEY_RATE_LIMIT,
 	KEY_SH,
 	KEY_STATS,
+	KEY_TOTAL,
 };
 
 static const struct opt pipe_opts[] = {
@@ -52,10 +54,14 @@ static const struct opt pipe_opts[] = {
 	  .help = "print PIPE_BUF and the pipe capacities" },
 	{ .lo = "progress", .key = KEY_PROGRESS,
 	  .help = "a live transfer line on stderr" },
+	{ .lo = "rate-limit", .key = KEY_RATE_LIMIT, .arg = OPT_SIZE,
+	  .meta = "RATE", .help = "move at most RATE bytes/s per pipe (pv -L)" },
 	{ .lo = "sh", .key = KEY_SH,
 	  .help = "run each command with sh -c" },
 	{ .lo = "stats", .key = KEY_STATS,
 	  .help = "bytes, messages and throughput per pipe" },
+	{ .lo = "total", .key = KEY_TOTAL, .arg = OPT_SIZE, .meta = "SIZE",
+	  .help = "--progress: SIZE expected, with % and ETA (pv -s)" },
 	OPT_END
 };
 
@@ -76,6 +82,7 @@ enum topology { CHAIN, FAN_OUT, FAN_IN, CYCLE };
 #define MAX_PIPE_FILE	"/proc/sys/fs/pipe-max-size"
 #define GRACE_MS	2000		/* SIGTERM to SIGKILL after a timeout */
 #define TICK_MS		500		/* --progress refresh */
+#define RATE_NAP_MS	10		/* a throttled relay looks again */
 
 struct stage {
 	char **argv;		/* NULL-terminated, inside our argv */
@@ -108,6 +115,9 @@ struct pipe_run {
 	int64_t term_kill_at;	/* SIGKILL them then (-1: not stopping) */
 	int64_t start_ms;
 	bool granted_said;
+	uint64_t rate;		/* --rate-limit: bytes/s per relay, 0 none */
+	uint64_t total;		/* --total: bytes expected, 0 unknown */
+	int64_t wake_ms;	/* a throttled relay's next look, -1 none */
 };
 
 /* stage_name: the command of stage i for messages */
@@ -178,7 +188,7 @@ make_pipe(struct pipe_run *r, int p[2])
 
 		if (got == -1)
 			err(EXIT_FAIL, "set pipe size %s", r->size_arg);
-		if (!r->granted_said) {
+		if (out_trace_on && !r->granted_said) {
 			warnx("--size %s: the kernel granted %d bytes per "
 			    "pipe", r->size_arg, got);
 			r->granted_said = true;
@@ -410,10 +420,25 @@ progress(struct pipe_run *r, bool last)
 	char hb[32], hr[32];
 	long s = (long)secs;
 
-	fprintf(stderr, "\r%10s  %10s/s  %ld:%02ld:%02ld%s",
+	fprintf(stderr, "\r%10s  %10s/s  %ld:%02ld:%02ld",
 	    human((double)b, hb, sizeof(hb)),
 	    human(secs > 0 ? (double)b / secs : 0, hr, sizeof(hr)),
-	    s / 3600, s / 60 % 60, s % 60, last ? "\n" : "");
+	    s / 3600, s / 60 % 60, s % 60);
+	/* --total: how far, and when done at the rate so far (pv -s) */
+	if (r->total > 0) {
+		double rate = secs > 0 ? (double)b / secs : 0;
+		long eta = b >= r->total ? 0 : rate > 0 ?
+		    (long)((double)(r->total - b) / rate + 0.5) : -1;
+
+		fprintf(stderr, "  %3d%%", b >= r->total ? 100 :
+		    (int)(100.0 * (double)b / (double)r->total));
+		if (eta >= 0)
+			fprintf(stderr, "  ETA %ld:%02ld:%02ld", eta / 3600,
+			    eta / 60 % 60, eta % 60);
+		else
+			fprintf(stderr, "  ETA -:--:--");
+	}
+	fprintf(stderr, "%s", last ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -588,6 +613,16 @@ relay_failed(const char *what, int stage)
 	err(EXIT_FAIL, "%s stage %d", what, stage + 1);
 }
 
+/* pace: --rate-limit: raise l's limit to what RATE allows since the start
+ * (and a 50 ms burst) */
+static void
+pace(struct pipe_run *r, struct plink *l)
+{
+	if (r->rate > 0)
+		l->limit = r->rate * (uint64_t)(io_now_ms() - r->start_ms) /
+		    1000 + r->rate / 20 + 1;
+}
+
 /* step_relays: let every relay move what it can; fills pf (after the
  * signalfd) with what they wait for; returns the number of entries */
 static int
@@ -601,8 +636,12 @@ step_relays(struct pipe_run *r, struct pollfd *pf)
 
 		if (l->phase == PLINK_DONE)
 			continue;
+		pace(r, l);
 		if (plink_step(l) == -1)
 			relay_failed(l->failed, l->failed_tag);
+		/* at its limit it waits on no fd: the loop looks again */
+		if (l->phase != PLINK_DONE && l->wait_fd < 0)
+			r->wake_ms = io_now_ms() + RATE_NAP_MS;
 		if (l->phase != PLINK_DONE)
 			pf[npf++] = (struct pollfd){ l->wait_fd, l->wait_ev, 0 };
 	}
@@ -645,17 +684,21 @@ run(struct pipe_run *r)
 	int64_t next_tick = r->progress ? io_now_ms() + TICK_MS : -1;
 	struct pollfd *pf = calloc(2 * (size_t)r->nst + 2, sizeof(*pf));
 	bool timed_out = false;
-	int npf;
+	int npf, ms;
 
 	if (pf == NULL)
 		err(EXIT_FAIL, "allocate");
 	for (;;) {
+		r->wake_ms = -1;
 		npf = step_relays(r, pf);
 		if (all_reaped(r) && relays_done(r))
 			break;
-		if (poll(pf, (nfds_t)npf, earliest(earliest_at(timed_out ?
-		    kill_at : deadline, r->term_kill_at), next_tick)) == -1 &&
-		    errno != EINTR)
+		ms = earliest(earliest_at(timed_out ? kill_at : deadline,
+		    r->term_kill_at), next_tick);
+		/* a relay held back by --rate-limit looks again soon */
+		if (r->wake_ms >= 0 && (ms < 0 || io_remaining(r->wake_ms) < ms))
+			ms = io_remaining(r->wake_ms);
+		if (poll(pf, (nfds_t)npf, ms) == -1 && errno != EINTR)
 			err(EXIT_FAIL, "poll");
 		if (pf[0].revents)
 			on_signal(r);
@@ -857,6 +900,13 @@ parse_opts(struct pipe_run *r, struct opt_parser *p)
 		case KEY_PROGRESS:
 			r->progress = true;
 			break;
+		case KEY_RATE_LIMIT:
+			if ((r->rate = opt_size(p)) == 0)
+				usage_error("--rate-limit 0 would move nothing");
+			break;
+		case KEY_TOTAL:
+			r->total = opt_size(p);
+			break;
 		case KEY_SH:
 			r->sh = true;
 			break;
@@ -878,6 +928,15 @@ check_stages(struct pipe_run *r)
 	if ((r->topo == FAN_OUT || r->topo == FAN_IN) && r->nst < 2)
 		usage_error("--%s needs at least two commands",
 		    r->topo == FAN_OUT ? "fan-out" : "fan-in");
+	if (r->rate && r->nst < 2)
+		usage_error("--rate-limit paces the pipes between commands: "
+		    "give two or more");
+	if (r->rate && r->topo == FAN_IN)
+		usage_error("--rate-limit paces relayed pipes, not the merge "
+		    "of --fan-in");
+	if (r->total && !r->progress)
+		usage_error("--total is what --progress counts toward: give "
+		    "--progress");
 }
 
 /* run_free: release what the run allocated (every relay is done) */
@@ -932,7 +991,7 @@ pipe_main(int argc, char **argv)
 		sh_join(r);
 
 	stdio_open();
-	r->relay = r->stats || r->progress || r->topo == FAN_OUT ||
+	r->relay = r->stats || r->progress || r->rate || r->topo == FAN_OUT ||
 	    r->topo == FAN_IN;
 	r->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (r->devnull == -1)

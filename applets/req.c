@@ -379,21 +379,11 @@ spawn(struct worker *w, struct job *j)
 static char *
 resolve_cmd(const char *name)
 {
-	const char *path = getenv("PATH"), *p, *end;
-	char *full;
+	char path[PATH_MAX];
 
-	if (strchr(name, '/') || path == NULL)
+	if (strchr(name, '/') || io_cmd_path(name, path, sizeof(path)) == -1)
 		return NULL;
-	for (p = path; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		if (end == p ||
-		    asprintf(&full, "%.*s/%s", (int)(end - p), p, name) == -1)
-			continue;
-		if (access(full, X_OK) == 0)
-			return full;
-		free(full);
-	}
-	return NULL;
+	return strdup(path);
 }
 
 /* start_jobs: move backlog jobs into free slots */
@@ -1091,6 +1081,9 @@ cmd_serve(struct opt_parser *p)
 	if (o.lines && o.jobs != 1)
 		usage_error("--lines runs one command: start more workers "
 		    "instead of -j");
+	/* a command that cannot run is exit 127 or 126 now, not a failed
+	 * job later */
+	die_unless_runnable(cmdv[0]);
 	w->cmdv = cmdv;
 	w->path = resolve_cmd(cmdv[0]);
 	if ((w->jobs = calloc((size_t)o.jobs, sizeof(*w->jobs))) == NULL)

@@ -84,6 +84,7 @@ const struct applet applet_sig = {
 	.name = "sig",
 	.brief = "send, wait for and handle signals",
 	.usage = "sig list [--json]\n"
+	    "sig list SIG|N...\n"
 	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] PID...\n"
 	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] -p FILE\n"
 	    "sig wait [-c N] [-t DUR] [--ack] [--json] [-p FILE] SIG...\n"
@@ -191,7 +192,36 @@ parse_args(struct args *a, struct opt_parser *p)
 
 /* --- sig list ----------------------------------------------------------- */
 
-/* sig_list: print every signal of the system; returns the exit status */
+/* list_translate: kill -l N M...: the name of each number (an exit
+ * status 128+N is signal N), the number of each name, one a line */
+static int
+list_translate(struct args *a)
+{
+	const char *errstr;
+	char nb[16];
+	int s;
+
+	for (int i = 0; i < a->nrest; i++) {
+		const char *w = a->rest[i];
+
+		if (strspn(w, "0123456789") == strlen(w)) {
+			s = (int)strtonum(w, 1, 128 + SIGRTMAX, &errstr);
+			if (s > 128)
+				s -= 128;
+			if (errstr || signal_name(s, nb, sizeof(nb)) == NULL)
+				usage_error("no signal has the number '%s'", w);
+			printf("%s\n", nb);
+		} else if (parse_signal(w, &s, &errstr) == -1 || s == 0) {
+			usage_error("unknown signal '%s'", w);
+		} else {
+			printf("%d\n", s);
+		}
+	}
+	return 0;
+}
+
+/* sig_list: print every signal of the system, or translate the operands
+ * (list_translate); returns the exit status */
 static int
 sig_list(struct args *a)
 {
@@ -199,8 +229,11 @@ sig_list(struct args *a)
 	const struct signal_info *si;
 	char nb[16];
 
+	if (a->nrest > 0 && a->json)
+		usage_error("'sig list' translates operands in text only "
+		    "(no --json)");
 	if (a->nrest > 0)
-		usage_error("'sig list' takes no operand ('%s')", a->rest[0]);
+		return list_translate(a);
 	for (int s = 1; s <= SIGRTMAX; s++) {
 		if ((si = signal_info(s, &tmp, nb, sizeof(nb))) == NULL)
 			continue;
@@ -233,20 +266,32 @@ struct target {
 	int failing;	/* reported before the acknowledgement came */
 };
 
-/* parse_pid: the pid in s, or a usage error */
+/* parse_pid: the pid in s, or -PGID for a process group ("-N", as
+ * kill(1) takes it after "--"), or a usage error; a group is refused
+ * where one process must answer (--sync) or sigqueue(3) is used */
 static pid_t
-parse_pid(const char *s)
+parse_pid(const struct args *a, const char *s)
 {
-	const char *errstr;
+	const char *errstr, *d = s[0] == '-' ? s + 1 : s;
 	long long v;
 
-	if (strspn(s, "0123456789") != strlen(s))
+	if (*d == '\0' || strspn(d, "0123456789") != strlen(d))
 		usage_error("invalid pid '%s'", s);
-	v = strtonum(s, 1, INT_MAX, &errstr);
+	v = strtonum(d, 1, INT_MAX, &errstr);
 	if (errstr)
 		usage_error("invalid pid '%s': %s", s,
 		    strcmp(errstr, "too small") == 0 ? "not a process" : errstr);
-	return (pid_t)v;
+	if (d == s)
+		return (pid_t)v;
+	if (v == 1)
+		usage_error("pid -1 would signal every process: not done");
+	if (a->sync)
+		usage_error("--sync: process group %s cannot acknowledge; "
+		    "give its pids", d);
+	if (a->have_value)
+		usage_error("--value: sigqueue(3) reaches one process, not "
+		    "process group %s", d);
+	return (pid_t)-v;
 }
 
 /* has_target: whether pid is among the n targets */
@@ -299,7 +344,7 @@ targets(struct args *a, int *n)
 	}
 	*n = 0;
 	for (int i = 0; i < a->nrest; i++) {
-		pid = parse_pid(a->rest[i]);
+		pid = parse_pid(a, a->rest[i]);
 		/* with --sync, once per process: a standard signal sent
 		 * twice may arrive once, and be acknowledged once */
 		if (a->sync && has_target(t, *n, pid))
@@ -1126,6 +1171,8 @@ sig_trap(struct args *a)
 	if (a->cmdv == NULL || a->ncmd == 0)
 		usage_error("missing command after '--'");
 	signal_set(a, a->rest, a->nrest, &set, true);
+	/* usage errors first (64), then a CMD that cannot run (127, 126) */
+	die_unless_runnable(a->cmdv[0]);
 	fd = open_signals(&set, a->timeout >= 0);
 	ender_open(&e, &set);
 	if (a->pidfile)

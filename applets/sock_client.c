@@ -44,6 +44,8 @@ static const struct opt sock_client_opts[] = {
 	  .help = "wait for the server's ack of each message" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
 	  .help = "give up a connect or wait after DUR (exit 75)" },
+	{ .so = 'z', .lo = "probe",
+	  .help = "only connect and close: is ADDR open? (nc -z)" },
 	{ .lo = "insecure", .key = KEY_INSECURE,
 	  .help = "tls: do not verify the server's certificate" },
 	{ .lo = "no-shutdown", .key = KEY_NO_SHUTDOWN,
@@ -63,6 +65,7 @@ const struct applet applet_sock_client = {
 	.name = "sock-client",
 	.brief = "connect to a port or socket: relay, messages, requests",
 	.usage = "sock-client [-0r] [--sync] [--send MSG]... [-t DUR] ADDR\n"
+	    "sock-client -z [-t DUR] [--retry DUR] ADDR\n"
 	    "sock-client [OPTIONS] [--tls-ca FILE] [--insecure] tls:HOST:PORT",
 	.opts = sock_client_opts,
 	.main = sock_client_main,
@@ -75,7 +78,7 @@ struct client {
 	struct addr addr;
 	char where[ADDR_STR_MAX];
 	int fd;
-	bool udp, sync, request, no_shutdown;
+	bool udp, sync, request, no_shutdown, probe;
 	enum frame_mode fmode;
 	int64_t timeout, retry;
 	char **msgs;
@@ -94,6 +97,11 @@ unavailable(struct client *c, int e)
 {
 	char dur[32];
 
+	/* -z asks a question: "no" is the exit status alone, as nc -z */
+	if (c->probe && (e == ECONNREFUSED || e == ENOENT)) {
+		out_trace("nothing listens on %s", c->where);
+		exit(EX_UNAVAILABLE);
+	}
 	switch (e) {
 	case ECONNREFUSED:
 		errx(EX_UNAVAILABLE, "connection refused: nothing listens on "
@@ -559,6 +567,7 @@ sock_client_main(int argc, char **argv)
 		switch (ch) {
 		case '0': c.fmode = FRAME_NUL; break;
 		case KEY_SEND: c.msgs[c.nmsgs++] = (char *)p.arg; break;
+		case 'z': c.probe = true; break;
 		case 'r': c.request = true; break;
 		case KEY_SYNC: c.sync = true; break;
 		case 't': c.timeout = opt_timeout(&p); break;
@@ -590,8 +599,13 @@ sock_client_main(int argc, char **argv)
 		usage_error("--request excludes --sync");
 	if (c.request && c.nmsgs > 1)
 		usage_error("--request sends one message: one --send at most");
-	/* a wait for an acknowledgement or a reply ends by default */
-	if ((c.sync || c.request) && c.timeout == TIMEOUT_UNSET)
+	if (c.probe && (c.sync || c.request || c.nmsgs > 0))
+		usage_error("-z sends nothing: no --send, --sync or --request");
+	if (c.probe && c.addr.type == ADDR_UDP)
+		usage_error("-z needs a connection: udp has none to probe");
+	/* a wait for an acknowledgement, a reply or a probe's connect ends
+	 * by default */
+	if ((c.sync || c.request || c.probe) && c.timeout == TIMEOUT_UNSET)
 		c.timeout = TIMEOUT_SYNC_MS;
 	c.udp = c.addr.type == ADDR_UDP;
 	addr_format(&c.addr, c.where, sizeof(c.where));
@@ -611,9 +625,14 @@ sock_client_main(int argc, char **argv)
 	}
 	open_conn(&c);
 	c.rd.fd = c.fd;
-	if (c.tctx)
-		start_tls(&c);
-	n = run(&c);
+	/* -z: the connect was the question; close without a byte */
+	if (c.probe) {
+		n = 0;
+	} else {
+		if (c.tctx)
+			start_tls(&c);
+		n = run(&c);
+	}
 	if (c.tls) {
 		tls_close_notify(c.tls);	/* if not yet: best effort */
 		tls_free(c.tls);

@@ -43,6 +43,7 @@ enum {
 	KEY_MAX_CLIENTS,
 	KEY_MODE,
 	KEY_ONCE,
+	KEY_TAG,
 	KEY_TLS_CA,
 	KEY_TLS_CERT,
 	KEY_TLS_KEY,
@@ -72,6 +73,8 @@ static const struct opt sock_server_opts[] = {
 	  .help = "permissions of a UNIX socket file (default 0600)" },
 	{ .lo = "once", .key = KEY_ONCE,
 	  .help = "exit when the first connection ends" },
+	{ .lo = "tag", .key = KEY_TAG,
+	  .help = "--broadcast: '<PEER> ' before each line (ncat --chat)" },
 	{ .lo = "tls-ca", .key = KEY_TLS_CA, .arg = OPT_PATH, .meta = "FILE",
 	  .help = "tls: the CAs that client certificates must come from" },
 	{ .lo = "tls-cert", .key = KEY_TLS_CERT, .arg = OPT_PATH, .meta = "FILE",
@@ -126,7 +129,7 @@ struct server {
 	struct addr addr, bound;
 	char where[ADDR_STR_MAX];
 	int lfd, ep, sigfd, spare;
-	bool keep, echo, broadcast, ack, json, once, quiet, to_stdout;
+	bool keep, echo, broadcast, ack, json, once, quiet, to_stdout, tag;
 	enum frame_mode fmode;
 	long max_clients;
 	int64_t timeout;
@@ -215,33 +218,6 @@ write_addr_file(const char *path, const char *where)
 {
 	if (pidfile_publish_line(path, where, 0) == -1)
 		err(EXIT_FAIL, "write %s", path);
-}
-
-/* command_check: exit 127 (not found) or 126 (not executable) unless
- * cmd can be run */
-static void
-command_check(const char *cmd)
-{
-	char path[PATH_MAX];
-	const char *p, *dirs = getenv("PATH");
-	size_t n;
-
-	if (strchr(cmd, '/')) {
-		if (access(cmd, X_OK) == 0)
-			return;
-		if (errno == ENOENT)
-			errx(127, "cannot run '%s': no such file", cmd);
-		err(126, "cannot run '%s'", cmd);
-	}
-	for (p = dirs ? dirs : "/usr/bin:/bin"; p; p = strchr(p, ':') ?
-	    strchr(p, ':') + 1 : NULL) {
-		n = strcspn(p, ":");
-		snprintf(path, sizeof(path), "%.*s/%s", (int)n,
-		    n ? p : ".", cmd);
-		if (access(path, X_OK) == 0)
-			return;
-	}
-	errx(127, "cannot run '%s': command not found", cmd);
 }
 
 /* --- output queue of a client --- */
@@ -426,16 +402,20 @@ static void
 deliver(struct server *s, struct client *c, const char *msg, size_t len)
 {
 	struct client *o, *next;
-	char ack[32];
-	int delim = frame_delim(s->fmode), n;
+	char ack[32], tag[ADDR_STR_MAX + 4];
+	int delim = frame_delim(s->fmode), n, tlen = 0;
 
 	c->nmsg++;
 	if (s->to_stdout)
 		to_stdout(s, c->name, msg, len);
+	/* --tag: the sender before the line, as ncat --chat does */
+	if (s->tag)
+		tlen = snprintf(tag, sizeof(tag), "<%s> ", c->name);
 	if (s->broadcast)
 		for (o = s->clients; o; o = next) {
 			next = o->next;
 			if (o != c && !o->closing &&
+			    client_queue(s, o, tag, (size_t)tlen, -1) == 0 &&
 			    client_queue(s, o, msg, len, delim) == 0)
 				client_flush(s, o);
 		}
@@ -1329,6 +1309,9 @@ check_options(struct server *s)
 	if (udp && s->cmd)
 		usage_error("a command after '--' needs a stream address, "
 		    "not udp");
+	if (s->tag && !s->broadcast)
+		usage_error("--tag names the sender of --broadcast lines: "
+		    "it needs --broadcast");
 	if (udp && (s->broadcast || s->max_clients > 0))
 		usage_error("--broadcast and --max-clients need a stream "
 		    "address, not udp");
@@ -1411,6 +1394,7 @@ sock_server_main(int argc, char **argv)
 			break;
 		case KEY_MODE: s.mode = opt_mode(&p); break;
 		case KEY_ONCE: s.once = true; break;
+		case KEY_TAG: s.tag = true; break;
 		case KEY_TLS_CA: s.topts.ca = p.arg; break;
 		case KEY_TLS_CERT: s.topts.cert = p.arg; break;
 		case KEY_TLS_KEY: s.topts.key = p.arg; break;
@@ -1426,7 +1410,7 @@ sock_server_main(int argc, char **argv)
 		usage_error("bad address '%s': %s", rest[0], errstr);
 	check_options(&s);
 	if (s.cmd)
-		command_check(s.cmd[0]);
+		die_unless_runnable(s.cmd[0]);
 	/* stdout gets the messages unless clients get them back */
 	s.to_stdout = !s.echo && !s.cmd && !s.broadcast;
 	sock_raise_nofile();

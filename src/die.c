@@ -1,5 +1,6 @@
 /* die.c - error prefix via setprogname(3), usage errors, the stdout check at exit */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -9,6 +10,7 @@
 #include <bsd/stdlib.h>
 
 #include "die.h"
+#include "io.h"
 
 static char progname[64];
 static const char *applet_name;
@@ -84,4 +86,18 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, " (see '%s --help')\n", getprogname());
 	exit(EX_USAGE);
+}
+
+void
+die_unless_runnable(const char *cmd)
+{
+	char path[PATH_MAX];
+
+	if (io_cmd_path(cmd, path, sizeof(path)) == 0)
+		return;
+	if (errno == ENOENT && strchr(cmd, '/'))
+		errx(127, "cannot run '%s': no such file", cmd);
+	if (errno == ENOENT)
+		errx(127, "cannot run '%s': command not found", cmd);
+	err(126, "cannot run '%s'", cmd);
 }

@@ -21,6 +21,12 @@ const char *die_applet(void);
  * "write to stdout: why" */
 void die_flush_stdout(void);
 
+/* die_unless_runnable: return when cmd can be executed (io_cmd_path);
+ * otherwise one line, "cannot run 'CMD': command not found", and exit
+ * 127, or exit 126 when it is there but cannot be executed, as a shell
+ * does: a command that runs a CMD checks it once, at start */
+void die_unless_runnable(const char *cmd);
+
 /* die_stdout: a write to stdout just failed (errno says why): a reader
  * that went away (EPIPE) ends the program quietly with 0, another error
  * with 1 and one line "write to stdout: why"; what stdio still holds is

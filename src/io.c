@@ -1,12 +1,17 @@
 /* io.c - read(2)/write(2)/writev(2) loops over EINTR, EAGAIN and short
- * counts; poll(2) with deadlines on CLOCK_MONOTONIC */
+ * counts; poll(2) with deadlines on CLOCK_MONOTONIC; access(2) along PATH
+ * as execvp(3) searches it */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bsd/string.h>
 
 #include "io.h"
 
@@ -175,4 +180,34 @@ void
 io_ignore_sigpipe(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+io_cmd_path(const char *cmd, char *buf, size_t len)
+{
+	const char *p, *dirs = getenv("PATH");
+	int e = ENOENT;
+	size_t n;
+
+	if (strchr(cmd, '/')) {
+		if (strlcpy(buf, cmd, len) >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		return access(cmd, X_OK);
+	}
+	for (p = dirs ? dirs : "/usr/bin:/bin"; p;
+	    p = p[n] == ':' ? p + n + 1 : NULL) {
+		n = strcspn(p, ":");
+		/* an empty entry is the current directory, as for execvp */
+		if ((size_t)snprintf(buf, len, "%.*s/%s", (int)n, n ? p : ".",
+		    cmd) >= len)
+			continue;
+		if (access(buf, X_OK) == 0)
+			return 0;
+		if (errno == EACCES)
+			e = EACCES;
+	}
+	errno = e;
+	return -1;
 }

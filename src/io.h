@@ -34,6 +34,12 @@ int io_set_cloexec(int fd);
  * SIG_IGN survives execve(2): a child must call sigs_child() */
 void io_ignore_sigpipe(void);
 
+/* io_cmd_path: where execvp(3) finds cmd: cmd itself when it holds a
+ * slash, else the first directory of PATH (/usr/bin:/bin when unset)
+ * with an executable cmd; the path goes to buf. 0, or -1 with errno
+ * ENOENT (nowhere), EACCES (there, not executable), ENAMETOOLONG. */
+int io_cmd_path(const char *cmd, char *buf, size_t len);
+
 /* io_now_ms: milliseconds on CLOCK_MONOTONIC */
 int64_t io_now_ms(void);
 

@@ -151,6 +151,22 @@ json_int(struct json *j, const char *k, long long val)
 }
 
 void
+json_obj(struct json *j, const char *k)
+{
+	key(j, k);
+	put(j, "{", 1);
+	j->outer_n = j->n;
+	j->n = 0;
+}
+
+void
+json_obj_end(struct json *j)
+{
+	put(j, "}", 1);
+	j->n = j->outer_n;
+}
+
+void
 json_bool(struct json *j, const char *k, bool val)
 {
 	key(j, k);

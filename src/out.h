@@ -28,6 +28,7 @@ struct json {
 	char *buf;
 	size_t len, cap;
 	int n;			/* members so far */
+	int outer_n;		/* the enclosing object's, inside json_obj */
 	bool oom;
 };
 
@@ -37,6 +38,10 @@ void json_strn(struct json *j, const char *key, const char *val, size_t len);
 void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
+/* json_obj, json_obj_end: a member whose value is an object (one level:
+ * no object inside it), its members added in between */
+void json_obj(struct json *j, const char *key);
+void json_obj_end(struct json *j);
 /* json_end: close the object and return the line (with '\n'); NULL when
  * memory ran out. The buffer stays owned by j until json_free. */
 const char *json_end(struct json *j, size_t *len);

@@ -110,16 +110,31 @@ link_wait(struct plink *l, int fd, short ev)
 	return 0;
 }
 
+/* budget: what l may move now: PLINK_CHUNK, or less under its limit */
+static size_t
+budget(const struct plink *l)
+{
+	if (l->limit == 0)
+		return PLINK_CHUNK;
+	if (l->limit <= l->bytes)
+		return 0;
+	return l->limit - l->bytes < PLINK_CHUNK ?
+	    (size_t)(l->limit - l->bytes) : PLINK_CHUNK;
+}
+
 /* link_splice: the one-consumer relay, zero copy: splice(2) as much as
- * the pipes allow; returns 0 (waiting or done) */
+ * the pipes (and the limit) allow; returns 0 (waiting or done) */
 static int
 link_splice(struct plink *l)
 {
 	struct plink_dst *d = &l->dst[0];
+	size_t want;
 	ssize_t n;
 
 	for (;;) {
-		n = splice(l->src, NULL, d->fd, NULL, PLINK_CHUNK,
+		if ((want = budget(l)) == 0)
+			return link_wait(l, -1, 0);
+		n = splice(l->src, NULL, d->fd, NULL, want,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		l->calls++;
 		if (!l->traced && (n != -1 || errno != EAGAIN)) {
@@ -202,7 +217,9 @@ tee_next(struct plink *l)
 		}
 		return link_wait(l, l->src, POLLIN);
 	}
-	l->chunk = (size_t)avail > PLINK_CHUNK ? PLINK_CHUNK : (size_t)avail;
+	if (budget(l) == 0)
+		return link_wait(l, -1, 0);
+	l->chunk = (size_t)avail > budget(l) ? budget(l) : (size_t)avail;
 	for (int i = 0; i < l->ndst; i++)
 		l->dst[i].teed = false;
 	l->phase = PLINK_TEE;

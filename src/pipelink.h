@@ -42,6 +42,9 @@ struct plink {
 	void (*on_gone)(struct plink *l, struct plink_dst *d, int left,
 	    void *arg);
 	void *arg;
+	uint64_t limit;		/* bytes moved at most, in all (a rate's
+				 * budget, the caller raises it); 0 none.
+				 * At it, the link waits on wait_fd -1 */
 
 	int phase;		/* PLINK_IDLE ... PLINK_DONE */
 	size_t chunk;		/* bytes of the chunk being handed out */

@@ -31,9 +31,25 @@ say() {
 	printf '\n\033[1m== %s\033[0m\n' "$*"
 }
 
-# show CMD...: print the command, then run it
+# quote WORD...: the words as a shell reads them back, so that a printed
+# command can be pasted: bare when only safe characters, else in single
+# quotes (a ' inside becomes '\'')
+quote() {
+	local w out=() q="'"
+
+	for w in "$@"; do
+		if [[ $w =~ ^[A-Za-z0-9_@%+=:,./^-]+$ ]]; then
+			out+=("$w")
+		else
+			out+=("$q${w//$q/$q\\$q$q}$q")
+		fi
+	done
+	printf '%s' "${out[*]}"
+}
+
+# show CMD...: print the command, quoted as it could be typed, then run it
 show() {
-	printf '$ %s\n' "$*"
+	printf '$ %s\n' "$(quote "$@")"
 	"$@"
 }
 

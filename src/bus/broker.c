@@ -85,6 +85,7 @@ struct bsub {
 	uint64_t		 max;	/* UNSUB max, 0 = none */
 	uint64_t		 got;
 	bool			 indexed;	/* in the subscription index */
+	const char		*subject;	/* its copy, after sid */
 	size_t			 sidlen;
 	char			 sid[];
 };
@@ -705,12 +706,16 @@ sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 		return PROTO_EMAXSUBS;
 	if (sid_room(c) == -1)
 		return PROTO_EMAXSUBS;
-	if ((s = calloc(1, sizeof(*s) + op->sid.len + 1)) == NULL)
+	if ((s = calloc(1, sizeof(*s) + op->sid.len + 1 + op->subject.len +
+	    1)) == NULL)
 		return PROTO_EMAXSUBS;
 	s->c = c;
 	s->sidlen = op->sid.len;
 	memcpy(s->sid, op->sid.p, op->sid.len);
 	s->hash = sid_hash(op->sid.p, op->sid.len);
+	/* the statistics name it; the index keeps a copy of its own */
+	memcpy(s->sid + op->sid.len + 1, op->subject.p, op->subject.len);
+	s->subject = s->sid + op->sid.len + 1;
 	s->e.subject = op->subject.p;
 	s->e.subject_len = op->subject.len;
 	s->e.queue = op->queue.len > 0 ? op->queue.p : NULL;
@@ -842,6 +847,45 @@ sb_str(struct buf *sb, const char *key, const char *val)
 	buf_printf(sb, "\"%s\":%s", key, esc);
 }
 
+/* by_subject: qsort order of subscription subjects */
+static int
+by_subject(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* stat_subjects: "subjects":[{"subject":S,"subscribers":N},...] for every
+ * subject subscribed to, sorted (queue group members count one each) */
+static void
+stat_subjects(const struct broker *b, struct buf *sb)
+{
+	const struct client *c;
+	const struct bsub *s;
+	const char **v;
+	size_t n = 0, i, j;
+
+	buf_printf(sb, ",\"subjects\":[");
+	if ((v = calloc(b->sl.count + 1, sizeof(*v))) == NULL) {
+		sb->failed = true;
+		return;
+	}
+	for (c = b->clients; c != NULL; c = c->next)
+		for (i = 0; !c->dead && i < c->nbuck; i++)
+			for (s = c->sidtab[i]; s != NULL; s = s->hnext)
+				if (s->indexed && n < b->sl.count)
+					v[n++] = s->subject;
+	qsort(v, n, sizeof(*v), by_subject);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[i], v[j]) == 0; j++)
+			;
+		buf_printf(sb, "%s{", i > 0 ? "," : "");
+		sb_str(sb, "subject", v[i]);
+		buf_printf(sb, ",\"subscribers\":%zu}", j - i);
+	}
+	buf_printf(sb, "]");
+	free(v);
+}
+
 /* stat_json: the broker's state as one JSON object (see broker.h) in a
  * malloc'ed buffer, *len its length; NULL when memory ran out */
 static char *
@@ -871,7 +915,9 @@ stat_json(const struct broker *b, size_t *len)
 		    c->in_msgs, c->out_msgs, c->in_bytes, c->out_bytes,
 		    c->out.len);
 	}
-	buf_printf(&sb, "],\"nclients\":%d,\"total_clients\":%" PRIu64
+	buf_printf(&sb, "]");
+	stat_subjects(b, &sb);
+	buf_printf(&sb, ",\"nclients\":%d,\"total_clients\":%" PRIu64
 	    ",\"subscriptions\":%zu,\"in_msgs\":%" PRIu64 ",\"out_msgs\":%"
 	    PRIu64 ",\"in_bytes\":%" PRIu64 ",\"out_bytes\":%" PRIu64
 	    ",\"slow_consumers\":%" PRIu64 "}", b->nclients,
@@ -1918,7 +1964,7 @@ broker_run(const struct broker_config *cfg)
 	struct broker b = zero;
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask, old;
-	int e;
+	int e, rc = -1;
 
 	limits(&b, cfg);
 	b.ep = b.sigfd = b.spare = -1;
@@ -1950,8 +1996,10 @@ broker_run(const struct broker_config *cfg)
 	    open_listeners(&b) == -1)
 		goto fail;
 	if (cfg->addr_file != NULL &&
-	    write_addr_file(cfg->addr_file, &b.l[0].bound) == -1)
+	    write_addr_file(cfg->addr_file, &b.l[0].bound) == -1) {
+		rc = BROKER_ADDR_FILE_FAILED;
 		goto fail;
+	}
 	serve(&b);
 	broker_free(&b);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1961,7 +2009,7 @@ fail:
 	broker_free(&b);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
-	return -1;
+	return rc;
 }
 
 char *

@@ -111,13 +111,15 @@ int broker_prepare_dir(const char *path);
  *                       "unix:/path pid N uid N",
  *                "subs":N,"in_msgs":N,"out_msgs":N,"in_bytes":N,
  *                "out_bytes":N,"pending":N}, ...],
+ *    "subjects":[{"subject":"...","subscribers":N}, ...],
  *    "nclients":N,"total_clients":N,"subscriptions":N,
  *    "in_msgs":N,"out_msgs":N,"in_bytes":N,"out_bytes":N,
  *    "slow_consumers":N}
  * name and lang come from the client's CONNECT ("" when absent); in_* count
  * PUB/HPUB received, out_* MSG/HMSG sent, bytes are payload bytes (headers
  * excluded); pending is the client's unsent output; clients are listed
- * newest first (the asker included). The request also goes to ordinary
+ * newest first (the asker included); subjects are those subscribed to,
+ * sorted, with their subscriptions (each queue group member counts). The request also goes to ordinary
  * subscribers of the subject, like any message.
  */
 #define BROKER_STAT_SUBJECT	"$SYS.REQ.IPCTOOL.STAT"
@@ -156,13 +158,16 @@ int broker_token_load(const char *path, bool create, char *buf, size_t len);
  * another kind of file, EINVAL for no address or a TCP listener with
  * neither token nor no_auth, EPROTONOSUPPORT for udp. The first listener's
  * bound address ("tcp:127.0.0.1:PORT" with the port the kernel chose, or
- * "unix:PATH") is written to addr_file once every listener is up. It
+ * "unix:PATH") is written to addr_file once every listener is up; when
+ * that fails, broker_run returns BROKER_ADDR_FILE_FAILED (-2) with errno
+ * instead, so the caller blames the file, not the listener. It
  * raises the soft RLIMIT_NOFILE toward max_clients (within the hard
  * limit). When accept(2) fails for want of descriptors, a descriptor
  * held in reserve is given up for a moment to accept the client and
  * refuse it with -ERR 'maximum connections exceeded' (clients already
  * in are served on); only if that fails too do the listeners pause for
  * 100 ms instead of spinning. */
+#define BROKER_ADDR_FILE_FAILED	(-2)
 int broker_run(const struct broker_config *cfg);
 
 #endif

@@ -468,3 +468,50 @@ ipctool bus: sub: the broker at $IPCTOOL_BUS was not back within the timeout"
 	run -64 --separate-stderr ipctool bus daemon --max-pings-out 0
 	assert_equal "$stderr" "ipctool bus: invalid number '0' for --max-pings-out: too small (see 'ipctool bus --help')"
 }
+
+@test "bus daemon: an --addr-file that cannot be written is blamed, not the socket" {
+	need_daemon
+	run -1 --separate-stderr ipctool bus daemon -l "unix:$BATS_TEST_TMPDIR/b.sock" \
+	    --addr-file /nonexistent/a
+	assert_equal "$stderr" "ipctool bus: listening on unix:$BATS_TEST_TMPDIR/b.sock
+ipctool bus: write /nonexistent/a: No such file or directory"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/b.sock"
+}
+
+@test "bus: pub -H KEY:VALUE sends headers (HPUB); sub --headers prints them, in JSON too" {
+	for broker in nats daemon; do
+		if [ "$broker" = nats ]; then start_nats; else start_daemon; fi
+		start_sub --headers -c 2 hdr
+		text=$SUB_OUT
+		start_bg "$IPCTOOL" bus sub --ready-file "$BATS_TEST_TMPDIR/j.$broker" --json --headers -c 1 hdr
+		jpid=$BG_PID jout=$BG_OUT
+		wait_for_path "$BATS_TEST_TMPDIR/j.$broker"
+		ipctool bus pub -H 'Trace-Id: abc 1' -H Kind:demo hdr hello
+		ipctool bus pub hdr plain
+		wait_for_line "$text" '^plain$' 20
+		wait_exit "$SUB_PID"
+		assert_equal "$(cat "$text")" "Trace-Id: abc 1
+Kind: demo
+hello
+plain"
+		wait_exit "$jpid"
+		assert_equal "$(cat "$jout")" '{"subject":"hdr","data":"hello","reply":null,"headers":{"Trace-Id":"abc 1","Kind":"demo"}}'
+		kill "${BG_PIDS[@]}" 2>/dev/null || true
+	done
+	run -64 --separate-stderr ipctool bus pub -H nocolon hdr x
+	assert_equal "$stderr" "ipctool bus: -H 'nocolon': give KEY:VALUE (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool bus pub -H 'a b:c' hdr x
+	assert_equal "$stderr" "ipctool bus: -H 'a b:c': a header name has no spaces (see 'ipctool bus --help')"
+}
+
+@test "bus stat lists the subjects subscribed to with their subscriber counts" {
+	start_daemon
+	start_sub a
+	start_sub a 'b.*'
+	start_sub -q g a
+	run -0 --separate-stderr sh -c '"$IPCTOOL" bus stat --json | jq -c "[.subjects[] | select(.subject | startswith(\"_INBOX.\") | not)]"'
+	assert_output '[{"subject":"a","subscribers":3},{"subject":"b.*","subscribers":1}]'
+	run -0 --separate-stderr ipctool bus stat
+	assert_line '  - subject=a subscribers=3'
+	assert_line '  - subject=b.* subscribers=1'
+}

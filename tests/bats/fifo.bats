@@ -456,3 +456,32 @@ one_ack() {
 	assert_line --index 0 make
 	assert_line --index 3 recv
 }
+
+@test "README: the --nonblock example runs as written" {
+	# the lines from 'fifo make /tmp/nobody-reads' to the exit status,
+	# run with /tmp/ as the test's directory: output as shown
+	run -0 sed -n '\|^\$ ipctool fifo make /tmp/nobody-reads$|,/^69$/p' \
+	    "$IPCTOOL_SRCDIR/README.md"
+	want=$output
+	[ -n "$want" ]
+	script=$(grep '^\$ ' <<<"$want" | sed -e 's/^\$ //' \
+	    -e "s|/tmp/|$BATS_TEST_TMPDIR/|g" -e 's|^ipctool |"$IPCTOOL" |')
+	run bash -c "$script" 2>&1
+	got=$(sed "s|$BATS_TEST_TMPDIR/|/tmp/|g" <<<"$output")
+	assert_equal "$got" "$(grep -v '^\$ ' <<<"$want")"
+}
+
+@test "recv --ready-file: the pid in the file once the FIFO is open; --nonblock finds it" {
+	ipctool fifo make "$F"
+	start_bg ipctool fifo recv --ready-file "$BATS_TEST_TMPDIR/ready" "$F"
+	wait_for_path "$BATS_TEST_TMPDIR/ready"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/ready")" "$BG_PID"
+	run -0 --separate-stderr ipctool fifo send --nonblock "$F" hello
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$BG_OUT")" "hello"
+	run -1 --separate-stderr ipctool fifo recv --ready-file /nonexistent/r "$F"
+	assert_equal "$stderr" "ipctool fifo: write /nonexistent/r: No such file or directory"
+	run -64 --separate-stderr ipctool fifo send --ready-file "$BATS_TEST_TMPDIR/r" "$F" x
+	assert_equal "$stderr" "ipctool fifo: 'fifo send' takes no --ready-file option (see 'ipctool fifo --help')"
+}

@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
 # install.bats - the Makefile: make install honours PREFIX and DESTDIR
-# every time, and only make deps and make demo install packages
+# every time, only make deps and make demo install packages, and the demo
+# prints commands that can be pasted
 
+# a whole build of its own: minutes, not seconds, on a loaded machine
+export BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-240}"
 load helpers.bash
 
 # a whole meson setup, build and install: minutes on a loaded 2-core machine
@@ -49,4 +52,16 @@ ipct-b"
 	run -0 grep -x 'make [a-z]*' "$IPCTOOL_SRCDIR/.ci/run"
 	assert_output "make deps
 make check"
+}
+
+@test "make demo prints its commands shell-quoted, so they paste" {
+	TMPDIR="$BATS_TEST_TMPDIR" run -0 "$IPCTOOL_SRCDIR/tools/demo.sh"
+	assert_line "$ req call upper 'hello, bus'"
+	assert_line --regexp "^\\$ fifo send /[^ ]+/q hello 'two words'$"
+	assert_line "$ bus pub --sync --timeout 2s orders 'order 1' 'order 2'"
+	assert_line --regexp "^\\$ pipe --fan-in .* :: awk '\{ print length\(\\\$0\), substr\(\\\$0, 1, 1\) \}'$"
+	# every command line shown is one a shell reads as it was run
+	while IFS= read -r line; do
+		bash -n -c "${line#\$ }" || fail "not valid shell: $line"
+	done < <(grep '^\$ ' <<<"$output")
 }

@@ -194,12 +194,15 @@ y"
 	assert_equal "$(cat "$f")" "11"
 }
 
-@test "--size sets the capacity of every pipe and reports what the kernel granted" {
+@test "--size sets the capacity of every pipe; -v reports what the kernel granted" {
 	run -0 --separate-stderr ipctool pipe --size 10000 seq 1 :: python3 -c 'import fcntl; print(fcntl.fcntl(0, 1032))'
-	assert_equal "$stderr" "ipctool pipe: --size 10000: the kernel granted 16384 bytes per pipe"
+	assert_equal "$stderr" ""
 	assert_output "16384"
+	run -0 --separate-stderr ipctool pipe -v --size 10000 seq 1 :: python3 -c 'import fcntl; print(fcntl.fcntl(0, 1032))'
+	assert_line --index 0 "16384"
+	grep -qx "ipctool pipe: --size 10000: the kernel granted 16384 bytes per pipe" <<<"$stderr"
 	run -0 --separate-stderr ipctool pipe -B 1M --fan-out seq 1 :: python3 -c 'import fcntl, sys; print(fcntl.fcntl(0, 1032)); sys.stdin.read()'
-	assert_equal "$stderr" "ipctool pipe: --size 1M: the kernel granted 1048576 bytes per pipe"
+	assert_equal "$stderr" ""
 	assert_output "1048576"
 }
 
@@ -313,4 +316,28 @@ ipctool pipe: stage 2 (sleep) killed by signal TERM"
 @test "options stop at the first command: its own options are its own" {
 	run -0 ipctool pipe printf '%s\n' --stats :: cat
 	assert_output "--stats"
+}
+
+@test "--rate-limit RATE paces each pipe (pv -L); --total gives % and ETA (pv -s)" {
+	local t0 t1
+	t0=$(date +%s%N)
+	run -0 --separate-stderr ipctool pipe --rate-limit 200K head -c 100K /dev/zero :: wc -c
+	t1=$(date +%s%N)
+	assert_output 102400
+	# 100 KiB at 200 KiB/s: half a second (less the 50 ms burst)
+	[ $(( (t1 - t0) / 1000000 )) -ge 400 ]
+	[ $(( (t1 - t0) / 1000000 )) -lt 5000 ]
+	run -0 --separate-stderr ipctool pipe --progress --total 300K --rate-limit 200K \
+	    head -c 300K /dev/zero :: wc -c
+	assert_output 307200
+	# a live line on the way, the final one at 100% with nothing left
+	lines=$(tr '\r' '\n' <<<"$stderr" | grep .)
+	grep -Eq '^ +[0-9.]+ KiB +[0-9.]+ KiB/s +0:00:0[0-9] +[1-9][0-9]%  ETA 0:00:0[0-9]$' <<<"$lines"
+	assert_regex "$(tail -n1 <<<"$lines")" '^ +300\.0 KiB +[0-9.]+ KiB/s +0:00:0[0-9]  100%  ETA 0:00:00$'
+	run -64 --separate-stderr ipctool pipe --rate-limit 1M cat
+	assert_equal "$stderr" "ipctool pipe: --rate-limit paces the pipes between commands: give two or more (see 'ipctool pipe --help')"
+	run -64 --separate-stderr ipctool pipe --total 1M seq 1 :: cat
+	assert_equal "$stderr" "ipctool pipe: --total is what --progress counts toward: give --progress (see 'ipctool pipe --help')"
+	run -64 --separate-stderr ipctool pipe --rate-limit 0 seq 1 :: cat
+	assert_equal "$stderr" "ipctool pipe: --rate-limit 0 would move nothing (see 'ipctool pipe --help')"
 }

@@ -69,9 +69,12 @@ interop() {
 	assert_regex "$(cat "$SERVE_ERR")" 'ipctool req: job [0-9]+ killed after the timeout'
 }
 
-@test "req: a command that cannot be run is status 127, the worker goes on (nats-server)" {
+@test "req: a command gone after the start is status 127, the worker goes on (nats-server)" {
 	start_nats
+	printf '#!/bin/sh\ncat\n' >"$BATS_TEST_TMPDIR/no-such-cmd"
+	chmod +x "$BATS_TEST_TMPDIR/no-such-cmd"
 	start_serve nx -- "$BATS_TEST_TMPDIR/no-such-cmd"
+	rm "$BATS_TEST_TMPDIR/no-such-cmd"
 	run -127 --separate-stderr ipctool req call nx x
 	assert_equal "$stderr" "ipctool req: job failed: cannot execute $BATS_TEST_TMPDIR/no-such-cmd: No such file or directory"
 	run -127 ipctool req call --json nx x
@@ -368,10 +371,10 @@ ipctool req: job 2: status 125: the command was killed after a job's timeout"
 	assert_output "r c"
 }
 
-@test "req: serve --lines: a command that cannot run is exit 1 at start; SIGTERM is exit 143 (nats-server)" {
+@test "req: serve --lines: a command that cannot run is exit 127 at start; SIGTERM is exit 143 (nats-server)" {
 	start_nats
-	run -1 --separate-stderr ipctool req serve --lines nx -- "$BATS_TEST_TMPDIR/no-such-cmd"
-	assert_equal "$stderr" "ipctool req: --lines: cannot execute $BATS_TEST_TMPDIR/no-such-cmd: No such file or directory"
+	run -127 --separate-stderr ipctool req serve --lines nx -- "$BATS_TEST_TMPDIR/no-such-cmd"
+	assert_equal "$stderr" "ipctool req: cannot run '$BATS_TEST_TMPDIR/no-such-cmd': no such file"
 	start_serve --lines up -- sed -u 's/.*/\U&/'
 	run -0 ipctool req call up hi
 	assert_output "HI"
@@ -386,4 +389,15 @@ ipctool req: job 2: status 125: the command was killed after a job's timeout"
 	wait_for_line "$SERVE_ERR" "ipctool req: the command printed a line with no job waiting: dropped"
 	run -0 ipctool req call bn x
 	assert_output "r x"
+}
+
+@test "req serve: a command that cannot be executed is refused at start, 127 or 126" {
+	run -127 --separate-stderr ipctool req serve -b unix:/nonexistent up -- no-such-command-xyz
+	assert_equal "$stderr" "ipctool req: cannot run 'no-such-command-xyz': command not found"
+	touch "$BATS_TEST_TMPDIR/plain"
+	chmod 0644 "$BATS_TEST_TMPDIR/plain"
+	run -126 --separate-stderr ipctool req serve -b unix:/nonexistent up -- "$BATS_TEST_TMPDIR/plain"
+	assert_equal "$stderr" "ipctool req: cannot run '$BATS_TEST_TMPDIR/plain': Permission denied"
+	run -126 --separate-stderr env PATH="$BATS_TEST_TMPDIR" "$IPCTOOL" req serve -b unix:/nonexistent up -- plain
+	assert_equal "$stderr" "ipctool req: cannot run 'plain': Permission denied"
 }

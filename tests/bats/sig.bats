@@ -485,3 +485,39 @@ RTMIN+29"
 	assert_equal "$WAIT_STATUS" 129
 	assert_file_not_exists "$PF"
 }
+
+@test "sig trap: a command that cannot be executed is refused at start, 127 or 126" {
+	run -127 --separate-stderr ipctool sig trap USR1 -- no-such-command-xyz
+	assert_equal "$stderr" "ipctool sig: cannot run 'no-such-command-xyz': command not found"
+	touch "$BATS_TEST_TMPDIR/plain"
+	chmod 0644 "$BATS_TEST_TMPDIR/plain"
+	run -126 --separate-stderr ipctool sig trap USR1 -- "$BATS_TEST_TMPDIR/plain"
+	assert_equal "$stderr" "ipctool sig: cannot run '$BATS_TEST_TMPDIR/plain': Permission denied"
+}
+
+@test "sig send to a process group: -PGID after --, as kill does" {
+	start_bg setsid -w sh -c 'echo $$ >"$0"; sleep 30 & sleep 30 & wait' "$BATS_TEST_TMPDIR/pg"
+	wait_for_path "$BATS_TEST_TMPDIR/pg"
+	pg=$(cat "$BATS_TEST_TMPDIR/pg")
+	wait_until 10 sh -c "[ \$(pgrep -c -g $pg) -eq 3 ]"
+	run -0 --separate-stderr ipctool sig send -v -s TERM -- "-$pg"
+	[[ "$stderr" == *"kill(-$pg, TERM) = 0"* ]]
+	wait_until 10 sh -c "! pgrep -g $pg >/dev/null"
+	run -69 --separate-stderr ipctool sig send -s TERM -- "-$pg"
+	assert_equal "$stderr" "ipctool sig: send TERM to -$pg: No such process"
+	run -64 --separate-stderr ipctool sig send -s TERM -- -1
+	assert_equal "$stderr" "ipctool sig: pid -1 would signal every process: not done (see 'ipctool sig --help')"
+	run -64 --separate-stderr ipctool sig send --sync -s USR1 -- -1234
+	assert_equal "$stderr" "ipctool sig: --sync: process group 1234 cannot acknowledge; give its pids (see 'ipctool sig --help')"
+	run -64 --separate-stderr ipctool sig send --value 3 -s USR1 -- -1234
+	assert_equal "$stderr" "ipctool sig: --value: sigqueue(3) reaches one process, not process group 1234 (see 'ipctool sig --help')"
+}
+
+@test "sig list N...: a number to its name (128+N too), a name to its number, as kill -l" {
+	run -0 --separate-stderr ipctool sig list 15 143 TERM sigusr1 RTMIN+2 34
+	assert_output $'TERM\nTERM\n15\n10\n36\nRTMIN'
+	run -64 --separate-stderr ipctool sig list 99
+	assert_equal "$stderr" "ipctool sig: no signal has the number '99' (see 'ipctool sig --help')"
+	run -64 --separate-stderr ipctool sig list FOO
+	assert_equal "$stderr" "ipctool sig: unknown signal 'FOO' (see 'ipctool sig --help')"
+}

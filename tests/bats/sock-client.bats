@@ -187,3 +187,21 @@ time.sleep(60)
 	run -75 --separate-stderr ipctool sock-client -t 300ms "tcp:127.0.0.1:$port" </dev/null
 	assert_equal "$stderr" "ipctool sock-client: connect tcp:127.0.0.1:$port: timed out after 300ms"
 }
+
+@test "-z: exit 0 when ADDR accepts a connection, 69 quietly when not, nothing sent" {
+	serve -k --json tcp:0 </dev/null
+	run -0 --separate-stderr ipctool sock-client -z "$ADDR"
+	assert_output ""
+	assert_equal "$stderr" ""
+	wait_for_line "$SRV_OUT" '"event":"disconnect"'
+	assert_regex "$(grep disconnect "$SRV_OUT")" '"messages":0'
+	port=$(free_port)
+	run -69 --separate-stderr ipctool sock-client -z "tcp:127.0.0.1:$port"
+	assert_equal "$stderr" ""
+	run -69 --separate-stderr ipctool sock-client -z "unix:$BATS_TEST_TMPDIR/none.sock"
+	assert_equal "$stderr" ""
+	run -64 --separate-stderr ipctool sock-client -z --send hi "$ADDR"
+	assert_equal "$stderr" "ipctool sock-client: -z sends nothing: no --send, --sync or --request (see 'ipctool sock-client --help')"
+	run -64 --separate-stderr ipctool sock-client -z udp:127.0.0.1:9
+	assert_equal "$stderr" "ipctool sock-client: -z needs a connection: udp has none to probe (see 'ipctool sock-client --help')"
+}

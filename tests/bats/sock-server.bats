@@ -453,3 +453,17 @@ EOF
 	assert_equal "$WAIT_STATUS" 0
 	assert_equal "$(cat "$listener_out")" "to all"
 }
+
+@test "--broadcast --tag: each line after '<PEER> ', the sender's address (ncat --chat)" {
+	serve --broadcast --tag -v tcp:0 </dev/null
+	start_bg ipctool sock-client "$ADDR" </dev/null
+	listener_out=$BG_OUT
+	wait_for_line "$SRV_ERR" 'half-closed: it only receives now'
+	run -0 --separate-stderr ipctool sock-client -v --send hello "$ADDR"
+	from=$(sed -n 's/.*connected to .* from \(tcp:[0-9.:]*\)$/\1/p' <<<"$stderr")
+	[ -n "$from" ]
+	wait_for_line "$listener_out" 'hello'
+	assert_equal "$(cat "$listener_out")" "<$from> hello"
+	run -64 --separate-stderr ipctool sock-server --tag -k tcp:0
+	assert_equal "$stderr" "ipctool sock-server: --tag names the sender of --broadcast lines: it needs --broadcast (see 'ipctool sock-server --help')"
+}

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/time.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -122,6 +123,29 @@ main(void)
 		CHECK((io_wait(p[0], POLLIN, io_deadline(1000)) & POLLIN) != 0);
 		CHECK_INT(io_remaining(-1), -1);
 		CHECK_INT(io_remaining(io_now_ms() - 5), 0);
+	}
+	{
+		/* io_cmd_path: PATH as execvp(3) searches it */
+		char path[4096], dir[] = "/tmp/test_io.XXXXXX", f[64];
+
+		CHECK(mkdtemp(dir) != NULL);
+		snprintf(f, sizeof(f), "%s/plain", dir);
+		close(open(f, O_CREAT | O_WRONLY, 0644));
+		setenv("PATH", "/nonexistent::/bin", 1);
+		CHECK_INT(io_cmd_path("sh", path, sizeof(path)), 0);
+		CHECK_STR(path, "/bin/sh");
+		errno = 0;
+		CHECK_INT(io_cmd_path("no-such-cmd-xyz", path, sizeof(path)), -1);
+		CHECK_INT(errno, ENOENT);
+		setenv("PATH", dir, 1);
+		CHECK_INT(io_cmd_path("plain", path, sizeof(path)), -1);
+		CHECK_INT(errno, EACCES);
+		CHECK_INT(io_cmd_path(f, path, sizeof(path)), -1);
+		CHECK_INT(errno, EACCES);
+		CHECK_INT(io_cmd_path("/bin/sh", path, 4), -1);
+		CHECK_INT(errno, ENAMETOOLONG);
+		unlink(f);
+		rmdir(dir);
 	}
 	close(p[0]);
 	close(p[1]);

@@ -45,6 +45,20 @@ main(void)
 	CHECK_INT(len, strlen(j.buf));
 	json_free(&j);
 
+	/* an object as a member's value */
+	json_begin(&j);
+	json_str(&j, "a", "1");
+	json_obj(&j, "h");
+	json_str(&j, "K", "v");
+	json_str(&j, "L", "w");
+	json_obj_end(&j);
+	json_obj(&j, "e");
+	json_obj_end(&j);
+	json_int(&j, "n", 2);
+	CHECK_STR(json_end(&j, NULL),
+	    "{\"a\":\"1\",\"h\":{\"K\":\"v\",\"L\":\"w\"},\"e\":{},\"n\":2}\n");
+	json_free(&j);
+
 	json_begin(&j);
 	CHECK_STR(json_end(&j, NULL), "{}\n");
 	json_free(&j);
