@@ -395,6 +395,8 @@ next_header(struct proto_str hdr, size_t *pos, struct proto_str *line)
 {
 	const char *p, *nl;
 
+	if (hdr.len == 0)	/* no headers (hdr.p may be NULL) */
+		return false;
 	if (*pos == 0) {	/* skip the NATS/1.0 line */
 		nl = memchr(hdr.p, '\n', hdr.len);
 		*pos = nl ? (size_t)(nl - hdr.p) + 1 : hdr.len;
