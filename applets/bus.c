@@ -500,7 +500,8 @@ on_sub_msg(struct bus_client *c, const struct bus_msg *m, void *arg)
 static void
 write_ready(void)
 {
-	if (o.ready_file && pidfile_ready(o.ready_file) == -1)
+	if (o.ready_file && (pidfile_remove_on_signals() == -1 ||
+	    pidfile_ready(o.ready_file) == -1))
 		err(EXIT_FAIL, "create %s", o.ready_file);
 }
 

@@ -1222,7 +1222,8 @@ do_recv(const struct cfg *c)
 	/* a sender that starts now finds a reader: it neither blocks in
 	 * open(2) nor gets ENXIO with --nonblock */
 	if (c->ready_file) {
-		if (pidfile_publish(c->ready_file, getpid()) == -1)
+		if (pidfile_remove_on_signals() == -1 ||
+		    pidfile_publish(c->ready_file, getpid()) == -1)
 			err(EXIT_FAIL, "write %s", c->ready_file);
 		out_trace("ready file %s written", c->ready_file);
 	}

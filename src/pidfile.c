@@ -19,6 +19,7 @@
 #include "io.h"
 #include "path.h"
 #include "pidfile.h"
+#include "sigs.h"
 
 #define PUB_MAX		4	/* files one process publishes */
 #define PUB_CONTENT	512	/* the longest line published */
@@ -384,4 +385,22 @@ pidfile_open_process(const char *path, pid_t *pid, const char **errstr)
 		return -1;
 	}
 	return fd;
+}
+
+/* die_removing: the handler of pidfile_remove_on_signals */
+static void
+die_removing(int sig)
+{
+	pidfile_remove_all();
+	signal(sig, SIG_DFL);
+	raise(sig);	/* delivered when the handler returns */
+}
+
+int
+pidfile_remove_on_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+
+	return sigs_catch(sigs, sizeof(sigs) / sizeof(sigs[0]), die_removing,
+	    SA_RESETHAND);
 }

@@ -32,6 +32,13 @@ int pidfile_publish(const char *path, pid_t pid);
  * was written; async-signal-safe, for a handler of a fatal signal */
 void pidfile_remove_all(void);
 
+/* pidfile_remove_on_signals: also remove them when SIGHUP, SIGINT or
+ * SIGTERM ends the process (a handler that removes them, then dies of
+ * the signal, exit status 128+N); a signal ignored at start stays
+ * ignored. For applets that otherwise leave those signals at their
+ * default action; -1 with errno */
+int pidfile_remove_on_signals(void);
+
 /* pidfile_read: the pid in path (digits, an optional newline, nothing
  * else, 1..INT_MAX) into *pid; -1 with errno (ENOENT, EACCES, ...) or
  * with errno 0 and a static *errstr when the content is not a pid */

@@ -515,3 +515,21 @@ plain"
 	assert_line '  - subject=a subscribers=3'
 	assert_line '  - subject=b.* subscribers=1'
 }
+
+@test "bus sub, bus monitor: SIGTERM or HUP removes the --ready-file, exit 128+N" {
+	start_daemon
+	start_sub x
+	local r="$BATS_TEST_TMPDIR/sub.$((BG_N - 1)).ready"
+	assert_file_exists "$r"
+	kill -TERM "$SUB_PID"
+	wait_exit "$SUB_PID"
+	assert_equal "$WAIT_STATUS" 143
+	assert_file_not_exists "$r"
+	start_bg "$IPCTOOL" bus monitor --ready-file "$BATS_TEST_TMPDIR/m"
+	local m=$BG_PID
+	wait_for_path "$BATS_TEST_TMPDIR/m"
+	kill -HUP "$m"
+	wait_exit "$m"
+	assert_equal "$WAIT_STATUS" 129
+	assert_file_not_exists "$BATS_TEST_TMPDIR/m"
+}

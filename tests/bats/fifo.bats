@@ -485,3 +485,13 @@ one_ack() {
 	run -64 --separate-stderr ipctool fifo send --ready-file "$BATS_TEST_TMPDIR/r" "$F" x
 	assert_equal "$stderr" "ipctool fifo: 'fifo send' takes no --ready-file option (see 'ipctool fifo --help')"
 }
+
+@test "recv: SIGTERM removes the --ready-file, exit 143" {
+	ipctool fifo make "$F"
+	start_bg ipctool fifo recv --ready-file "$BATS_TEST_TMPDIR/ready" "$F"
+	wait_for_path "$BATS_TEST_TMPDIR/ready"
+	kill -TERM "$BG_PID"
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 143
+	assert_file_not_exists "$BATS_TEST_TMPDIR/ready"
+}
