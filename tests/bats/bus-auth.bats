@@ -41,9 +41,26 @@ need_attacker() {
 
 # in_ptmp SCRIPT: run bash SCRIPT (as root, with $IPCTOOL and $ATTACKER)
 # in a mount namespace whose /tmp is PTMP; every process it starts ends
-# with it
+# with it. A checkout or build under /tmp (a CI clone) stays visible: its
+# top directory is bound into PTMP first, and PTMP goes over /tmp with
+# its submounts.
 in_ptmp() {
-	unshare -m bash -c 'mount --bind "$0" /tmp && exec bash -c "$1"' "$PTMP" "$1"
+	unshare -m bash -c '
+		done_=" "
+		for p in "$IPCTOOL" "$IPCTOOL_SRCDIR"; do
+			case $p in
+			/tmp/?*)
+				top=${p#/tmp/}
+				top=${top%%/*}
+				case $done_ in *" $top "*) continue ;; esac
+				[ -d "/tmp/$top" ] || continue
+				mkdir -p "$0/$top" &&
+				    mount --bind "/tmp/$top" "$0/$top" || exit 99
+				done_="$done_$top "
+				;;
+			esac
+		done
+		mount --rbind "$0" /tmp && exec bash -c "$1"' "$PTMP" "$1"
 }
 
 # as_attacker CMD: in in_ptmp scripts, run CMD as the attacker
