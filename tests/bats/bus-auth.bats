@@ -33,6 +33,9 @@ need_attacker() {
 	PTMP="$BATS_TEST_TMPDIR/ptmp"
 	mkdir -p "$PTMP"
 	chmod 1777 "$PTMP"
+	# the attacker may not reach the checkout (under a 0700 home, say):
+	# its impostor runs from a copy in the private /tmp
+	install -m 0644 "$IPCTOOL_SRCDIR/tests/bats/fake-broker.py" "$PTMP/fake-broker.py"
 	ATTACKER_UID=$(id -u "$ATTACKER")
 	ATTACKER_GID=$(id -g "$ATTACKER")
 	unset XDG_RUNTIME_DIR
@@ -69,7 +72,7 @@ AS_ATTACKER='as_attacker() { setpriv --reuid="$ATTACKER" --regid="$ATTACKER_GID"
 # fake_broker PATH: (in in_ptmp scripts) the attacker's impostor at PATH
 # (fake-broker.py), waited for until it listens; FAKE_PID is its pid
 FAKE_BROKER='fake_broker() {
-	as_attacker /usr/bin/python3 "$IPCTOOL_SRCDIR/tests/bats/fake-broker.py" "$1" </dev/null >/dev/null 2>&1 &
+	as_attacker /usr/bin/python3 /tmp/fake-broker.py "$1" </dev/null >/dev/null 2>&1 &
 	FAKE_PID=$!
 	for i in $(seq 500); do [ -e "$1.ready" ] && break; sleep 0.01; done
 }'
