@@ -149,8 +149,10 @@ ipctool pipe: stage 3 (sh) killed by signal KILL"
 	echo go >&$g
 	echo go >&$g
 	kill -KILL "$v"
-	exec {g}>&-
+	# held open until the end: a stage that opens the gate after a close
+	# would wait for a writer for ever (a FIFO keeps no data unopened)
 	wait_exit "$pp" 30
+	exec {g}>&-
 	assert_equal "$WAIT_STATUS" 137
 	assert_equal "$(cat "$out")" "A $MSGS bad 0"
 }
