@@ -211,3 +211,17 @@ io_cmd_path(const char *cmd, char *buf, size_t len)
 	errno = e;
 	return -1;
 }
+
+int
+io_poll_idle(struct pollfd *pfd, nfds_t n, int idle)
+{
+	int r = poll(pfd, n, idle);
+
+	if (r == -1 && errno == EINTR)
+		return 0;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return r;
+}

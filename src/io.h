@@ -3,6 +3,7 @@
 #ifndef IPCTOOL_IO_H
 #define IPCTOOL_IO_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,5 +54,10 @@ int io_remaining(int64_t deadline);
 /* io_wait: poll fd for events until deadline (restarting on EINTR);
  * returns the revents, 0 on timeout, -1 with errno */
 int io_wait(int fd, short events, int64_t deadline);
+
+/* io_poll_idle: poll(2) the n fds for at most idle ms (-1: no limit);
+ * the number ready, 0 when a signal interrupted it (poll again), or -1
+ * with errno (ETIMEDOUT when nothing happened within idle) */
+int io_poll_idle(struct pollfd *pfd, nfds_t n, int idle);
 
 #endif

@@ -50,29 +50,7 @@ static const struct opt common_opts[] = {
 static const char *
 shown(const char *s, size_t n, char *buf, size_t len)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char e[8];
-		size_t el = 1;
-
-		if (c >= '\a' && c <= '\r')
-			el = (size_t)snprintf(e, sizeof(e), "\\%c",
-			    "abtnvfr"[c - '\a']);
-		else if (c < 0x20 || c == 0x7f)
-			el = (size_t)snprintf(e, sizeof(e), "\\x%02x", c);
-		else
-			e[0] = (char)c;
-		if (o + el + 4 > len) {		/* keep room for "...\0" */
-			memcpy(buf + o, "...", 4);
-			return buf;
-		}
-		memcpy(buf + o, e, el);
-		o += el;
-	}
-	buf[o] = '\0';
-	return buf;
+	return out_escape(s, n, false, buf, len);
 }
 
 /* opt_key: the key opt_next returns for o: its .key, or its short

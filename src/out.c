@@ -214,21 +214,21 @@ json_print(struct json *j, FILE *f)
 }
 
 char *
-out_printable(const char *s, char *buf, size_t len)
+out_escape(const char *s, size_t n, bool strict, char *buf, size_t len)
 {
 	size_t o = 0;
 
-	for (size_t i = 0; s[i] != '\0'; i++) {
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char e[8];
 		size_t el = 1;
 
-		if (c == '\\')
+		if (strict && c == '\\')
 			el = (size_t)snprintf(e, sizeof(e), "\\\\");
 		else if (c >= '\a' && c <= '\r')
 			el = (size_t)snprintf(e, sizeof(e), "\\%c",
 			    "abtnvfr"[c - '\a']);
-		else if (c < 0x20 || c >= 0x7f)
+		else if (c < 0x20 || c == 0x7f || (strict && c > 0x7f))
 			el = (size_t)snprintf(e, sizeof(e), "\\x%02x", c);
 		else
 			e[0] = (char)c;
@@ -241,4 +241,10 @@ out_printable(const char *s, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+char *
+out_printable(const char *s, char *buf, size_t len)
+{
+	return out_escape(s, SIZE_MAX, true, buf, len);
 }

@@ -18,6 +18,12 @@ void out_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "\n", "\x1b"), cut with "..." to fit buf (len >= 8); returns buf */
 char *out_printable(const char *s, char *buf, size_t len);
 
+/* out_escape: the escaper under out_printable, over at most n bytes of
+ * s (or to its NUL); without strict, a backslash and bytes from 0x80
+ * (UTF-8) stay as they are, for echoing a user's own argument */
+char *out_escape(const char *s, size_t n, bool strict, char *buf,
+    size_t len);
+
 /* out_trace_ret: trace a system call and its result: " = ret", or
  * " = -1 ENAME (message)" when ret is -1; returns ret, errno untouched */
 long out_trace_ret(long ret, const char *fmt, ...)

@@ -251,17 +251,12 @@ relay_stream(int in, int sock, int out, const struct relay_opts *o,
 	while (!down.done || (o->input_after_eof && !up.done)) {
 		dir_poll(&up, &pfd[0]);
 		dir_poll(&down, &pfd[1]);
-		n = poll(pfd, 2, idle);
-		if (n == -1 && errno == EINTR)
+		n = io_poll_idle(pfd, 2, idle);
+		if (n == 0)
 			continue;
 		if (n == -1) {
 			rc = -1;
 			e = errno;
-			break;
-		}
-		if (n == 0) {
-			rc = -1;
-			e = ETIMEDOUT;
 			break;
 		}
 		if (dir_step(&up, pfd[0].revents) == -1) {

@@ -936,17 +936,12 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 		}
 		for (int i = 0; i < 3; i++)
 			pfd[i].revents = 0;
-		n = poll(pfd, 3, idle);
-		if (n == -1 && errno == EINTR)
+		n = io_poll_idle(pfd, 3, idle);
+		if (n == 0)
 			continue;
 		if (n == -1) {
 			rc = -1;
 			e = errno;
-			break;
-		}
-		if (n == 0) {
-			rc = -1;
-			e = ETIMEDOUT;
 			break;
 		}
 		if (pfd[0].revents)

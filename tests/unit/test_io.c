@@ -151,5 +151,22 @@ main(void)
 	close(p[1]);
 	free(buf);
 	free(in);
+
+	/* io_poll_idle: ETIMEDOUT when nothing comes within idle, else the
+	 * number ready */
+	{
+		struct pollfd pf;
+		int q[2];
+
+		CHECK(pipe(q) == 0);
+		pf = (struct pollfd){ q[0], POLLIN, 0 };
+		errno = 0;
+		CHECK_INT(io_poll_idle(&pf, 1, 10), -1);
+		CHECK_INT(errno, ETIMEDOUT);
+		CHECK_INT(write(q[1], "x", 1), 1);
+		CHECK_INT(io_poll_idle(&pf, 1, 10), 1);
+		close(q[0]);
+		close(q[1]);
+	}
 	return check_done();
 }
