@@ -25,19 +25,22 @@ nkey_crc16(const unsigned char *p, size_t len)
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-long
-nkey_b32_decode(const char *s, size_t len, unsigned char *out, size_t size)
+/* unpack: the bytes of len letters of width bits each (value gives a
+ * letter's bits, or -1) into out (size bytes); what is left over must be
+ * the zero bits of the last letter. The number of bytes, or -1 */
+static long
+unpack(const char *s, size_t len, int width, int (*value)(char),
+    unsigned char *out, size_t size)
 {
 	unsigned long acc = 0;
 	size_t i, n = 0;
-	int bits = 0;
-	const char *c;
+	int bits = 0, v;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] == '\0' || (c = strchr(b32, s[i])) == NULL)
+		if ((v = value(s[i])) == -1)
 			return -1;
-		acc = (acc << 5 | (unsigned long)(c - b32)) & 0xffff;
-		bits += 5;
+		acc = (acc << width | (unsigned long)v) & 0xffff;
+		bits += width;
 		if (bits >= 8) {
 			bits -= 8;
 			if (n == size)
@@ -45,10 +48,26 @@ nkey_b32_decode(const char *s, size_t len, unsigned char *out, size_t size)
 			out[n++] = (unsigned char)(acc >> bits);
 		}
 	}
-	/* what is left must be the zero bits of the last letter */
-	if (bits >= 5 || (acc & ((1UL << bits) - 1)) != 0)
+	if (bits >= width || (acc & ((1UL << bits) - 1)) != 0)
 		return -1;
 	return (long)n;
+}
+
+/* b32_value: the 5 bits of letter c, or -1 */
+static int
+b32_value(char c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(b32, c)) == NULL)
+		return -1;
+	return (int)(p - b32);
+}
+
+long
+nkey_b32_decode(const char *s, size_t len, unsigned char *out, size_t size)
+{
+	return unpack(s, len, 5, b32_value, out, size);
 }
 
 size_t
@@ -225,28 +244,9 @@ b64_value(char c)
 long
 nkey_b64_decode(const char *s, size_t len, unsigned char *out, size_t size)
 {
-	unsigned long acc = 0;
-	size_t i, n = 0;
-	int bits = 0, v;
-
 	while (len > 0 && s[len - 1] == '=')
 		len--;
-	for (i = 0; i < len; i++) {
-		if ((v = b64_value(s[i])) == -1)
-			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == size)
-				return -1;
-			out[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	/* what is left must be the zero bits of the last letter */
-	if (bits >= 6 || (acc & ((1UL << bits) - 1)) != 0)
-		return -1;
-	return (long)n;
+	return unpack(s, len, 6, b64_value, out, size);
 }
 
 size_t
