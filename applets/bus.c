@@ -23,6 +23,7 @@
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
+#include "tls.h"
 #include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
@@ -56,6 +57,7 @@ enum {
 	KEY_USER,
 	KEY_USERS_FILE,
 	KEY_TLS,
+	KEY_TLS_VERIFY,
 };
 
 /* The subcommands, as bits for the .sub of the options */
@@ -167,14 +169,17 @@ static const struct opt bus_opts[] = {
 	{ .lo = "insecure", .key = KEY_TLS, .sub = BUS_CLIENTS,
 	    .help = "TLS: do not verify the broker's certificate" },
 	{ .lo = "tls-ca", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
-	    .sub = BUS_CLIENTS,
-	    .help = "TLS: verify the broker against the CAs in FILE" },
+	    .sub = BUS_CLIENTS | BUS_DAEMON,
+	    .help = "TLS: verify the peer against the CAs in FILE" },
 	{ .lo = "tls-cert", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
-	    .sub = BUS_CLIENTS,
-	    .help = "TLS: the client certificate for the broker" },
+	    .sub = BUS_CLIENTS | BUS_DAEMON,
+	    .help = "TLS: our certificate (daemon: else a throwaway one)" },
 	{ .lo = "tls-key", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
-	    .sub = BUS_CLIENTS,
+	    .sub = BUS_CLIENTS | BUS_DAEMON,
 	    .help = "TLS: the private key of --tls-cert" },
+	{ .lo = "tls-verify-client", .key = KEY_TLS_VERIFY,
+	    .sub = BUS_DAEMON,
+	    .help = "daemon: require client certificates (--tls-ca)" },
 	{ .lo = "token-file", .key = KEY_TOKEN_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = BUS_DAEMON,
 	    .help = "daemon: the TCP auth token's file" },
@@ -192,6 +197,7 @@ const struct applet applet_bus = {
 	.brief = "a software bus: embedded NATS broker and its clients",
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
 	    "bus daemon [--user NAME --pass-file FILE]... [--nkey-users FILE]\n"
+	    "bus daemon -l tls:HOST:PORT [--tls-cert FILE] [--tls-ca FILE]\n"
 	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] [-H K:V]... SUBJECT...\n"
 	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
@@ -218,6 +224,8 @@ static struct {
 	const char *user[BUS_MAX_USERS], *pass_file[BUS_MAX_USERS];
 	int nusers, npass;
 	const char *ready_file;
+	struct tls_opts topts;		/* daemon: of its tls: listeners */
+	bool tls_opt;			/* a TLS option was given */
 } o = { .timeout = TIMEOUT_UNSET, .count = 0 };
 
 /* pub */
@@ -847,7 +855,8 @@ daemon_log(void *arg, const char *line)
 	if (!out_trace_on && ((n >= 11 && strcmp(line + n - 11,
 	    ": connected") == 0) || strstr(line,
 	    ": connected (token required)") != NULL || (n >= 14 && strcmp(line + n - 14,
-	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL))
+	    ": disconnected") == 0) || strstr(line, ": connect name ") != NULL ||
+	    strstr(line, ": TLS handshake: ") != NULL))
 		return;
 	fprintf(stderr, "%s: %s\n", getprogname(), line);
 }
@@ -924,7 +933,7 @@ cmd_daemon(struct opt_parser *p)
 	char def[ADDR_STR_MAX + 8];
 	char dpath[ADDR_PATH_MAX + 1];
 	struct broker_config *cfg = &o.cfg;
-	bool tcp = false, users;
+	bool tcp = false, tls = false, users;
 	const char *errstr;
 	int n, sig;
 
@@ -942,13 +951,13 @@ cmd_daemon(struct opt_parser *p)
 	for (int i = 0; i < cfg->nlisten; i++) {
 		const struct addr *a = &cfg->listen[i];
 
-		if (a->tls)
-			usage_error("the daemon does not speak TLS yet: "
-			    "listen on unix: or tcp:");
-		if (a->type == ADDR_TCP || a->type == ADDR_NATS)
+		if (a->type == ADDR_TLS || a->tls)
+			tls = true;
+		if (a->type == ADDR_TCP || a->type == ADDR_NATS ||
+		    a->type == ADDR_TLS)
 			tcp = true;
 		else if (a->type != ADDR_UNIX)
-			usage_error("the bus listens on unix: or tcp: "
+			usage_error("the bus listens on unix:, tcp: or tls: "
 			    "addresses only");
 		/* the default socket's directory is ours to make (0700) */
 		if (a->type == ADDR_UNIX && !a->abstract &&
@@ -967,6 +976,23 @@ cmd_daemon(struct opt_parser *p)
 		cfg->auth = daemon_auth(tcp);
 		cfg->reload = daemon_reload;
 		cfg->reload_arg = cfg->auth;
+	}
+	if (o.tls_opt && !tls)
+		usage_error("the TLS options need a tls: --listen address");
+	if (o.topts.verify && o.topts.ca == NULL)
+		usage_error("--tls-verify-client needs --tls-ca");
+	if (tls) {
+		char e[TLS_ERR_MAX];
+
+		if ((cfg->tls = tls_ctx_new(true, &o.topts, e,
+		    sizeof(e))) == NULL)
+			errx(EXIT_FAIL, "%s", e);
+		cfg->tls_verify = o.topts.verify;
+		if (tls_ctx_generated(cfg->tls))
+			fprintf(stderr, "%s: no --tls-cert: a throwaway "
+			    "self-signed certificate, SHA-256 fingerprint "
+			    "%s\n", getprogname(),
+			    tls_ctx_fingerprint(cfg->tls));
 	}
 	cfg->no_auth = o.no_auth;
 	cfg->log = daemon_log;
@@ -1060,7 +1086,23 @@ bus_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_TOKEN_FILE: o.token_file = p.arg; break;
-		case KEY_TLS: bus_cli_tls(p.cur->lo, p.arg); break;
+		case KEY_TLS:
+			if (s->id != BUS_DAEMON) {
+				bus_cli_tls(p.cur->lo, p.arg);
+				break;
+			}
+			o.tls_opt = true;
+			if (strcmp(p.cur->lo, "tls-ca") == 0)
+				o.topts.ca = p.arg;
+			else if (strcmp(p.cur->lo, "tls-cert") == 0)
+				o.topts.cert = p.arg;
+			else
+				o.topts.key = p.arg;
+			break;
+		case KEY_TLS_VERIFY:
+			o.tls_opt = true;
+			o.topts.verify = true;
+			break;
 		case KEY_CREDS: bus_creds_file = p.arg; break;
 		case KEY_NKEY: bus_nkey_file = p.arg; break;
 		case KEY_NKEY_USERS: o.nkey_users = p.arg; break;

@@ -32,6 +32,7 @@
 #include "pidfile.h"
 #include "json.h"
 #include "sock.h"
+#include "tls.h"
 #include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/proto.h"
@@ -68,6 +69,7 @@ struct listener {
 	struct addr	 bound;
 	bool		 auth;		/* CONNECT must carry the token */
 	bool		 unix_file;	/* a socket file to remove at exit */
+	bool		 tls;		/* TLS after INFO */
 	dev_t		 dev;
 	ino_t		 ino;
 	char		 name[ADDR_STR_MAX];
@@ -128,6 +130,13 @@ struct client {
 	struct client		*bprev, *bnext;	/* busy: input left to work on */
 	bool			 busy;
 	struct client		*link;		/* dirty or dead list */
+	struct tls		*tls;		/* on a tls: listener */
+	bool			 tls_started;	/* its first handshake byte came */
+	bool			 tls_up;	/* the handshake is done */
+	bool			 tls_want_out;	/* TLS waits for EPOLLOUT */
+	bool			 again;		/* on the again list */
+	struct client		*anext;		/* again: TLS holds input that
+						 * epoll cannot see */
 };
 
 /* A log line for an event that may repeat fast (failed
@@ -166,6 +175,7 @@ struct broker {
 	struct client		*phead, *ptail;	/* the same, oldest first */
 	struct client		*busy;		/* clients with operations left
 						 * over from their last turn */
+	struct client		*again;		/* TLS clients to read again */
 	size_t			 work;		/* done in this client's turn */
 	struct rate_log		 authlog, refuselog;
 	int64_t			 auth_timeout;
@@ -378,6 +388,18 @@ drain(struct client *c)
 	struct msghdr mh = { .msg_iov = iov };
 	ssize_t n;
 
+	while (c->tls_up && c->out.len > 0) {
+		/* one segment of the ring at a time; a retry after EAGAIN
+		 * has the same start and at least the same length, as
+		 * SSL_write wants (the buffer itself may move) */
+		ring_iov(&c->out, iov);
+		n = tls_write(c->tls, iov[0].iov_base, iov[0].iov_len);
+		if (n == -1 && errno == EAGAIN)
+			return (ssize_t)c->out.len;
+		if (n == -1)
+			return -1;
+		ring_consume(&c->out, (size_t)n);
+	}
 	while (c->out.len > 0) {
 		mh.msg_iovlen = ring_iov(&c->out, iov);
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -488,7 +510,8 @@ set_events(struct broker *b, struct client *c, bool out)
 	/* a closing client is still read (and its input dropped) until it
 	 * closes: closing a socket with unread input resets the connection,
 	 * and the peer could lose the -ERR before it read it */
-	ev.events = (c->eof ? 0 : EPOLLIN) | (out ? EPOLLOUT : 0);
+	ev.events = (c->eof ? 0 : EPOLLIN) |
+	    (out || c->tls_want_out ? EPOLLOUT : 0);
 	if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) == -1)
 		return -1;
 	c->want_out = out;
@@ -610,6 +633,8 @@ flush(struct broker *b, struct client *c)
 			return;
 		}
 		if (!c->shut) {
+			if (c->tls_up)
+				tls_close_notify(c->tls);	/* best effort */
 			shutdown(c->fd, SHUT_WR);
 			c->shut = true;
 		}
@@ -1002,8 +1027,8 @@ do_connect(struct broker *b, struct client *c, const struct proto_op *op)
 		return PROTO_EPARSE;
 	if (!c->trusted && !authorized(b, c, &co))
 		return PROTO_EAUTH;
-	if (co.tls_required)
-		return PROTO_EPROTOCOL;	/* no TLS here: use a leaf node */
+	if (co.tls_required && !c->tls_up)
+		return PROTO_EPROTOCOL;	/* no TLS here: use a tls: listener */
 	if (c->pending) {
 		/* authenticated: now one of the --max-clients */
 		if (b->nclients - b->npending >= b->max_clients)
@@ -1184,6 +1209,144 @@ discard_input(struct broker *b, struct client *c)
 		set_events(b, c, c->want_out);
 }
 
+/* again_add: c's TLS session holds decrypted input that epoll cannot
+ * see: read c again before the loop sleeps */
+static void
+again_add(struct broker *b, struct client *c)
+{
+	if (c->again || c->dead)
+		return;
+	c->again = true;
+	c->anext = b->again;
+	b->again = c;
+}
+
+/* again_del: c leaves the again list (it is closed) */
+static void
+again_del(struct broker *b, struct client *c)
+{
+	struct client **pp;
+
+	if (!c->again)
+		return;
+	for (pp = &b->again; *pp != NULL; pp = &(*pp)->anext)
+		if (*pp == c) {
+			*pp = c->anext;
+			break;
+		}
+	c->again = false;
+}
+
+/* tls_want_out: whether c's TLS layer waits for EPOLLOUT now */
+static void
+tls_wait(struct broker *b, struct client *c, bool out)
+{
+	if (c->tls_want_out == out)
+		return;
+	c->tls_want_out = out;
+	if (set_events(b, c, c->want_out) == -1)
+		close_now(b, c, strerror(errno));
+}
+
+/* tls_read_in: what c's TLS session decrypts, up to len bytes into buf
+ * (a record at a time); as read(2): >0, 0 at the end, -1 with errno */
+static ssize_t
+tls_read_in(struct broker *b, struct client *c, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = tls_read(c->tls, buf + got, len - got);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EAGAIN) {
+			tls_wait(b, c, tls_want(c->tls) == POLLOUT);
+			break;
+		}
+		if (got > 0) {
+			/* the end or the error again on the next read */
+			again_add(b, c);
+			return (ssize_t)got;
+		}
+		if (n == -1)
+			blog(b, "client %" PRIu64 " %s: TLS: %s", c->id,
+			    c->peer, tls_error(c->tls));
+		return n;
+	}
+	if (got == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (tls_pending(c->tls))
+		again_add(b, c);
+	return (ssize_t)got;
+}
+
+/* tls_step: the TLS handshake of c, one step as far as it goes without
+ * blocking. A first byte that opens no TLS record (0x16) is a client
+ * that did not upgrade: -ERR in plain text, as nats-server says it */
+static void
+tls_step(struct broker *b, struct client *c)
+{
+	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX];
+	unsigned char first;
+	ssize_t n;
+	int r;
+
+	if (!c->tls_started) {
+		n = recv(c->fd, &first, 1, MSG_PEEK);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+		if (n <= 0) {
+			close_now(b, c, n == 0 ? "disconnected" :
+			    strerror(errno));
+			return;
+		}
+		if (first != 0x16) {
+			rate_log(b, &b->authlog, "client %" PRIu64 " %s: "
+			    "plain text on a TLS listener, disconnected",
+			    c->id, c->peer);
+			close_after(b, c, "Secure Connection - TLS Required",
+			    NULL);
+			return;
+		}
+		if (c->out.len > 0) {
+			/* the INFO must be out before the ServerHello */
+			close_now(b, c, "TLS handshake before INFO was read");
+			return;
+		}
+		c->tls_started = true;
+	}
+	r = tls_handshake_step(c->tls);
+	if (r == 0) {
+		tls_wait(b, c, tls_want(c->tls) == POLLOUT);
+		return;
+	}
+	if (r == -1) {
+		rate_log(b, &b->authlog, "client %" PRIu64 " %s: TLS "
+		    "handshake failed: %s", c->id, c->peer, tls_error(c->tls));
+		if (errno == ECONNRESET) {
+			close_now(b, c, NULL);
+			return;
+		}
+		/* the alert is out: our side shut, the rest read and
+		 * dropped, so that no reset destroys it */
+		tls_wait(b, c, false);
+		close_after(b, c, NULL, NULL);
+		return;
+	}
+	c->tls_up = true;
+	c->last_in = io_now_ms();
+	tls_wait(b, c, false);
+	blog(b, "client %" PRIu64 " %s: TLS handshake: %s", c->id, c->peer,
+	    tls_describe(c->tls, line, sizeof(line)));
+	again_add(b, c);	/* CONNECT may have come with the Finished */
+}
+
 /* client_read: one read(2) of what c sent into the shared read buffer,
  * after the unfinished operation c left last time; parse it all and
  * keep what is unfinished again. Idle clients hold no input buffer. */
@@ -1200,13 +1363,22 @@ client_read(struct broker *b, struct client *c)
 	}
 	if (c->busy)
 		return;		/* its turn comes in work_busy */
+	if (c->tls != NULL && !c->tls_up) {
+		tls_step(b, c);
+		return;
+	}
 	if (room == 0) {
 		fail(b, c, PROTO_ECONTROL);
 		return;
 	}
 	if (have > 0)
 		memcpy(b->rbuf, c->in, have);
-	n = read(c->fd, b->rbuf + have, room > READ_MAX ? READ_MAX : room);
+	if (c->tls != NULL)
+		n = tls_read_in(b, c, b->rbuf + have, room > READ_MAX ?
+		    READ_MAX : room);
+	else
+		n = read(c->fd, b->rbuf + have, room > READ_MAX ? READ_MAX :
+		    room);
 	if (n == 0) {
 		/* the client half-closed: it still gets what it asked for */
 		c->eof = true;
@@ -1253,8 +1425,11 @@ work_busy(struct broker *b)
 		}
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
-		if (!more)
+		if (!more) {
 			busy_del(b, c);
+			if (c->tls_up && tls_pending(c->tls))
+				again_add(b, c);
+		}
 		if (c->inlen == 0 && c->incap > IN_KEEP) {
 			free(c->in);
 			c->in = NULL;
@@ -1274,9 +1449,13 @@ close_now(struct broker *b, struct client *c, const char *why)
 		while (c->sidtab[i] != NULL)
 			sub_unlink(b, c->sidtab[i]);
 	epoll_ctl(b->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	tls_free(c->tls);
+	c->tls = NULL;
+	c->tls_up = false;
 	close(c->fd);
 	pending_del(b, c);
 	busy_del(b, c);
+	again_del(b, c);
 	if (c->closing)
 		b->nclosing--;
 	else if (why != NULL)
@@ -1335,7 +1514,8 @@ peer_name(struct client *c, int fd, const struct listener *l)
 		return;
 	}
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    addr_from_sockaddr(&a, ADDR_TCP, (struct sockaddr *)&ss,
+	    addr_from_sockaddr(&a, l->tls ? ADDR_TLS : ADDR_TCP,
+	    (struct sockaddr *)&ss,
 	    len) == 0)
 		strlcpy(c->peer, addr_format(&a, buf, sizeof(buf)),
 		    sizeof(c->peer));
@@ -1371,6 +1551,8 @@ info_line(const struct broker *b, const struct listener *l, uint64_t id,
 	if (nonce != NULL)
 		strlcpy(in.nonce, nonce, sizeof(in.nonce));
 	in.ldm = ldm;
+	in.tls_required = l->tls;
+	in.tls_verify = l->tls && b->cfg->tls_verify;
 	n = proto_fmt_info(buf, INFO_MAX, &in);
 	return n < INFO_MAX ? n : 0;
 }
@@ -1430,7 +1612,11 @@ drop_oldest_pending(struct broker *b)
 		    b->npending);
 		n = proto_fmt_err(line, sizeof(line),
 		    proto_strerror(PROTO_EMAXCONN));
-		(void)send(v->fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (v->tls_up)
+			(void)tls_write(v->tls, line, n);
+		else if (v->tls == NULL || !v->tls_started)
+			(void)send(v->fd, line, n, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
 	}
 	close_now(b, v, NULL);
 }
@@ -1468,8 +1654,14 @@ add_client(struct broker *b, struct listener *l, int fd)
 	c->pp.connect_first = true;
 	if (l->bound.type != ADDR_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (l->tls && (c->tls = tls_new(b->cfg->tls, fd, NULL)) == NULL) {
+		close(fd);
+		free(c);
+		return -1;
+	}
 	ev.data.ptr = c;
 	if (epoll_ctl(b->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		tls_free(c->tls);
 		close(fd);
 		free(c);
 		return -1;
@@ -1586,8 +1778,12 @@ open_listeners(struct broker *b)
 		const struct addr *a = &cfg->listen[i];
 
 		if (a->type != ADDR_UNIX && a->type != ADDR_TCP &&
-		    a->type != ADDR_NATS) {
+		    a->type != ADDR_NATS && a->type != ADDR_TLS) {
 			errno = EPROTONOSUPPORT;
+			return -1;
+		}
+		if ((a->type == ADDR_TLS || a->tls) && cfg->tls == NULL) {
+			errno = EINVAL;
 			return -1;
 		}
 		l = &b->l[b->nl];
@@ -1597,6 +1793,10 @@ open_listeners(struct broker *b)
 		    &l->bound)) == -1)
 			return -1;
 		b->nl++;
+		if (a->type == ADDR_TLS || a->tls) {
+			l->tls = true;
+			l->bound.type = ADDR_TLS;	/* for --addr-file */
+		}
 		if (a->type == ADDR_UNIX && !a->abstract) {
 			/* sock_listen's bound address of a path is the path */
 			l->bound = *a;
@@ -1620,8 +1820,10 @@ open_listeners(struct broker *b)
 		ev.data.ptr = l;
 		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, l->fd, &ev) == -1)
 			return -1;
-		blog(b, "listening on %s%s", l->name,
-		    l->auth ? " (authentication required)" : "");
+		blog(b, "listening on %s%s%s", l->name,
+		    l->auth ? " (authentication required)" : "",
+		    !l->tls ? "" : cfg->tls_verify ? " (TLS, client "
+		    "certificates required)" : " (TLS)");
 	}
 	return 0;
 }
@@ -1675,7 +1877,8 @@ timeout_ms(struct broker *b)
 	int64_t now = io_now_ms(), until = -1;
 	struct client *c;
 
-	if (b->busy != NULL || (b->ldm && b->nclients == 0))
+	if (b->busy != NULL || b->again != NULL ||
+	    (b->ldm && b->nclients == 0))
 		return 0;
 	if (b->paused)
 		until = b->paused_until;
@@ -1747,7 +1950,14 @@ expire(struct broker *b)
 		next = c->next;
 		if (c->closing && now >= c->linger_until)
 			close_now(b, c, "linger expired");
-		else if (!c->closing && c->pending && now >= c->auth_until)
+		else if (!c->closing && c->pending && now >= c->auth_until &&
+		    c->tls != NULL && !c->tls_up) {
+			/* no -ERR: plain text would break into the TLS */
+			rate_log(b, &b->authlog, "client %" PRIu64 " %s: no "
+			    "TLS handshake in time, disconnected", c->id,
+			    c->peer);
+			close_now(b, c, NULL);
+		} else if (!c->closing && c->pending && now >= c->auth_until)
 			fail(b, c, PROTO_EAUTHTIMEOUT);
 	}
 }
@@ -1853,6 +2063,22 @@ on_signal(struct broker *b)
 }
 
 /* serve: the event loop; returns when a signal asked to stop */
+/* read_again: read the TLS clients whose sessions hold input (one turn
+ * each; a client still holding more stays on the list) */
+static void
+read_again(struct broker *b)
+{
+	struct client *c, *list = b->again;
+
+	b->again = NULL;
+	while ((c = list) != NULL) {
+		list = c->anext;
+		c->again = false;
+		if (!c->dead && !c->busy)
+			client_read(b, c);
+	}
+}
+
 static void
 serve(struct broker *b)
 {
@@ -1882,10 +2108,14 @@ serve(struct broker *b)
 				client_read(b, c);
 			else if (ev[i].events & (EPOLLERR | EPOLLHUP))
 				close_now(b, c, "connection reset");
+			if (!c->dead && (ev[i].events & EPOLLOUT) &&
+			    c->tls_want_out)
+				client_read(b, c);	/* TLS waited for it */
 			if (!c->dead && (ev[i].events & EPOLLOUT))
 				mark_dirty(b, c);
 		}
 		work_busy(b);
+		read_again(b);
 		end_batch(b);
 		expire(b);
 		end_batch(b);

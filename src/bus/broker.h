@@ -13,6 +13,7 @@
 #include "addr.h"
 
 struct auth;
+struct tls_ctx;
 
 #define BROKER_MAX_LISTENERS	8
 #define BROKER_PING_INTERVAL	120000	/* ms between PINGs to a silent client */
@@ -63,6 +64,15 @@ struct broker_config {
 	 * lame_duck_duration */
 	int lame_duck_ms;
 	bool trace;			/* log protocol lines too */
+	/* tls: listeners: INFO says "tls_required":true and the client
+	 * upgrades after it, as in NATS; the handshake is driven by the
+	 * event loop and must end within auth_timeout_ms, like CONNECT
+	 * (a client that sends plain text instead gets -ERR 'Secure
+	 * Connection - TLS Required'). tls_verify: the context requires a
+	 * client certificate (INFO says "tls_verify":true). NULL: no tls:
+	 * listener may be configured (EINVAL) */
+	struct tls_ctx *tls;
+	bool tls_verify;
 };
 
 /* broker_default_path: the default UNIX socket path

@@ -988,6 +988,7 @@ send_connect(struct bus_client *c, const char *name,
 	cn.pedantic = false;
 	cn.headers = true;
 	cn.no_responders = true;
+	cn.tls_required = c->tls != NULL;	/* as NATS clients say it */
 	cn.protocol = 1;
 	strlcpy(cn.name, name ? name : "ipctool", sizeof(cn.name));
 	strlcpy(cn.lang, "C", sizeof(cn.lang));

@@ -801,16 +801,17 @@ static const struct field connect_fields[] = {
 	FI(server_id, F_NAME), FI(server_name, F_NAME), FI(version, F_NAME), \
 	FI(host, F_NAME), FI(port, F_INT), FI(proto, F_INT), \
 	FI(max_payload, F_U64), FI(client_id, F_U64), FI(headers, F_BOOL), \
-	FI(auth_required, F_BOOL), FI(nonce, F_NAME), FI(ldm, F_FLAG)
+	FI(auth_required, F_BOOL), FI(nonce, F_NAME), FI(ldm, F_FLAG), \
+	FI(tls_required, F_FLAG), FI(tls_verify, F_FLAG)
 
 static const struct field info_fields[] = {
 	INFO_FIELDS, { NULL, 0, 0, 0 }
 };
 
-/* what a client reads of INFO: those, and the TLS ones, which the
+/* what a client reads of INFO: those, and tls_available, which the
  * embedded broker does not write */
 static const struct field info_read_fields[] = {
-	INFO_FIELDS, FI(tls_required, F_BOOL), FI(tls_available, F_BOOL),
+	INFO_FIELDS, FI(tls_available, F_BOOL),
 	{ NULL, 0, 0, 0 }
 };
 

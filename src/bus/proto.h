@@ -216,8 +216,9 @@ struct proto_info {
 	bool		auth_required;
 	char		nonce[PROTO_FIELD_MAX];	/* to sign with an nkey */
 	bool		ldm;		/* lame duck mode: the server is going */
-	bool		tls_required;	/* read only: TLS after INFO */
-	bool		tls_available;
+	bool		tls_required;	/* TLS after INFO (written when true) */
+	bool		tls_verify;	/* a client certificate is required */
+	bool		tls_available;	/* read only */
 };
 
 /* proto_connect_init: the NATS defaults (echo on, everything else off) */

@@ -4,32 +4,10 @@
 # OPENSSL-LISTEN, ncat --ssl; certificates made here with openssl req
 
 load helpers.bash
+load tls-helpers.bash
 
-# setup: a CA, a server certificate for localhost and 127.0.0.1, one for
-# another host, an expired one, a client certificate, and a CA nobody used
 setup() {
-	D=$BATS_TEST_TMPDIR
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$D/ca.key" -out "$D/ca.pem" -days 2 \
-	    -subj "/CN=ipctool test CA" 2>/dev/null
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$D/other-ca.key" -out "$D/other-ca.pem" -days 2 \
-	    -subj "/CN=some other CA" 2>/dev/null
-	mkcert server localhost DNS:localhost,IP:127.0.0.1 2
-	mkcert wrong elsewhere.example DNS:elsewhere.example 2
-	mkcert expired localhost DNS:localhost,IP:127.0.0.1 -1
-	mkcert client "test client" DNS:client 2
-}
-
-# mkcert NAME CN SAN DAYS: NAME.pem and NAME.key signed by the CA (DAYS
-# -1 makes it expired)
-mkcert() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$D/$1.key" -out "$D/$1.csr" -subj "/CN=$2" 2>/dev/null
-	printf 'subjectAltName=%s\n' "$3" >"$D/$1.ext"
-	openssl x509 -req -in "$D/$1.csr" -CA "$D/ca.pem" -CAkey "$D/ca.key" \
-	    -CAcreateserial -days "$4" -out "$D/$1.pem" -extfile "$D/$1.ext" \
-	    2>/dev/null
+	tls_setup
 }
 
 # serve ARGS...: sock-server with an address file; sets ADDR, PORT,
@@ -341,8 +319,6 @@ nats_tls() {
 	p=$(sed 's/.*://' "$D/bus.addr")
 	run -1 --separate-stderr ipctool bus pub --bus "tls://127.0.0.1:$p" x y
 	assert_equal "$stderr" "ipctool bus: connect to tls://127.0.0.1:$p: the server does not offer TLS"
-	run -64 --separate-stderr ipctool bus daemon --listen "tls://127.0.0.1:0"
-	assert_equal "$stderr" "ipctool bus: the daemon does not speak TLS yet: listen on unix: or tcp: (see 'ipctool bus --help')"
 }
 
 @test "req: jobs over mutual TLS with nats-server --tlsverify" {

@@ -5,7 +5,9 @@
  * only the comparison decides.
  * Usage: conform URL basic
  *        conform URL auth [token T | user U P | nkey PUB SEEDFILE |
- *                          creds FILE | none] */
+ *                          creds FILE | none]
+ * TLS when CONFORM_TLS_CA names the CA file (the server must be
+ * localhost), a client certificate from CONFORM_TLS_CERT and _KEY */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,15 @@ dial(bool pedantic, const char **cred, const char **why)
 	natsOptions_SetAllowReconnect(o, false);
 	natsOptions_SetTimeout(o, 3000);
 	natsOptions_SetErrorHandler(o, on_err, NULL);
+	if (getenv("CONFORM_TLS_CA") != NULL) {
+		natsOptions_SetSecure(o, true);
+		natsOptions_LoadCATrustedCertificates(o,
+		    getenv("CONFORM_TLS_CA"));
+		natsOptions_SetExpectedHostname(o, "localhost");
+	}
+	if (getenv("CONFORM_TLS_CERT") != NULL)
+		natsOptions_LoadCertificatesChain(o, getenv("CONFORM_TLS_CERT"),
+		    getenv("CONFORM_TLS_KEY"));
 	if (cred != NULL && cred[0] != NULL) {
 		if (strcmp(cred[0], "token") == 0)
 			natsOptions_SetToken(o, cred[1]);

@@ -5,6 +5,8 @@
 // Usage: node conform.js URL basic
 //        node conform.js URL auth [token T | user U P | nkey PUB SEEDFILE |
 //                                  creds FILE | none]
+// TLS when CONFORM_TLS_CA names the CA file, a client certificate from
+// CONFORM_TLS_CERT and _KEY
 "use strict";
 const fs = require("fs");
 const nats = require("nats");
@@ -17,11 +19,23 @@ function why(e) {
 	return e && e.code ? `${e.code}` : `${e}`;
 }
 
+function tls() {
+	const e = process.env;
+	if (!e.CONFORM_TLS_CA)
+		return {};
+	const t = { caFile: e.CONFORM_TLS_CA };
+	if (e.CONFORM_TLS_CERT) {
+		t.certFile = e.CONFORM_TLS_CERT;
+		t.keyFile = e.CONFORM_TLS_KEY;
+	}
+	return { tls: t };
+}
+
 async function dial(opts) {
 	return nats.connect(Object.assign({
 		servers: server, name: "conform", reconnect: false,
 		timeout: 3000, maxReconnectAttempts: 0,
-	}, opts));
+	}, tls(), opts));
 }
 
 // collect: a subscription whose messages land in an array

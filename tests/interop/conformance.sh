@@ -60,14 +60,15 @@ start_nats() {
 	PORT=$(sed -n 's/.*client connections on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
 }
 
-# start_daemon NAME ARGS...: sets PORT
+# start_daemon NAME ARGS...: sets PORT (on tcp:, or tls: when $LISTEN
+# says so)
 start_daemon() {
 	local name=$1 af=$tmp/$1.addr
 	shift
-	"$IPCTOOL" bus daemon --listen tcp:127.0.0.1:0 --addr-file "$af" "$@" \
-		2>"$tmp/$name.daemon.log" &
+	"$IPCTOOL" bus daemon --listen "${LISTEN:-tcp}:127.0.0.1:0" \
+		--addr-file "$af" "$@" 2>"$tmp/$name.daemon.log" &
 	pids+=($!)
-	wait_file "$af" '^tcp:' || { cat "$tmp/$name.daemon.log" >&2; exit 1; }
+	wait_file "$af" '^tcp:|^tls:' || { cat "$tmp/$name.daemon.log" >&2; exit 1; }
 	PORT=$(sed 's/.*://' "$af")
 }
 
@@ -121,6 +122,30 @@ clients() {
 		done
 		run raw python3 "$here/conform_raw.py" "$port" users
 		;;
+	tls)
+		# the upgrade after INFO, then the token inside TLS
+		export CONFORM_TLS_CA=$tmp/ca.pem
+		for c in "token s3cret" "token wrong" none; do
+			# shellcheck disable=SC2086
+			run libnats "$conform" "$url" auth $c
+			# shellcheck disable=SC2086
+			[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth $c
+		done
+		CONFORM_TLS_CA=$tmp/other-ca.pem run libnats "$conform" "$url" \
+			auth token s3cret | sed 's|^libnats/tls/|libnats/tls/other-ca-|'
+		unset CONFORM_TLS_CA
+		;;
+	mtls)
+		# client certificates required: the whole basic set with one
+		export CONFORM_TLS_CA=$tmp/ca.pem CONFORM_TLS_CERT=$tmp/client.pem \
+			CONFORM_TLS_KEY=$tmp/client.key
+		run libnats "$conform" "$url" basic
+		[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" basic
+		unset CONFORM_TLS_CERT CONFORM_TLS_KEY
+		run libnats "$conform" "$url" auth none |
+			sed 's|^libnats/mtls/|libnats/mtls/nocert-|'
+		unset CONFORM_TLS_CA
+		;;
 	creds)
 		run libnats "$conform" "$url" auth creds "$tmp/op/user.creds"
 		[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth creds "$tmp/op/user.creds"
@@ -150,6 +175,36 @@ authorization { users = [
 EOF
 both users "$tmp/users.conf" --user alice --pass-file "$tmp/alice.pass" \
 	--nkey-users "$tmp/nkeys"
+# TLS: a CA, the server's certificate for localhost and 127.0.0.1, a
+# client's, and a CA that signed neither
+mkcert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$tmp/$1.key" -out "$tmp/$1.csr" -subj "/CN=$2" 2>/dev/null &&
+	printf 'subjectAltName=%s\n' "$3" >"$tmp/$1.ext" &&
+	openssl x509 -req -in "$tmp/$1.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
+		-CAcreateserial -days 2 -out "$tmp/$1.pem" -extfile "$tmp/$1.ext" \
+		2>/dev/null
+}
+for ca in ca other-ca; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$tmp/$ca.key" -out "$tmp/$ca.pem" -days 2 \
+		-subj "/CN=conformance $ca" 2>/dev/null || exit 1
+done
+mkcert server localhost DNS:localhost,IP:127.0.0.1 || exit 1
+mkcert client "conformance client" DNS:client || exit 1
+cat >"$tmp/tls.conf" <<EOF
+tls { cert_file: "$tmp/server.pem", key_file: "$tmp/server.key" }
+authorization { token: s3cret }
+EOF
+LISTEN=tls both tls "$tmp/tls.conf" --token-file "$tmp/token" \
+	--tls-cert "$tmp/server.pem" --tls-key "$tmp/server.key"
+cat >"$tmp/mtls.conf" <<EOF
+tls { cert_file: "$tmp/server.pem", key_file: "$tmp/server.key",
+	ca_file: "$tmp/ca.pem", verify: true }
+EOF
+LISTEN=tls both mtls "$tmp/mtls.conf" --no-auth --tls-cert "$tmp/server.pem" \
+	--tls-key "$tmp/server.key" --tls-ca "$tmp/ca.pem" --tls-verify-client
+
 if [ -n "$js" ]; then
 	mkdir "$tmp/op"
 	NODE_PATH=$here/node_modules node "$here/mkcreds.js" "$tmp/op"
