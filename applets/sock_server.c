@@ -121,6 +121,8 @@ struct client {
 				 * writable */
 	size_t draining;	/* tls: after a failed handshake, 1 + what
 				 * was read and dropped until the peer's end */
+	int64_t until;		/* tls: the end of the handshake's (or the
+				 * drain's) time, io_now_ms; 0 none */
 	struct client *prev, *next;	/* the connected clients */
 	struct client *dead;		/* closed in this round, freed after it */
 };
@@ -790,6 +792,11 @@ client_add(struct server *s, int fd, const char *name)
 		return;
 	}
 	c->handshaking = c->tls != NULL;
+	/* a client that never ends its handshake must not hold its place
+	 * (and its descriptor) for ever */
+	if (c->handshaking)
+		c->until = io_now_ms() + (s->timeout >= 0 ? s->timeout :
+		    TLS_HANDSHAKE_MS);
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) == -1) {
 		warn("epoll_ctl %s", name);
 		close(fd);
@@ -826,11 +833,13 @@ client_handshake(struct server *s, struct client *c)
 		 * unread, would reset the connection and destroy it */
 		shutdown(c->fd, SHUT_WR);
 		c->draining = 1;
+		c->until = io_now_ms() + TLS_LINGER_MS;
 		ep_update(s, c);
 		return -1;
 	}
 	if (r == 1) {
 		c->handshaking = false;
+		c->until = 0;
 		out_trace("TLS handshake with %s: %s", c->name,
 		    tls_describe(c->tls, line, sizeof(line)));
 		if (s->json) {
@@ -985,6 +994,39 @@ client_event(struct server *s, struct client *c, uint32_t ev)
 			return;
 }
 
+/* tls_expire: close the clients whose handshake (or the drain after a
+ * failed one) is out of time; returns the milliseconds to the next such
+ * deadline, -1 when there is none */
+static int
+tls_expire(struct server *s)
+{
+	int64_t now = io_now_ms(), next = -1;
+	struct client *c, *nc;
+	char dur[32];
+
+	for (c = s->clients; c; c = nc) {
+		nc = c->next;
+		if (c->until == 0 || c->fd < 0)
+			continue;
+		if (now < c->until) {
+			if (next == -1 || c->until < next)
+				next = c->until;
+			continue;
+		}
+		if (c->draining) {
+			client_close(s, c, "TLS handshake failed");
+			continue;
+		}
+		warnx("TLS handshake with %s: none within %s", c->name,
+		    duration_format(s->timeout >= 0 ? s->timeout :
+		    TLS_HANDSHAKE_MS, dur, sizeof(dur)));
+		client_close(s, c, "no TLS handshake in time");
+	}
+	if (next == -1)
+		return -1;
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
+}
+
 /* serve_many: the epoll loop over the listener, the clients, stdin and
  * signals; returns the exit status */
 static int
@@ -992,7 +1034,7 @@ serve_many(struct server *s)
 {
 	struct epoll_event e, evs[256];
 	sigset_t set;
-	int n, wait_ms;
+	int n, wait_ms, tls_ms;
 	char dur[32];
 
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -1021,13 +1063,19 @@ serve_many(struct server *s)
 	}
 	s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	while (!s->done) {
+		tls_ms = s->tctx ? tls_expire(s) : -1;
+		free_dead(s);
 		wait_ms = s->nclients == 0 ? io_remaining(io_deadline(
 		    s->timeout)) : -1;
+		if (tls_ms >= 0 && (wait_ms < 0 || tls_ms < wait_ms))
+			wait_ms = tls_ms;
 		n = epoll_wait(s->ep, evs, 256, wait_ms);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			err(EXIT_FAIL, "epoll_wait");
+		if (n == 0 && wait_ms == tls_ms && tls_ms >= 0)
+			continue;	/* a handshake's time, not the idle one */
 		if (n == 0)
 			errx(EX_TEMPFAIL, "no client within %s",
 			    duration_format(s->timeout, dur, sizeof(dur)));

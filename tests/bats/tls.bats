@@ -216,6 +216,24 @@ hold() {
 	wait_for_line "$SRV_OUT" '^y$'
 }
 
+@test "server: -k: a client stalled in the handshake is dropped in time, the others served" {
+	serve --quiet -k --echo -t 1s --tls-cert "$D/server.pem" \
+	    --tls-key "$D/server.key" tls:0 </dev/null
+	# the first bytes of a ClientHello, then nothing
+	start_bg bash -c "{ printf '\x16\x03\x01'; sleep 30; } |
+	    exec socat -t 0.2 - TCP:127.0.0.1:$PORT"
+	local stall=$BG_PID
+	wait_until 5 bash -c "ss -tn state established '( dport = :$PORT )' | grep -q $PORT"
+	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --send 'still served' \
+	    "tls:localhost:$PORT"
+	assert_output 'still served'
+	wait_exit "$stall"
+	wait_for_line "$SRV_ERR" 'TLS handshake with tcp:127.0.0.1:[0-9]*: none within 1s'
+	# with no client left the idle --timeout ends the server, as before
+	wait_exit "$SRV_PID"
+	assert_equal "$WAIT_STATUS" 75
+}
+
 @test "server: a command per connection, its client certificate in IPCTOOL_TLS_*" {
 	serve --quiet --tls-cert "$D/server.pem" --tls-key "$D/server.key" \
 	    --tls-ca "$D/ca.pem" --tls-verify-client tls:0 -- \
