@@ -130,6 +130,25 @@ EOF
 	grep -q 'listening on tls:127.0.0.1:[0-9]* (authentication required) (TLS, client certificates required)' "$log"
 }
 
+@test "bus-tls: sub --reconnect over TLS: the daemon restarts, messages flow again" {
+	tls_daemon --tls-cert "$D/server.pem" --tls-key "$D/server.key"
+	local first=$DAEMON_PID
+	start_sub "${TLS_OPTS[@]}" --reconnect -c 2 news
+	ipctool bus pub "${TLS_OPTS[@]}" news one
+	wait_until 20 has_lines "$SUB_OUT" 1
+	kill -KILL "$first"
+	wait_for_line "$SUB_ERR" 'reconnecting$' 20
+	start_daemon --listen "tls:127.0.0.1:$TPORT" --tls-cert "$D/server.pem" \
+	    --tls-key "$D/server.key"
+	wait_for_line "$SUB_ERR" 'reconnected' 20
+	ipctool bus pub "${TLS_OPTS[@]}" news two
+	wait_exit "$SUB_PID" 20
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$SUB_OUT")" $'one\ntwo'
+	assert_equal "$(cat "$SUB_ERR")" "ipctool bus: sub: lost the broker at $DAEMON_ADDR (the broker closed the connection): reconnecting
+ipctool bus: sub: reconnected to $DAEMON_ADDR"
+}
+
 @test "bus-tls: usage errors" {
 	run -64 --separate-stderr ipctool bus daemon --listen tcp:0 --tls-cert "$D/server.pem"
 	assert_equal "$stderr" "ipctool bus: the TLS options need a tls: --listen address (see 'ipctool bus --help')"
