@@ -478,6 +478,27 @@ env_or_null(const char *name)
 	return v && *v ? v : NULL;
 }
 
+int
+bus_tls_decide(const struct addr *a, const struct proto_info *in,
+    const char **why)
+{
+	bool want = a->type == ADDR_TLS || a->tls;
+
+	*why = NULL;
+	if (!want && !in->tls_required)
+		return 0;
+	if (!in->tls_required && !in->tls_available) {
+		*why = "the server does not offer TLS";
+		return -1;
+	}
+	if (a->type == ADDR_UNIX) {
+		*why = "the server requires TLS, which this client speaks over "
+		    "TCP only";
+		return -1;
+	}
+	return 1;
+}
+
 /* start_tls: after INFO, TLS when the address asks for it (tls://,
  * tls:) or the server requires it, as NATS clients do; the CAs, client
  * certificate and verification come from IPCTOOL_BUS_TLS_CA, _CERT,
@@ -486,7 +507,6 @@ static int
 start_tls(struct bus_client *c, int64_t deadline)
 {
 	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX], err[TLS_ERR_MAX];
-	bool want = c->addr.type == ADDR_TLS || c->addr.tls;
 	const char *insecure = env_or_null("IPCTOOL_BUS_TLS_INSECURE");
 	struct tls_opts o = {
 		.ca = env_or_null("IPCTOOL_BUS_TLS_CA"),
@@ -495,17 +515,14 @@ start_tls(struct bus_client *c, int64_t deadline)
 		.verify = insecure == NULL || strcmp(insecure, "0") == 0,
 	};
 
-	if (!want && !c->info.tls_required)
+	const char *why;
+	int r = bus_tls_decide(&c->addr, &c->info, &why);
+
+	if (r == 0)
 		return 0;
 	errno = EPROTO;
-	if (!c->info.tls_required && !c->info.tls_available) {
-		snprintf(c->errtext, sizeof(c->errtext), "the server does not "
-		    "offer TLS");
-		return -1;
-	}
-	if (c->addr.type == ADDR_UNIX) {
-		snprintf(c->errtext, sizeof(c->errtext), "the server requires "
-		    "TLS, which this client speaks over TCP only");
+	if (r == -1) {
+		snprintf(c->errtext, sizeof(c->errtext), "%s", why);
 		return -1;
 	}
 	c->tctx = tls_ctx_new(false, &o, err, sizeof(err));

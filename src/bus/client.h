@@ -88,6 +88,14 @@ struct bus_client {
 extern const char *bus_creds_file;
 extern const char *bus_nkey_file;
 
+/* bus_tls_decide: after the INFO in of the server at a: 0 plain (no
+ * tls:// or tls: address, no tls_required), 1 TLS now (as NATS clients:
+ * the address asks for it or the server requires it), -1 refused with a
+ * reason in *why (TLS asked for, none offered; TLS required on a UNIX
+ * socket) */
+int bus_tls_decide(const struct addr *a, const struct proto_info *in,
+    const char **why);
+
 /* bus_addr_shown: addr for messages: a password or token in it becomes
  * three stars ("alice:***@" and "***@" after the nats:// or tls://
  * scheme);
