@@ -11,7 +11,7 @@
 # per line) against a libnats requester and responder through
 # nats-server, synchronous (window 1) and pipelined (window 64).
 m=1000
-[ -z "${QUICK:-}" ] || m=200
+[ -z "${QUICK:-}" ] || m=100
 bus='tcp:127.0.0.1:$PORT'
 # the embedded broker and one worker (its options in $SERVE); the
 # worker's ready file once it has subscribed; gives up (exit 1) as soon as
