@@ -437,7 +437,7 @@ def curves_svg(doc):
     for k, c in enumerate(cs):
         ox = gap + (k % cols) * (pw + gap)
         oy = top + (k // cols) * (ph + gap)
-        l, r, t, b = ox + 60, ox + pw - 10, oy + 34, oy + ph - 46
+        l, r, t, b = ox + 60, ox + pw - 10, oy + 46, oy + ph - 46
         o.append(f'<rect x="{ox}" y="{oy}" width="{pw}" height="{ph}" '
                  f'fill="none" stroke="#dee2e6"/>')
         o.append(f'<text x="{ox + 8}" y="{oy + 16}" font-weight="bold">'
@@ -470,8 +470,7 @@ def curves_svg(doc):
                      f'text-anchor="end">'
                      f'{escape(fmt(vmax * f / 1.1))}</text>')
         o.append(f'<text x="{l - 4}" y="{b + 4}" text-anchor="end">0</text>')
-        o.append(f'<text x="{ox + 8}" y="{(t + b) / 2:.1f}" fill="#495057" '
-                 f'transform="rotate(-90 {ox + 12} {(t + b) / 2:.1f})" '
+        o.append(f'<text x="{l}" y="{t - 5}" fill="#495057" '
                  f'text-anchor="middle">{escape(c["unit"])}</text>')
         npeer = 0
         for j, lb in enumerate(c["labels"]):
