@@ -97,7 +97,7 @@ EOF
 	assert_equal "${#lines[@]}" 2
 	# the first bytes of a record, then nothing: held by no one but
 	# the auth timeout (2 s), while a TLS client is served meanwhile
-	start_bg bash -c "{ printf '\x16\x03\x01'; sleep 30; } |
+	start_bg bash -c "{ printf '\x16\x03\x01'; sleep 10; } |
 	    exec socat -t 30 - TCP:127.0.0.1:$TPORT"
 	local stall=$BG_PID stall_out=$BG_OUT
 	wait_until 5 grep -q tls_required "$stall_out"

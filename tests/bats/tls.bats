@@ -82,6 +82,7 @@ sha() {
 	run -0 --separate-stderr ipctool sock-client -v --tls-ca "$D/ca.pem" \
 	    --send ping "tls:localhost:$PORT"
 	[[ $stderr == *"TLS handshake with tls:localhost:$PORT: TLSv1.3 TLS_"*", peer CN=localhost (issuer CN=ipctool test CA), verify ok"* ]]
+	[[ $stderr =~ ", kernel TLS "(on|off|send\ only|receive\ only) ]]
 	wait_for_line "$BG_OUT" '^ping$'
 }
 
@@ -220,15 +221,15 @@ hold() {
 	serve --quiet -k --echo -t 1s --tls-cert "$D/server.pem" \
 	    --tls-key "$D/server.key" tls:0 </dev/null
 	# the first bytes of a ClientHello, then nothing
-	start_bg bash -c "{ printf '\x16\x03\x01'; sleep 30; } |
-	    exec socat -t 0.2 - TCP:127.0.0.1:$PORT"
+	start_bg bash -c "exec socat -t 0.2 - TCP:127.0.0.1:$PORT \
+	    < <(printf '\x16\x03\x01'; exec sleep 10)"
 	local stall=$BG_PID
 	wait_until 5 bash -c "ss -tn state established '( dport = :$PORT )' | grep -q $PORT"
 	run -0 ipctool sock-client --tls-ca "$D/ca.pem" --send 'still served' \
 	    "tls:localhost:$PORT"
 	assert_output 'still served'
-	wait_exit "$stall"
 	wait_for_line "$SRV_ERR" 'TLS handshake with tcp:127.0.0.1:[0-9]*: none within 1s'
+	wait_exit "$stall"	# closed by the server
 	# with no client left the idle --timeout ends the server, as before
 	wait_exit "$SRV_PID"
 	assert_equal "$WAIT_STATUS" 75
