@@ -286,6 +286,13 @@ tls_ctx_new(bool server, const struct tls_opts *o, char *err, size_t errlen)
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* kernel TLS where the kernel has it (the "tls" ULP): the records
+	 * are then sealed and opened by the kernel; OpenSSL falls back to
+	 * its own when the setsockopt(TCP_ULP) is refused. No
+	 * renegotiation: nothing here needs it, and a read must never have
+	 * to wait for a write */
+	SSL_CTX_set_options(c->ctx, SSL_OP_ENABLE_KTLS |
+	    SSL_OP_NO_RENEGOTIATION);
 	/* no session tickets: nothing to resume them with, and a peer
 	 * that never reads (ncat --send-only) would close on them unread,
 	 * which resets the connection and loses what it sent last */
@@ -707,6 +714,16 @@ tls_get_info(const struct tls *t, struct tls_info *ti)
 	X509_free(x);
 }
 
+const char *
+tls_ktls(const struct tls *t)
+{
+	bool snd = BIO_get_ktls_send(SSL_get_wbio(t->ssl));
+	bool rcv = BIO_get_ktls_recv(SSL_get_rbio(t->ssl));
+
+	return snd && rcv ? "on" : snd ? "send only" : rcv ? "receive only" :
+	    "off";
+}
+
 char *
 tls_describe(const struct tls *t, char *buf, size_t len)
 {
@@ -714,12 +731,12 @@ tls_describe(const struct tls *t, char *buf, size_t len)
 
 	tls_get_info(t, &ti);
 	if (ti.peer_cert)
-		snprintf(buf, len, "%s %s, peer %s (issuer %s), verify %s",
-		    ti.version, ti.cipher, ti.subject, ti.issuer,
-		    ti.verify_result);
+		snprintf(buf, len, "%s %s, peer %s (issuer %s), verify %s, "
+		    "kernel TLS %s", ti.version, ti.cipher, ti.subject,
+		    ti.issuer, ti.verify_result, tls_ktls(t));
 	else
-		snprintf(buf, len, "%s %s, the peer showed no certificate",
-		    ti.version, ti.cipher);
+		snprintf(buf, len, "%s %s, the peer showed no certificate, "
+		    "kernel TLS %s", ti.version, ti.cipher, tls_ktls(t));
 	return buf;
 }
 

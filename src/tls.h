@@ -132,8 +132,12 @@ const char *tls_error(const struct tls *t);
 /* tls_get_info: what the handshake settled */
 void tls_get_info(const struct tls *t, struct tls_info *ti);
 
+/* tls_ktls: whether the kernel seals and opens t's records (kernel TLS,
+ * the "tls" ULP): "on", "send only", "receive only" or "off" */
+const char *tls_ktls(const struct tls *t);
+
 /* tls_describe: one line for --trace: "TLSv1.3 TLS_AES_256_GCM_SHA384,
- * peer CN=x (issuer CN=ca), verify ok"; returns buf */
+ * peer CN=x (issuer CN=ca), verify ok, kernel TLS off"; returns buf */
 char *tls_describe(const struct tls *t, char *buf, size_t len);
 
 /* tls_setenv: what the handshake settled, in the environment of a
