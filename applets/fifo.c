@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "io.h"
 #include "sigs.h"
+#include "stats.h"
 #include "opt.h"
 #include "out.h"
 #include "parse.h"
@@ -35,6 +36,7 @@ enum {
 	KEY_MAX_SIZE,
 	KEY_RAW,
 	KEY_READY_FILE,
+	KEY_STATS,
 	KEY_SYNC,
 };
 
@@ -76,8 +78,8 @@ static const struct opt fifo_opts[] = {
 	    .help = "send: do not wait for acks (default)" },
 	{ .lo = "exist-ok", .key = KEY_EXIST_OK, .sub = FIFO_MAKE,
 	    .help = "make: a FIFO of yours with that mode is fine" },
-	{ .lo = "json", .key = KEY_JSON, .sub = FIFO_RECV,
-	    .help = "recv: one JSON object per message" },
+	{ .lo = "json", .key = KEY_JSON, .sub = FIFO_IO,
+	    .help = "recv: an object per message; send: --stats as one" },
 	{ .lo = "max-size", .key = KEY_MAX_SIZE, .arg = OPT_SIZE,
 	    .meta = "SIZE", .sub = FIFO_IO,
 	    .help = "largest message (default 1M)" },
@@ -86,6 +88,8 @@ static const struct opt fifo_opts[] = {
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = FIFO_RECV,
 	    .help = "recv: write the pid to FILE once the FIFO is open" },
+	{ .lo = "stats", .key = KEY_STATS, .sub = FIFO_SEND,
+	    .help = "send --sync: round-trip summary on stderr at exit" },
 	OPT_END
 };
 
@@ -97,6 +101,7 @@ const struct applet applet_fifo = {
 	.usage = "fifo make [-m MODE] PATH...\n"
 	    "fifo rm [-f] PATH...\n"
 	    "fifo send [-0 | --raw] [--sync] [-n] [-t DUR] PATH [MSG...]\n"
+	    "fifo send --sync --stats [--json] [-0] [-t DUR] PATH [MSG...]\n"
 	    "fifo recv [-0 | --raw] [-c N] [-F] [--json] [-t DUR] PATH",
 	.subcmds = fifo_subs,
 	.opts = fifo_opts,
@@ -106,7 +111,7 @@ const struct applet applet_fifo = {
 /* Options given, for the pairs that exclude each other */
 enum {
 	G_NULL = 1 << 0, G_COUNT = 1 << 1, G_SYNC = 1 << 2, G_ASYNC = 1 << 3,
-	G_JSON = 1 << 4, G_MAX = 1 << 5, G_RAW = 1 << 6,
+	G_JSON = 1 << 4, G_MAX = 1 << 5, G_RAW = 1 << 6, G_STATS = 1 << 7,
 };
 
 struct cfg {
@@ -118,7 +123,7 @@ struct cfg {
 	int64_t timeout;	/* ms, -1 = none */
 	const char *timeout_str;
 	size_t max;
-	bool exist_ok, follow, force, json, nonblock, sync;
+	bool exist_ok, follow, force, json, nonblock, stats, sync;
 	const char *path;
 	const char *ready_file;	/* recv: written once the FIFO is open */
 };
@@ -313,6 +318,7 @@ struct sender {
 	unsigned long long nonce;	/* of the message awaiting its ack */
 	char ackbuf[64];
 	size_t acklen;
+	struct stats *stats;	/* --stats, or NULL */
 };
 
 static char reply_dir[PATH_MAX], reply_path[PATH_MAX + 16];
@@ -683,6 +689,7 @@ send_sync(struct sender *s, const char *msg, size_t len)
 	char *buf;
 	int hl;
 	unsigned long long seq = s->seq + 1;
+	uint64_t t0;
 
 	/* a fresh nonce: only the receiver of this message knows it */
 	s->nonce = ((unsigned long long)arc4random() << 32 | arc4random()) |
@@ -695,10 +702,15 @@ send_sync(struct sender *s, const char *msg, size_t len)
 	memcpy(buf, head, (size_t)hl);
 	memcpy(buf + hl, msg, len);
 	buf[(size_t)hl + len] = (char)frame_delim(s->c->mode);
+	t0 = s->stats ? stats_now() : 0;
 	put(s, buf, (size_t)hl + len + 1);
 	free(buf);
 	s->sent = seq;
+	if (s->stats)
+		stats_sent(s->stats);
 	wait_ack(s, seq);
+	if (s->stats)
+		stats_add(s->stats, stats_now() - t0);
 	s->seq = seq;
 }
 
@@ -890,6 +902,14 @@ do_send(const struct cfg *c, char **msgs, int nmsgs)
 	s.fd = open_writer(c);
 	if (c->sync)
 		reply_open(&s);
+	if (c->stats) {
+		/* after reply_open: its handlers are chained, not lost */
+		static struct stats st;
+
+		stats_init(&st, "ipctool fifo send", "acknowledged", c->json);
+		stats_arm(&st);
+		s.stats = &st;
+	}
 	for (int i = 0; i < nmsgs; i++) {
 		if (raw)
 			raw_write(&s, msgs[i], strlen(msgs[i]));
@@ -1246,6 +1266,11 @@ check_opts(const struct cfg *c)
 	    G_MAX)))
 		usage_error("--raw moves bytes, not messages: no --sync, "
 		    "--json, --count or --max-size");
+	if (c->cmd == FIFO_SEND && c->stats && !c->sync)
+		usage_error("--stats needs --sync: only acknowledged "
+		    "messages have a round trip");
+	if (c->cmd == FIFO_SEND && c->json && !c->stats)
+		usage_error("send --json needs --stats");
 }
 
 /* parse: the options and operands of "fifo CMD" into *c and *p; *ops
@@ -1314,6 +1339,10 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 			break;
 		case KEY_READY_FILE:
 			c->ready_file = p->arg;
+			break;
+		case KEY_STATS:
+			c->given |= G_STATS;
+			c->stats = true;
 			break;
 		}
 	}
