@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ static const struct opt req_opts[] = {
 	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
 	{ .so = 'j', .lo = "jobs", .arg = OPT_INT, .meta = "N",
 	    .sub = REQ_SERVE,
-	    .help = "serve: run up to N jobs at once (1)" },
+	    .help = "serve: run up to N jobs at once (the CPUs)" },
 	{ .so = 'q', .lo = "queue", .arg = OPT_STR, .meta = "GROUP",
 	    .sub = REQ_SERVE,
 	    .help = "serve: the queue group (default the subject)" },
@@ -154,7 +155,7 @@ static struct options {
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
-} o = { .timeout = TIMEOUT_UNSET, .jobs = 1, .window = DEFAULT_WINDOW };
+} o = { .timeout = TIMEOUT_UNSET, .window = DEFAULT_WINDOW };
 
 /* ---- serve ---- */
 
@@ -257,6 +258,20 @@ on_job(struct bus_client *c, const struct bus_msg *m, void *arg)
 	w->backlog++;
 	if (o.count > 0 && w->taken == o.count)
 		(void)bus_unsub(c, w->sid, 0);
+}
+
+/* cpus: the CPUs this process may run on (as nproc(1): its affinity
+ * mask, so taskset and cpusets count), 1 to MAX_JOBS */
+static long long
+cpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
 }
 
 /* spawn_cmd: start the command in its own process group with a pipe to
@@ -1083,9 +1098,11 @@ cmd_serve(struct opt_parser *p)
 	if (cmdv == NULL || ncmd == 0)
 		usage_error("req serve needs a command after --");
 	bus_cli_check_subject(rest[0], true);
-	if (o.lines && o.jobs != 1)
+	if (o.lines && o.jobs > 1)
 		usage_error("--lines runs one command: start more workers "
 		    "instead of -j");
+	if (o.jobs == 0)	/* no -j: a job per CPU, as parallel(1) */
+		o.jobs = o.lines ? 1 : cpus();
 	/* a command that cannot run is exit 127 or 126 now, not a failed
 	 * job later */
 	die_unless_runnable(cmdv[0]);

@@ -49,7 +49,8 @@ trap 'exit 130' INT TERM
 
 [ -x "$IPCTOOL" ] || { echo "bench: no binary at $IPCTOOL" >&2; exit 1; }
 for tool in cc pkg-config python3 timeout taskset ss socat nc ncat pv \
-    hyperfine busybox nats-server mosquitto mosquitto_pub mosquitto_sub; do
+    hyperfine busybox nats-server mosquitto mosquitto_pub mosquitto_sub \
+    parallel xargs; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "bench: $tool is missing (make deps installs it)" >&2
 		exit 1

@@ -12,7 +12,7 @@ packages="
 	jq python3 zsh fish procps psmisc iproute2 coreutils
 	socat netcat-openbsd ncat nats-server libnats-dev openssl
 	clang libclang-rt-14-dev valgrind
-	pv hyperfine busybox mosquitto mosquitto-clients
+	pv hyperfine busybox mosquitto mosquitto-clients parallel
 "
 
 missing=

@@ -1,59 +1,74 @@
-# bench/scenarios/41-jobs.sh - jobs (request → result) per second on the
-# bus: synchronous round trips from one persistent client (window 1) and
-# pipelined jobs (window 64), each job a trivial echo. ipctool: `req call
-# --async --window W` to `req serve -- cat` (a fork and exec per job) and
-# to `req serve --lines -- cat` (one long-running cat, a job per line)
-# through the embedded broker; the peer: a libnats requester and
-# responder through nats-server.
-m=2000
-[ -z "${QUICK:-}" ] || m=300
+# bench/scenarios/41-jobs.sh - jobs (request → result) per second.
+#
+# Forking jobs: `req serve -j N -- echo` (a process per job, through the
+# embedded broker, `req call --async --window 64` sending them) against
+# what a user would run instead to fork a command per input line at the
+# same parallelism: `xargs -P N -n 1 echo` and GNU `parallel -j N echo`;
+# the reference is bench/limits/spawnloop.c, a bare posix_spawn(3) loop
+# (the fork+exec limit). N is 1, 2 and 4.
+#
+# The line path: `req serve --lines -- cat` (one long-running cat, a job
+# per line) against a libnats requester and responder through
+# nats-server, synchronous (window 1) and pipelined (window 64).
+m=1000
+[ -z "${QUICK:-}" ] || m=200
 bus='tcp:127.0.0.1:$PORT'
-# the embedded broker and one worker; $RUN_DIR/ready once a job went
-# through; gives up (exit 1) as soon as the broker or the worker is gone
+# the embedded broker and one worker (its options in $SERVE); the
+# worker's ready file once it has subscribed; gives up (exit 1) as soon as
+# the broker or the worker is gone
 ipctool_side="\$IPCTOOL bus daemon --no-auth --listen $bus & d=\$!
 	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
 	    kill -0 \$d || exit 1; sleep 0.05; done
-	\$IPCTOOL req serve \$LINES --bus $bus bench.job -- cat & w=\$!
-	for i in \$(seq 200); do
-	    \$IPCTOOL req call --bus $bus --timeout 1s bench.job x >/dev/null 2>&1 &&
-	        { echo ready >\$RUN_DIR/ready; break; }
+	\$IPCTOOL req serve \$SERVE --bus $bus --ready-file \$RUN_DIR/ready.w \\
+	    bench.job -- \$CMD & w=\$!
+	for i in \$(seq 200); do [ -e \$RUN_DIR/ready.w ] && break
 	    kill -0 \$d && kill -0 \$w || exit 1; sleep 0.05; done
+	\$IPCTOOL req call --bus $bus --timeout 5s bench.job x >/dev/null &&
+	    echo ready >\$RUN_DIR/ready
 	wait"
 nats_side="nats-server -a 127.0.0.1 -p \$PORT & d=\$!
 	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
 	    kill -0 \$d || exit 1; sleep 0.05; done
 	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT bench.job >\$RUN_DIR/ready &
 	wait"
-for mode in fork lines; do
-	for window in 1 64; do
-		jobs=$m
-		[ "$window" -eq 1 ] || jobs=$((m * 4))
-		name=jobs-window-$window
-		what="req serve -- cat"
-		if [ "$mode" = lines ]; then
-			jobs=$((jobs * 10))
-			name=jobs-lines-window-$window
-			what="req serve --lines -- cat"
-		fi
-		scenario "$name" jobs jobs/s higher \
-		    "$what: $jobs jobs, window $window ($([ "$window" -eq 1 ] &&
-		    echo synchronous || echo pipelined))" \
-		    "≥ 1.0× libnats through nats-server" 1.0
-		needs bus req
-		contender ipctool "ipctool req" \
-		    "seq $jobs | \$IPCTOOL req call --async --window $window --bus $bus bench.job >/dev/null" \
-		    "LINES=$([ "$mode" = lines ] && echo --lines); $ipctool_side" \
-		    '+file:$RUN_DIR/ready'
-		contender peer "libnats + nats-server" \
-		    "\$BENCH_BIN/natsbench req nats://127.0.0.1:\$PORT bench.job $jobs $window" \
-		    "$nats_side" '+file:$RUN_DIR/ready'
-		if [ "$mode" = lines ]; then
-			note "one cat(1) answers every job, a line each; the" \
-			    "libnats responder answers in-process."
-		else
-			note "each ipctool job runs cat(1) in the worker; the" \
-			    "libnats responder answers in-process."
-		fi
-		run_rounds rate "$jobs"
-	done
+
+for j in 1 2 4; do
+	scenario "jobs-fork-j$j" jobs jobs/s higher \
+	    "a process per job, $j at once: $m × echo" \
+	    "≥ 1.0× xargs -P $j -n 1" 1.0
+	needs bus req
+	contender ipctool "ipctool req serve -j $j" \
+	    "seq $m | \$IPCTOOL req call --async --window 64 --bus $bus bench.job >/dev/null" \
+	    "SERVE='-j $j' CMD=echo; $ipctool_side" '+file:$RUN_DIR/ready'
+	contender peer "xargs -P $j -n 1" \
+	    "seq $m | xargs -P $j -n 1 echo >/dev/null"
+	contender peer "parallel -j $j" \
+	    "seq $m | parallel --will-cite -j $j echo >/dev/null"
+	contender ref "posix_spawn loop" \
+	    "\$BENCH_BIN/spawnloop $j $m echo >/dev/null"
+	note "each job execs echo(1) with its line: req serve feeds it on" \
+	    "stdin and sends its output back over the bus to req call;" \
+	    "xargs and parallel pass it as an argument, their output goes" \
+	    "to /dev/null; the posix_spawn loop reads nothing and only" \
+	    "forks, execs and reaps."
+	run_rounds rate "$m"
+done
+
+for window in 1 64; do
+	jobs=$((m * 20))
+	[ "$window" -eq 1 ] || jobs=$((m * 80))
+	scenario "jobs-lines-window-$window" jobs jobs/s higher \
+	    "req serve --lines -- cat: $jobs jobs, window $window ($([ "$window" -eq 1 ] &&
+	    echo synchronous || echo pipelined))" \
+	    "≥ 1.0× libnats through nats-server" 1.0
+	needs bus req
+	contender ipctool "ipctool req --lines" \
+	    "seq $jobs | \$IPCTOOL req call --async --window $window --bus $bus bench.job >/dev/null" \
+	    "SERVE=--lines CMD=cat; $ipctool_side" '+file:$RUN_DIR/ready'
+	contender peer "libnats + nats-server" \
+	    "\$BENCH_BIN/natsbench req nats://127.0.0.1:\$PORT bench.job $jobs $window" \
+	    "$nats_side" '+file:$RUN_DIR/ready'
+	note "one cat(1) answers every job, a line each; the libnats" \
+	    "responder answers in-process."
+	run_rounds rate "$jobs"
 done

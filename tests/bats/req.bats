@@ -149,6 +149,32 @@ interop() {
 	assert_output $'a done\nb done'
 }
 
+@test "req: serve runs a job per CPU unless -j says otherwise (nats-server)" {
+	command -v taskset >/dev/null || skip "taskset missing"
+	start_nats
+	start_serve -v cpus -- cat
+	run -0 grep -c "), $(nproc) jobs at once" "$SERVE_ERR"
+	start_bg taskset -c 0 "$IPCTOOL" req serve -v --ready-file "$BATS_TEST_TMPDIR/one.ready" cpus -- cat
+	wait_for_path "$BATS_TEST_TMPDIR/one.ready" 20
+	run -0 grep -c "), 1 jobs at once" "$BG_ERR"
+	start_serve -v -j 3 cpus -- cat
+	run -0 grep -c "), 3 jobs at once" "$SERVE_ERR"
+	start_serve -v --lines cpus -- cat
+	run -0 grep -c "a job per line to pid" "$SERVE_ERR"
+}
+
+@test "req: with one job per CPU on two CPUs, two jobs run at once (nats-server)" {
+	[ "$(nproc)" -ge 2 ] || skip "needs two CPUs"
+	start_nats
+	d=$BATS_TEST_TMPDIR
+	start_bg taskset -c 0,1 "$IPCTOOL" req serve -t 10s --ready-file "$d/pair.ready" pair -- sh -c 'read me; other=$(cat '"$d"'/other.$me); touch '"$d"'/$me; i=0; while [ ! -e '"$d"'/$other ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done; [ -e '"$d"'/$other ] && echo "$me done"'
+	wait_for_path "$d/pair.ready" 20
+	echo b >"$d/other.a"
+	echo a >"$d/other.b"
+	run -0 ipctool req call --async --ordered pair <<<$'a\nb'
+	assert_output $'a done\nb done'
+}
+
 @test "req: queue groups: workers share a subject, --queue separates (nats-server)" {
 	start_nats
 	start_serve w -- sh -c 'cat >/dev/null; echo one'
