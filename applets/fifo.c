@@ -11,6 +11,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -315,6 +316,7 @@ struct sender {
 	unsigned bcount;	/* messages in the batch */
 	bool nolock;		/* flock(2) not supported here */
 	int reply;		/* --sync: our reply FIFO, O_RDWR */
+	pid_t pid;		/* --sync: ours, for the envelope */
 	unsigned long long nonce;	/* of the message awaiting its ack */
 	char ackbuf[64];
 	size_t acklen;
@@ -681,6 +683,22 @@ wait_ack(struct sender *s, unsigned long long seq)
 	}
 }
 
+/* fresh_nonce: an unpredictable odd number for each message, from a pool
+ * that arc4random_buf(3) fills 64 at a time (each call costs a getpid(2),
+ * its check for a fork) */
+static unsigned long long
+fresh_nonce(void)
+{
+	static unsigned long long pool[64];
+	static size_t left;
+
+	if (left == 0) {
+		arc4random_buf(pool, sizeof(pool));
+		left = sizeof(pool) / sizeof(pool[0]);
+	}
+	return pool[--left] | 1;
+}
+
 /* send_sync: send one message in its envelope and wait for the ack */
 static void
 send_sync(struct sender *s, const char *msg, size_t len)
@@ -692,10 +710,9 @@ send_sync(struct sender *s, const char *msg, size_t len)
 	uint64_t t0;
 
 	/* a fresh nonce: only the receiver of this message knows it */
-	s->nonce = ((unsigned long long)arc4random() << 32 | arc4random()) |
-	    1;
+	s->nonce = fresh_nonce();
 	hl = snprintf(head, sizeof(head), ACK_MAGIC "%ld %llu %016llx %s%c",
-	    (long)getpid(), seq, s->nonce, reply_path, ACK_END);
+	    (long)s->pid, seq, s->nonce, reply_path, ACK_END);
 	buf = malloc((size_t)hl + len + 1);
 	if (buf == NULL)
 		err(EXIT_FAIL, "allocate");
@@ -900,8 +917,10 @@ do_send(const struct cfg *c, char **msgs, int nmsgs)
 			    strlen(msgs[i]), c->max);
 	}
 	s.fd = open_writer(c);
-	if (c->sync)
+	if (c->sync) {
 		reply_open(&s);
+		s.pid = getpid();
+	}
 	if (c->stats) {
 		/* after reply_open: its handlers are chained, not lost */
 		static struct stats st;
@@ -983,6 +1002,11 @@ wait_input(struct receiver *r)
 static void
 ack(const char *path, unsigned long long seq, const char *nonce)
 {
+	/* the reply FIFO of the last sender, kept open: a sender sends
+	 * many messages, and opening it anew (checks included) was half
+	 * the cost of a round trip */
+	static char cached[PATH_MAX];
+	static int cached_fd = -1;
 	const char *base = strrchr(path, '/'), *dir;
 	char proc[64], line[64];
 	struct stat st;
@@ -990,6 +1014,18 @@ ack(const char *path, unsigned long long seq, const char *nonce)
 	ssize_t n;
 	int len;
 
+	len = snprintf(line, sizeof(line), "%llu %s\n", seq, nonce);
+	if (cached_fd >= 0 && strcmp(path, cached) == 0) {
+		n = write(cached_fd, line, (size_t)len);
+		out_trace_ret(n, "write(%d, \"%llu %s\\n\") ack", cached_fd,
+		    seq, nonce);
+		if (n == len)
+			return;
+		/* that sender is gone (EPIPE) or its FIFO is full: look
+		 * at the path again */
+		close(cached_fd);
+		cached_fd = -1;
+	}
 	/* DIR/ipctool-fifo-ack.XXXXXX/reply */
 	for (dir = base ? base - 1 : path; dir > path && dir[-1] != '/'; dir--)
 		;
@@ -1012,10 +1048,16 @@ ack(const char *path, unsigned long long seq, const char *nonce)
 	out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK)", path);
 	if (fd == -1)
 		return;
-	len = snprintf(line, sizeof(line), "%llu %s\n", seq, nonce);
 	n = write(fd, line, (size_t)len);
 	out_trace_ret(n, "write(%d, \"%llu %s\\n\") ack", fd, seq, nonce);
-	close(fd);
+	if (n != len || strlen(path) >= sizeof(cached)) {
+		close(fd);
+		return;
+	}
+	if (cached_fd >= 0)
+		close(cached_fd);
+	cached_fd = fd;
+	strlcpy(cached, path, sizeof(cached));
 }
 
 /* envelope: when msg is a --sync message, split off its header: sets
@@ -1097,7 +1139,16 @@ fill_counted(struct receiver *r, struct frame_reader *fr)
 	int delim = frame_delim(r->c->mode);
 	long long want = r->c->count - r->got;
 	ssize_t n, m = 0;
+	int avail;
 
+	/* no more bytes than messages still wanted: they cannot hold a
+	 * message too many (each has its delimiter), so read them all */
+	if (ioctl(r->fd, FIONREAD, &avail) == 0 && avail > 0 &&
+	    avail <= want) {
+		n = frame_fill_max(fr, (size_t)avail);
+		out_trace_ret(n, "read(%d, %d bytes)", r->fd, avail);
+		return n;
+	}
 	n = tee(r->fd, r->peek[1], FRAME_RAW_CHUNK, SPLICE_F_NONBLOCK);
 	out_trace_ret(n, "tee(%d, pipe)", r->fd);
 	if (n <= 0)
