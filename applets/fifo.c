@@ -1141,8 +1141,16 @@ fill_counted(struct receiver *r, struct frame_reader *fr)
 	ssize_t n, m = 0;
 	int avail;
 
-	/* no more bytes than messages still wanted: they cannot hold a
-	 * message too many (each has its delimiter), so read them all */
+	/* each message has its delimiter, so no more bytes than messages
+	 * still wanted cannot hold one too many: while many are wanted, a
+	 * read of at most that many bytes; near the end, all there is when
+	 * it is no more than that (FIONREAD); else peek */
+	if (want >= PIPE_BUF) {
+		n = frame_fill_max(fr, want < FRAME_RAW_CHUNK ? (size_t)want :
+		    FRAME_RAW_CHUNK);
+		out_trace_ret(n, "read(%d, at most %lld bytes)", r->fd, want);
+		return n;
+	}
 	if (ioctl(r->fd, FIONREAD, &avail) == 0 && avail > 0 &&
 	    avail <= want) {
 		n = frame_fill_max(fr, (size_t)avail);
