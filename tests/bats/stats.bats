@@ -53,7 +53,8 @@ else:
 	assert_equal "$output" ""
 	assert_equal "$(wc -l <<<"$stderr")" 3
 	check_text "ipctool fifo send" 5 acknowledged
-	wait_exit "$BG_PID" 0
+	wait_exit "$BG_PID" 20
+	assert_equal "$WAIT_STATUS" 0
 	assert_equal "$(cat "$BG_OUT")" "$(seq 5)"
 }
 
@@ -72,7 +73,8 @@ else:
 	wait_for_path "$PF"
 	run -0 --separate-stderr ipctool sig send --sync --stats -s RTMIN -c 50 -p "$PF"
 	check_text "ipctool sig send" 50 acknowledged
-	wait_exit "$BG_PID" 0
+	wait_exit "$BG_PID" 20
+	assert_equal "$WAIT_STATUS" 0
 	PF="$BATS_TEST_TMPDIR/pid2"
 	start_bg ipctool sig wait --ack --count 20 --pidfile "$PF" RTMIN
 	wait_for_path "$PF"
@@ -100,7 +102,8 @@ else:
 	start_sub --ack --count 30 orders
 	run -0 --separate-stderr bash -c 'seq 30 | "$IPCTOOL" bus pub --sync --stats --json orders'
 	check_json "ipctool bus pub" 30 30 acknowledged
-	wait_exit "$SUB_PID" 0
+	wait_exit "$SUB_PID" 20
+	assert_equal "$WAIT_STATUS" 0
 }
 
 @test "req call --stats: one job; --async --window 4: every job answered" {
@@ -141,7 +144,8 @@ round trip: none"
 	# the trace of the write comes after the recorder is armed
 	wait_for_line "$BG_ERR" 'write\('
 	kill -TERM "$BG_PID"
-	wait_exit "$BG_PID" 143
+	wait_exit "$BG_PID" 20
+	assert_equal "$WAIT_STATUS" 143
 	assert_equal "$(tail -n 3 "$BG_ERR")" "--- ipctool fifo send statistics ---
 1 sent, 0 acknowledged, 1 lost
 round trip: none"
@@ -154,7 +158,8 @@ round trip: none"
 	start_bg ipctool bus pub -v --sync --stats --json --timeout 30s deaf hi
 	wait_for_line "$BG_ERR" 'PUB deaf'
 	kill -TERM "$BG_PID"
-	wait_exit "$BG_PID" 143
+	wait_exit "$BG_PID" 20
+	assert_equal "$WAIT_STATUS" 143
 	stderr=$(cat "$BG_ERR")
 	check_json "ipctool bus pub" 1 0 acknowledged
 }
