@@ -25,6 +25,15 @@ io_now_ms(void)
 }
 
 int64_t
+io_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
 io_deadline(int64_t ms)
 {
 	return ms < 0 ? -1 : io_now_ms() + ms;

@@ -44,6 +44,9 @@ int io_cmd_path(const char *cmd, char *buf, size_t len);
 /* io_now_ms: milliseconds on CLOCK_MONOTONIC */
 int64_t io_now_ms(void);
 
+/* io_now_us: microseconds on CLOCK_MONOTONIC */
+int64_t io_now_us(void);
+
 /* io_deadline: now + ms, or -1 (never) when ms is negative */
 int64_t io_deadline(int64_t ms);
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "htab.h"
 #include "io.h"
 #include "pidfile.h"
 #include "json.h"
@@ -50,6 +52,13 @@
 #define ACCEPT_BATCH	64
 #define WORK_TURN	2048		/* operations and deliveries of one
 					 * client per loop iteration */
+#define REAP_TURN	4096		/* subscriptions of closed clients
+					 * freed per loop iteration */
+#define TURN_US		1000		/* and no client's turn, nor the
+					 * reaping, longer than this: a big
+					 * index costs cache misses */
+#define TURN_CHECK	32		/* operations between two looks at
+					 * the clock */
 #define MAX_EVENTS	256
 #define TRACE_MAX	200		/* bytes of a protocol line in a trace */
 #define STAT_SUBJECT	BROKER_STAT_SUBJECT
@@ -76,15 +85,14 @@ struct listener {
 struct client;
 
 /* One subscription: its index entry, owner, delivery limit and sid,
- * chained in its client's table of sids. */
+ * chained in its client's table of sids (c->sids). */
 struct bsub {
 	struct sublist_entry	 e;
 	struct client		*c;
-	struct bsub		*hnext;	/* same bucket of c->sidtab */
+	struct bsub		*hnext;	/* same bucket of c->sids */
 	uint64_t		 hash;	/* of the sid */
 	uint64_t		 max;	/* UNSUB max, 0 = none */
 	uint64_t		 got;
-	bool			 indexed;	/* in the subscription index */
 	const char		*subject;	/* its copy, after sid */
 	size_t			 sidlen;
 	char			 sid[];
@@ -120,13 +128,16 @@ struct client {
 	char			*in;
 	size_t			 inlen, incap;
 	struct ring		 out;
-	struct bsub		**sidtab;	/* subscriptions by sid */
-	size_t			 nbuck, nsubs;
+	struct htab		 sids;		/* subscriptions by sid */
 	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
 	struct client		*prev, *next;	/* every live client */
 	struct client		*pprev, *pnext;	/* pending, oldest first */
 	struct client		*bprev, *bnext;	/* busy: input left to work on */
 	bool			 busy;
+	/* closed or closing: its subscriptions are freed a slice per loop
+	 * iteration (reap), the struct once they are all gone */
+	struct client		*rprev, *rnext;
+	bool			 reaping;
 	struct client		*link;		/* dirty or dead list */
 };
 
@@ -167,6 +178,9 @@ struct broker {
 	struct client		*busy;		/* clients with operations left
 						 * over from their last turn */
 	size_t			 work;		/* done in this client's turn */
+	struct client		*reap;		/* closed, subscriptions left */
+	size_t			 reap_left;	/* of REAP_TURN, this iteration */
+	int64_t			 reap_until;	/* and its end, in us */
 	struct rate_log		 authlog, refuselog;
 	int64_t			 auth_timeout;
 	int64_t			 ping_interval;	/* ms, -1 never */
@@ -495,22 +509,7 @@ set_events(struct broker *b, struct client *c, bool out)
 	return 0;
 }
 
-/* unindex: take c's subscriptions out of the index, so that no message
- * (and no queue group's turn) goes to a client on its way out; the
- * records stay until close_now (a match being delivered may hold them) */
-static void
-unindex(struct broker *b, struct client *c)
-{
-	struct bsub *s;
-	size_t i;
-
-	for (i = 0; i < c->nbuck; i++)
-		for (s = c->sidtab[i]; s != NULL; s = s->hnext)
-			if (s->indexed) {
-				sublist_remove(&b->sl, &s->e);
-				s->indexed = false;
-			}
-}
+static void reap_add(struct broker *b, struct client *c);
 
 /* close_after: queue "-ERR 'text'" for c (none when text is NULL), stop
  * acting on its input and close it once its output is written and it
@@ -534,8 +533,8 @@ close_after(struct broker *b, struct client *c, const char *text,
 		if (b->cfg->trace)
 			trace_line(b, c, "->", line, n);
 	}
-	unindex(b, c);
-	c->closing = true;
+	c->closing = true;	/* no message, no queue group's turn for it */
+	reap_add(b, c);
 	c->linger_until = io_now_ms() + LINGER_MS;
 	b->nclosing++;
 	set_events(b, c, c->want_out);
@@ -634,64 +633,110 @@ sid_hash(const char *p, size_t len)
 	return h;
 }
 
-/* sub_unlink: take s out of the index and of its client; frees it */
+/* sub_free: take s out of the index; frees it (it is out of its
+ * client's table already) */
+static void
+sub_free(struct broker *b, struct bsub *s)
+{
+	sublist_remove(&b->sl, &s->e);
+	free(s);
+}
+
+/* sub_unlink: take s out of its client and of the index; frees it */
 static void
 sub_unlink(struct broker *b, struct bsub *s)
 {
-	struct client *c = s->c;
-	struct bsub **pp;
+	htab_remove(&s->c->sids, s);
+	sub_free(b, s);
+}
 
-	if (s->indexed)
-		sublist_remove(&b->sl, &s->e);
-	for (pp = &c->sidtab[s->hash % c->nbuck]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if (*pp == s) {
-			*pp = s->hnext;
-			c->nsubs--;
-			break;
-		}
-	free(s);
+/* sid_eq: the htab_find test of a subscription against a sid */
+static bool
+sid_eq(const void *elem, const void *key)
+{
+	const struct bsub *s = elem;
+	const struct proto_str *sid = key;
+
+	return s->sidlen == sid->len && memcmp(s->sid, sid->p, sid->len) == 0;
 }
 
 /* sub_find: c's subscription with sid, or NULL */
 static struct bsub *
-sub_find(const struct client *c, struct proto_str sid)
+sub_find(struct client *c, struct proto_str sid)
 {
-	uint64_t h = sid_hash(sid.p, sid.len);
-	struct bsub *s;
-
-	if (c->nbuck == 0)
-		return NULL;
-	for (s = c->sidtab[h % c->nbuck]; s != NULL; s = s->hnext)
-		if (s->hash == h && s->sidlen == sid.len &&
-		    memcmp(s->sid, sid.p, sid.len) == 0)
-			return s;
-	return NULL;
+	return htab_find(&c->sids, sid_hash(sid.p, sid.len), sid_eq, &sid);
 }
 
-/* sid_room: make c's table of sids ready for one more (doubling it at a
- * load of one); 0, or -1 when memory ran out */
-static int
-sid_room(struct client *c)
+/* entry_live: the index's test of a queue group member: false for a
+ * client on its way out, whose subscriptions are yet to be reaped */
+static bool
+entry_live(const struct sublist_entry *e)
 {
-	struct bsub **tab, *s, *next;
-	size_t nb, i;
+	const struct bsub *s = (const struct bsub *)((const char *)e -
+	    offsetof(struct bsub, e));
 
-	if (c->nsubs < c->nbuck)
-		return 0;
-	nb = c->nbuck > 0 ? c->nbuck * 2 : 8;
-	if ((tab = calloc(nb, sizeof(*tab))) == NULL)
-		return -1;
-	for (i = 0; i < c->nbuck; i++)
-		for (s = c->sidtab[i]; s != NULL; s = next) {
-			next = s->hnext;
-			s->hnext = tab[s->hash % nb];
-			tab[s->hash % nb] = s;
-		}
-	free(c->sidtab);
-	c->sidtab = tab;
-	c->nbuck = nb;
-	return 0;
+	return !s->c->closing && !s->c->dead;
+}
+
+/* Reaping: a closed client's subscriptions are freed REAP_TURN per loop
+ * iteration over all such clients, so that one holding 100,000 does
+ * not keep everyone else waiting; until then the index skips them
+ * (entry_live) and the client struct stays for them to point at. */
+
+/* reap_add: c is closing or closed: free its subscriptions from now on */
+static void
+reap_add(struct broker *b, struct client *c)
+{
+	if (c->reaping || c->sids.count == 0)
+		return;
+	c->reaping = true;
+	c->rprev = NULL;
+	c->rnext = b->reap;
+	if (b->reap != NULL)
+		b->reap->rprev = c;
+	b->reap = c;
+}
+
+/* reap_client: free c's subscriptions within what is left of this
+ * iteration's REAP_TURN; once none is left c leaves the list (and goes
+ * to the dead list if it is closed already) */
+static void
+reap_client(struct broker *b, struct client *c)
+{
+	struct bsub *s;
+	size_t work = 0, n = 0;
+
+	while (work < b->reap_left && (s = htab_pop(&c->sids, &work)) != NULL) {
+		sub_free(b, s);
+		if (++n % TURN_CHECK == 0 && io_now_us() >= b->reap_until)
+			work = b->reap_left;	/* the slice's time is up */
+	}
+	b->reap_left = work < b->reap_left ? b->reap_left - work : 0;
+	if (c->sids.count > 0 || !c->reaping)
+		return;
+	if (c->rprev != NULL)
+		c->rprev->rnext = c->rnext;
+	else
+		b->reap = c->rnext;
+	if (c->rnext != NULL)
+		c->rnext->rprev = c->rprev;
+	c->reaping = false;
+	if (c->dead && !c->dirty) {
+		c->link = b->dead;
+		b->dead = c;
+	}
+}
+
+/* reap: this iteration's slice of every closed client's subscriptions */
+static void
+reap(struct broker *b)
+{
+	struct client *c, *next;
+
+	for (c = b->reap; c != NULL && b->reap_left > 0; c = next) {
+		next = c->rnext;
+		reap_client(b, c);
+	}
 }
 
 /* sub_add: SUB subject [queue] sid; 0 or a PROTO_E* code */
@@ -702,9 +747,7 @@ sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 
 	if (sub_find(c, op->sid) != NULL)
 		return 0;		/* as nats-server: a repeated sid is ignored */
-	if (b->max_subs > 0 && c->nsubs >= (size_t)b->max_subs)
-		return PROTO_EMAXSUBS;
-	if (sid_room(c) == -1)
+	if (b->max_subs > 0 && c->sids.count >= (size_t)b->max_subs)
 		return PROTO_EMAXSUBS;
 	if ((s = calloc(1, sizeof(*s) + op->sid.len + 1 + op->subject.len +
 	    1)) == NULL)
@@ -724,10 +767,11 @@ sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 		free(s);
 		return errno == EINVAL ? PROTO_ESUBJECT : PROTO_EMAXSUBS;
 	}
-	s->indexed = true;
-	s->hnext = c->sidtab[s->hash % c->nbuck];
-	c->sidtab[s->hash % c->nbuck] = s;
-	c->nsubs++;
+	if (htab_insert(&c->sids, s) == -1) {
+		sublist_remove(&b->sl, &s->e);
+		free(s);
+		return PROTO_EMAXSUBS;
+	}
 	return 0;
 }
 
@@ -798,6 +842,7 @@ route(struct broker *b, struct client *c, const struct msg *m)
 	int n, i, got = 0;
 
 	n = sublist_match(&b->sl, m->subject.p, m->subject.len, &b->res);
+	b->work += b->res.probes;	/* queue members skipped count too */
 	for (i = 0; i < n; i++) {
 		s = (struct bsub *)((char *)b->res.v[i] -
 		    offsetof(struct bsub, e));
@@ -856,24 +901,38 @@ by_subject(const void *a, const void *b)
 
 /* stat_subjects: "subjects":[{"subject":S,"subscribers":N},...] for every
  * subject subscribed to, sorted (queue group members count one each) */
+struct subjects {
+	const char	**v;
+	size_t		  n, cap;
+};
+
+static void
+add_subject(void *elem, void *arg)
+{
+	struct subjects *a = arg;
+
+	if (a->n < a->cap)
+		a->v[a->n++] = ((const struct bsub *)elem)->subject;
+}
+
 static void
 stat_subjects(const struct broker *b, struct buf *sb)
 {
 	const struct client *c;
-	const struct bsub *s;
+	struct subjects a;
 	const char **v;
-	size_t n = 0, i, j;
+	size_t n, i, j;
 
 	buf_printf(sb, ",\"subjects\":[");
 	if ((v = calloc(b->sl.count + 1, sizeof(*v))) == NULL) {
 		sb->failed = true;
 		return;
 	}
+	a = (struct subjects){ v, 0, b->sl.count };
 	for (c = b->clients; c != NULL; c = c->next)
-		for (i = 0; !c->dead && i < c->nbuck; i++)
-			for (s = c->sidtab[i]; s != NULL; s = s->hnext)
-				if (s->indexed && n < b->sl.count)
-					v[n++] = s->subject;
+		if (!c->dead && !c->closing)
+			htab_each(&c->sids, add_subject, &a);
+	n = a.n;
 	qsort(v, n, sizeof(*v), by_subject);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && strcmp(v[i], v[j]) == 0; j++)
@@ -911,7 +970,7 @@ stat_json(const struct broker *b, size_t *len)
 		sb_str(&sb, "addr", c->peer);
 		buf_printf(&sb, ",\"subs\":%zu,\"in_msgs\":%" PRIu64
 		    ",\"out_msgs\":%" PRIu64 ",\"in_bytes\":%" PRIu64
-		    ",\"out_bytes\":%" PRIu64 ",\"pending\":%zu}", c->nsubs,
+		    ",\"out_bytes\":%" PRIu64 ",\"pending\":%zu}", c->sids.count,
 		    c->in_msgs, c->out_msgs, c->in_bytes, c->out_bytes,
 		    c->out.len);
 	}
@@ -1097,7 +1156,8 @@ handle(struct broker *b, struct client *c, const struct proto_op *op)
 
 /* parse_input: act on the complete operations in buf (len bytes of c's
  * input, starting at an operation), as many as c's turn allows (WORK_TURN
- * operations and deliveries: one client's 100,000 SUBs must not keep
+ * operations and deliveries, TURN_US of time at most, whichever comes
+ * first: one client's 100,000 SUBs must not keep
  * the others waiting); returns the bytes taken, *more set when complete
  * operations may be left */
 static size_t
@@ -1105,13 +1165,15 @@ parse_input(struct broker *b, struct client *c, const char *buf, size_t len,
     bool *more)
 {
 	struct proto_op op;
-	size_t off = 0;
+	size_t off = 0, ops = 0;
+	int64_t until = io_now_us() + TURN_US;
 	int rc;
 
 	b->work = 0;
 	*more = false;
 	while (!c->closing && !c->dead && off < len) {
-		if (b->work >= WORK_TURN) {
+		if (b->work >= WORK_TURN ||
+		    (++ops % TURN_CHECK == 0 && io_now_us() >= until)) {
 			*more = true;
 			break;
 		}
@@ -1270,9 +1332,11 @@ close_now(struct broker *b, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
-	for (size_t i = 0; i < c->nbuck; i++)
-		while (c->sidtab[i] != NULL)
-			sub_unlink(b, c->sidtab[i]);
+	/* its subscriptions go now if this iteration's slice allows, the
+	 * rest a slice per iteration (reap) */
+	reap_add(b, c);
+	if (c->reaping)
+		reap_client(b, c);
 	epoll_ctl(b->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	pending_del(b, c);
@@ -1289,18 +1353,19 @@ close_now(struct broker *b, struct client *c, const char *why)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	b->nclients--;
-	if (!c->dirty) {
+	if (!c->dirty && !c->reaping) {
 		c->link = b->dead;
 		b->dead = c;
 	}
-	/* a dirty client is freed when the flush list is walked */
+	/* a dirty client is freed when the flush list is walked, one with
+	 * subscriptions left once reap_client freed the last */
 }
 
 /* client_free: release a closed client */
 static void
 client_free(struct client *c)
 {
-	free(c->sidtab);
+	htab_free(&c->sids);
 	free(c->in);
 	free(c->out.buf);
 	free(c);
@@ -1447,6 +1512,7 @@ add_client(struct broker *b, struct listener *l, int fd)
 		close(fd);
 		return -1;
 	}
+	c->sids = (struct htab)HTAB_INIT(struct bsub, hnext, hash);
 	peer_name(c, fd, l);
 	/* clients no socket vouches for have a pool of their own until
 	 * they CONNECT: they cannot crowd out the owner's clients */
@@ -1654,8 +1720,10 @@ end_batch(struct broker *b)
 			c->dirty = false;
 			if (c->dead) {
 				/* closed while dirty: close_now left it here */
-				c->link = b->dead;
-				b->dead = c;
+				if (!c->reaping) {
+					c->link = b->dead;
+					b->dead = c;
+				}
 			} else
 				flush(b, c);	/* close_now inside sees !dirty */
 		}
@@ -1675,7 +1743,8 @@ timeout_ms(struct broker *b)
 	int64_t now = io_now_ms(), until = -1;
 	struct client *c;
 
-	if (b->busy != NULL || (b->ldm && b->nclients == 0))
+	if (b->busy != NULL || b->reap != NULL ||
+	    (b->ldm && b->nclients == 0))
 		return 0;
 	if (b->paused)
 		until = b->paused_until;
@@ -1862,6 +1931,8 @@ serve(struct broker *b)
 
 	while (!b->stop) {
 		n = epoll_wait(b->ep, ev, MAX_EVENTS, timeout_ms(b));
+		b->reap_left = REAP_TURN;
+		b->reap_until = io_now_us() + TURN_US;
 		if (n == -1 && errno != EINTR)
 			break;
 		for (i = 0; i < n; i++) {
@@ -1886,6 +1957,7 @@ serve(struct broker *b)
 				mark_dirty(b, c);
 		}
 		work_busy(b);
+		reap(b);
 		end_batch(b);
 		expire(b);
 		end_batch(b);
@@ -1898,6 +1970,11 @@ broker_free(struct broker *b)
 {
 	while (b->clients != NULL)
 		close_now(b, b->clients, "broker shutting down");
+	while (b->reap != NULL) {	/* no one is waiting any more */
+		b->reap_left = SIZE_MAX;
+		b->reap_until = INT64_MAX;
+		reap(b);
+	}
 	end_batch(b);
 	close_listeners(b);
 	sublist_result_free(&b->res);
@@ -1967,6 +2044,14 @@ broker_run(const struct broker_config *cfg)
 	int e, rc = -1;
 
 	limits(&b, cfg);
+	/* No fastbins: glibc gathers freed small blocks there and merges
+	 * them all at once (malloc_consolidate) at the next big free, which
+	 * after a client's 100,000 subscriptions went is milliseconds in
+	 * one call; without them each free merges its own block. And a
+	 * fixed threshold above which blocks are mapped (glibc raises it to
+	 * the largest block freed): big buffers go back with munmap. */
+	mallopt(M_MXFAST, 0);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	b.ep = b.sigfd = b.spare = -1;
 	b.start_ms = io_now_ms();
 	b.sigkind = SRC_SIGNAL;
@@ -1986,7 +2071,7 @@ broker_run(const struct broker_config *cfg)
 	raise_nofile(&b);
 	if ((b.line = malloc(b.linecap)) == NULL ||
 	    (b.rbuf = malloc(b.max_in)) == NULL ||
-	    sublist_init(&b.sl) == -1 ||
+	    sublist_init(&b.sl, entry_live) == -1 ||
 	    (b.spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 	    (b.ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (b.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)

@@ -119,7 +119,9 @@ int broker_prepare_dir(const char *path);
  * PUB/HPUB received, out_* MSG/HMSG sent, bytes are payload bytes (headers
  * excluded); pending is the client's unsent output; clients are listed
  * newest first (the asker included); subjects are those subscribed to,
- * sorted, with their subscriptions (each queue group member counts). The request also goes to ordinary
+ * sorted, with their subscriptions (each queue group member counts);
+ * subscriptions counts the index, where those of a client that just left
+ * stay for the few loop iterations its reaping takes. The request also goes to ordinary
  * subscribers of the subject, like any message.
  */
 #define BROKER_STAT_SUBJECT	"$SYS.REQ.IPCTOOL.STAT"

@@ -9,6 +9,7 @@
 
 #include <bsd/stdlib.h>
 
+#include "htab.h"
 #include "subject.h"
 
 /* A queue name, kept once for every group that bears it (on any
@@ -36,6 +37,7 @@ struct sublist_group {
 	size_t			  cap;
 	size_t			  index;	/* in node->groups */
 	struct sublist_group	 *hnext;	/* chain in the group table */
+	uint64_t		  hash;		/* group_hash(node, qn) */
 	struct sublist_group	 *mnext;	/* next of its name in a match */
 };
 
@@ -46,9 +48,7 @@ struct sublist_node {
 	uint64_t		  hash;
 	char			 *tok;
 	size_t			  tlen;
-	struct sublist_node	**tab;		/* literal children */
-	size_t			  nbuck;
-	size_t			  nkids;
+	struct htab		  kids;		/* literal children */
 	struct sublist_node	 *pwc;		/* child '*' */
 	struct sublist_node	 *fwc;		/* child '>' */
 	struct sublist_entry	**subs;
@@ -217,6 +217,7 @@ node_new(struct sublist_node *parent, const char *t, size_t len)
 	n->tlen = len;
 	n->hash = hash(t, len);
 	n->parent = parent;
+	n->kids = (struct htab)HTAB_INIT(struct sublist_node, hnext, hash);
 	return n;
 }
 
@@ -224,16 +225,13 @@ node_new(struct sublist_node *parent, const char *t, size_t len)
 static void
 node_free(struct sublist_node *n)
 {
-	struct sublist_node *c, *next;
-	size_t i;
+	struct sublist_node *c;
+	size_t i, work = 0;
 
 	if (n == NULL)
 		return;
-	for (i = 0; i < n->nbuck; i++)
-		for (c = n->tab[i]; c != NULL; c = next) {
-			next = c->hnext;
-			node_free(c);
-		}
+	while ((c = htab_pop(&n->kids, &work)) != NULL)
+		node_free(c);
 	node_free(n->pwc);
 	node_free(n->fwc);
 	for (i = 0; i < n->ngroups; i++) {
@@ -242,60 +240,51 @@ node_free(struct sublist_node *n)
 	}
 	free(n->groups);
 	free(n->subs);
-	free(n->tab);
+	htab_free(&n->kids);
 	free(n->tok);
 	free(n);
+}
+
+/* A token to look for among a node's children */
+struct tok {
+	const char	*p;
+	size_t		 len;
+};
+
+static bool
+tok_eq(const void *elem, const void *key)
+{
+	const struct sublist_node *c = elem;
+	const struct tok *t = key;
+
+	return c->tlen == t->len && memcmp(c->tok, t->p, t->len) == 0;
 }
 
 /* child_find: the literal child of n for token t, or NULL */
 static struct sublist_node *
 child_find(const struct sublist_node *n, const char *t, size_t len)
 {
-	struct sublist_node *c;
-	uint64_t h;
+	struct tok k = { t, len };
 
-	if (n->nbuck == 0)
+	if (n->kids.count == 0)
 		return NULL;
-	h = hash(t, len);
-	for (c = n->tab[h % n->nbuck]; c != NULL; c = c->hnext)
-		if (c->hash == h && c->tlen == len &&
-		    memcmp(c->tok, t, len) == 0)
-			return c;
-	return NULL;
+	/* a find moves a few buckets of a growing table: the node is the
+	 * index's, not the caller's */
+	return htab_find((struct htab *)&n->kids, hash(t, len), tok_eq, &k);
 }
 
-/* child_link: put c in n's table, growing it; returns 0 or -1 (ENOMEM) */
+/* child_link: put c in n's table; returns 0 or -1 (ENOMEM) */
 static int
 child_link(struct sublist_node *n, struct sublist_node *c)
 {
-	struct sublist_node **tab, *x, *next;
-	size_t i, nb;
-
-	if (n->nkids >= n->nbuck) {
-		nb = n->nbuck ? n->nbuck * 2 : 4;
-		if ((tab = calloc(nb, sizeof(*tab))) == NULL)
-			return -1;
-		for (i = 0; i < n->nbuck; i++)
-			for (x = n->tab[i]; x != NULL; x = next) {
-				next = x->hnext;
-				x->hnext = tab[x->hash % nb];
-				tab[x->hash % nb] = x;
-			}
-		free(n->tab);
-		n->tab = tab;
-		n->nbuck = nb;
-	}
-	c->hnext = n->tab[c->hash % n->nbuck];
-	n->tab[c->hash % n->nbuck] = c;
-	n->nkids++;
-	return 0;
+	return htab_insert(&n->kids, c);
 }
 
 /* child_unlink: take c out of its parent; returns nothing */
 static void
 child_unlink(struct sublist_node *c)
 {
-	struct sublist_node *n = c->parent, **pp;
+	struct sublist_node *n = c->parent;
 
 	if (n->pwc == c) {
 		n->pwc = NULL;
@@ -305,13 +294,7 @@ child_unlink(struct sublist_node *c)
 		n->fwc = NULL;
 		return;
 	}
-	for (pp = &n->tab[c->hash % n->nbuck]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if (*pp == c) {
-			*pp = c->hnext;
-			n->nkids--;
-			return;
-		}
+	htab_remove(&n->kids, c);
 }
 
 /* child_get: the child of n for token t, created if missing; NULL with
@@ -345,7 +328,7 @@ child_get(struct sublist_node *n, const char *t, size_t len)
 static bool
 node_empty(const struct sublist_node *n)
 {
-	return n->nsubs == 0 && n->ngroups == 0 && n->nkids == 0 &&
+	return n->nsubs == 0 && n->ngroups == 0 && n->kids.count == 0 &&
 	    n->pwc == NULL && n->fwc == NULL;
 }
 
@@ -363,33 +346,14 @@ prune(struct sublist_node *n)
 	}
 }
 
-/* TABLE_GROW: double the chained hash table tab of nbuck buckets once
- * count reaches nbuck, rehashing every element by keyof() along its
- * chain pointer next; when memory runs out the calling function
- * returns NULL (errno ENOMEM) */
-#define TABLE_GROW(tab, nbuck, count, type, next, keyof)		\
-	do {								\
-		type **nt_, *x_, *nx_;					\
-		size_t nb_, i_;						\
-									\
-		if ((count) < (nbuck))					\
-			break;						\
-		nb_ = (nbuck) ? (nbuck) * 2 : 16;			\
-		if ((nt_ = calloc(nb_, sizeof(*nt_))) == NULL)		\
-			return NULL;					\
-		for (i_ = 0; i_ < (nbuck); i_++)			\
-			for (x_ = (tab)[i_]; x_ != NULL; x_ = nx_) {	\
-				nx_ = x_->next;				\
-				x_->next = nt_[keyof(x_) % nb_];	\
-				nt_[keyof(x_) % nb_] = x_;		\
-			}						\
-		free(tab);						\
-		(tab) = nt_;						\
-		(nbuck) = nb_;						\
-	} while (0)
+static bool
+qname_eq(const void *elem, const void *key)
+{
+	const struct sublist_qname *qn = elem;
+	const struct tok *t = key;
 
-#define QN_KEY(q)	((q)->hash)
-#define GROUP_KEY(g)	group_hash((g)->node, (g)->qn)
+	return qn->len == t->len && memcmp(qn->name, t->p, t->len) == 0;
+}
 
 /* qname_get: the queue name q (one reference more), made if missing;
  * NULL with errno ENOMEM */
@@ -397,17 +361,13 @@ static struct sublist_qname *
 qname_get(struct sublist *sl, const char *q, size_t len)
 {
 	struct sublist_qname *qn;
+	struct tok k = { q, len };
 	uint64_t h = hash(q, len);
 
-	if (sl->nqbuck > 0)
-		for (qn = sl->qtab[h % sl->nqbuck]; qn != NULL; qn = qn->hnext)
-			if (qn->hash == h && qn->len == len &&
-			    memcmp(qn->name, q, len) == 0) {
-				qn->refs++;
-				return qn;
-			}
-	TABLE_GROW(sl->qtab, sl->nqbuck, sl->nq, struct sublist_qname, hnext,
-	    QN_KEY);
+	if ((qn = htab_find(&sl->qnames, h, qname_eq, &k)) != NULL) {
+		qn->refs++;
+		return qn;
+	}
 	if ((qn = calloc(1, sizeof(*qn))) == NULL)
 		return NULL;
 	if ((qn->name = malloc(len + 1)) == NULL) {
@@ -419,9 +379,11 @@ qname_get(struct sublist *sl, const char *q, size_t len)
 	qn->len = len;
 	qn->hash = h;
 	qn->refs = 1;
-	qn->hnext = sl->qtab[h % sl->nqbuck];
-	sl->qtab[h % sl->nqbuck] = qn;
-	sl->nq++;
+	if (htab_insert(&sl->qnames, qn) == -1) {
+		free(qn->name);
+		free(qn);
+		return NULL;
+	}
 	return qn;
 }
 
@@ -429,17 +391,9 @@ qname_get(struct sublist *sl, const char *q, size_t len)
 static void
 qname_put(struct sublist *sl, struct sublist_qname *qn)
 {
-	struct sublist_qname **pp;
-
 	if (--qn->refs > 0)
 		return;
-	for (pp = &sl->qtab[qn->hash % sl->nqbuck]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if (*pp == qn) {
-			*pp = qn->hnext;
-			break;
-		}
-	sl->nq--;
+	htab_remove(&sl->qnames, qn);
 	free(qn->name);
 	free(qn);
 }
@@ -450,24 +404,31 @@ group_new(struct sublist *sl, struct sublist_node *n,
     struct sublist_qname *qn)
 {
 	struct sublist_group *g;
-	uint64_t h;
 
-	TABLE_GROW(sl->gtab, sl->ngbuck, sl->ng, struct sublist_group, hnext,
-	    GROUP_KEY);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
 	g->qn = qn;
 	g->node = n;
+	g->hash = group_hash(n, qn);
 	g->index = n->ngroups;
-	if (PUSH(n->groups, n->ngroups, n->capgroups, g) == -1) {
+	if (htab_insert(&sl->groups, g) == -1) {
 		free(g);
 		return NULL;
 	}
-	h = group_hash(n, qn);
-	g->hnext = sl->gtab[h % sl->ngbuck];
-	sl->gtab[h % sl->ngbuck] = g;
-	sl->ng++;
+	if (PUSH(n->groups, n->ngroups, n->capgroups, g) == -1) {
+		htab_remove(&sl->groups, g);
+		free(g);
+		return NULL;
+	}
 	return g;
+}
+
+static bool
+group_eq(const void *elem, const void *key)
+{
+	const struct sublist_group *g = elem, *k = key;
+
+	return g->node == k->node && g->qn == k->qn;
 }
 
 /* group_get: n's queue group named q, created if missing (found through
@@ -478,18 +439,17 @@ group_get(struct sublist *sl, struct sublist_node *n, const char *q,
     size_t len)
 {
 	struct sublist_qname *qn;
-	struct sublist_group *g;
-	uint64_t h;
+	struct sublist_group *g, key;
 
 	if ((qn = qname_get(sl, q, len)) == NULL)
 		return NULL;
-	h = group_hash(n, qn);
-	if (sl->ngbuck > 0)
-		for (g = sl->gtab[h % sl->ngbuck]; g != NULL; g = g->hnext)
-			if (g->node == n && g->qn == qn) {
-				qname_put(sl, qn);	/* g holds one */
-				return g;
-			}
+	key.node = n;
+	key.qn = qn;
+	if ((g = htab_find(&sl->groups, group_hash(n, qn), group_eq,
+	    &key)) != NULL) {
+		qname_put(sl, qn);	/* g holds one */
+		return g;
+	}
 	if ((g = group_new(sl, n, qn)) == NULL)
 		qname_put(sl, qn);
 	return g;
@@ -500,17 +460,9 @@ static void
 group_drop(struct sublist *sl, struct sublist_node *n,
     struct sublist_group *g)
 {
-	struct sublist_group **pp;
-
 	n->groups[g->index] = n->groups[--n->ngroups];
 	n->groups[g->index]->index = g->index;
-	for (pp = &sl->gtab[group_hash(n, g->qn) % sl->ngbuck]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if (*pp == g) {
-			*pp = g->hnext;
-			break;
-		}
-	sl->ng--;
+	htab_remove(&sl->groups, g);
 	qname_put(sl, g->qn);
 	free(g->v);
 	free(g);
@@ -529,29 +481,33 @@ queue_valid(const char *q, size_t len)
 }
 
 int
-sublist_init(struct sublist *sl)
+sublist_init(struct sublist *sl,
+    bool (*live)(const struct sublist_entry *e))
 {
 	memset(sl, 0, sizeof(*sl));
+	sl->qnames = (struct htab)HTAB_INIT(struct sublist_qname, hnext, hash);
+	sl->groups = (struct htab)HTAB_INIT(struct sublist_group, hnext, hash);
+	sl->live = live;
 	if ((sl->root = calloc(1, sizeof(*sl->root))) == NULL)
 		return -1;
+	sl->root->kids = (struct htab)HTAB_INIT(struct sublist_node, hnext,
+	    hash);
 	return 0;
 }
 
 void
 sublist_free(struct sublist *sl)
 {
-	struct sublist_qname *qn, *next;
-	size_t i;
+	struct sublist_qname *qn;
+	size_t work = 0;
 
 	node_free(sl->root);
-	for (i = 0; i < sl->nqbuck; i++)
-		for (qn = sl->qtab[i]; qn != NULL; qn = next) {
-			next = qn->hnext;
-			free(qn->name);
-			free(qn);
-		}
-	free(sl->qtab);
-	free(sl->gtab);
+	while ((qn = htab_pop(&sl->qnames, &work)) != NULL) {
+		free(qn->name);
+		free(qn);
+	}
+	htab_free(&sl->qnames);
+	htab_free(&sl->groups);
 	memset(sl, 0, sizeof(*sl));
 }
 
@@ -666,7 +622,7 @@ pick(struct sublist *sl, struct sublist_result *r)
 {
 	struct sublist_qname *qn;
 	struct sublist_group *g;
-	size_t i, k;
+	size_t i, k, tries;
 
 	sl->epoch++;
 	r->nq = 0;
@@ -687,13 +643,24 @@ pick(struct sublist *sl, struct sublist_result *r)
 	for (i = 0; i < r->nq; i++) {
 		qn = r->q[i];
 		k = qn->rr++ % qn->total;
-		for (g = qn->first; g != NULL; g = g->mnext) {
-			if (k < g->n) {
+		for (g = qn->first; k >= g->n; g = g->mnext)
+			k -= g->n;
+		/* the member whose turn it is, or the next live one (as
+		 * nats-server goes on to the next member when one fails):
+		 * the members of a client on its way out stay in the index
+		 * until they are reaped, a slice at a time */
+		for (tries = 0; tries < qn->total; tries++) {
+			if (sl->live == NULL || sl->live(g->v[k])) {
 				if (PUSH(r->v, r->n, r->cap, g->v[k]) == -1)
 					return -1;
 				break;
 			}
-			k -= g->n;
+			r->probes++;
+			if (++k == g->n) {
+				k = 0;
+				if ((g = g->mnext) == NULL)
+					g = qn->first;
+			}
 		}
 	}
 	return 0;
@@ -705,6 +672,7 @@ sublist_match(struct sublist *sl, const char *subj, size_t len,
 {
 	r->n = 0;
 	r->ng = 0;
+	r->probes = 0;
 	if (subj == NULL || len == 0) {
 		errno = EINVAL;
 		return -1;

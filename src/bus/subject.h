@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "htab.h"
+
 /* subject_valid: true when s is a well-formed subject: tokens separated
  * by '.', none empty, no whitespace or control bytes; with wild, '*' and
  * '>' are wildcards when they are a whole token and '>' must be last;
@@ -45,15 +47,15 @@ struct sublist_entry {
 };
 
 /* The index: a trie of subject tokens with '*' and '>' branches, and
- * two hash tables: queue names, and queue groups by node and name. */
+ * two hash tables: queue names, and queue groups by node and name (all
+ * of them grown a few buckets at a time, see htab.h). */
 struct sublist {
 	struct sublist_node	*root;
 	size_t			 count;		/* entries inserted */
 	/* private */
-	struct sublist_qname	**qtab;
-	size_t			  nqbuck, nq;
-	struct sublist_group	**gtab;
-	size_t			  ngbuck, ng;
+	bool			(*live)(const struct sublist_entry *e);
+	struct htab		  qnames;
+	struct htab		  groups;
 	uint64_t		  epoch;	/* of the last match */
 };
 
@@ -70,10 +72,18 @@ struct sublist_result {
 	struct sublist_qname	**q;		/* their distinct names */
 	size_t			  nq;
 	size_t			  qcap;
+	size_t			  probes;	/* queue members passed over
+						 * (not live) in the last match */
 };
 
-/* sublist_init: an empty index; returns 0, or -1 with errno ENOMEM */
-int sublist_init(struct sublist *sl);
+/* sublist_init: an empty index; returns 0, or -1 with errno ENOMEM.
+ * live (NULL: every entry is) tells whether a queue group member may
+ * take its turn: when it says no, the next member does, as nats-server
+ * passes over a member that cannot take the message; a group with no
+ * live member gets nothing. Plain entries are returned whatever it
+ * says (the caller skips them as it sees fit). */
+int sublist_init(struct sublist *sl,
+    bool (*live)(const struct sublist_entry *e));
 
 /* sublist_free: release the index (the entries belong to the caller) */
 void sublist_free(struct sublist *sl);

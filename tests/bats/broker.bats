@@ -440,6 +440,109 @@ print(got)
 	run -1 grep 'maximum subscriptions' "$BROKER_LOG"
 }
 
+@test "a client that goes holding 20,000 subscriptions leaves none behind, and its queue members never take a turn" {
+	broker "unix:$SOCK"
+	run -0 python3 -c '
+import json, socket, sys, time
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"CONNECT {\"verbose\":false}\r\nPING\r\n")
+    assert f.readline() == b"PONG\r\n"
+    return s, f
+def stat(s, f):
+    s.sendall(b"PUB $SYS.REQ.IPCTOOL.STAT _st 0\r\n\r\n")
+    l = f.readline()
+    assert l.startswith(b"MSG _st "), l
+    return json.loads(f.readline())
+big, bf = conn()
+# more than one slice of plain subscriptions and queue members
+big.sendall(b"".join(b"SUB s.%d %d\r\n" % (i, i) for i in range(10000)) +
+            b"".join(b"SUB jobs g q%d\r\n" % i for i in range(10000)) + b"PING\r\n")
+assert bf.readline() == b"PONG\r\n"
+q, qf = conn()
+q.sendall(b"SUB jobs g 1\r\nSUB _st 2\r\nPING\r\n")
+assert qf.readline() == b"PONG\r\n"
+bf.close()
+big.close()
+# once the broker saw it go (its subscriptions are being reaped, a
+# slice a loop iteration): every message goes to the member left
+while stat(q, qf)["nclients"] != 1:
+    time.sleep(0.01)
+q.sendall(b"PUB jobs 2\r\nhi\r\n" * 500 + b"PING\r\n")
+got = 0
+while True:
+    l = qf.readline()
+    if l == b"PONG\r\n":
+        break
+    assert l == b"MSG jobs 1 2\r\n", l
+    qf.readline()
+    got += 1
+print("jobs", got)
+# and the index ends up with nothing of it
+for i in range(500):
+    st = stat(q, qf)
+    if st["subscriptions"] == 2:
+        break
+    time.sleep(0.01)
+print("subscriptions", st["subscriptions"], [x["subject"] for x in st["subjects"]][:5])
+' "$SOCK"
+	assert_equal "$output" "jobs 500
+subscriptions 2 ['_st', 'jobs']"
+}
+
+@test "a client busy with 30,000 SUBs and PUBs in turns: every client's messages arrive, each in order" {
+	broker "unix:$SOCK"
+	run -0 python3 -c '
+import socket, sys, threading
+path = sys.argv[1]
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"CONNECT {\"verbose\":false}\r\nPING\r\n")
+    assert f.readline() == b"PONG\r\n"
+    return s, f
+r, rf = conn()
+r.sendall(b"SUB seq.* 1\r\nPING\r\n")
+assert rf.readline() == b"PONG\r\n"
+big, bf = conn()
+a, af = conn()
+ops = []
+for i in range(30000):
+    ops.append(b"SUB s.%d %d\r\n" % (i, i))
+    if i % 100 == 99:
+        ops.append(b"PUB seq.b %d\r\n%d\r\n" % (len(str(i)), i))
+# the big client all at once, the other in small pieces meanwhile
+t = threading.Thread(target=big.sendall, args=(b"".join(ops) + b"PING\r\n",))
+t.start()
+for k in range(1000):
+    a.sendall(b"PUB seq.a %d\r\n%d\r\n" % (len(str(k)), k))
+t.join()
+a.sendall(b"PING\r\n")
+assert af.readline() == b"PONG\r\n"
+assert bf.readline() == b"PONG\r\n"
+last = {b"seq.a": -1, b"seq.b": -1}
+n = {b"seq.a": 0, b"seq.b": 0}
+while n[b"seq.a"] < 1000 or n[b"seq.b"] < 300:
+    l = rf.readline().split()
+    assert l[0] == b"MSG", l
+    v = int(rf.readline())
+    assert v > last[l[1]], (l, v, last)
+    last[l[1]] = v
+    n[l[1]] += 1
+# and the big one holds all its subscriptions
+a.sendall(b"PUB s.29999 2\r\nhi\r\n")
+assert bf.readline() == b"MSG s.29999 29999 2\r\n"
+print(n[b"seq.a"], n[b"seq.b"], last[b"seq.a"], last[b"seq.b"])
+' "$SOCK"
+	assert_equal "$output" "1000 300 999 29999"
+}
+
 @test "the protocol as nats-server 2.9 speaks it: CONNECT defaults, subject rules, -ERR texts and order" {
 	command -v nats-server >/dev/null || skip "nats-server not installed"
 	broker --no-auth tcp:0

@@ -143,7 +143,7 @@ test_sublist_basic(void)
 	struct sublist_entry badq = entry("foo", "a b");
 	char buf[] = "foo.bar.baz";
 
-	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_init(&sl, NULL), 0);
 	CHECK_INT(sublist_match(&sl, S("foo.bar"), &r), 0);
 	CHECK_INT(sublist_insert(&sl, &a), 0);
 	CHECK_INT(sublist_insert(&sl, &b), 0);
@@ -211,7 +211,7 @@ test_sublist_queue(void)
 	struct sublist_entry w = entry("*", "g");	/* same name, other node */
 	int hits[4] = { 0 }, i, j, ow = 0, wh = 0;
 
-	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_init(&sl, NULL), 0);
 	for (i = 0; i < 4; i++) {
 		q[i] = entry("work", "g");
 		CHECK_INT(sublist_insert(&sl, &q[i]), 0);
@@ -285,7 +285,7 @@ test_sublist_many_groups(void)
 	ptrdiff_t x;
 	int k;
 
-	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_init(&sl, NULL), 0);
 	for (i = 0; i < NG; i++) {
 		snprintf(names[i], sizeof(names[i]), "g%zu", i);
 		for (k = 0; k < 2; k++) {
@@ -356,7 +356,7 @@ test_publish_any(void)
 	struct sublist_entry a = entry("a.*", NULL), b = entry("a.>", NULL);
 	struct sublist_entry c = entry(">", NULL), d = entry("*.*.b", NULL);
 
-	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_init(&sl, NULL), 0);
 	CHECK_INT(sublist_insert(&sl, &a), 0);
 	CHECK_INT(sublist_insert(&sl, &b), 0);
 	CHECK_INT(sublist_insert(&sl, &c), 0);
@@ -423,7 +423,7 @@ test_sublist_random(void)
 	char subj[32];
 	int i, k, round, want, bad = 0;
 
-	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_init(&sl, NULL), 0);
 	for (i = 0; i < NSUB; i++) {
 		rnd_subject(&seed, pats[i], sizeof(pats[i]), true);
 		es[i] = entry(pats[i], NULL);
@@ -473,7 +473,7 @@ test_sublist_many(void)
 	struct sublist_result r = { 0 };
 	int i, bad = 0;
 
-	CHECK_INT(sublist_init(&sl), 0);
+	CHECK_INT(sublist_init(&sl, NULL), 0);
 	for (i = 0; i < 5000; i++) {
 		snprintf(names[i], sizeof(names[i]), "_INBOX.%d.*", i);
 		es[i] = entry(names[i], NULL);
@@ -497,6 +497,55 @@ test_sublist_many(void)
 	sublist_free(&sl);
 }
 
+/* The members of a client on its way out, for test_sublist_live */
+static const struct sublist_entry *gone_lo, *gone_hi;
+
+static bool
+not_gone(const struct sublist_entry *e)
+{
+	return e < gone_lo || e >= gone_hi;
+}
+
+/* test_sublist_live: members that are not live are passed over, the
+ * others keep their turns, a group with none live gets nothing; and
+ * the passing over is counted */
+static void
+test_sublist_live(void)
+{
+	static struct sublist_entry m[1000];
+	struct sublist sl;
+	struct sublist_result r = { 0 };
+	struct sublist_entry a = entry("jobs", "g"), b = entry("jobs", "g");
+	struct sublist_entry x = entry("jobs", "h");
+	int i, ha = 0, hb = 0;
+
+	CHECK_INT(sublist_init(&sl, not_gone), 0);
+	CHECK_INT(sublist_insert(&sl, &a), 0);
+	for (i = 0; i < 1000; i++) {
+		m[i] = entry("jobs", "g");
+		CHECK_INT(sublist_insert(&sl, &m[i]), 0);
+	}
+	CHECK_INT(sublist_insert(&sl, &b), 0);
+	gone_lo = &m[0];
+	gone_hi = &m[1000];
+	for (i = 0; i < 1002; i++) {
+		CHECK_INT(sublist_match(&sl, S("jobs"), &r), 1);
+		ha += found(&r, &a);
+		hb += found(&r, &b);
+	}
+	CHECK_INT(ha + hb, 1002);
+	CHECK(ha > 0 && hb > 0);
+	/* a group whose only member is gone gets nothing */
+	gone_lo = &x;
+	gone_hi = &x + 1;
+	CHECK_INT(sublist_insert(&sl, &x), 0);
+	CHECK_INT(sublist_match(&sl, S("jobs"), &r), 1);
+	CHECK_INT(found(&r, &x), 0);
+	CHECK_INT(r.probes, 1);
+	sublist_result_free(&r);
+	sublist_free(&sl);
+}
+
 int
 main(void)
 {
@@ -504,6 +553,7 @@ main(void)
 	test_match();
 	test_sublist_basic();
 	test_sublist_queue();
+	test_sublist_live();
 	test_literal();
 	test_publish_any();
 	test_sublist_many_groups();
