@@ -2,7 +2,7 @@
 # conformance.sh - the conformance suite: the same cases against a real
 # nats-server and against ipctool bus daemon, each started on loopback
 # with a kernel-chosen port and set up alike (open, token, users and nkey
-# users, creds), with three clients: libnats (conform.c), nats.js
+# users, creds; lame duck mode), with three clients: libnats (conform.c), nats.js
 # (conform.js, from npm) and raw protocol lines (conform_raw.py). Fails on
 # any outcome that differs between the two servers unless the COMPATIBILITY
 # section of man/ipctool-bus.1.scd lists it as CLIENT/SETUP/CASE.
@@ -156,6 +156,42 @@ if [ -n "$js" ]; then
 	cp "$tmp/op/user.pub" "$tmp/op/nkeys"
 	both creds "$tmp/op/server.conf" --nkey-users "$tmp/op/nkeys"
 fi
+
+# ldm PID PORT: lame duck mode as the clients see it: each connects,
+# then the server (PID) gets SIGUSR2, and each says whether the INFO with
+# "ldm" reached it; then a new client's connect is refused or not
+ldm() {
+	local pid=$1 port=$2 url=nats://127.0.0.1:$2 cp jp='' i
+	rm -f "$tmp"/ldm.*.ready
+	"$conform" "$url" ldm "$tmp/ldm.c.ready" >"$tmp/ldm.c.out" 2>&1 &
+	cp=$!
+	if [ -n "$js" ]; then
+		node "$here/conform.js" "$url" ldm "$tmp/ldm.js.ready" \
+			>"$tmp/ldm.js.out" 2>&1 &
+		jp=$!
+	fi
+	for i in $(seq 1000); do
+		[ -e "$tmp/ldm.c.ready" ] && { [ -z "$js" ] || [ -e "$tmp/ldm.js.ready" ]; } &&
+			break
+		sleep 0.01
+	done
+	kill -USR2 "$pid"
+	wait "$cp"
+	[ -z "$jp" ] || wait "$jp"
+	sed 's|^|libnats/ldm/|' "$tmp/ldm.c.out"
+	[ -z "$js" ] || sed 's|^|nats.js/ldm/|' "$tmp/ldm.js.out"
+	python3 -c 'import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+    print("raw/ldm/new-client: accepted")
+except OSError:
+    print("raw/ldm/new-client: refused")' "$port"
+}
+printf 'lame_duck_duration: "30s"\nlame_duck_grace_period: "1s"\n' >"$tmp/ldm.conf"
+start_nats ldm "$tmp/ldm.conf"
+ldm "${pids[-1]}" "$PORT" >"$tmp/ldm.nats.out"
+start_daemon ldm --no-auth --lame-duck 30s
+ldm "${pids[-1]}" "$PORT" >"$tmp/ldm.daemon.out"
 
 # The known differences: CLIENT/SETUP/CASE names in the COMPATIBILITY
 # section of the man page
