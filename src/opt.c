@@ -190,6 +190,16 @@ operands_from(struct opt_parser *p, int i)
 	p->ind = p->argc;
 }
 
+/* first_word_only: the completion scripts' hidden options count only as
+ * the first word after the applet (or its subcommand); anywhere else they
+ * are as unknown as the help says they are */
+static void
+first_word_only(const struct opt_parser *p, const struct opt *o)
+{
+	if (p->ind != 2)
+		usage_error("unknown option '--%s'", o->lo);
+}
+
 /* builtin: act on a common option; returns 1 when the caller should go on */
 static int
 builtin(struct opt_parser *p, const struct opt *o)
@@ -204,6 +214,7 @@ builtin(struct opt_parser *p, const struct opt *o)
 	case KEY_WORDS:
 		/* "APPLET --complete-words SUB" or "APPLET SUB
 		 * --complete-words": the words of that subcommand */
+		first_word_only(p, o);
 		if (p->sub == NULL && p->ap->subcmds && p->ind < p->argc)
 			for (const struct opt_sub *s = p->ap->subcmds; s->name;
 			    s++)
@@ -213,6 +224,7 @@ builtin(struct opt_parser *p, const struct opt *o)
 		exit(0);
 	case KEY_COMPLETE:
 		/* "APPLET --complete WORD...": the words after it */
+		first_word_only(p, o);
 		opt_complete(p->ap, p->argc - p->ind, p->argv + p->ind,
 		    stdout);
 		exit(0);

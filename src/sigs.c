@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,13 +83,42 @@ sigs_child(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* A group whose leader was reaped is kept as -pgid while members of it
+ * are left (a child of the handler that ignores the signal): the number
+ * stays the group's, not reused, for as long as one member lives. To see
+ * them go, this process becomes their subreaper (PR_SET_CHILD_SUBREAPER):
+ * members orphaned from now on are reaped here, not left as zombies of
+ * init that kill(2) still finds. */
+
 /* kill_groups: sig to every group left in pgids */
 static void
 kill_groups(const pid_t *pgids, size_t n, int sig)
 {
 	for (size_t i = 0; i < n; i++)
-		if (pgids[i] > 0)
-			kill(-pgids[i], sig);
+		if (pgids[i] != 0)
+			kill(-(pgids[i] > 0 ? pgids[i] : -pgids[i]), sig);
+}
+
+/* reap: wait for the leaders that have exited; a group whose leader is
+ * gone and that has no member left is done (0); returns how many are
+ * left */
+static size_t
+reap(pid_t *pgids, size_t n)
+{
+	size_t left = 0;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (size_t i = 0; i < n; i++)
+			if (pgids[i] == pid)
+				pgids[i] = -pid;
+	for (size_t i = 0; i < n; i++) {
+		if (pgids[i] < 0 && kill(pgids[i], 0) == -1 && errno == ESRCH)
+			pgids[i] = 0;
+		left += pgids[i] != 0;
+	}
+	return left;
 }
 
 void
@@ -96,27 +126,19 @@ sigs_end_groups(pid_t *pgids, size_t n, int sig, int sigfd)
 {
 	int64_t deadline = io_deadline(SIGS_GRACE_MS);
 	struct signalfd_siginfo si;
-	size_t left = 0;
 	bool killed = sig == SIGKILL;
-	pid_t pid;
-	int st;
 
-	for (size_t i = 0; i < n; i++)
-		left += pgids[i] > 0;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	kill_groups(pgids, n, sig);
-	while (left > 0) {
-		while (left > 0 && (pid = waitpid(-1, &st, WNOHANG)) > 0)
-			for (size_t i = 0; i < n; i++)
-				if (pgids[i] == pid) {
-					pgids[i] = 0;
-					left--;
-				}
-		if (left == 0)
-			break;
-		if (!killed && io_remaining(deadline) == 0) {
+	while (reap(pgids, n) > 0) {
+		if (io_remaining(deadline) == 0) {
+			if (killed)
+				return;	/* KILLed a grace ago: never hang */
 			kill_groups(pgids, n, SIGKILL);
 			killed = true;
+			deadline = io_deadline(SIGS_GRACE_MS);
 		}
+		/* a group without its leader sends no SIGCHLD: poll it */
 		if (sigfd < 0) {
 			poll(NULL, 0, 10);
 			continue;

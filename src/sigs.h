@@ -34,10 +34,13 @@ int sigs_catch(const int *sigs, size_t n, void (*handler)(int), int flags);
 void sigs_child_default(sigset_t *set);
 
 /* sigs_end_groups: pass sig to each of the n process groups in pgids
- * (ids of children that lead their group), then reap them: SIGKILL the
- * groups still there after SIGS_GRACE_MS, or at once when another
- * signal than SIGCHLD arrives on sigfd (a signalfd that has SIGCHLD,
- * or -1); pgids[i] becomes 0 as each is reaped */
+ * (ids of children that lead their group), then reap them and wait
+ * until no member of a group is left, the leader's own children too:
+ * SIGKILL the groups still there after SIGS_GRACE_MS, or at once when
+ * another signal than SIGCHLD arrives on sigfd (a signalfd that has
+ * SIGCHLD, or -1), and give up a grace period after that; pgids[i]
+ * becomes 0 as each group is gone. Makes the caller a subreaper: call
+ * it on the way out. */
 void sigs_end_groups(pid_t *pgids, size_t n, int sig, int sigfd);
 
 /* sigs_child: in a forked child before execve(2): every signal to its

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # grammar.bats - the command line every applet shares: "--" as POSIX has
 # it (a command after it only where one runs), -c 0 as no limit, the
-# letters that changed, fifo rm -f as rm -f
+# letters that changed, fifo rm -f as rm -f, the completion words only
+# where the scripts ask for them
 
 load helpers.bash
 
@@ -111,4 +112,19 @@ setup() {
 	assert_equal "$stderr" "ipctool pipe: unknown option '-s' (see 'ipctool pipe --help')"
 	run -64 --separate-stderr ipctool bus pub -s a b
 	assert_equal "$stderr" "ipctool bus: unknown option '-s' (see 'ipctool bus --help')"
+}
+
+@test "the completion scripts' hidden options count only as the first word" {
+	run -0 --separate-stderr ipctool sig --complete send -
+	assert_line -- --sync
+	run -0 --separate-stderr ipctool sig send --complete-words
+	assert_line -- --value
+	run -64 --separate-stderr ipctool sig send 1 --complete x
+	assert_output ""
+	assert_equal "$stderr" "ipctool sig: unknown option '--complete' (see 'ipctool sig --help')"
+	run -64 --separate-stderr ipctool bus pub x --complete-words
+	assert_output ""
+	assert_equal "$stderr" "ipctool bus: unknown option '--complete-words' (see 'ipctool bus --help')"
+	run -64 --separate-stderr ipctool pipe -B 64K --complete x
+	assert_equal "$stderr" "ipctool pipe: unknown option '--complete' (see 'ipctool pipe --help')"
 }

@@ -206,6 +206,22 @@ ipctool sig: USR1: sh exited with status 3"
 	assert_file_not_exists "$PF"
 }
 
+@test "sig trap: a child that ignores TERM is killed even when the handler has died" {
+	h="$BATS_TEST_TMPDIR/h"
+	# the handler dies of TERM; the child it left in its group ignores it
+	receiver trap USR1 -- sh -c 'trap "" TERM; sleep 60 & trap - TERM; echo "$$ $!" >"$0"; wait' "$h"
+	run -0 ipctool sig send -s USR1 --pidfile "$PF"
+	wait_for_line "$h" '^[0-9]+ [0-9]+$'
+	read -r hp cp <"$h"
+	BG_PIDS+=("$cp")	# not left behind when this test fails
+	kill -TERM "$RECV_PID"
+	wait_exit "$RECV_PID" 20
+	assert_equal "$WAIT_STATUS" 143
+	! kill -0 "$hp" 2>/dev/null
+	# the group's KILL came before the trap exited: nothing is left
+	wait_until 2 eval "! kill -0 $cp"
+}
+
 @test "sig trap: a second SIGTERM kills the handler at once" {
 	h="$BATS_TEST_TMPDIR/h"
 	receiver trap -v USR1 -- sh -c 'trap "" TERM; echo $$ >"$0"; while :; do sleep 1; done' "$h"
