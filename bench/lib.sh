@@ -11,6 +11,7 @@
 #   K name reason                      ipctool skipped, and why
 #   N name text                        a note for the report
 #   E file reason                      (run.sh) a scenario file that stopped
+#   C name curve xname x title         the scenario is point x of a curve
 #
 # Every command runs under timeout(1), which kills its whole process group;
 # servers started in the background are remembered and killed on exit.
@@ -101,6 +102,20 @@ scenario() {
 	SC_FAILED=()
 	record S "$1" "$2" "$3" "$4" "$5" "${6:-}" "${7:-}" "${8:-}"
 	say "scenario $1: $5"
+}
+
+# curve CURVE XNAME X TITLE [SCENARIO]: the scenario just declared (or
+# SCENARIO) is the point X of the cost curve CURVE (XNAME: what X counts,
+# e.g. subscribers), drawn in bench/curves.svg with the other points
+curve() {
+	record C "${5:-$SC_NAME}" "$1" "$2" "$3" "$4"
+}
+
+# side_scenario NAME GROUP UNIT BETTER TITLE: a scenario whose samples
+# come from the runs of the current one: each line "NAME VALUE" that a
+# run writes to $RUN_DIR/extra is a sample of NAME for the same contender
+side_scenario() {
+	record S "$1" "$2" "$3" "$4" "$5" "" "" ""
 }
 
 # needs APPLET...: skip the ipctool contenders unless every APPLET is built
@@ -271,6 +286,16 @@ value_of() {
 	esac
 }
 
+# record_extra I ROUND: the side samples contender I's run wrote
+record_extra() {
+	local name value
+	[ -s "$RUN_DIR/extra" ] || return 0
+	while read -r name value; do
+		[[ $value =~ ^[0-9.]+$ ]] || continue
+		record V "$name" "${SC_ROLE[$1]}" "${SC_LABEL[$1]}" "$2" "$value"
+	done <"$RUN_DIR/extra"
+}
+
 # run_rounds KIND [ARG]: every contender once per round, $ROUNDS rounds,
 # the order reversed every other round; a contender that fails once is
 # recorded with the reason and left out of the later rounds
@@ -288,6 +313,7 @@ run_rounds() {
 			if run_once "$i" && value_of "$kind" "$arg"; then
 				record V "$SC_NAME" "${SC_ROLE[$i]}" "${SC_LABEL[$i]}" \
 				    "$r" "$RUN_V"
+				record_extra "$i" "$r"
 			else
 				SC_FAILED[i]=1
 				record F "$SC_NAME" "${SC_LABEL[$i]}" "$(cat "$RUN_DIR/why")"

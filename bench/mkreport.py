@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """bench/mkreport.py - turn the samples bench/run.sh collected into
-bench/report.json (everything, for machines), bench/report.md (the table)
-and bench/report.svg (the ratios as bars). Standard library only.
+bench/report.json (everything, for machines), bench/report.md (the table),
+bench/report.svg (the ratios as bars) and bench/curves.svg (the cost
+curves as lines). Standard library only.
 
 Usage: mkreport.py RESULTS.tsv PREFIX [--ipctool BIN] [--quick 0|1]
        [--seconds N]
@@ -27,7 +28,7 @@ def load(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             rec = line.rstrip("\n").split("\t")
-            if len(rec) < 3 or rec[0] not in "SVFKNE":
+            if len(rec) < 3 or rec[0] not in "SVFKNEC":
                 continue  # not a record: never stop the report for it
             kind, name = rec[0], rec[1]
             if kind == "S":
@@ -38,7 +39,7 @@ def load(path):
                     "goal_peer": float(rec[7]) if rec[7] else None,
                     "goal_ref": float(rec[8]) if rec[8] else None,
                     "skipped": None, "notes": [], "failures": [],
-                    "contenders": {}, "error": None,
+                    "contenders": {}, "error": None, "curve": None,
                 }
                 scenarios.append(sc)
                 by_name[name] = sc
@@ -48,14 +49,17 @@ def load(path):
                 sc = {"name": name, "group": "?", "unit": "", "better":
                       "higher", "title": name, "target": "", "goal_peer":
                       None, "goal_ref": None, "skipped": None, "notes": [],
-                      "failures": [], "contenders": {}, "error": None}
+                      "failures": [], "contenders": {}, "error": None,
+                      "curve": None}
                 scenarios.append(sc)
                 by_name[name] = sc
             if kind == "V":
                 role, label, value = rec[2], rec[3], float(rec[5])
                 c = sc["contenders"].setdefault(
-                    label, {"label": label, "role": role, "samples": []})
+                    label, {"label": label, "role": role, "samples": [],
+                            "rounds": {}})
                 c["samples"].append(value)
+                c["rounds"][rec[4]] = value
             elif kind == "F":
                 sc["failures"].append({"label": rec[2], "reason": rec[3]})
             elif kind == "K":
@@ -64,6 +68,13 @@ def load(path):
                 sc["notes"].append(rec[2])
             elif kind == "E":
                 sc["error"] = rec[2]
+            elif kind == "C" and len(rec) >= 6:
+                try:
+                    x = float(rec[4])
+                except ValueError:
+                    continue
+                sc["curve"] = {"name": rec[2], "xname": rec[3], "x": x,
+                               "title": rec[5]}
     return scenarios
 
 
@@ -96,6 +107,19 @@ def summarise(sc):
     sc["ratio_peer"] = ratio(sc, ipc and ipc["median"],
                              peer and peer["median"])
     sc["ratio_ref"] = ratio(sc, ipc and ipc["median"], ref and ref["median"])
+    # the spread: ipctool's ratio to the best peer round by round (the
+    # two ran in the same round, minutes apart at most); a range that
+    # holds 1.00× is a tie, one wholly below it a loss
+    sc["round_ratios"] = []
+    if ipc and peer:
+        for r, v in ipc["rounds"].items():
+            if r in peer["rounds"]:
+                rr = ratio(sc, v, peer["rounds"][r])
+                if rr is not None:
+                    sc["round_ratios"].append(rr)
+    for c in sc["contenders"].values():
+        c["spread"] = ((c["max"] - c["min"]) / c["median"]
+                       if c["median"] else None)
     verdicts = []
     for key, goal in (("ratio_peer", sc["goal_peer"]),
                       ("ratio_ref", sc["goal_ref"])):
@@ -133,6 +157,15 @@ def fmt(v, unit=""):
     else:
         s = f"{v:.2f}"
     return s + (f" {unit}" if unit else "")
+
+
+def fmt_range(sc):
+    """The lowest and highest of ipctool's round-by-round ratios to the
+    best peer, or a dash."""
+    rr = sc.get("round_ratios") or []
+    if len(rr) < 2:
+        return "—"
+    return f"{min(rr):.2f}–{max(rr):.2f}×"
 
 
 def fmt_ratio(v):
@@ -196,14 +229,17 @@ def markdown(doc):
         "",
         "Medians of alternating rounds. A ratio is how many times better "
         "ipctool does than the best peer or the best near-limit reference "
-        "(above 1.00× ipctool wins, whichever way the unit points). "
-        "Chart: `report.svg`.",
+        "(above 1.00× ipctool wins, whichever way the unit points); "
+        "round ratios: the lowest and highest ratio to the best peer "
+        "within one round (a range that holds the target is a tie, not "
+        "a loss). "
+        "Charts: `report.svg` (ratios), `curves.svg` (cost curves).",
         "",
         summary_line(doc),
         "",
-        "| scenario | unit | ipctool | peers | ratio | reference | "
-        "ratio to ref | target | verdict |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| scenario | unit | ipctool | peers | ratio | round ratios | "
+        "reference | ratio to ref | target | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for sc in doc["scenarios"]:
         cs = sc["contenders"]
@@ -231,23 +267,31 @@ def markdown(doc):
         out.append(
             f"| {sc['name']} | {sc['unit']} | "
             f"{fmt(ipc['median']) if ipc else '—'} | {peers} | "
-            f"{fmt_ratio(sc['ratio_peer'])} | {refs} | "
+            f"{fmt_ratio(sc['ratio_peer'])} | {fmt_range(sc)} | {refs} | "
             f"{fmt_ratio(sc['ratio_ref'])} | {sc['target'] or '—'} | "
             f"{verdict} |")
-    out += ["", "## Scenarios", ""]
+    out += [""] + curves_markdown(doc)
+    out += ["## Scenarios", ""]
     for sc in doc["scenarios"]:
         out += [f"### {sc['name']}: {sc['title']}", ""]
         if sc["skipped"]:
             out += [f"ipctool skipped: {sc['skipped']}; the others ran.", ""]
         if sc["error"]:
             out += [f"**The scenario stopped:** {sc['error']}", ""]
-        out += ["| contender | role | median | min | max | vs best peer | "
-                "samples |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        out += ["| contender | role | median | min | max | spread | "
+                "vs best peer | samples |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for c in sc["contenders"].values():
+            spread = ("—" if c["spread"] is None else
+                      f"{c['spread'] * 100:.0f}%")
             out.append(
                 f"| {c['label']} | {c['role']} | {fmt(c['median'], sc['unit'])}"
-                f" | {fmt(c['min'])} | {fmt(c['max'])} | "
+                f" | {fmt(c['min'])} | {fmt(c['max'])} | {spread} | "
                 f"{fmt_ratio(c['vs_best_peer'])} | {len(c['samples'])} |")
+        if len(sc["round_ratios"]) >= 2:
+            out += ["", f"ipctool vs {sc['best_peer']}, round by round: "
+                    + ", ".join(f"{r:.2f}×" for r in sc["round_ratios"])
+                    + f" (median {fmt_ratio(sc['ratio_peer'])})."]
         out.append("")
         for f in sc["failures"]:
             out += [f"- **{f['label']} failed:** `{f['reason'].strip()}`"]
@@ -258,7 +302,206 @@ def markdown(doc):
     return "\n".join(out) + "\n"
 
 
+# A curve segment whose per-unit cost changes by less than this factor
+# either way counts as flat: the total cost grows linearly there
+FLAT = 1.3
+
+
+def fmt_x(x):
+    """A curve's x: 1,024 as 1 KiB and so on for byte sizes, else plain."""
+    return f"{x:,.0f}"
+
+
+def fmt_bytes(x):
+    for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if x >= size and x % size == 0:
+            return f"{x / size:,.0f} {unit}"
+    return f"{x:,.0f} B"
+
+
+def shape(points, better, xname):
+    """Where the cost of one contender grows linearly and where it bends,
+    from its (x, median) points: the per-unit cost is the median for a
+    lower-is-better unit and its inverse for a rate; flat per-unit cost
+    is a total cost linear in x."""
+    pts = [(x, v) for x, v in points if v]
+    if len(pts) < 2:
+        return "too few points to tell"
+    show = fmt_bytes if "byte" in xname else fmt_x
+    cost = [(x, v if better == "lower" else 1 / v) for x, v in pts]
+    whole = cost[-1][1] / cost[0][1]
+    span = f"{show(cost[0][0])} to {show(cost[-1][0])} {xname}"
+    segs = [(a[0], b[0], b[1] / a[1]) for a, b in zip(cost, cost[1:])]
+    bent = [(a, b, g) for a, b, g in segs if not 1 / FLAT <= g <= FLAT]
+    if not bent:
+        return (f"linear: the cost per unit stays within {FLAT:.1f}× from "
+                f"{span} (×{whole:.2f} in all)")
+    a, b, g = bent[0]
+    how = ("grows faster than linear" if g > 1 else
+           "grows slower than linear")
+    if a == cost[0][0]:
+        lead = f"not linear from the start ({show(a)})"
+    else:
+        lead = f"linear up to {show(a)}, bends there"
+    return (f"{lead}: the cost per unit ×{g:.2f} from {show(a)} to "
+            f"{show(b)} ({how}); ×{whole:.2f} from {span}")
+
+
+def curves(doc):
+    """The cost curves: their points in x order, every contender's median
+    at each point, and the shape of each contender's curve."""
+    by = {}
+    for sc in doc["scenarios"]:
+        cv = sc.get("curve")
+        if not cv:
+            continue
+        c = by.setdefault(cv["name"], {
+            "name": cv["name"], "title": cv["title"], "xname": cv["xname"],
+            "unit": sc["unit"], "better": sc["better"], "points": [],
+            "labels": [], "roles": {}})
+        vals = {}
+        for cont in sc["contenders"].values():
+            if cont["failed"]:
+                continue
+            vals[cont["label"]] = cont["median"]
+            if cont["label"] not in c["labels"]:
+                c["labels"].append(cont["label"])
+                c["roles"][cont["label"]] = cont["role"]
+        c["points"].append({"x": cv["x"], "scenario": sc["name"],
+                            "values": vals, "ratio": sc["ratio_peer"]})
+    out = []
+    for c in by.values():
+        c["points"].sort(key=lambda p: p["x"])
+        c["labels"].sort(key=lambda lb: ("ipctool", "peer", "ref")
+                         .index(c["roles"][lb]))
+        c["shape"] = {
+            lb: shape([(p["x"], p["values"].get(lb)) for p in c["points"]
+                       if p["values"].get(lb)], c["better"], c["xname"])
+            for lb in c["labels"]}
+        out.append(c)
+    return out
+
+
+def curves_markdown(doc):
+    """A table per curve, a row per point, then how each curve grows."""
+    if not doc["curves"]:
+        return []
+    out = ["## Cost curves", "",
+           "Each point is a scenario of its own (medians, the peers run "
+           "alongside); `curves.svg` draws them. The shape of each curve "
+           "is computed from its points: where the cost per unit (per "
+           "message, byte or client) stays within "
+           f"{FLAT:.1f}× from one point to the next, the total cost grows "
+           "linearly; the first step beyond that is where it bends.", ""]
+    for c in doc["curves"]:
+        show = fmt_bytes if "byte" in c["xname"] else fmt_x
+        out += [f"### {c['name']}: {c['title']}", "",
+                f"| {c['xname']} | " + " | ".join(
+                    f"{lb} ({c['unit']})" for lb in c["labels"])
+                + " | ipctool vs best peer |",
+                "| --- | " + " | ".join("---" for _ in c["labels"])
+                + " | --- |"]
+        for p in c["points"]:
+            out.append(f"| {show(p['x'])} | " + " | ".join(
+                fmt(p["values"].get(lb)) for lb in c["labels"])
+                + f" | {fmt_ratio(p['ratio'])} |")
+        out.append("")
+        for lb in c["labels"]:
+            out.append(f"- {lb}: {c['shape'][lb]}.")
+        out.append("")
+    return out
+
+
 ROLE_COLOUR = {"ipctool": "#d9480f", "peer": "#868e96", "ref": "#1c7ed6"}
+DASHES = ["", "6 3", "2 3", "8 3 2 3"]
+
+
+def curves_svg(doc):
+    """Every cost curve as lines on a log x axis, one panel each, two
+    panels a row; ipctool orange, the peers grey (dashed apart)."""
+    import math
+    cs = doc["curves"]
+    pw, ph, gap, top = 440, 250, 30, 50
+    cols = 2
+    rows = max(1, (len(cs) + cols - 1) // cols)
+    width = cols * pw + (cols + 1) * gap
+    height = top + rows * (ph + gap) + 10
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+         f'height="{height}" font-family="sans-serif" font-size="11">',
+         f'<rect width="{width}" height="{height}" fill="white"/>',
+         f'<text x="{gap}" y="24" font-size="16" font-weight="bold">'
+         f'ipctool cost curves</text>',
+         f'<text x="{gap}" y="40" fill="#495057">medians · x on a log '
+         f'scale · {escape(doc["generated"])} · '
+         f'{"quick" if doc["quick"] else "full"} run</text>']
+    for k, c in enumerate(cs):
+        ox = gap + (k % cols) * (pw + gap)
+        oy = top + (k // cols) * (ph + gap)
+        l, r, t, b = ox + 60, ox + pw - 10, oy + 46, oy + ph - 46
+        o.append(f'<rect x="{ox}" y="{oy}" width="{pw}" height="{ph}" '
+                 f'fill="none" stroke="#dee2e6"/>')
+        o.append(f'<text x="{ox + 8}" y="{oy + 16}" font-weight="bold">'
+                 f'{escape(c["name"])}</text>')
+        o.append(f'<text x="{ox + 8}" y="{oy + 29}" fill="#495057">'
+                 f'{escape(c["title"][:70])}</text>')
+        xs = [p["x"] for p in c["points"] if p["x"] > 0]
+        vals = [v for p in c["points"] for v in p["values"].values() if v]
+        if len(xs) < 1 or not vals:
+            continue
+        lx0, lx1 = math.log10(min(xs)), math.log10(max(xs))
+        if lx1 == lx0:
+            lx1 = lx0 + 1
+        vmax = max(vals) * 1.1
+        px = lambda x: l + (math.log10(x) - lx0) / (lx1 - lx0) * (r - l)
+        py = lambda v: b - v / vmax * (b - t)
+        o.append(f'<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" '
+                 f'stroke="#212529"/>')
+        o.append(f'<line x1="{l}" y1="{t}" x2="{l}" y2="{b}" '
+                 f'stroke="#212529"/>')
+        show = fmt_bytes if "byte" in c["xname"] else fmt_x
+        for x in xs:
+            o.append(f'<text x="{px(x):.1f}" y="{b + 13}" '
+                     f'text-anchor="middle">{escape(show(x))}</text>')
+        o.append(f'<text x="{(l + r) / 2:.1f}" y="{b + 26}" '
+                 f'text-anchor="middle" fill="#495057">'
+                 f'{escape(c["xname"])}</text>')
+        for f in (0.5, 1.0):
+            o.append(f'<text x="{l - 4}" y="{py(vmax * f / 1.1) + 4:.1f}" '
+                     f'text-anchor="end">'
+                     f'{escape(fmt(vmax * f / 1.1))}</text>')
+        o.append(f'<text x="{l - 4}" y="{b + 4}" text-anchor="end">0</text>')
+        o.append(f'<text x="{l}" y="{t - 5}" fill="#495057" '
+                 f'text-anchor="middle">{escape(c["unit"])}</text>')
+        npeer = 0
+        for j, lb in enumerate(c["labels"]):
+            role = c["roles"][lb]
+            dash = ""
+            if role == "peer":
+                dash = DASHES[npeer % len(DASHES)]
+                npeer += 1
+            pts = [(px(p["x"]), py(p["values"][lb])) for p in c["points"]
+                   if p["values"].get(lb) and p["x"] > 0]
+            if not pts:
+                continue
+            col = ROLE_COLOUR[role]
+            o.append(f'<polyline fill="none" stroke="{col}" '
+                     f'stroke-width="{2.5 if role == "ipctool" else 1.8}"'
+                     + (f' stroke-dasharray="{dash}"' if dash else "")
+                     + ' points="' + " ".join(f"{x:.1f},{y:.1f}"
+                                            for x, y in pts) + '"/>')
+            for x, y in pts:
+                o.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" '
+                         f'fill="{col}"/>')
+            ly = oy + ph - 8
+            lx = ox + 8 + j * 140
+            o.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" '
+                     f'y2="{ly - 4}" stroke="{col}" stroke-width="2"'
+                     + (f' stroke-dasharray="{dash}"' if dash else "")
+                     + '/>')
+            o.append(f'<text x="{lx + 22}" y="{ly}">'
+                     f'{escape(lb[:20])}</text>')
+    o.append("</svg>")
+    return "\n".join(o) + "\n"
 
 
 def svg(doc):
@@ -374,6 +617,7 @@ def main():
         "host": host_info(a.ipctool),
         "scenarios": [summarise(sc) for sc in load(a.results)],
     }
+    doc["curves"] = curves(doc)
     for sc in doc["scenarios"]:
         sc["contenders"] = list(sc["contenders"].values())
     with open(a.prefix + ".json", "w", encoding="utf-8") as f:
@@ -385,6 +629,10 @@ def main():
         f.write(markdown(doc))
     with open(a.prefix + ".svg", "w", encoding="utf-8") as f:
         f.write(svg(doc))
+    # bench/report → bench/curves.svg, beside it
+    path = os.path.join(os.path.dirname(a.prefix) or ".", "curves.svg")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(curves_svg(doc))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/peers/brokerstat.sh - what a broker costs, for the bus scenarios:
 # "cpu" runs the libnats pub/sub client (natsbench) against the broker
-# listening on PORT and prints the CPU time the broker ran per
-# delivered message in nanoseconds; "rss" holds N idle clients (CONNECT,
+# listening on PORT and prints the user+system CPU time the broker used
+# per million delivered messages, in seconds; "rss" holds N idle clients (CONNECT,
 # PING, PONG, then nothing) and prints the broker's peak resident set in
 # kB. The broker is whichever process listens on 127.0.0.1:PORT.
 # Usage: brokerstat.sh cpu PORT N SUBS | brokerstat.sh rss PORT N
@@ -19,15 +19,18 @@ pid=$(broker_pid)
 case $mode in
 cpu)
 	subs=$4
-	# cpu_ns: nanoseconds the broker's threads have run so far (the
-	# scheduler's count, finer than the clock ticks of /proc/PID/stat)
+	# cpu_ns: the user+system time the broker's threads have run so far,
+	# in nanoseconds: the scheduler's sum_exec_runtime, which the kernel
+	# splits into the utime and stime getrusage(2) reports (their sum is
+	# this, without the clock ticks' 10 ms grain)
 	cpu_ns() { cat /proc/"$pid"/task/*/schedstat | awk '{ t += $1 } END { print t }'; }
 	c0=$(cpu_ns)
 	"$BENCH_BIN/natsbench" pubsub "nats://127.0.0.1:$port" "$n" "$subs" 32 \
 	    >/dev/null
 	c1=$(cpu_ns)
+	# seconds per million deliveries
 	awk -v t="$c1" -v u="$c0" -v m=$((n * subs)) \
-	    'BEGIN { printf "%.1f\n", (t - u) / m }'
+	    'BEGIN { printf "%.4f\n", (t - u) / 1e9 / m * 1e6 }'
 	;;
 rss)
 	ulimit -n 4096

@@ -1,13 +1,18 @@
 /* natsbench.c - the libnats client of the bus and job benchmarks, the same
  * program against every NATS broker (the embedded one, nats-server):
- *   natsbench pubsub URL N SUBS SIZE   SUBS subscriber connections, then
- *                                      one publisher sends N messages of
- *                                      SIZE bytes; ends when every
- *                                      subscriber has all N
+ *   natsbench pubsub URL N SUBS SIZE [PUBS]
+ *                                      SUBS subscriber connections, then
+ *                                      PUBS publishers (1; a connection
+ *                                      and a thread each) send N messages
+ *                                      of SIZE bytes in all; ends when
+ *                                      every subscriber has all N, and
+ *                                      prints deliveries per second from
+ *                                      the first publish to the last
+ *                                      delivery
  *   natsbench serve URL SUBJECT        a responder: echoes each request
  *   natsbench req URL SUBJECT N WINDOW N requests, at most WINDOW in flight
  *                                      (1: synchronous round trips)
- * Exit 0 when everything arrived, 75 after 100 s without it, 1 on error. */
+ * Exit 0 when everything arrived, 75 after 60 s without it, 1 on error. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +23,7 @@
 
 #include <nats/nats.h>
 
-#define DEADLINE_S 100
+#define DEADLINE_S 60
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -65,6 +70,10 @@ wait_for(long want)
 	return rc;
 }
 
+/* many subscriptions share libnats' delivery threads rather than
+ * having one each */
+static bool global_delivery;
+
 /* connect_to: a connection to url; asap: every publish written at once
  * (for round trips) rather than buffered (for throughput) */
 static natsConnection *
@@ -74,6 +83,8 @@ connect_to(const char *url, bool asap)
 	natsConnection *nc;
 
 	check(natsOptions_Create(&o), "options");
+	check(natsOptions_UseGlobalMessageDelivery(o, global_delivery),
+	    "global delivery");
 	check(natsOptions_SetSendAsap(o, asap), "send asap");
 	check(natsOptions_SetURL(o, url), "url");
 	check(natsOptions_SetAllowReconnect(o, false), "reconnect");
@@ -82,18 +93,44 @@ connect_to(const char *url, bool asap)
 	return nc;
 }
 
+struct publisher {
+	pthread_t t;
+	natsConnection *nc;
+	long n;
+	const char *data;
+	size_t size;
+};
+
+/* publish: one publisher's share of the messages, then a flush */
+static void *
+publish(void *arg)
+{
+	struct publisher *p = arg;
+
+	for (long i = 0; i < p->n; i++)
+		check(natsConnection_Publish(p->nc, "bench.pubsub", p->data,
+		    (int)p->size), "publish");
+	check(natsConnection_FlushTimeout(p->nc, DEADLINE_S * 1000), "flush");
+	return NULL;
+}
+
 /* pubsub: see the header; returns the exit status */
 static int
-pubsub(const char *url, long n, int subs, size_t size)
+pubsub(const char *url, long n, int subs, size_t size, int pubs)
 {
-	natsConnection *pub, **snc = calloc((size_t)subs, sizeof(*snc));
+	struct publisher *pub = calloc((size_t)pubs, sizeof(*pub));
+	natsConnection **snc = calloc((size_t)subs, sizeof(*snc));
 	natsSubscription **ss = calloc((size_t)subs, sizeof(*ss));
 	long *counts = calloc((size_t)subs, sizeof(*counts));
 	char *data = malloc(size);
+	struct timespec t0, t1;
 
-	if (snc == NULL || ss == NULL || counts == NULL || data == NULL)
+	if (pub == NULL || snc == NULL || ss == NULL || counts == NULL ||
+	    data == NULL)
 		return 1;
 	memset(data, 'x', size);
+	global_delivery = subs > 16;
+	nats_SetMessageDeliveryPoolSize(2);
 	for (int i = 0; i < subs; i++) {
 		snc[i] = connect_to(url, false);
 		check(natsConnection_Subscribe(&ss[i], snc[i], "bench.pubsub",
@@ -102,21 +139,37 @@ pubsub(const char *url, long n, int subs, size_t size)
 		    "pending limits");
 		check(natsConnection_Flush(snc[i]), "flush subscription");
 	}
-	pub = connect_to(url, false);
-	for (long i = 0; i < n; i++)
-		check(natsConnection_Publish(pub, "bench.pubsub", data,
-		    (int)size), "publish");
-	check(natsConnection_Flush(pub), "flush");
+	for (int i = 0; i < pubs; i++) {
+		pub[i].nc = connect_to(url, false);
+		pub[i].n = n / pubs + (i < n % pubs);
+		pub[i].data = data;
+		pub[i].size = size;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < pubs; i++)
+		if (pthread_create(&pub[i].t, NULL, publish, &pub[i]) != 0) {
+			fprintf(stderr, "natsbench: pthread_create failed\n");
+			return 1;
+		}
+	for (int i = 0; i < pubs; i++)
+		pthread_join(pub[i].t, NULL);
 	if (wait_for(n * subs) == -1) {
 		fprintf(stderr, "natsbench: %ld of %ld messages arrived\n",
 		    received, n * subs);
 		return 75;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* deliveries per second, connecting and subscribing not counted */
+	printf("%.1f\n", (double)(n * subs) / ((double)(t1.tv_sec -
+	    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+	fflush(stdout);
 	for (int i = 0; i < subs; i++) {
 		natsSubscription_Destroy(ss[i]);
 		natsConnection_Destroy(snc[i]);
 	}
-	natsConnection_Destroy(pub);
+	for (int i = 0; i < pubs; i++)
+		natsConnection_Destroy(pub[i].nc);
+	free(pub);
 	free(snc);
 	free(ss);
 	free(counts);
@@ -195,14 +248,15 @@ req(const char *url, const char *subject, long n, long window)
 int
 main(int argc, char **argv)
 {
-	if (argc == 6 && strcmp(argv[1], "pubsub") == 0)
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "pubsub") == 0 &&
+	    atoi(argv[4]) > 0 && (argc == 6 || atoi(argv[6]) > 0))
 		return pubsub(argv[2], atol(argv[3]), atoi(argv[4]),
-		    (size_t)atol(argv[5]));
+		    (size_t)atol(argv[5]), argc == 7 ? atoi(argv[6]) : 1);
 	if (argc == 4 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "req") == 0 && atol(argv[5]) > 0)
 		return req(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
-	fprintf(stderr, "usage: natsbench pubsub URL N SUBS SIZE\n"
+	fprintf(stderr, "usage: natsbench pubsub URL N SUBS SIZE [PUBS]\n"
 	    "       natsbench serve URL SUBJECT\n"
 	    "       natsbench req URL SUBJECT N WINDOW\n");
 	return 64;

@@ -10,8 +10,8 @@
 # The line path: `req serve --lines -- cat` (one long-running cat, a job
 # per line) against a libnats requester and responder through
 # nats-server, synchronous (window 1) and pipelined (window 64).
-m=1000
-[ -z "${QUICK:-}" ] || m=200
+m=500 lines=20000
+[ -z "${QUICK:-}" ] || { m=100; lines=4000; }
 bus='tcp:127.0.0.1:$PORT'
 # the embedded broker and one worker (its options in $SERVE); the
 # worker's ready file once it has subscribed; gives up (exit 1) as soon as
@@ -55,8 +55,8 @@ for j in 1 2 4; do
 done
 
 for window in 1 64; do
-	jobs=$((m * 20))
-	[ "$window" -eq 1 ] || jobs=$((m * 80))
+	jobs=$lines
+	[ "$window" -eq 1 ] || jobs=$((lines * 4))
 	scenario "jobs-lines-window-$window" jobs jobs/s higher \
 	    "req serve --lines -- cat: $jobs jobs, window $window ($([ "$window" -eq 1 ] &&
 	    echo synchronous || echo pipelined))" \
