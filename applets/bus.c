@@ -23,6 +23,7 @@
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
+#include "stats.h"
 #include "bus/auth.h"
 #include "bus/broker.h"
 #include "bus/cli.h"
@@ -51,6 +52,7 @@ enum {
 	KEY_PING_INTERVAL,
 	KEY_READY_FILE,
 	KEY_RECONNECT,
+	KEY_STATS,
 	KEY_SYNC,
 	KEY_TOKEN_FILE,
 	KEY_USER,
@@ -119,8 +121,8 @@ static const struct opt bus_opts[] = {
 	    .meta = "DUR", .sub = BUS_DAEMON,
 	    .help = "daemon: on SIGUSR2, let clients go over DUR (2m)" },
 	{ .lo = "json", .key = KEY_JSON,
-	    .sub = BUS_MONITOR | BUS_STAT | BUS_SUB,
-	    .help = "sub, monitor, stat: JSON output, an object a line" },
+	    .sub = BUS_MONITOR | BUS_PUB | BUS_STAT | BUS_SUB,
+	    .help = "JSON output, an object a line (pub: --stats)" },
 	{ .lo = "max-clients", .key = KEY_MAX_CLIENTS, .arg = OPT_INT,
 	    .meta = "N", .sub = BUS_DAEMON,
 	    .help = "daemon: clients at once (10000)" },
@@ -164,6 +166,8 @@ static const struct opt bus_opts[] = {
 	{ .lo = "reconnect", .key = KEY_RECONNECT,
 	    .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: when the broker goes, wait for it back" },
+	{ .lo = "stats", .key = KEY_STATS, .sub = BUS_PUB,
+	    .help = "pub --sync: round-trip summary on stderr at exit" },
 	{ .lo = "insecure", .key = KEY_TLS, .sub = BUS_CLIENTS,
 	    .help = "TLS: do not verify the broker's certificate" },
 	{ .lo = "tls-ca", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
@@ -193,6 +197,7 @@ const struct applet applet_bus = {
 	.usage = "bus daemon [-l ADDR]... [--addr-file FILE] [--no-auth]\n"
 	    "bus daemon [--user NAME --pass-file FILE]... [--nkey-users FILE]\n"
 	    "bus pub [-0] [--sync] [-b ADDR] [-t DUR] [-H K:V]... SUBJECT...\n"
+	    "bus pub --sync --stats [--json] [OPTIONS] SUBJECT...\n"
 	    "bus sub [-0S] [-b ADDR] [-q GROUP] [-c N] [-t DUR] SUBJECT...\n"
 	    "bus monitor [-b ADDR] [-c N] [-t DUR] [--json] [SUBJECT...]\n"
 	    "bus stat [-b ADDR] [-t DUR] [--json]",
@@ -207,6 +212,7 @@ const struct applet applet_bus = {
 static struct {
 	const char *bus;
 	bool null, sync, ack, json, no_auth, reconnect, subject, headers;
+	bool stats;
 	char hdr[4096];			/* pub -H: the header block */
 	size_t hlen;			/* 0: no headers */
 	long long count;
@@ -225,6 +231,7 @@ static struct {
 struct pub_state {
 	uint64_t want;		/* reply id awaited, 0 none */
 	int status;		/* 1 acked, 503 no responders */
+	struct stats *stats;	/* --stats, or NULL */
 };
 
 /* on_pub_reply: note the ack (or no-responders) of the awaited message */
@@ -246,7 +253,7 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
     const char *msg, size_t len, int64_t dl)
 {
 	char reply[BUS_INBOX_MAX + 24], dur[32];
-	uint64_t id = 0;
+	uint64_t id = 0, t0 = st->stats ? stats_now() : 0;
 
 	if (o.sync && bus_new_reply(c, reply, sizeof(reply), &id) == -1)
 		bus_cli_fail(c, errno, "subscribe to the inbox");
@@ -263,6 +270,8 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 	}
 	if (!o.sync)
 		return;
+	if (st->stats)
+		stats_sent(st->stats);
 	st->want = id;
 	st->status = 0;
 	while (st->status == 0) {
@@ -278,6 +287,8 @@ pub_one(struct bus_client *c, struct pub_state *st, const char *subject,
 	if (st->status == 503)
 		errx(EX_UNAVAILABLE, "publish to %s: no subscriber "
 		    "acknowledged it (no responders)", subject);
+	if (st->stats)
+		stats_add(st->stats, stats_now() - t0);
 }
 
 /* pub_stdin: publish each line (or NUL-ended message) of stdin, answering
@@ -320,7 +331,8 @@ static int
 cmd_pub(struct opt_parser *p)
 {
 	struct bus_client c;
-	struct pub_state st = { 0, 0 };
+	static struct stats rec;
+	struct pub_state st = { 0, 0, NULL };
 	char **rest;
 	int n;
 	int64_t dl;
@@ -329,6 +341,11 @@ cmd_pub(struct opt_parser *p)
 	if (n < 1)
 		usage_error("bus pub needs a SUBJECT");
 	bus_cli_check_subject(rest[0], false);
+	if (o.stats && !o.sync)
+		usage_error("--stats needs --sync: only acknowledged messages "
+		    "have a round trip");
+	if (o.json && !o.stats)
+		usage_error("pub --json needs --stats");
 	/* --timeout bounds the whole run, connecting included; the wait
 	 * for acknowledgements ends by default */
 	if (o.sync && o.timeout == TIMEOUT_UNSET)
@@ -337,6 +354,11 @@ cmd_pub(struct opt_parser *p)
 	bus_cli_connect(&c, o.bus, "ipctool bus pub", o.timeout);
 	c.on_msg = on_pub_reply;
 	c.on_msg_arg = &st;
+	if (o.stats) {
+		stats_init(&rec, "ipctool bus pub", "acknowledged", o.json);
+		stats_arm(&rec);
+		st.stats = &rec;
+	}
 	if (n > 1) {
 		for (int i = 1; i < n; i++)
 			pub_one(&c, &st, rest[0], rest[i], strlen(rest[i]), dl);
@@ -1012,6 +1034,7 @@ bus_main(int argc, char **argv)
 			o.cfg.nlisten++;
 			break;
 		case 'q': o.queue = p.arg; break;
+		case KEY_STATS: o.stats = true; break;
 		case KEY_SYNC: o.sync = true; break;
 		case 'H': add_header(p.arg); break;
 		case KEY_HEADERS: o.headers = true; break;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "frame.h"
 #include "io.h"
 #include "sigs.h"
+#include "stats.h"
 #include "opt.h"
 #include "out.h"
 #include "parse.h"
@@ -35,6 +37,7 @@ enum {
 	KEY_MAX_SIZE,
 	KEY_RAW,
 	KEY_READY_FILE,
+	KEY_STATS,
 	KEY_SYNC,
 };
 
@@ -76,8 +79,8 @@ static const struct opt fifo_opts[] = {
 	    .help = "send: do not wait for acks (default)" },
 	{ .lo = "exist-ok", .key = KEY_EXIST_OK, .sub = FIFO_MAKE,
 	    .help = "make: a FIFO of yours with that mode is fine" },
-	{ .lo = "json", .key = KEY_JSON, .sub = FIFO_RECV,
-	    .help = "recv: one JSON object per message" },
+	{ .lo = "json", .key = KEY_JSON, .sub = FIFO_IO,
+	    .help = "recv: an object per message; send: --stats as one" },
 	{ .lo = "max-size", .key = KEY_MAX_SIZE, .arg = OPT_SIZE,
 	    .meta = "SIZE", .sub = FIFO_IO,
 	    .help = "largest message (default 1M)" },
@@ -86,6 +89,8 @@ static const struct opt fifo_opts[] = {
 	{ .lo = "ready-file", .key = KEY_READY_FILE, .arg = OPT_PATH,
 	    .meta = "FILE", .sub = FIFO_RECV,
 	    .help = "recv: write the pid to FILE once the FIFO is open" },
+	{ .lo = "stats", .key = KEY_STATS, .sub = FIFO_SEND,
+	    .help = "send --sync: round-trip summary on stderr at exit" },
 	OPT_END
 };
 
@@ -97,6 +102,7 @@ const struct applet applet_fifo = {
 	.usage = "fifo make [-m MODE] PATH...\n"
 	    "fifo rm [-f] PATH...\n"
 	    "fifo send [-0 | --raw] [--sync] [-n] [-t DUR] PATH [MSG...]\n"
+	    "fifo send --sync --stats [--json] [-0] [-t DUR] PATH [MSG...]\n"
 	    "fifo recv [-0 | --raw] [-c N] [-F] [--json] [-t DUR] PATH",
 	.subcmds = fifo_subs,
 	.opts = fifo_opts,
@@ -106,7 +112,7 @@ const struct applet applet_fifo = {
 /* Options given, for the pairs that exclude each other */
 enum {
 	G_NULL = 1 << 0, G_COUNT = 1 << 1, G_SYNC = 1 << 2, G_ASYNC = 1 << 3,
-	G_JSON = 1 << 4, G_MAX = 1 << 5, G_RAW = 1 << 6,
+	G_JSON = 1 << 4, G_MAX = 1 << 5, G_RAW = 1 << 6, G_STATS = 1 << 7,
 };
 
 struct cfg {
@@ -118,7 +124,7 @@ struct cfg {
 	int64_t timeout;	/* ms, -1 = none */
 	const char *timeout_str;
 	size_t max;
-	bool exist_ok, follow, force, json, nonblock, sync;
+	bool exist_ok, follow, force, json, nonblock, stats, sync;
 	const char *path;
 	const char *ready_file;	/* recv: written once the FIFO is open */
 };
@@ -310,9 +316,11 @@ struct sender {
 	unsigned bcount;	/* messages in the batch */
 	bool nolock;		/* flock(2) not supported here */
 	int reply;		/* --sync: our reply FIFO, O_RDWR */
+	pid_t pid;		/* --sync: ours, for the envelope */
 	unsigned long long nonce;	/* of the message awaiting its ack */
 	char ackbuf[64];
 	size_t acklen;
+	struct stats *stats;	/* --stats, or NULL */
 };
 
 static char reply_dir[PATH_MAX], reply_path[PATH_MAX + 16];
@@ -675,6 +683,22 @@ wait_ack(struct sender *s, unsigned long long seq)
 	}
 }
 
+/* fresh_nonce: an unpredictable odd number for each message, from a pool
+ * that arc4random_buf(3) fills 64 at a time (each call costs a getpid(2),
+ * its check for a fork) */
+static unsigned long long
+fresh_nonce(void)
+{
+	static unsigned long long pool[64];
+	static size_t left;
+
+	if (left == 0) {
+		arc4random_buf(pool, sizeof(pool));
+		left = sizeof(pool) / sizeof(pool[0]);
+	}
+	return pool[--left] | 1;
+}
+
 /* send_sync: send one message in its envelope and wait for the ack */
 static void
 send_sync(struct sender *s, const char *msg, size_t len)
@@ -683,22 +707,27 @@ send_sync(struct sender *s, const char *msg, size_t len)
 	char *buf;
 	int hl;
 	unsigned long long seq = s->seq + 1;
+	uint64_t t0;
 
 	/* a fresh nonce: only the receiver of this message knows it */
-	s->nonce = ((unsigned long long)arc4random() << 32 | arc4random()) |
-	    1;
+	s->nonce = fresh_nonce();
 	hl = snprintf(head, sizeof(head), ACK_MAGIC "%ld %llu %016llx %s%c",
-	    (long)getpid(), seq, s->nonce, reply_path, ACK_END);
+	    (long)s->pid, seq, s->nonce, reply_path, ACK_END);
 	buf = malloc((size_t)hl + len + 1);
 	if (buf == NULL)
 		err(EXIT_FAIL, "allocate");
 	memcpy(buf, head, (size_t)hl);
 	memcpy(buf + hl, msg, len);
 	buf[(size_t)hl + len] = (char)frame_delim(s->c->mode);
+	t0 = s->stats ? stats_now() : 0;
 	put(s, buf, (size_t)hl + len + 1);
 	free(buf);
 	s->sent = seq;
+	if (s->stats)
+		stats_sent(s->stats);
 	wait_ack(s, seq);
+	if (s->stats)
+		stats_add(s->stats, stats_now() - t0);
 	s->seq = seq;
 }
 
@@ -888,8 +917,18 @@ do_send(const struct cfg *c, char **msgs, int nmsgs)
 			    strlen(msgs[i]), c->max);
 	}
 	s.fd = open_writer(c);
-	if (c->sync)
+	if (c->sync) {
 		reply_open(&s);
+		s.pid = getpid();
+	}
+	if (c->stats) {
+		/* after reply_open: its handlers are chained, not lost */
+		static struct stats st;
+
+		stats_init(&st, "ipctool fifo send", "acknowledged", c->json);
+		stats_arm(&st);
+		s.stats = &st;
+	}
 	for (int i = 0; i < nmsgs; i++) {
 		if (raw)
 			raw_write(&s, msgs[i], strlen(msgs[i]));
@@ -963,6 +1002,11 @@ wait_input(struct receiver *r)
 static void
 ack(const char *path, unsigned long long seq, const char *nonce)
 {
+	/* the reply FIFO of the last sender, kept open: a sender sends
+	 * many messages, and opening it anew (checks included) was half
+	 * the cost of a round trip */
+	static char cached[PATH_MAX];
+	static int cached_fd = -1;
 	const char *base = strrchr(path, '/'), *dir;
 	char proc[64], line[64];
 	struct stat st;
@@ -970,6 +1014,18 @@ ack(const char *path, unsigned long long seq, const char *nonce)
 	ssize_t n;
 	int len;
 
+	len = snprintf(line, sizeof(line), "%llu %s\n", seq, nonce);
+	if (cached_fd >= 0 && strcmp(path, cached) == 0) {
+		n = write(cached_fd, line, (size_t)len);
+		out_trace_ret(n, "write(%d, \"%llu %s\\n\") ack", cached_fd,
+		    seq, nonce);
+		if (n == len)
+			return;
+		/* that sender is gone (EPIPE) or its FIFO is full: look
+		 * at the path again */
+		close(cached_fd);
+		cached_fd = -1;
+	}
 	/* DIR/ipctool-fifo-ack.XXXXXX/reply */
 	for (dir = base ? base - 1 : path; dir > path && dir[-1] != '/'; dir--)
 		;
@@ -992,10 +1048,16 @@ ack(const char *path, unsigned long long seq, const char *nonce)
 	out_trace_ret(fd, "open(\"%s\", O_WRONLY|O_NONBLOCK)", path);
 	if (fd == -1)
 		return;
-	len = snprintf(line, sizeof(line), "%llu %s\n", seq, nonce);
 	n = write(fd, line, (size_t)len);
 	out_trace_ret(n, "write(%d, \"%llu %s\\n\") ack", fd, seq, nonce);
-	close(fd);
+	if (n != len || strlen(path) >= sizeof(cached)) {
+		close(fd);
+		return;
+	}
+	if (cached_fd >= 0)
+		close(cached_fd);
+	cached_fd = fd;
+	strlcpy(cached, path, sizeof(cached));
 }
 
 /* envelope: when msg is a --sync message, split off its header: sets
@@ -1077,7 +1139,24 @@ fill_counted(struct receiver *r, struct frame_reader *fr)
 	int delim = frame_delim(r->c->mode);
 	long long want = r->c->count - r->got;
 	ssize_t n, m = 0;
+	int avail;
 
+	/* each message has its delimiter, so no more bytes than messages
+	 * still wanted cannot hold one too many: while many are wanted, a
+	 * read of at most that many bytes; near the end, all there is when
+	 * it is no more than that (FIONREAD); else peek */
+	if (want >= PIPE_BUF) {
+		n = frame_fill_max(fr, want < FRAME_RAW_CHUNK ? (size_t)want :
+		    FRAME_RAW_CHUNK);
+		out_trace_ret(n, "read(%d, at most %lld bytes)", r->fd, want);
+		return n;
+	}
+	if (ioctl(r->fd, FIONREAD, &avail) == 0 && avail > 0 &&
+	    avail <= want) {
+		n = frame_fill_max(fr, (size_t)avail);
+		out_trace_ret(n, "read(%d, %d bytes)", r->fd, avail);
+		return n;
+	}
 	n = tee(r->fd, r->peek[1], FRAME_RAW_CHUNK, SPLICE_F_NONBLOCK);
 	out_trace_ret(n, "tee(%d, pipe)", r->fd);
 	if (n <= 0)
@@ -1246,6 +1325,11 @@ check_opts(const struct cfg *c)
 	    G_MAX)))
 		usage_error("--raw moves bytes, not messages: no --sync, "
 		    "--json, --count or --max-size");
+	if (c->cmd == FIFO_SEND && c->stats && !c->sync)
+		usage_error("--stats needs --sync: only acknowledged "
+		    "messages have a round trip");
+	if (c->cmd == FIFO_SEND && c->json && !c->stats)
+		usage_error("send --json needs --stats");
 }
 
 /* parse: the options and operands of "fifo CMD" into *c and *p; *ops
@@ -1314,6 +1398,10 @@ parse(struct cfg *c, struct opt_parser *p, int argc, char **argv,
 			break;
 		case KEY_READY_FILE:
 			c->ready_file = p->arg;
+			break;
+		case KEY_STATS:
+			c->given |= G_STATS;
+			c->stats = true;
 			break;
 		}
 	}

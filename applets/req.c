@@ -30,6 +30,7 @@
 #include "out.h"
 #include "pidfile.h"
 #include "parse.h"
+#include "stats.h"
 #include "bus/cli.h"
 #include "bus/client.h"
 #include "bus/job.h"
@@ -47,6 +48,7 @@ enum {
 	KEY_READY_FILE,
 	KEY_RECONNECT,
 	KEY_REPLY_TO,
+	KEY_STATS,
 	KEY_TAG,
 	KEY_TLS,
 };
@@ -92,7 +94,7 @@ static const struct opt req_opts[] = {
 	    .help = "a NATS creds file (user JWT and nkey seed)" },
 	{ .lo = "json", .key = KEY_JSON,
 	    .sub = REQ_CALL,
-	    .help = "call: one JSON object per result" },
+	    .help = "call: one JSON object per result (and --stats)" },
 	{ .lo = "lines", .key = KEY_LINES,
 	    .sub = REQ_SERVE,
 	    .help = "serve: one long-running CMD, a job per line" },
@@ -121,6 +123,8 @@ static const struct opt req_opts[] = {
 	{ .lo = "tls-key", .key = KEY_TLS, .arg = OPT_PATH, .meta = "FILE",
 	    .sub = REQ_CALL | REQ_SERVE,
 	    .help = "TLS: the private key of --tls-cert" },
+	{ .lo = "stats", .key = KEY_STATS, .sub = REQ_CALL,
+	    .help = "call: round-trip summary on stderr at exit" },
 	{ .lo = "tag", .key = KEY_TAG,
 	    .sub = REQ_CALL,
 	    .help = "call --async: the job number and a tab before results" },
@@ -133,7 +137,8 @@ const struct applet applet_req = {
 	.usage = "req serve [-b ADDR] [-q GROUP] [-j N] [-t DUR] SUBJECT -- CMD...\n"
 	    "req serve --lines [-b ADDR] [-q GROUP] [-t DUR] SUBJECT -- CMD...\n"
 	    "req call [-0] [-b ADDR] [-t DUR] [--json] SUBJECT [PAYLOAD]\n"
-	    "req call --async [-0] [-w N] [--ordered] [--tag] [--json] SUBJECT",
+	    "req call --async [-0] [-w N] [--ordered] [--tag] [--json] SUBJECT\n"
+	    "req call [--async] --stats [--json] [OPTIONS] SUBJECT",
 	.subcmds = req_subs,
 	.opts = req_opts,
 	.main = req_main,
@@ -146,7 +151,7 @@ const struct applet applet_req = {
 /* The options, as parsed; read-only once the engines run */
 static struct options {
 	const char *bus;
-	bool async, json, lines, null, ordered, reconnect, tag;
+	bool async, json, lines, null, ordered, reconnect, stats, tag;
 	long long jobs, window, count;
 	const char *queue, *ready_file, *reply_to;
 	int64_t timeout;
@@ -1161,6 +1166,7 @@ struct slot {
 	char error[128];
 	struct buf result;
 	int64_t deadline;
+	uint64_t sent_ns;	/* --stats: when the job went */
 };
 
 /* req call: the caller, its connection and the jobs in flight */
@@ -1172,6 +1178,7 @@ struct caller {
 	uint64_t next_print;	/* --ordered: the next id to print */
 	int worst;		/* exit status so far */
 	const char *subject;
+	struct stats *stats;	/* --stats, or NULL */
 };
 
 /* find_slot: the slot of job id, or NULL */
@@ -1200,6 +1207,8 @@ on_result(struct bus_client *c, const struct bus_msg *m, void *arg)
 		s->status = -1;
 		return;
 	}
+	if (cl->stats)
+		stats_add(cl->stats, stats_now() - s->sent_ns);
 	job_result_read(m->hdr, &s->status, s->error, sizeof(s->error));
 	if (buf_add(&s->result, m->data.p, m->data.len) == -1)
 		err(EXIT_FAIL, "allocate");
@@ -1295,7 +1304,10 @@ call_sync(struct caller *cl, char **rest, int n)
 	cl->c.on_msg = on_result;
 	cl->c.on_msg_arg = cl;
 	dl = io_deadline(o.timeout);
+	s.sent_ns = stats_now();
 	send_job(cl, &s.id, payload.p ? payload.p : "", payload.len);
+	if (cl->stats)
+		stats_sent(cl->stats);
 	free(payload.p);
 	if (o.reply_to) {
 		if (bus_flush(&cl->c, dl) == -1)
@@ -1467,7 +1479,7 @@ call_async(struct caller *cl)
 		while (cl->busy < cl->window &&
 		    (rc = frame_next(&r, &msg, &len)) == 1) {
 			struct slot *s = o.reply_to ? NULL : find_slot(cl, 0);
-			uint64_t id;
+			uint64_t id, t0 = stats_now();
 
 			if (!o.null && msg + len < r.buf + r.end) {
 				/* the newline follows it in the reader */
@@ -1482,8 +1494,11 @@ call_async(struct caller *cl)
 			if (s) {
 				s->id = id;
 				s->deadline = io_deadline(o.timeout);
+				s->sent_ns = t0;
 				cl->busy++;
 			}
+			if (cl->stats)
+				stats_sent(cl->stats);
 		}
 		if (rc == -1)
 			errx(EXIT_FAIL, "read stdin: line longer than the "
@@ -1536,11 +1551,20 @@ cmd_call(struct opt_parser *p)
 		usage_error("req call takes one PAYLOAD (quote it)");
 	if (!o.async && (o.ordered || o.tag || o.window != DEFAULT_WINDOW))
 		usage_error("--window, --ordered and --tag need --async");
+	if (o.stats && o.reply_to)
+		usage_error("--stats times results: not with --reply-to");
 	cl->subject = rest[0];
 	/* the wait for a result ends by default */
 	if (o.timeout == TIMEOUT_UNSET)
 		o.timeout = TIMEOUT_SYNC_MS;
 	bus_cli_connect(&cl->c, o.bus, "ipctool req call", o.timeout);
+	if (o.stats) {
+		static struct stats rec;
+
+		stats_init(&rec, "ipctool req call", "answered", o.json);
+		stats_arm(&rec);
+		cl->stats = &rec;
+	}
 	rc = o.async ? call_async(cl) : call_sync(cl, rest, n);
 	bus_close(&cl->c);
 	return rc;
@@ -1572,6 +1596,7 @@ req_main(int argc, char **argv)
 		case KEY_READY_FILE: o.ready_file = p.arg; break;
 		case KEY_RECONNECT: o.reconnect = true; break;
 		case KEY_REPLY_TO: o.reply_to = p.arg; break;
+		case KEY_STATS: o.stats = true; break;
 		case KEY_TAG: o.tag = true; break;
 		case KEY_TLS: bus_cli_tls(p.cur->lo, p.arg); break;
 		}

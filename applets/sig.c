@@ -24,6 +24,7 @@
 #include "die.h"
 #include "io.h"
 #include "sigs.h"
+#include "stats.h"
 #include "out.h"
 #include "parse.h"
 #include "pidfile.h"
@@ -31,6 +32,7 @@
 enum {
 	KEY_ASYNC = 256,
 	KEY_JSON,
+	KEY_STATS,
 	KEY_SYNC,
 	KEY_VALUE,
 };
@@ -68,8 +70,10 @@ static const struct opt sig_opts[] = {
 	    .help = "give up after DUR (exit 75; send: default 5s)" },
 	{ .lo = "async", .key = KEY_ASYNC, .sub = SIG_SEND,
 	    .help = "send and return (the default)" },
-	{ .lo = "json", .key = KEY_JSON, .sub = SIG_LIST | SIG_WAIT,
-	    .help = "one JSON object per line" },
+	{ .lo = "json", .key = KEY_JSON, .sub = SIG_LIST | SIG_SEND | SIG_WAIT,
+	    .help = "one JSON object per line (send: --stats)" },
+	{ .lo = "stats", .key = KEY_STATS, .sub = SIG_SEND,
+	    .help = "with --sync: round-trip summary on stderr at exit" },
 	{ .lo = "sync", .key = KEY_SYNC, .sub = SIG_SEND,
 	    .help = "wait until each receiver acknowledges" },
 	{ .lo = "value", .key = KEY_VALUE, .arg = OPT_INT, .meta = "N",
@@ -87,6 +91,7 @@ const struct applet applet_sig = {
 	    "sig list SIG|N...\n"
 	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] PID...\n"
 	    "sig send [-s SIG] [--value N] [-c N] [--sync] [-t DUR] -p FILE\n"
+	    "sig send --sync --stats [--json] [-s SIG] [-c N] PID...\n"
 	    "sig wait [-c N] [-t DUR] [--ack] [--json] [-p FILE] SIG...\n"
 	    "sig trap [-c N] [-t DUR] [--ack] [-p FILE] SIG... -- CMD [ARG...]",
 	.subcmds = sig_subs,
@@ -117,6 +122,7 @@ struct args {
 	const char *timeout_str;
 	bool ack;
 	bool json;
+	bool stats;
 	const char *pidfile;
 	char **rest;
 	int nrest;
@@ -179,6 +185,7 @@ parse_args(struct args *a, struct opt_parser *p)
 			break;
 		case KEY_ASYNC: a->sync = false; break;
 		case KEY_JSON: a->json = true; break;
+		case KEY_STATS: a->stats = true; break;
 		case KEY_SYNC: a->sync = true; break;
 		case KEY_VALUE:
 			a->value = (int)opt_int(p, INT_MIN, INT_MAX);
@@ -264,6 +271,7 @@ struct target {
 	bool acked;	/* acknowledged this round */
 	int failed;	/* the status its handler reported, 0 none */
 	int failing;	/* reported before the acknowledgement came */
+	uint64_t sent_ns;	/* --stats: when this round's signal went */
 };
 
 /* parse_pid: the pid in s, or -PGID for a process group ("-N", as
@@ -458,6 +466,7 @@ send_failed(struct args *a, pid_t pid, int sig)
 }
 
 static int ack_fd = -1;	/* signalfd of the acknowledgement signal */
+static struct stats *send_stats;	/* --stats, or NULL */
 
 /* take_acks: read the acknowledgements that arrived and mark the targets
  * they acknowledge (from the target's pid, value want); returns how many
@@ -489,6 +498,9 @@ take_acks(struct target *t, int n, int want)
 				if (si[k].ssi_code != SI_USER)
 					continue;
 				t[i].acked = true;
+				if (send_stats)
+					stats_add(send_stats, stats_now() -
+					    t[i].sent_ns);
 				t[i].failed = t[i].failing;
 				t[i].failing = 0;
 				marked++;
@@ -644,6 +656,11 @@ sig_send(struct args *a)
 	if (a->sync && (a->sig == SIGKILL || a->sig == SIGSTOP))
 		usage_error("--sync: %s cannot be caught, so never "
 		    "acknowledged", signame(a->sig));
+	if (a->stats && !a->sync)
+		usage_error("--stats needs --sync: only acknowledged signals "
+		    "have a round trip");
+	if (a->json && !a->stats)
+		usage_error("send --json needs --stats");
 	if (a->timeout_str == NULL) {
 		a->timeout = TIMEOUT_SYNC_MS;
 		a->timeout_str = TIMEOUT_SYNC_STR;
@@ -657,6 +674,13 @@ sig_send(struct args *a)
 		if (pfd == NULL || idx == NULL)
 			err(EXIT_FAIL, "allocate");
 	}
+	if (a->stats) {
+		static struct stats rec;
+
+		stats_init(&rec, "ipctool sig send", "acknowledged", a->json);
+		stats_arm(&rec);
+		send_stats = &rec;
+	}
 	for (long long i = 0; i < count; i++) {
 		int value = a->value + (int)i;
 		int live = 0;
@@ -664,6 +688,8 @@ sig_send(struct args *a)
 		for (int j = 0; j < n; j++) {
 			if (!t[j].alive)
 				continue;
+			if (send_stats)
+				t[j].sent_ns = stats_now();
 			if (send_retry(t[j].pid, t[j].pidfd, a->sig,
 			    a->have_value, value,
 			    io_deadline(a->timeout)) == -1) {
@@ -673,6 +699,8 @@ sig_send(struct args *a)
 				t[j].alive = false;
 				continue;
 			}
+			if (send_stats)
+				stats_sent(send_stats);
 			live++;
 		}
 		if (live == 0)

@@ -19,14 +19,17 @@
 #include "parse.h"
 #include "relay.h"
 #include "sock.h"
+#include "stats.h"
 #include "tls.h"
 
 static int sock_client_main(int argc, char **argv);
 
 enum {
 	KEY_NO_SHUTDOWN = 256,
+	KEY_JSON,
 	KEY_RETRY,
 	KEY_SEND,
+	KEY_STATS,
 	KEY_SYNC,
 	KEY_INSECURE,
 	KEY_TLS_CA,
@@ -40,6 +43,8 @@ static const struct opt sock_client_opts[] = {
 	  .help = "send MSG instead of stdin (repeatable)" },
 	{ .so = 'r', .lo = "request",
 	  .help = "send one message, print one reply, exit" },
+	{ .lo = "stats", .key = KEY_STATS,
+	  .help = "--sync, -r: round-trip summary on stderr at exit" },
 	{ .lo = "sync", .key = KEY_SYNC,
 	  .help = "wait for the server's ack of each message" },
 	{ .so = 't', .lo = "timeout", .arg = OPT_DURATION, .meta = "DUR",
@@ -48,6 +53,8 @@ static const struct opt sock_client_opts[] = {
 	  .help = "only connect and close: is ADDR open? (nc -z)" },
 	{ .lo = "insecure", .key = KEY_INSECURE,
 	  .help = "tls: do not verify the server's certificate" },
+	{ .lo = "json", .key = KEY_JSON,
+	  .help = "the --stats summary as one JSON object" },
 	{ .lo = "no-shutdown", .key = KEY_NO_SHUTDOWN,
 	  .help = "do not half-close the socket at input end" },
 	{ .lo = "retry", .key = KEY_RETRY, .arg = OPT_DURATION, .meta = "DUR",
@@ -65,6 +72,7 @@ const struct applet applet_sock_client = {
 	.name = "sock-client",
 	.brief = "connect to a port or socket: relay, messages, requests",
 	.usage = "sock-client [-0r] [--sync] [--send MSG]... [-t DUR] ADDR\n"
+	    "sock-client --sync|-r --stats [--json] [OPTIONS] ADDR\n"
 	    "sock-client -z [-t DUR] [--retry DUR] ADDR\n"
 	    "sock-client [OPTIONS] [--tls-ca FILE] [--insecure] tls:HOST:PORT",
 	.opts = sock_client_opts,
@@ -78,7 +86,8 @@ struct client {
 	struct addr addr;
 	char where[ADDR_STR_MAX];
 	int fd;
-	bool udp, sync, request, no_shutdown, probe;
+	bool udp, sync, request, no_shutdown, probe, json;
+	struct stats *stats;	/* --stats, or NULL */
 	enum frame_mode fmode;
 	int64_t timeout, retry;
 	char **msgs;
@@ -327,11 +336,13 @@ do_request(struct client *c)
 	struct frame_reader in;
 	char *msg, *reply;
 	size_t len, rlen;
+	uint64_t t0;
 	int rc;
 
 	if (c->nmsgs == 1) {
 		msg = c->msgs[0];
 		len = strlen(msg);
+		t0 = stats_now();
 		send_msg(c, msg, len);
 	} else {
 		if (frame_reader_init(&in, STDIN_FILENO, c->fmode,
@@ -342,14 +353,19 @@ do_request(struct client *c)
 			err(EXIT_FAIL, "read stdin");
 		if (rc == 0)
 			errx(EXIT_FAIL, "nothing to send: stdin is empty");
+		t0 = stats_now();
 		send_msg(c, msg, len);
 		frame_reader_free(&in);
 	}
+	if (c->stats)
+		stats_sent(c->stats);
 	half_close(c);
 	if (next_reply(c, &reply, &rlen, io_deadline(c->timeout),
 	    "reply") == 0)
 		errx(EX_UNAVAILABLE, "%s closed the connection without a "
 		    "reply", c->where);
+	if (c->stats)
+		stats_add(c->stats, stats_now() - t0);
 	print_msg(c, reply, rlen);
 	return 0;
 }
@@ -373,6 +389,24 @@ wait_ack(struct client *c, unsigned long long n)
 		}
 		print_msg(c, msg, len);
 	}
+}
+
+/* send_acked: message n, and with --sync its acknowledgement (the round
+ * trip that --stats times) */
+static void
+send_acked(struct client *c, const char *msg, size_t len,
+    unsigned long long n)
+{
+	uint64_t t0 = c->stats ? stats_now() : 0;
+
+	send_msg(c, msg, len);
+	if (!c->sync)
+		return;
+	if (c->stats)
+		stats_sent(c->stats);
+	wait_ack(c, n);
+	if (c->stats)
+		stats_add(c->stats, stats_now() - t0);
 }
 
 /* udp_replies: print datagrams until none came for --timeout (1s by
@@ -418,20 +452,14 @@ do_messages(struct client *c)
 	int rc;
 
 	if (c->nmsgs > 0) {
-		for (int i = 0; i < c->nmsgs; i++) {
-			send_msg(c, c->msgs[i], strlen(c->msgs[i]));
-			if (c->sync)
-				wait_ack(c, ++n);
-		}
+		for (int i = 0; i < c->nmsgs; i++)
+			send_acked(c, c->msgs[i], strlen(c->msgs[i]), ++n);
 	} else {
 		if (frame_reader_init(&in, STDIN_FILENO, c->fmode,
 		    FRAME_MAX_DEFAULT) == -1)
 			err(EXIT_FAIL, "stdin");
-		while ((rc = frame_read(&in, &msg, &len)) == 1) {
-			send_msg(c, msg, len);
-			if (c->sync)
-				wait_ack(c, ++n);
-		}
+		while ((rc = frame_read(&in, &msg, &len)) == 1)
+			send_acked(c, msg, len, ++n);
 		if (rc == -1)
 			err(EXIT_FAIL, "read stdin");
 		frame_reader_free(&in);
@@ -555,8 +583,10 @@ sock_client_main(int argc, char **argv)
 	struct client c = { .fd = -1, .timeout = TIMEOUT_UNSET, .retry = -1,
 	    .fmode = FRAME_LINE };
 	struct opt_parser p;
+	static struct stats rec;
 	const char *errstr;
 	char **rest;
+	bool stats = false;
 	int ch, n;
 
 	c.msgs = calloc((size_t)argc, sizeof(*c.msgs));
@@ -569,6 +599,8 @@ sock_client_main(int argc, char **argv)
 		case KEY_SEND: c.msgs[c.nmsgs++] = (char *)p.arg; break;
 		case 'z': c.probe = true; break;
 		case 'r': c.request = true; break;
+		case KEY_JSON: c.json = true; break;
+		case KEY_STATS: stats = true; break;
 		case KEY_SYNC: c.sync = true; break;
 		case 't': c.timeout = opt_timeout(&p); break;
 		case KEY_NO_SHUTDOWN: c.no_shutdown = true; break;
@@ -599,6 +631,11 @@ sock_client_main(int argc, char **argv)
 		usage_error("--request excludes --sync");
 	if (c.request && c.nmsgs > 1)
 		usage_error("--request sends one message: one --send at most");
+	if (stats && !c.sync && !c.request)
+		usage_error("--stats needs --sync or --request: only "
+		    "answered messages have a round trip");
+	if (c.json && !stats)
+		usage_error("--json needs --stats");
 	if (c.probe && (c.sync || c.request || c.nmsgs > 0))
 		usage_error("-z sends nothing: no --send, --sync or --request");
 	if (c.probe && c.addr.type == ADDR_UDP)
@@ -625,6 +662,12 @@ sock_client_main(int argc, char **argv)
 	}
 	open_conn(&c);
 	c.rd.fd = c.fd;
+	if (stats) {
+		stats_init(&rec, "ipctool sock-client", c.request ? "answered" :
+		    "acknowledged", c.json);
+		stats_arm(&rec);
+		c.stats = &rec;
+	}
 	/* -z: the connect was the question; close without a byte */
 	if (c.probe) {
 		n = 0;

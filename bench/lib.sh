@@ -100,8 +100,39 @@ scenario() {
 	SC_SERVER=()
 	SC_READY=()
 	SC_FAILED=()
+	SC_PARTS=()
 	record S "$1" "$2" "$3" "$4" "$5" "${6:-}" "${7:-}" "${8:-}"
 	say "scenario $1: $5"
+}
+
+# latency_scenario NAME TITLE [TARGET]: three scenarios in one,
+# NAME-p50, NAME-p99 and NAME-p999 (the round trip's percentiles in µs,
+# lower is better), filled by `run_rounds latency` from one run of each
+# contender; its $OUT ends with one JSON line with p50_us, p99_us and
+# p999_us (ipctool's --stats --json, the references' limits/lat.h)
+latency_scenario() {
+	local p
+	scenario "$1-p50" latency µs lower "$2: p50" "${3:-}"
+	for p in p99 p999; do
+		record S "$1-$p" latency µs lower \
+		    "$2: ${p/p999/p99.9}" "${3:-}"
+	done
+	SC_NAME=$1
+	SC_PARTS=(p50 p99 p999)
+}
+
+# sc_record KIND FIELDS...: a record for the scenario, or for each of the
+# three of a latency_scenario
+sc_record() {
+	local kind=$1 p
+	shift
+	if [ ${#SC_PARTS[@]} -eq 0 ]; then
+		record "$kind" "$SC_NAME" "$@"
+		return
+	fi
+	for p in "${SC_PARTS[@]}"; do
+		record "$kind" "$SC_NAME-$p" "$@"
+	done
 }
 
 # curve CURVE XNAME X TITLE [SCENARIO]: the scenario just declared (or
@@ -124,7 +155,7 @@ needs() {
 	for a in "$@"; do
 		if ! have_applet "$a"; then
 			SC_SKIP="applet $a is not built yet"
-			record K "$SC_NAME" "$SC_SKIP"
+			sc_record K "$SC_SKIP"
 			return 0
 		fi
 	done
@@ -132,7 +163,7 @@ needs() {
 
 # note TEXT: a line under the scenario in the report
 note() {
-	record N "$SC_NAME" "$*"
+	sc_record N "$*"
 }
 
 # contender ROLE LABEL CLIENT [SERVER READY]: one way of doing the job.
@@ -259,7 +290,8 @@ run_once() {
 # value_of KIND ARG: sets RUN_V to the sample of the run just made. KIND
 # stream: ARG bytes were to reach the sink ($OUT holds its count), the
 # value is GiB/s; KIND printed: the number the command wrote last to $OUT;
-# KIND rate: ARG operations per second of elapsed time
+# KIND rate: ARG operations per second of elapsed time; KIND latency:
+# "P50 P99 P999" from the JSON line the command wrote last to $OUT
 value_of() {
 	local got
 	got=$(tail -n 1 "$OUT" 2>/dev/null || true)
@@ -283,6 +315,16 @@ value_of() {
 		RUN_V=$(awk -v n="$2" -v us="$RUN_US" \
 		    'BEGIN { printf "%.1f", n / (us / 1e6) }')
 		;;
+	latency)
+		# both writers put the keys in this order; sed, not a
+		# python3 start per run
+		RUN_V=$(sed -n 's/^{.*"p50_us":\([0-9.]*\),.*"p99_us":\([0-9.]*\),.*"p999_us":\([0-9.]*\)[,}].*/\1 \2 \3/p' <<<"$got")
+		if ! [[ $RUN_V =~ ^[0-9.]+\ [0-9.]+\ [0-9.]+$ ]]; then
+			echo "printed '${got:0:200}', not the percentiles" \
+			    >"$RUN_DIR/why"
+			return 1
+		fi
+		;;
 	esac
 }
 
@@ -300,7 +342,7 @@ record_extra() {
 # the order reversed every other round; a contender that fails once is
 # recorded with the reason and left out of the later rounds
 run_rounds() {
-	local kind=$1 arg=${2:-} r i n=${#SC_ROLE[@]} order
+	local kind=$1 arg=${2:-} r i k n=${#SC_ROLE[@]} order vals
 	for ((r = 1; r <= ROUNDS; r++)); do
 		if ((r % 2)); then
 			order=$(seq 0 $((n - 1)))
@@ -311,12 +353,16 @@ run_rounds() {
 			[ "${SC_FAILED[$i]}" -eq 0 ] || continue
 			fresh_env "$i"
 			if run_once "$i" && value_of "$kind" "$arg"; then
-				record V "$SC_NAME" "${SC_ROLE[$i]}" "${SC_LABEL[$i]}" \
-				    "$r" "$RUN_V"
+				read -r -a vals <<<"$RUN_V"
+				for k in "${!vals[@]}"; do
+					record V "$SC_NAME${SC_PARTS[k]:+-${SC_PARTS[k]}}" \
+					    "${SC_ROLE[$i]}" "${SC_LABEL[$i]}" "$r" \
+					    "${vals[k]}"
+				done
 				record_extra "$i" "$r"
 			else
 				SC_FAILED[i]=1
-				record F "$SC_NAME" "${SC_LABEL[$i]}" "$(cat "$RUN_DIR/why")"
+				sc_record F "${SC_LABEL[$i]}" "$(cat "$RUN_DIR/why")"
 				say "  ${SC_LABEL[$i]}: failed: $(cat "$RUN_DIR/why")"
 			fi
 			bench_cleanup

@@ -1,13 +1,17 @@
 /* sigpingpong.c - the near-limit signal round trip: a parent sends a
  * real-time signal with a value by sigqueue(3), its child takes it with
  * sigwaitinfo(2) and answers the same way, N times; the parent checks
- * every value came back in order and prints round trips per second. */
+ * every value came back in order and prints round trips per second, or
+ * with "lat" their percentiles (lat.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "lat.h"
 
 /* take: wait for sig and return its value, or -1 */
 static long
@@ -38,12 +42,17 @@ main(int argc, char **argv)
 	sigset_t set;
 	pid_t parent = getpid(), child;
 	union sigval v;
-	double t0, t1;
+	double t0, t1, s = 0;
+	int lat = argc > 2 && strcmp(argv[2], "lat") == 0;
 	int status;
 
-	if (n <= 0 || n > 0x7fffffff) {
-		fprintf(stderr, "usage: sigpingpong [COUNT]\n");
+	if (n <= 0 || n > 0x7fffffff || (argc > 2 && !lat)) {
+		fprintf(stderr, "usage: sigpingpong [COUNT [lat]]\n");
 		return 64;
+	}
+	if (lat && lat_init(n) == -1) {
+		perror("sigpingpong: calloc");
+		return 1;
 	}
 	sigemptyset(&set);
 	sigaddset(&set, sig);
@@ -63,6 +72,8 @@ main(int argc, char **argv)
 	t0 = now();
 	for (long i = 0; i < n; i++) {
 		v.sival_int = (int)i;
+		if (lat)
+			s = lat_now_us();
 		if (sigqueue(child, sig, v) == -1) {
 			perror("sigpingpong: sigqueue");
 			return 1;
@@ -71,9 +82,14 @@ main(int argc, char **argv)
 			fprintf(stderr, "sigpingpong: value %ld out of order\n", i);
 			return 1;
 		}
+		if (lat)
+			lat_add(lat_now_us() - s);
 	}
 	t1 = now();
 	waitpid(child, &status, 0);
-	printf("%.0f\n", (double)n / (t1 - t0));
+	if (lat)
+		lat_print();
+	else
+		printf("%.0f\n", (double)n / (t1 - t0));
 	return 0;
 }

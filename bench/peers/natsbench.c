@@ -12,6 +12,9 @@
  *   natsbench serve URL SUBJECT        a responder: echoes each request
  *   natsbench req URL SUBJECT N WINDOW N requests, at most WINDOW in flight
  *                                      (1: synchronous round trips)
+ *   natsbench rtt URL SUBJECT N        N synchronous requests, each timed:
+ *                                      their percentiles as one JSON line
+ *                                      (../limits/lat.h)
  * Exit 0 when everything arrived, 75 after 60 s without it, 1 on error. */
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +25,8 @@
 #include <unistd.h>
 
 #include <nats/nats.h>
+
+#include "../limits/lat.h"
 
 #define DEADLINE_S 60
 
@@ -245,6 +250,29 @@ req(const char *url, const char *subject, long n, long window)
 	return 0;
 }
 
+/* rtt: n synchronous requests, the round trip of each recorded */
+static int
+rtt(const char *url, const char *subject, long n)
+{
+	natsConnection *nc = connect_to(url, true);
+	natsMsg *reply;
+	double t0;
+
+	if (lat_init(n) == -1) {
+		perror("natsbench: calloc");
+		return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		t0 = lat_now_us();
+		check(natsConnection_Request(&reply, nc, subject, "job", 3,
+		    DEADLINE_S * 1000), "request");
+		lat_add(lat_now_us() - t0);
+		natsMsg_Destroy(reply);
+	}
+	lat_print();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -256,8 +284,11 @@ main(int argc, char **argv)
 		return serve(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "req") == 0 && atol(argv[5]) > 0)
 		return req(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
+	if (argc == 5 && strcmp(argv[1], "rtt") == 0 && atol(argv[4]) > 0)
+		return rtt(argv[2], argv[3], atol(argv[4]));
 	fprintf(stderr, "usage: natsbench pubsub URL N SUBS SIZE [PUBS]\n"
 	    "       natsbench serve URL SUBJECT\n"
-	    "       natsbench req URL SUBJECT N WINDOW\n");
+	    "       natsbench req URL SUBJECT N WINDOW\n"
+	    "       natsbench rtt URL SUBJECT N\n");
 	return 64;
 }

@@ -46,8 +46,9 @@ complete_fish() {
 	run -0 complete_bash "$IPCTOOL" sig send --
 	assert_line -- --signal
 	assert_line -- --sync
+	assert_line -- --stats
 	refute_line -- --ack
-	refute_line -- --json
+	refute_line -- --follow
 	run -0 complete_bash "$T/bin/sig" wait --
 	assert_line -- --ack
 	refute_line -- --signal
@@ -111,6 +112,7 @@ recv"
 @test "zsh: the options of the subcommand, signals, commands, files" {
 	run -0 complete_zsh "$IPCTOOL" sig send --s
 	assert_output -- "--signal
+--stats
 --sync"
 	run -0 complete_zsh "$T/bin/sig" wait --
 	assert_line -- --ack
@@ -138,6 +140,7 @@ recv"
 @test "fish: the options of the subcommand, signals, commands, files" {
 	run -0 complete_fish "sig send --s"
 	assert_output -- "--signal
+--stats
 --sync"
 	run -0 complete_fish "ipctool sig wait --a"
 	assert_output -- "--ack"
