@@ -70,7 +70,7 @@ for src in "$here"/limits/*.c "$here"/peers/*.c; do
 	    -Wno-unused-parameter -o "$BENCH_BIN/$(basename "$src" .c)" \
 	    "$src" $libs
 done
-cp "$here"/peers/*.sh "$here"/peers/*.py "$BENCH_BIN"/
+cp "$here"/peers/*.sh "$BENCH_BIN"/
 : >"$BENCH_RESULTS"
 
 started=$(date +%s)

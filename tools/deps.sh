@@ -1,7 +1,9 @@
 #!/bin/sh
 # tools/deps.sh - install the Debian packages the build, the tests and the
 # benchmarks need: only the missing ones, with one apt-get update first;
-# nothing at all when every package is present. Then nats.js for the
+# nothing at all when every package is present (Go and nats.go's sources
+# among them: the conformance suite builds its nats.go client offline
+# from them). Then nats.js for the
 # conformance suite: npm ci in tests/interop (node_modules, git-ignored)
 # from the committed package-lock.json, unless it is there already.
 set -eu
@@ -11,6 +13,7 @@ packages="
 	bats bats-assert bats-support bats-file
 	jq python3 zsh fish procps psmisc iproute2 coreutils
 	socat netcat-openbsd ncat nats-server libnats-dev openssl
+	golang-go golang-github-nats-io-go-nats-dev
 	clang libclang-rt-14-dev valgrind
 	pv hyperfine busybox mosquitto mosquitto-clients parallel
 "

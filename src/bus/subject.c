@@ -48,7 +48,8 @@ struct sublist_node {
 	uint64_t		  hash;
 	char			 *tok;
 	size_t			  tlen;
-	struct htab		  kids;		/* literal children */
+	struct htab		 *kids;		/* literal children, NULL for
+						 * none (most nodes are leaves) */
 	struct sublist_node	 *pwc;		/* child '*' */
 	struct sublist_node	 *fwc;		/* child '>' */
 	struct sublist_entry	**subs;
@@ -217,7 +218,6 @@ node_new(struct sublist_node *parent, const char *t, size_t len)
 	n->tlen = len;
 	n->hash = hash(t, len);
 	n->parent = parent;
-	n->kids = (struct htab)HTAB_INIT(struct sublist_node, hnext, hash);
 	return n;
 }
 
@@ -230,7 +230,7 @@ node_free(struct sublist_node *n)
 
 	if (n == NULL)
 		return;
-	while ((c = htab_pop(&n->kids, &work)) != NULL)
+	while (n->kids != NULL && (c = htab_pop(n->kids, &work)) != NULL)
 		node_free(c);
 	node_free(n->pwc);
 	node_free(n->fwc);
@@ -240,7 +240,9 @@ node_free(struct sublist_node *n)
 	}
 	free(n->groups);
 	free(n->subs);
-	htab_free(&n->kids);
+	if (n->kids != NULL)
+		htab_free(n->kids);
+	free(n->kids);
 	free(n->tok);
 	free(n);
 }
@@ -266,18 +268,26 @@ child_find(const struct sublist_node *n, const char *t, size_t len)
 {
 	struct tok k = { t, len };
 
-	if (n->kids.count == 0)
+	if (n->kids == NULL)
 		return NULL;
 	/* a find moves a few buckets of a growing table: the node is the
 	 * index's, not the caller's */
-	return htab_find((struct htab *)&n->kids, hash(t, len), tok_eq, &k);
+	return htab_find(n->kids, hash(t, len), tok_eq, &k);
 }
 
 /* child_link: put c in n's table; returns 0 or -1 (ENOMEM) */
 static int
 child_link(struct sublist_node *n, struct sublist_node *c)
 {
-	return htab_insert(&n->kids, c);
+	static const struct htab empty = HTAB_INIT(struct sublist_node, hnext,
+	    hash);
+
+	if (n->kids == NULL) {
+		if ((n->kids = malloc(sizeof(*n->kids))) == NULL)
+			return -1;
+		*n->kids = empty;
+	}
+	return htab_insert(n->kids, c);
 }
 
 /* child_unlink: take c out of its parent; returns nothing */
@@ -294,7 +304,12 @@ child_unlink(struct sublist_node *c)
 		n->fwc = NULL;
 		return;
 	}
-	htab_remove(&n->kids, c);
+	htab_remove(n->kids, c);
+	if (n->kids->count == 0) {
+		htab_free(n->kids);
+		free(n->kids);
+		n->kids = NULL;
+	}
 }
 
 /* child_get: the child of n for token t, created if missing; NULL with
@@ -328,7 +343,8 @@ child_get(struct sublist_node *n, const char *t, size_t len)
 static bool
 node_empty(const struct sublist_node *n)
 {
-	return n->nsubs == 0 && n->ngroups == 0 && n->kids.count == 0 &&
+	return n->nsubs == 0 && n->ngroups == 0 &&
+	    (n->kids == NULL || n->kids->count == 0) &&
 	    n->pwc == NULL && n->fwc == NULL;
 }
 
@@ -490,8 +506,6 @@ sublist_init(struct sublist *sl,
 	sl->live = live;
 	if ((sl->root = calloc(1, sizeof(*sl->root))) == NULL)
 		return -1;
-	sl->root->kids = (struct htab)HTAB_INIT(struct sublist_node, hnext,
-	    hash);
 	return 0;
 }
 

@@ -5,10 +5,14 @@
  * only the comparison decides.
  * Usage: conform URL basic
  *        conform URL auth [token T | user U P | nkey PUB SEEDFILE |
- *                          creds FILE | none] */
+ *                          creds FILE | none]
+ *        conform URL ldm READYFILE   (connect, write READYFILE, report
+ *                                    whether lame duck mode was seen) */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nats/nats.h>
 
@@ -51,6 +55,22 @@ on_err(natsConnection *nc, natsSubscription *sub, natsStatus s, void *arg)
 	    natsStatus_GetText(s));
 }
 
+static pthread_mutex_t ldm_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ldm_cv = PTHREAD_COND_INITIALIZER;
+static bool ldm_seen;
+
+/* on_ldm: the server said it entered lame duck mode */
+static void
+on_ldm(natsConnection *nc, void *arg)
+{
+	(void)nc;
+	(void)arg;
+	pthread_mutex_lock(&ldm_mu);
+	ldm_seen = true;
+	pthread_cond_broadcast(&ldm_cv);
+	pthread_mutex_unlock(&ldm_mu);
+}
+
 /* dial: a connection with these options (pedantic, credentials); NULL
  * and *why on failure */
 static natsConnection *
@@ -67,6 +87,7 @@ dial(bool pedantic, const char **cred, const char **why)
 	natsOptions_SetAllowReconnect(o, false);
 	natsOptions_SetTimeout(o, 3000);
 	natsOptions_SetErrorHandler(o, on_err, NULL);
+	natsOptions_SetLameDuckModeCB(o, on_ldm, NULL);
 	if (cred != NULL && cred[0] != NULL) {
 		if (strcmp(cred[0], "token") == 0)
 			natsOptions_SetToken(o, cred[1]);
@@ -325,6 +346,29 @@ main(int argc, char **argv)
 		return 64;
 	}
 	url = argv[1];
+	if (strcmp(argv[2], "ldm") == 0 && argc == 4) {
+		struct timespec until;
+		FILE *f;
+
+		if ((nc = dial(false, NULL, &why)) == NULL) {
+			printf("ldm connect: %s\n", plain(why));
+			nats_Close();
+			return 0;
+		}
+		if ((f = fopen(argv[3], "w")) != NULL)
+			fclose(f);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 8;
+		pthread_mutex_lock(&ldm_mu);
+		while (!ldm_seen && pthread_cond_timedwait(&ldm_cv, &ldm_mu,
+		    &until) == 0)
+			;
+		printf("ldm: %s\n", ldm_seen ? "seen" : "not seen in 8 s");
+		pthread_mutex_unlock(&ldm_mu);
+		natsConnection_Destroy(nc);
+		nats_Close();
+		return 0;
+	}
 	if (strcmp(argv[2], "auth") == 0) {
 		nc = dial(false, (const char **)argv + 3, &why);
 		if (nc == NULL)

@@ -5,6 +5,8 @@
 // Usage: node conform.js URL basic
 //        node conform.js URL auth [token T | user U P | nkey PUB SEEDFILE |
 //                                  creds FILE | none]
+//        node conform.js URL ldm READYFILE  (connect, write READYFILE,
+//                                  report whether lame duck mode was seen)
 "use strict";
 const fs = require("fs");
 const nats = require("nats");
@@ -174,6 +176,27 @@ async function auth() {
 	}
 }
 
-(mode === "auth" ? auth() : basic()).catch((e) => {
+async function ldm() {
+	let nc;
+	try {
+		nc = await dial({});
+	} catch (e) {
+		console.log(`ldm connect: ${why(e)}`);
+		return;
+	}
+	const seen = (async () => {
+		for await (const st of nc.status())
+			if (st.type === nats.Events.LDM)
+				return "seen";
+		return "not seen";
+	})();
+	await nc.flush();
+	fs.writeFileSync(kind, "");
+	const t = new Promise((r) => setTimeout(() => r("not seen in 8 s"), 8000));
+	console.log(`ldm: ${await Promise.race([seen, t])}`);
+	await nc.close().catch(() => {});
+}
+
+(mode === "auth" ? auth() : mode === "ldm" ? ldm() : basic()).catch((e) => {
 	console.log(`unexpected: ${why(e)}`);
 }).finally(() => process.exit(0));

@@ -85,6 +85,12 @@ if setup == "open":
          b"\r\nPING\r\n", wait_close=True)
     case("unsub-max", CONNECT + b"SUB u 7\r\nUNSUB 7 1\r\n"
          b"PUB u 1\r\na\r\nPUB u 1\r\nb\r\nPING\r\n")
+    # the differences COMPATIBILITY names, so that the suite holds them
+    case("ping-first", b"PING\r\n")
+    case("pub-first", b"PUB a 1\r\nx\r\nPING\r\n", wait_close=True)
+    case("bad-args", CONNECT + b"PUB a x\r\nPING\r\n", wait_close=True)
+    case("tls-required", b'CONNECT {"verbose":false,"tls_required":true}\r\nPING\r\n',
+         wait_close=True)
 elif setup == "token":
     info_case("info")
     case("wrong-token", b'CONNECT {"verbose":false,"auth_token":"wrong"}\r\nPING\r\n',
@@ -92,6 +98,7 @@ elif setup == "token":
     case("token-as-pass", b'CONNECT {"verbose":false,"user":"mallory","pass":"s3cret"}\r\nPING\r\n',
          wait_close=True)
     case("pub-first", b"PUB a 1\r\nx\r\nPING\r\n", wait_close=True)
+    case("ping-first", b"PING\r\n", wait_close=True)
     case("good-token", b'CONNECT {"verbose":false,"auth_token":"s3cret"}\r\nPING\r\n')
 elif setup == "users":
     info_case("info")

@@ -2,8 +2,9 @@
 # conformance.sh - the conformance suite: the same cases against a real
 # nats-server and against ipctool bus daemon, each started on loopback
 # with a kernel-chosen port and set up alike (open, token, users and nkey
-# users, creds), with three clients: libnats (conform.c), nats.js
-# (conform.js, from npm) and raw protocol lines (conform_raw.py). Fails on
+# users, creds; lame duck mode), with four clients: libnats (conform.c),
+# nats.js (conform.js, from npm), nats.go (conform.go, built offline from
+# Debian's sources) and raw protocol lines (conform_raw.py). Fails on
 # any outcome that differs between the two servers unless the COMPATIBILITY
 # section of man/ipctool-bus.1.scd lists it as CLIENT/SETUP/CASE.
 # Run by meson test (interop-conformance); exit 77 when nats-server or
@@ -24,6 +25,23 @@ if command -v node >/dev/null && [ -d "$here/node_modules/nats" ]; then
 	js=1
 else
 	echo "note: nats.js not installed (tools/deps.sh runs npm ci): its cases are skipped"
+fi
+
+# nats.go, built offline from Debian's Go and nats.go sources (tools/deps.sh
+# installs them) into the build directory
+gocl=
+if command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/nats-io/nats.go ]; then
+	gocl=$build/tests/interop/conform-go
+	if [ ! -x "$gocl" ] || [ "$here/conform.go" -nt "$gocl" ]; then
+		GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+		    GOCACHE=$build/tests/interop/gocache \
+		    go build -o "$gocl" "$here/conform.go" || {
+			echo "conformance: the nats.go client did not build" >&2
+			exit 1
+		}
+	fi
+else
+	echo "note: nats.go not installed (tools/deps.sh installs golang-go and golang-github-nats-io-go-nats-dev): its cases are skipped"
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformance.XXXXXX")
@@ -100,6 +118,7 @@ clients() {
 	open)
 		run libnats "$conform" "$url" basic
 		[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" basic
+		[ -n "$gocl" ] && run nats.go "$gocl" "$url" basic
 		run raw python3 "$here/conform_raw.py" "$port" open
 		;;
 	token)
@@ -108,6 +127,8 @@ clients() {
 			run libnats "$conform" "$url" auth $c
 			# shellcheck disable=SC2086
 			[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth $c
+			# shellcheck disable=SC2086
+			[ -n "$gocl" ] && run nats.go "$gocl" "$url" auth $c
 		done
 		run raw python3 "$here/conform_raw.py" "$port" token
 		;;
@@ -118,12 +139,15 @@ clients() {
 			run libnats "$conform" "$url" auth $c
 			# shellcheck disable=SC2086
 			[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth $c
+			# shellcheck disable=SC2086
+			[ -n "$gocl" ] && run nats.go "$gocl" "$url" auth $c
 		done
 		run raw python3 "$here/conform_raw.py" "$port" users
 		;;
 	creds)
 		run libnats "$conform" "$url" auth creds "$tmp/op/user.creds"
 		[ -n "$js" ] && run nats.js node "$here/conform.js" "$url" auth creds "$tmp/op/user.creds"
+		[ -n "$gocl" ] && run nats.go "$gocl" "$url" auth creds "$tmp/op/user.creds"
 		;;
 	esac
 }
@@ -157,6 +181,48 @@ if [ -n "$js" ]; then
 	both creds "$tmp/op/server.conf" --nkey-users "$tmp/op/nkeys"
 fi
 
+# ldm PID PORT: lame duck mode as the clients see it: each connects,
+# then the server (PID) gets SIGUSR2, and each says whether the INFO with
+# "ldm" reached it; then a new client's connect is refused or not
+ldm() {
+	local pid=$1 port=$2 url=nats://127.0.0.1:$2 cp jp='' gp='' i
+	rm -f "$tmp"/ldm.*.ready
+	"$conform" "$url" ldm "$tmp/ldm.c.ready" >"$tmp/ldm.c.out" 2>&1 &
+	cp=$!
+	if [ -n "$js" ]; then
+		node "$here/conform.js" "$url" ldm "$tmp/ldm.js.ready" \
+			>"$tmp/ldm.js.out" 2>&1 &
+		jp=$!
+	fi
+	if [ -n "$gocl" ]; then
+		"$gocl" "$url" ldm "$tmp/ldm.go.ready" >"$tmp/ldm.go.out" 2>&1 &
+		gp=$!
+	fi
+	for i in $(seq 1000); do
+		[ -e "$tmp/ldm.c.ready" ] && { [ -z "$js" ] || [ -e "$tmp/ldm.js.ready" ]; } &&
+			{ [ -z "$gocl" ] || [ -e "$tmp/ldm.go.ready" ]; } && break
+		sleep 0.01
+	done
+	kill -USR2 "$pid"
+	wait "$cp"
+	[ -z "$jp" ] || wait "$jp"
+	[ -z "$gp" ] || wait "$gp"
+	sed 's|^|libnats/ldm/|' "$tmp/ldm.c.out"
+	[ -z "$js" ] || sed 's|^|nats.js/ldm/|' "$tmp/ldm.js.out"
+	[ -z "$gocl" ] || sed 's|^|nats.go/ldm/|' "$tmp/ldm.go.out"
+	python3 -c 'import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+    print("raw/ldm/new-client: accepted")
+except OSError:
+    print("raw/ldm/new-client: refused")' "$port"
+}
+printf 'lame_duck_duration: "30s"\nlame_duck_grace_period: "1s"\n' >"$tmp/ldm.conf"
+start_nats ldm "$tmp/ldm.conf"
+ldm "${pids[-1]}" "$PORT" >"$tmp/ldm.nats.out"
+start_daemon ldm --no-auth --lame-duck 30s
+ldm "${pids[-1]}" "$PORT" >"$tmp/ldm.daemon.out"
+
 # The known differences: CLIENT/SETUP/CASE names in the COMPATIBILITY
 # section of the man page
 known=$(sed -n '/^# COMPATIBILITY/,/^# [A-Z]/p' "$man" |
@@ -168,10 +234,12 @@ cat "$tmp"/*.nats.out >"$tmp/nats.all"
 cat "$tmp"/*.daemon.out >"$tmp/daemon.all"
 awk -v known="$known" '
 	function key(l) { return match(l, /: /) ? substr(l, 1, RSTART - 1) : l }
-	function id(k,   p) { split(k, p, "/"); sub(/[: ].*/, "", p[3]); return p[1] "/" p[2] "/" p[3] }
+	function id(k,   p) { split(k, p, "/"); sub(/[: #].*/, "", p[3]); return p[1] "/" p[2] "/" p[3] }
 	BEGIN { n = split(known, ks, "\n"); for (i = 1; i <= n; i++) ok[ks[i]] = 1 }
-	FNR == NR { k = key($0); nats[k] = $0; order[++cnt] = k; next }
-	{ k = key($0); daemon[k] = $0; if (!(k in nats)) order[++cnt] = k }
+	# a case that prints the same key more than once (auth token, right
+	# then wrong) is told apart by its turn: "KEY#N"
+	FNR == NR { k = key($0); k = k "#" (++nn[k]); nats[k] = $0; order[++cnt] = k; next }
+	{ k = key($0); k = k "#" (++nd[k]); daemon[k] = $0; if (!(k in nats)) order[++cnt] = k }
 	END {
 		bad = 0; same = 0; listed = 0
 		for (i = 1; i <= cnt; i++) {
