@@ -4,12 +4,12 @@
 # same shape with one pipe of 1 MiB (bench/limits/pipechain.c), and the
 # read/write and splice relays as a stage in between.
 n=$(stream_bytes)
-# Two runs gave 0.72× and 0.95× with 5 rounds: 11 rounds here (5 when
+# Two runs gave 0.72× and 0.95× with 5 rounds: 11 rounds here (3 when
 # quick), and the report shows the round-by-round ratios, so that a tie
 # can be told from a loss
 rounds=$ROUNDS
 ROUNDS=11
-[ -z "${QUICK:-}" ] || ROUNDS=5
+[ -z "${QUICK:-}" ] || ROUNDS=3
 scenario stream-pipe streams GiB/s higher \
     "pipe, 2 stages: $((n >> 20)) MiB producer → consumer" \
     "≥ 1.0× the fastest peer, ≥ 0.8× the best reference" 1.0 0.8

@@ -10,7 +10,7 @@
 # run 3 rounds (1 when quick).
 ROUNDS=3
 [ -z "${QUICK:-}" ] || ROUNDS=1
-total=100000
+total=50000
 [ -z "${QUICK:-}" ] || total=20000
 clients="1 100 1000 10000" forks=1000
 [ -z "${QUICK:-}" ] || { clients="1 100"; forks=100; }

@@ -33,6 +33,8 @@ done
 # cost is steadier than throughput. Then its peak memory with 1,000 idle
 # clients. The embedded broker against nats-server, the same libnats
 # client.
+# (2 rounds when quick: CPU time moves less than throughput)
+[ -z "${QUICK:-}" ] || ROUNDS=2
 for subs in 1 10; do
 	what="pub/sub 1 → 1"
 	name=bus-cpu-pubsub-1

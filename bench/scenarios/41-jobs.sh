@@ -32,6 +32,8 @@ nats_side="nats-server -a 127.0.0.1 -p \$PORT & d=\$!
 	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT bench.job >\$RUN_DIR/ready &
 	wait"
 
+# (2 rounds when quick: parallel(1) takes seconds a run)
+[ -z "${QUICK:-}" ] || ROUNDS=2
 for j in 1 2 4; do
 	scenario "jobs-fork-j$j" jobs jobs/s higher \
 	    "a process per job, $j at once: $m × echo" \
@@ -54,6 +56,7 @@ for j in 1 2 4; do
 	run_rounds rate "$m"
 done
 
+[ -z "${QUICK:-}" ] || ROUNDS=3
 for window in 1 64; do
 	jobs=$lines
 	[ "$window" -eq 1 ] || jobs=$((lines * 4))

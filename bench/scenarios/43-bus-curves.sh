@@ -14,8 +14,14 @@ ROUNDS=3
 [ -z "${QUICK:-}" ] || ROUNDS=1
 deliveries=1000000
 [ -z "${QUICK:-}" ] || deliveries=100000
-ipctool_daemon="exec \$IPCTOOL bus daemon --no-auth --max-clients 20000 --listen tcp:127.0.0.1:\$PORT"
-nats_daemon="exec nats-server -a 127.0.0.1 -p \$PORT"
+# Both brokers may queue 1 GiB for a subscriber (64 MiB by default): a
+# libnats subscriber on a loaded 2-core machine falls that far behind a
+# publisher of 1 KiB messages, and either broker then drops it as a slow
+# consumer, which ends the run rather than measuring it
+ipctool_daemon="exec \$IPCTOOL bus daemon --no-auth --max-clients 20000 \
+    --max-pending 1G --listen tcp:127.0.0.1:\$PORT"
+nats_daemon="echo 'max_pending: 1073741824' >\$RUN_DIR/nats.conf &&
+    exec nats-server -c \$RUN_DIR/nats.conf -a 127.0.0.1 -p \$PORT"
 
 # bus_point NAME UNIT BETTER TITLE CLIENT: the scenario, its two brokers
 # driven by CLIENT (a command line that writes the value to $OUT)
@@ -59,7 +65,7 @@ for size in $sizes; do
 	[ "$n" -le "$deliveries" ] || n=$deliveries
 	bus_point "bus-payload-$size" MiB/s higher \
 	    "bus: 1 → 1, $n × $size B" \
-	    "\$BENCH_BIN/natsbench pubsub nats://127.0.0.1:\$PORT $n 1 $size |
+	    "set -o pipefail; \$BENCH_BIN/natsbench pubsub nats://127.0.0.1:\$PORT $n 1 $size |
 	     awk '{ printf \"%.2f\\n\", \$1 * $size / 1048576 }' >\$OUT"
 	curve bus-payload "payload bytes" "$size" \
 	    "bus: MiB/s by payload size (1 publisher → 1 subscriber)"
