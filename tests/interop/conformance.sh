@@ -162,8 +162,9 @@ clients() {
 		# client certificates required: the whole basic set with one.
 		# In the ASan build libnats leaks a libcrypto object now and
 		# then with a client certificate (not ours): LeakSanitizer's
-		# exit would lose the client's buffered output
-		export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+		# exit would lose the client's buffered output. local -x: for
+		# this setup's clients only
+		local -x ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 		export CONFORM_TLS_CA=$tmp/ca.pem CONFORM_TLS_CERT=$tmp/client.pem \
 			CONFORM_TLS_KEY=$tmp/client.key
 		run libnats "$conform" "$url" basic
