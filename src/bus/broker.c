@@ -51,8 +51,15 @@
 #define LDM_TICK_MS	100		/* lame duck: a round of closes */
 #define PAUSE_MS	100		/* listeners rest this long after EMFILE */
 #define ACCEPT_BATCH	64
-#define WORK_TURN	2048		/* operations and deliveries of one
-					 * client per loop iteration */
+#define WORK_TURN	2048		/* operations of one client per loop
+					 * iteration */
+#define DELIVERY_TURN	65536		/* and deliveries: each costs a copy,
+					 * not a lookup; the flush that ends
+					 * the iteration costs a write per
+					 * subscriber, paid once for as many
+					 * messages as the turn holds */
+#define CHECK_WORK	1024		/* deliveries between two looks at
+					 * the clock */
 #define REAP_TURN	4096		/* subscriptions of closed clients
 					 * freed per loop iteration */
 #define TURN_US		1000		/* and no client's turn, nor the
@@ -1190,17 +1197,23 @@ parse_input(struct broker *b, struct client *c, const char *buf, size_t len,
     bool *more)
 {
 	struct proto_op op;
-	size_t off = 0, ops = 0;
+	size_t off = 0, ops = 0, checked = 0;
 	int64_t until = io_now_us() + TURN_US;
 	int rc;
 
 	b->work = 0;
 	*more = false;
 	while (!c->closing && !c->dead && off < len) {
-		if (b->work >= WORK_TURN ||
-		    (++ops % TURN_CHECK == 0 && io_now_us() >= until)) {
+		if (ops >= WORK_TURN || b->work >= DELIVERY_TURN) {
 			*more = true;
 			break;
+		}
+		if (++ops % TURN_CHECK == 0 || b->work - checked >= CHECK_WORK) {
+			checked = b->work;
+			if (io_now_us() >= until) {
+				*more = true;
+				break;
+			}
 		}
 		b->work++;
 		rc = proto_parse(&c->pp, buf + off, len - off, &op);
