@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -141,11 +142,11 @@ struct client {
 	uint64_t		 in_msgs, out_msgs, in_bytes, out_bytes;
 	struct client		*prev, *next;	/* every live client */
 	struct client		*pprev, *pnext;	/* pending, oldest first */
-	struct client		*bprev, *bnext;	/* busy: input left to work on */
+	LIST_ENTRY(client)	 busy_le;	/* busy: input left to work on */
 	bool			 busy;
 	/* closed or closing: its subscriptions are freed a slice per loop
 	 * iteration (reap), the struct once they are all gone */
-	struct client		*rprev, *rnext;
+	LIST_ENTRY(client)	 reap_le;
 	bool			 reaping;
 	struct client		*link;		/* dirty or dead list */
 	struct tls		*tls;		/* on a tls: listener */
@@ -191,11 +192,11 @@ struct broker {
 	int			 npending;	/* clients yet to CONNECT that no
 						 * socket vouches for */
 	struct client		*phead, *ptail;	/* the same, oldest first */
-	struct client		*busy;		/* clients with operations left
+	LIST_HEAD(, client)	 busy;		/* clients with operations left
 						 * over from their last turn */
 	struct client		*again;		/* TLS clients to read again */
 	size_t			 work;		/* done in this client's turn */
-	struct client		*reap;		/* closed, subscriptions left */
+	LIST_HEAD(, client)	 reap;		/* closed, subscriptions left */
 	size_t			 reap_left;	/* of REAP_TURN, this iteration */
 	int64_t			 reap_until;	/* and its end, in us */
 	struct rate_log		 authlog, refuselog;
@@ -500,11 +501,7 @@ busy_add(struct broker *b, struct client *c)
 	if (c->busy)
 		return;
 	c->busy = true;
-	c->bprev = NULL;
-	c->bnext = b->busy;
-	if (b->busy != NULL)
-		b->busy->bprev = c;
-	b->busy = c;
+	LIST_INSERT_HEAD(&b->busy, c, busy_le);
 }
 
 /* busy_del: c has none left (or is closed) */
@@ -513,12 +510,7 @@ busy_del(struct broker *b, struct client *c)
 {
 	if (!c->busy)
 		return;
-	if (c->bprev != NULL)
-		c->bprev->bnext = c->bnext;
-	else
-		b->busy = c->bnext;
-	if (c->bnext != NULL)
-		c->bnext->bprev = c->bprev;
+	LIST_REMOVE(c, busy_le);
 	c->busy = false;
 }
 
@@ -722,11 +714,7 @@ reap_add(struct broker *b, struct client *c)
 	if (c->reaping || c->sids.count == 0)
 		return;
 	c->reaping = true;
-	c->rprev = NULL;
-	c->rnext = b->reap;
-	if (b->reap != NULL)
-		b->reap->rprev = c;
-	b->reap = c;
+	LIST_INSERT_HEAD(&b->reap, c, reap_le);
 }
 
 /* reap_client: free c's subscriptions within what is left of this
@@ -746,12 +734,7 @@ reap_client(struct broker *b, struct client *c)
 	b->reap_left = work < b->reap_left ? b->reap_left - work : 0;
 	if (c->sids.count > 0 || !c->reaping)
 		return;
-	if (c->rprev != NULL)
-		c->rprev->rnext = c->rnext;
-	else
-		b->reap = c->rnext;
-	if (c->rnext != NULL)
-		c->rnext->rprev = c->rprev;
+	LIST_REMOVE(c, reap_le);
 	c->reaping = false;
 	if (c->dead && !c->dirty) {
 		c->link = b->dead;
@@ -765,8 +748,9 @@ reap(struct broker *b)
 {
 	struct client *c, *next;
 
-	for (c = b->reap; c != NULL && b->reap_left > 0; c = next) {
-		next = c->rnext;
+	for (c = LIST_FIRST(&b->reap); c != NULL && b->reap_left > 0;
+	    c = next) {
+		next = LIST_NEXT(c, reap_le);
 		reap_client(b, c);
 	}
 }
@@ -1488,8 +1472,8 @@ work_busy(struct broker *b)
 	size_t off;
 	bool more;
 
-	for (c = b->busy; c != NULL; c = next) {
-		next = c->bnext;
+	for (c = LIST_FIRST(&b->busy); c != NULL; c = next) {
+		next = LIST_NEXT(c, busy_le);
 		off = parse_input(b, c, c->in, c->inlen, &more);
 		if (c->dead)
 			continue;	/* close_now took it off the list */
@@ -1958,8 +1942,8 @@ timeout_ms(struct broker *b)
 	int64_t now = io_now_ms(), until = -1;
 	struct client *c;
 
-	if (b->busy != NULL || b->again != NULL || b->reap != NULL ||
-	    (b->ldm && b->nclients == 0))
+	if (!LIST_EMPTY(&b->busy) || b->again != NULL ||
+	    !LIST_EMPTY(&b->reap) || (b->ldm && b->nclients == 0))
 		return 0;
 	if (b->paused)
 		until = b->paused_until;
@@ -2212,7 +2196,7 @@ broker_free(struct broker *b)
 {
 	while (b->clients != NULL)
 		close_now(b, b->clients, "broker shutting down");
-	while (b->reap != NULL) {	/* no one is waiting any more */
+	while (!LIST_EMPTY(&b->reap)) {	/* no one is waiting any more */
 		b->reap_left = SIZE_MAX;
 		b->reap_until = INT64_MAX;
 		reap(b);
