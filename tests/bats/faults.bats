@@ -45,6 +45,13 @@ ended() {
 # storm PID: until PID ends or $STORM_STOP exists, rounds of 100 SIGCHLD,
 # 100 SIGWINCH, 100 SIGPIPE (sent with the sig applet of $IPCTOOL, or of
 # $SIG_IPCTOOL), then SIGSTOP and SIGCONT; prints the rounds
+# ignores_pipe PID: SIGPIPE (13, bit 12) is in PID's SigIgn mask
+ignores_pipe() {
+	local mask
+	mask=$(awk '/^SigIgn:/ { print $2 }' "/proc/$1/status") || return 1
+	(((16#$mask >> 12) & 1))
+}
+
 storm() {
 	local pid=$1 n=0
 	while [ ! -e "$STORM_STOP" ] && kill -0 "$pid" 2>/dev/null; do
@@ -65,6 +72,9 @@ storm() {
 # STORM_PID, STORM_OUT
 start_storm() {
 	wait_until 20 bash -c "[ \"\$(readlink -f /proc/$1/exe)\" = '$(readlink -f "${2:-$IPCTOOL}")' ]"
+	# and until it ignores SIGPIPE (main does, after the loader): the
+	# storm sends PIPE too, which before that kills it (exit 141)
+	wait_until 20 ignores_pipe "$1"
 	rm -f "$STORM_STOP" "$STORM_STOP.1"
 	start_bg bash -c "$(declare -f storm); STORM_STOP='$STORM_STOP' storm $1"
 	STORM_PID=$BG_PID
