@@ -74,29 +74,39 @@ once() { # once ROUND ROLE LABEL: one run of contender LABEL
 	say V "$r" "$role" "$label" "$(awk -v b="$BYTES" -v a="$t0" -v z="$t1" \
 	    'BEGIN { printf "%.4f", b / (z - a) / 1073741824 }')"
 }
-# what OpenSSL does with the ULP there, and the data whole both ways
+# what OpenSSL does with the ULP there, and the data whole both ways:
+# up from a pipe (spliced), down from a file (SSL_write)
 ktls on
 head -c 4194304 /dev/urandom >rand
+listen_wait() { # listen_wait PORT: until something listens there (bounded)
+	local i
+	for ((i = 0; i < 500; i++)); do
+		netstat -ltn 2>/dev/null | grep -q ":$1 " && return 0
+		sleep 0.01
+	done
+	return 1
+}
 port=$((port + 1))
-serve ipctool sock-server -v --once --tls-cert $CERT --tls-key $KEY tls:127.0.0.1:$port
-ipctool sock-client -v --insecure tls:127.0.0.1:$port <rand 2>cli.err
+ipctool sock-server --once --tls-cert $CERT --tls-key $KEY \
+    tls:127.0.0.1:$port >up.got 2>/dev/null &
+srv=$!
+listen_wait $port
+# from a pipe: spliced into the kernel's TLS
+cat rand | ipctool sock-client -v --insecure tls:127.0.0.1:$port 2>cli.err
 wait "$srv"
 up=$(grep -ho 'kernel TLS [a-z ]*' cli.err | head -1)
+grep -q 'splice(0 -> 3): the kernel seals' cli.err && up="$up, spliced"
 port=$((port + 1))
-ipctool sock-server -v --once --tls-cert $CERT --tls-key $KEY tls:127.0.0.1:$port <rand 2>srv.err &
+ipctool sock-server -v --once --tls-cert $CERT --tls-key $KEY \
+    tls:127.0.0.1:$port <rand 2>srv.err &
 srv=$!
-for ((i = 0; i < 500; i++)); do
-	netstat -ltn 2>/dev/null | grep -q ":$port " && break
-	sleep 0.01
-done
-ipctool sock-client --insecure tls:127.0.0.1:$port </dev/null >back 2>/dev/null
+listen_wait $port
+ipctool sock-client --insecure tls:127.0.0.1:$port </dev/null >down.got 2>/dev/null
 wait "$srv"
 down=$(grep -ho 'kernel TLS [a-z ]*' srv.err | head -1)
-if [ "$(sha256sum <rand)" = "$(sha256sum <back)" ]; then
-	say N "with the TLS ULP loaded: client $up, server $down; 4 MiB sha256-equal both ways"
-else
-	say N "with the TLS ULP loaded: client $up, server $down; 4 MiB back NOT equal"
-fi
+sum=$(sha256sum <rand)
+whole() { [ "$(sha256sum <"$1")" = "$sum" ] && echo "sha256-equal" || echo "NOT equal"; }
+say N "with the TLS ULP loaded, 4 MiB: client to server ($up) $(whole up.got), server to client ($down) $(whole down.got)"
 labels=(ipctool-ktls ipctool-openssl socat)
 roles=(ipctool ref peer)
 for ((r = 1; r <= ROUNDS; r++)); do

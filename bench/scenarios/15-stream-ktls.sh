@@ -52,7 +52,7 @@ while read -r tag kind a b c d; do
 	F) sc_record F "$(label_of "$a")" "$b $c $d" ;;
 	N) note "$a $b $c $d" ;;
 	esac
-done < <(tr -d '\r' <"$BENCH_TMP/ktls.out")
+done < <(tr -d '\r' <"$BENCH_TMP/ktls.out" | sed -n 's/.*\(KTLS [VFN] \)/\1/p')
 if [ "$n" -eq 0 ]; then
 	sc_record F "the VM" "no result: $(tail -c 300 "$BENCH_TMP/ktls.out" | tr '\n\r' '  ')"
 fi
