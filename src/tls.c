@@ -16,16 +16,10 @@
 #include <unistd.h>
 #include <bsd/string.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "io.h"
 #include "out.h"
+#include "ossl.h"
 #include "tls.h"
 
 #define TLS_RELAY_BUF	(256 * 1024)	/* each direction of tls_relay */
@@ -267,8 +261,11 @@ struct tls_ctx *
 tls_ctx_new(bool server, const struct tls_opts *o, char *err, size_t errlen)
 {
 	static const unsigned char sid[] = "ipctool";
-	struct tls_ctx *c = calloc(1, sizeof(*c));
+	struct tls_ctx *c;
 
+	if (!ossl_load(err, errlen))
+		return NULL;
+	c = calloc(1, sizeof(*c));
 	ERR_clear_error();
 	if (c == NULL) {
 		snprintf(err, errlen, "allocate a TLS context: %s",

@@ -389,8 +389,8 @@ auth_load(struct auth *a, char *why, size_t wlen)
 	if (a->users_file != NULL && load_users(&c, a->users_file, why,
 	    wlen) == -1)
 		goto fail;
-	if (a->nkey_file != NULL && load_nkeys(&c, a->nkey_file, why,
-	    wlen) == -1)
+	if (a->nkey_file != NULL && (!nkey_available(why, wlen) ||
+	    load_nkeys(&c, a->nkey_file, why, wlen) == -1))
 		goto fail;
 	creds_free(&a->cur);
 	a->cur = c;

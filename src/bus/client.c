@@ -850,14 +850,16 @@ sign_nonce(struct bus_client *c, const unsigned char seed[NKEY_KEY_LEN],
     char *sig, size_t len)
 {
 	unsigned char raw[NKEY_SIG_LEN];
+	char why[128] = "";
 
 	sig[0] = '\0';
 	if (c->info.nonce[0] == '\0')
 		return 0;
-	if (len < NKEY_SIG_STR || nkey_sign(seed, c->info.nonce,
-	    strlen(c->info.nonce), raw) == -1) {
+	if (!nkey_available(why, sizeof(why)) || len < NKEY_SIG_STR ||
+	    nkey_sign(seed, c->info.nonce, strlen(c->info.nonce),
+	    raw) == -1) {
 		snprintf(c->errtext, sizeof(c->errtext), "cannot sign the "
-		    "server's nonce");
+		    "server's nonce%s%s", why[0] ? ": " : "", why);
 		errno = EBADMSG;
 		return -1;
 	}
@@ -913,14 +915,16 @@ static int
 use_nkey(struct bus_client *c, const char *path, struct proto_connect *cn)
 {
 	static const char what[] = "nkey seed file";
-	char text[256];
+	char text[256], why[128];
 	unsigned char seed[NKEY_KEY_LEN], key[NKEY_KEY_LEN];
 	int rc = -1;
 
 	if (read_secret(c, what, path, text, sizeof(text)) == -1)
 		return -1;
 	text[strcspn(text, " \t\r\n")] = '\0';
-	if (load_seed(c, what, path, text, seed) == 0) {
+	if (!nkey_available(why, sizeof(why)))
+		bad_creds(c, what, path, why);
+	else if (load_seed(c, what, path, text, seed) == 0) {
 		if (nkey_public_of_seed(seed, key) == -1)
 			bad_creds(c, what, path, "no public key for the seed");
 		else {

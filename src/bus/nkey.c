@@ -3,9 +3,8 @@
  * EVP_DigestVerify (libcrypto: no signature code of our own).
  * See https://github.com/nats-io/nkeys (the format) and RFC 8032 */
 #include <string.h>
-#include <openssl/evp.h>
-
 #include "bus/nkey.h"
+#include "ossl.h"
 
 uint16_t
 nkey_crc16(const unsigned char *p, size_t len)
@@ -169,15 +168,24 @@ nkey_decode_seed(const char *s, unsigned char seed[NKEY_KEY_LEN],
 	return 0;
 }
 
+bool
+nkey_available(char *err, size_t errlen)
+{
+	return ossl_load(err, errlen);
+}
+
 int
 nkey_public_of_seed(const unsigned char seed[NKEY_KEY_LEN],
     unsigned char key[NKEY_KEY_LEN])
 {
-	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
-	    seed, NKEY_KEY_LEN);
+	EVP_PKEY *k;
 	size_t len = NKEY_KEY_LEN;
 	int rc;
 
+	if (!ossl_load(NULL, 0))
+		return -1;
+	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+	    NKEY_KEY_LEN);
 	if (k == NULL)
 		return -1;
 	rc = EVP_PKEY_get_raw_public_key(k, key, &len) == 1 &&
@@ -190,12 +198,16 @@ int
 nkey_sign(const unsigned char seed[NKEY_KEY_LEN], const void *msg,
     size_t len, unsigned char sig[NKEY_SIG_LEN])
 {
-	EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
-	    seed, NKEY_KEY_LEN);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY *k;
+	EVP_MD_CTX *ctx;
 	size_t slen = NKEY_SIG_LEN;
 	int rc = -1;
 
+	if (!ossl_load(NULL, 0))
+		return -1;
+	k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+	    NKEY_KEY_LEN);
+	ctx = EVP_MD_CTX_new();
 	if (k != NULL && ctx != NULL &&
 	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) == 1 &&
 	    EVP_DigestSign(ctx, sig, &slen, msg, len) == 1 &&
@@ -210,11 +222,15 @@ int
 nkey_verify(const unsigned char key[NKEY_KEY_LEN], const void *msg,
     size_t len, const unsigned char sig[NKEY_SIG_LEN])
 {
-	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
-	    key, NKEY_KEY_LEN);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY *k;
+	EVP_MD_CTX *ctx;
 	int rc = -1;
 
+	if (!ossl_load(NULL, 0))
+		return -1;
+	k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key,
+	    NKEY_KEY_LEN);
+	ctx = EVP_MD_CTX_new();
 	if (k != NULL && ctx != NULL &&
 	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1 &&
 	    EVP_DigestVerify(ctx, sig, NKEY_SIG_LEN, msg, len) == 1)

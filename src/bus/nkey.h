@@ -6,6 +6,7 @@
 #ifndef IPCTOOL_BUS_NKEY_H
 #define IPCTOOL_BUS_NKEY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,10 @@ void nkey_encode_public(const unsigned char key[NKEY_KEY_LEN], int prefix,
  * seed and its type prefix into *prefix; 0, or -1 with *why */
 int nkey_decode_seed(const char *s, unsigned char seed[NKEY_KEY_LEN],
     int *prefix, const char **why);
+
+/* nkey_available: true when the signatures can be made (libcrypto
+ * loaded); false with the reason in err. The three below fail without. */
+bool nkey_available(char *err, size_t errlen);
 
 /* nkey_public_of_seed: the public key of seed; 0, or -1 (libcrypto) */
 int nkey_public_of_seed(const unsigned char seed[NKEY_KEY_LEN],

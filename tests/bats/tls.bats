@@ -296,6 +296,29 @@ hold() {
 	assert_equal "$stderr" "ipctool sock-client: CA file $D/nope.pem: No such file or directory"
 }
 
+@test "OpenSSL loaded only when needed: without it plain applets run, TLS and nkeys say why" {
+	# the binary does not link it: start-up maps no libssl or libcrypto
+	run -0 ldd "$IPCTOOL"
+	refute_output --partial libssl
+	refute_output --partial libcrypto
+	# a libssl.so.3 that is not a library, found first by the loader
+	mkdir "$D/nolib"
+	: >"$D/nolib/libssl.so.3"
+	local why="cannot load libssl.so.3: $D/nolib/libssl.so.3: file too short"
+	run -0 env LD_LIBRARY_PATH="$D/nolib" "$IPCTOOL" --version
+	run -0 env LD_LIBRARY_PATH="$D/nolib" "$IPCTOOL" fifo make "$D/f"
+	run -1 --separate-stderr env LD_LIBRARY_PATH="$D/nolib" "$IPCTOOL" \
+	    sock-client tls:127.0.0.1:1
+	assert_equal "$stderr" "ipctool sock-client: $why"
+	run -1 --separate-stderr env LD_LIBRARY_PATH="$D/nolib" "$IPCTOOL" \
+	    sock-server tls:127.0.0.1:0
+	assert_equal "$stderr" "ipctool sock-server: $why"
+	printf 'UCXYZ\n' >"$D/nkeys"
+	run -1 --separate-stderr env LD_LIBRARY_PATH="$D/nolib" timeout 10 \
+	    "$IPCTOOL" bus daemon --listen tcp:127.0.0.1:0 --nkey-users "$D/nkeys"
+	assert_equal "$stderr" "ipctool bus: $why"
+}
+
 # nats_tls ARGS...: nats-server with TLS (the server certificate) and
 # ARGS on a free port; sets NPORT
 nats_tls() {
