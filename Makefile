@@ -16,14 +16,19 @@ VALGRIND ?= valgrind --leak-check=full --show-leak-kinds=definite,indirect,possi
 	    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	    --track-fds=no --quiet
 
-.PHONY: all deps build demo check check-unit check-asan check-valgrind bench fuzz \
-	stress install clean
+.PHONY: all deps deps-ktls build demo check check-unit check-asan check-valgrind \
+	bench bench-ktls fuzz stress install clean
 
 all: build
 
 deps:
 	@echo 'deps: installing the Debian packages that are missing (apt-get)'
 	@tools/deps.sh
+
+# what make bench-ktls needs on top: qemu and a kernel that has kernel TLS
+deps-ktls: deps
+	@echo 'deps-ktls: installing qemu and a Debian kernel with kernel TLS (apt-get)'
+	@tools/deps.sh ktls
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) -Dwerror=true --prefix=$(PREFIX)
@@ -87,6 +92,12 @@ stress: build
 
 bench: build
 	QUICK=$(QUICK) IPCTOOL=$(CURDIR)/$(BUILD)/ipctool bench/run.sh
+
+# kernel TLS against OpenSSL's records, in a VM booting a kernel that has
+# it (this machine's has not): bench/scenarios/15-stream-ktls.sh
+bench-ktls: build
+	BENCH_KTLS=1 QUICK=$(QUICK) IPCTOOL=$(CURDIR)/$(BUILD)/ipctool \
+	    bench/run.sh 15-stream-ktls
 
 # PREFIX and DESTDIR count every time: an existing build dir is
 # reconfigured to PREFIX before it installs under DESTDIR

@@ -90,7 +90,7 @@ static const struct opt bus_opts[] = {
 	    .help = "pub: send a header with each message (repeatable)" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
 	    .sub = BUS_CLIENTS,
-	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
+	    .help = "the broker, or a list A,B,... (default $IPCTOOL_BUS)" },
 	{ .so = 'c', .lo = "count", .arg = OPT_INT, .meta = "N",
 	    .sub = BUS_MONITOR | BUS_SUB,
 	    .help = "sub, monitor: exit after N messages (0: never)" },
@@ -558,7 +558,6 @@ static void
 redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
     const char *cmd)
 {
-	const char *errstr;
 	void *arg = c->on_msg_arg;
 	bus_msg_fn fn = c->on_msg;
 
@@ -571,11 +570,11 @@ redial(struct bus_client *c, int e, char **subjects, int n, int64_t dl,
 
 		if (dl >= 0 && now + wait >= dl)
 			errx(EX_TEMPFAIL, "%s: the broker at %s was not back "
-			    "within the timeout", cmd, bus_cli_addr);
+			    "within the timeout", cmd, bus_cli_list());
 		(void)poll(NULL, 0, (int)wait);
 		if (dl >= 0 && cdl > dl)
 			cdl = dl;
-		if (bus_connect(c, bus_cli_url, cmd, cdl, &errstr) == -1) {
+		if (bus_cli_reconnect(c, cmd, cdl) == -1) {
 			if (!bus_retryable(errno))
 				bus_cli_fail(c, errno, "reconnect");
 			continue;

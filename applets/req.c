@@ -74,7 +74,7 @@ static const struct opt req_opts[] = {
 	    .help = "call: a job per stdin line, results as they come" },
 	{ .so = 'b', .lo = "bus", .arg = OPT_ADDR, .meta = "ADDR",
 	    .sub = REQ_CALL | REQ_SERVE,
-	    .help = "the broker (default $IPCTOOL_BUS or the daemon's)" },
+	    .help = "the broker, or a list A,B,... (default $IPCTOOL_BUS)" },
 	{ .so = 'j', .lo = "jobs", .arg = OPT_INT, .meta = "N",
 	    .sub = REQ_SERVE,
 	    .help = "serve: run up to N jobs at once (the CPUs)" },
@@ -629,8 +629,6 @@ subscribe(struct worker *w, int64_t dl)
 static void
 redial(struct worker *w, int e, int sfd)
 {
-	const char *errstr;
-
 	warnx("serve: lost the broker at %s (%s): reconnecting", bus_cli_addr,
 	    bus_strerror(&w->c, e));
 	bus_close(&w->c);
@@ -653,8 +651,7 @@ redial(struct worker *w, int e, int sfd)
 				    "the broker at %s was away", bus_cli_addr);
 		}
 		dl = io_deadline(BUS_CONNECT_TIMEOUT);
-		if (bus_connect(&w->c, bus_cli_url, "ipctool req serve", dl,
-		    &errstr) == -1) {
+		if (bus_cli_reconnect(&w->c, "ipctool req serve", dl) == -1) {
 			if (!bus_retryable(errno))
 				bus_cli_fail(&w->c, errno, "reconnect");
 			continue;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bsd/string.h>
 
@@ -767,8 +768,47 @@ struct tdir {
 	short want;
 	int err;		/* up: errno of a failed write into TLS */
 	bool dst_failed;	/* down: the error was writing to out */
+	bool splice;		/* up: from the input pipe straight into
+				 * the kernel's TLS (kernel TLS sends) */
 	uint64_t total;
 };
+
+/* up_splice: the input pipe into the socket, where the kernel seals the
+ * records (kernel TLS on the sending side: OpenSSL's SSL_sendfile does
+ * the same for files); no copy through user space. The pipe is a
+ * blocking one polled readable, so EAGAIN can only be the socket's (and
+ * after a partial splice it is polled again: a second would wait).
+ * true when something moved */
+static bool
+up_splice(struct tdir *up, int in, struct tls *t)
+{
+	ssize_t n;
+
+	if (!up->ready || up->blocked)
+		return false;
+	n = splice(in, NULL, t->fd, NULL, TLS_RELAY_BUF, SPLICE_F_MOVE);
+	up->ready = false;	/* blocking: only a poll says there is more */
+	if (n > 0) {
+		up->total += (uint64_t)n;
+		return true;
+	}
+	if (n == 0) {
+		up->eof = true;
+		return true;
+	}
+	if (errno == EAGAIN) {
+		up->blocked = true;
+		up->want = POLLOUT;
+		return false;
+	}
+	if (errno == EINTR)
+		return false;
+	out_trace("splice(%d -> %d): %s; input stops", in, t->fd,
+	    strerror(errno));
+	up->err = errno;
+	up->done = true;
+	return true;
+}
 
 /* up_step: input into the buffer, the buffer into TLS; true when
  * something moved; sets up->done on an error of the TLS side */
@@ -778,6 +818,8 @@ up_step(struct tdir *up, int in, struct tls *t, bool in_nb)
 	bool moved = false;
 	ssize_t n;
 
+	if (up->splice)
+		return up_splice(up, in, t);
 	if (up->pending == 0 && !up->eof && up->ready) {
 		n = read(in, up->buf, TLS_RELAY_BUF);
 		if (n > 0) {
@@ -863,6 +905,7 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 {
 	struct tdir up = { 0 }, down = { 0 };
 	struct pollfd pfd[3];
+	struct stat sb;
 	/* in stays as it is: its O_NONBLOCK flag is shared with every
 	 * process that holds it */
 	bool in_nb = in >= 0 && (fcntl(in, F_GETFL) & O_NONBLOCK) != 0;
@@ -881,6 +924,14 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 	}
 	up.eof = up.done = in < 0;
 	up.ready = in_nb;
+	/* a blocking pipe and kernel TLS sending: splice (a nonblocking
+	 * one would make EAGAIN ambiguous: the pipe's or the socket's) */
+	if (!up.done && !in_nb && BIO_get_ktls_send(SSL_get_wbio(t->ssl)) &&
+	    fstat(in, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+		up.splice = true;
+		out_trace("splice(%d -> %d): the kernel seals the records "
+		    "(kernel TLS sends)", in, t->fd);
+	}
 	down.ready = true;
 	if (up.done && o->half_close)
 		closing = true;
@@ -929,11 +980,12 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 			break;
 		if (moved)
 			continue;
-		pfd[0].fd = !up.done && !up.eof && up.pending == 0 ? in : -1;
+		pfd[0].fd = !up.done && !up.eof && up.pending == 0 &&
+		    !(up.splice && up.blocked) ? in : -1;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = tls_fd(t);
 		pfd[1].events = 0;
-		if (up.pending > 0 && up.blocked)
+		if ((up.pending > 0 || up.splice) && up.blocked)
 			pfd[1].events |= up.want;
 		if (!down.done && down.blocked)
 			pfd[1].events |= down.want;
@@ -981,7 +1033,7 @@ tls_relay(int in, struct tls *t, int out, const struct relay_opts *o,
 	if (st) {
 		st->sent = up.total;
 		st->received = down.total;
-		st->spliced = false;
+		st->spliced = up.splice && up.total > 0;
 		st->up_error = up.err;
 		st->out_failed = rc == -1 && down.dst_failed;
 	}

@@ -18,6 +18,12 @@ packages="
 	pv hyperfine busybox mosquitto mosquitto-clients parallel
 "
 
+# tools/deps.sh ktls: also what make bench-ktls boots (qemu, a Debian
+# kernel built with CONFIG_TLS, cpio and kmod to make its initramfs)
+if [ "${1:-}" = ktls ]; then
+	packages="$packages qemu-system-x86 linux-image-cloud-amd64 cpio kmod"
+fi
+
 missing=
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |

@@ -11,8 +11,8 @@
 #include "bus/cli.h"
 #include "bus/subject.h"
 
-char bus_cli_addr[ADDR_STR_MAX + PROTO_FIELD_MAX + 16];
-char bus_cli_url[BUS_URL_MAX];
+char bus_cli_addr[BUS_SHOWN_MAX];
+struct bus_servers bus_cli_servers;
 bool bus_cli_default;
 
 void
@@ -27,30 +27,75 @@ bus_cli_fail(struct bus_client *c, int e, const char *what)
 	errx(code, "%s: %s", what, bus_strerror(c, e));
 }
 
+const char *
+bus_cli_list(void)
+{
+	static char buf[BUS_SERVERS_MAX * 64];
+
+	return bus_servers_shown(&bus_cli_servers, buf, sizeof(buf));
+}
+
+/* set_servers: the servers for addr (NULL: the default address, which
+ * is never split at commas), or a usage error */
+static void
+set_servers(const char *addr)
+{
+	struct bus_servers *l = &bus_cli_servers;
+	const char *errstr;
+	char bad[BUS_SHOWN_MAX];
+
+	if (addr == NULL && !bus_cli_default)
+		addr = getenv(BUS_ENV_ADDR);
+	if (addr == NULL) {
+		memset(l, 0, sizeof(*l));
+		if (bus_default_addr(l->s[0].url, sizeof(l->s[0].url)) == NULL)
+			errx(EXIT_FAIL, "the default bus address is too long");
+		bus_addr_shown(l->s[0].url, l->s[0].shown,
+		    sizeof(l->s[0].shown));
+		l->n = 1;
+		return;
+	}
+	if (bus_servers_parse(l, addr, &errstr, bad, sizeof(bad)) == 0)
+		return;
+	if (bad[0] != '\0')
+		usage_error("bad bus address '%s': %s", bad, errstr);
+	usage_error("bad bus address list: %s", errstr);
+}
+
 void
 bus_cli_connect(struct bus_client *c, const char *addr, const char *name,
     int64_t timeout)
 {
-	char what[sizeof(bus_cli_addr) + 16];
+	char what[BUS_SERVERS_MAX * 64 + 16];
 	const char *errstr, *env = getenv(BUS_ENV_ADDR);
 
 	bus_cli_default = addr == NULL && (env == NULL || env[0] == '\0');
-	if (addr == NULL && (addr = bus_default_addr(bus_cli_url,
-	    sizeof(bus_cli_url))) == NULL)
-		errx(EXIT_FAIL, "the default bus address is too long");
-	if (addr != bus_cli_url &&
-	    strlcpy(bus_cli_url, addr, sizeof(bus_cli_url)) >=
-	    sizeof(bus_cli_url))
-		usage_error("bad bus address: too long");
-	bus_addr_shown(bus_cli_url, bus_cli_addr, sizeof(bus_cli_addr));
-	if (bus_connect(c, bus_cli_url, name, io_deadline(timeout >= 0 &&
-	    timeout < BUS_CONNECT_TIMEOUT ? timeout : BUS_CONNECT_TIMEOUT),
-	    &errstr) == 0)
+	set_servers(addr);
+	if (bus_connect_list(c, &bus_cli_servers, 0, name,
+	    io_deadline(timeout >= 0 && timeout < BUS_CONNECT_TIMEOUT ?
+	    timeout : BUS_CONNECT_TIMEOUT), &errstr) == 0) {
+		strlcpy(bus_cli_addr, bus_cli_servers.s[bus_cli_servers.cur].shown,
+		    sizeof(bus_cli_addr));
 		return;
+	}
+	strlcpy(bus_cli_addr, bus_cli_servers.s[bus_cli_servers.cur].shown,
+	    sizeof(bus_cli_addr));
 	if (errstr != NULL)
 		usage_error("bad bus address '%s': %s", bus_cli_addr, errstr);
-	snprintf(what, sizeof(what), "connect to %s", bus_cli_addr);
+	snprintf(what, sizeof(what), "connect to %s", bus_cli_list());
 	bus_cli_fail(c, errno, what);
+}
+
+int
+bus_cli_reconnect(struct bus_client *c, const char *name, int64_t deadline)
+{
+	struct bus_servers *l = &bus_cli_servers;
+	const char *errstr;
+	int rc = bus_connect_list(c, l, l->cur + 1, name, deadline, &errstr);
+
+	if (rc == 0)
+		strlcpy(bus_cli_addr, l->s[l->cur].shown, sizeof(bus_cli_addr));
+	return rc;
 }
 
 void

@@ -27,6 +27,7 @@
 #include "bus/subject.h"
 #include "bus/broker.h"
 #include "bus/nkey.h"
+#include "bus/servers.h"
 
 #define RBUF_INIT	(64 * 1024)
 #define WBUF_SEND_AT	(64 * 1024)	/* write out once this much is queued */
@@ -300,6 +301,21 @@ set_err(struct bus_client *c, struct proto_str text)
 	return EPROTO;
 }
 
+/* learn: the cluster members an INFO names, into the server list */
+static void
+learn(struct bus_client *c, struct proto_str json)
+{
+	struct bus_servers *l = c->servers;
+	int added;
+
+	if (l == NULL || (added = bus_servers_learn(l, json.p, json.len)) == 0)
+		return;
+	if (out_trace_on)
+		for (int i = l->n - added; i < l->n; i++)
+			out_trace("learned %s from INFO connect_urls",
+			    l->s[i].shown);
+}
+
 /* handle: act on one operation from the server; 0 or -1 with errno */
 static int
 handle(struct bus_client *c, const struct proto_op *op)
@@ -323,6 +339,7 @@ handle(struct bus_client *c, const struct proto_op *op)
 	case PROTO_OP_INFO:
 		/* async INFO (cluster changes): keep what we use fresh */
 		proto_info_parse(&c->info, op->arg.p, op->arg.len);
+		learn(c, op->arg);
 		return 0;
 	case PROTO_OP_ERR:
 		if (out_trace_on)
@@ -477,6 +494,7 @@ read_info(struct bus_client *c, int64_t deadline)
 	if (c->info.max_payload == 0)
 		c->info.max_payload = PROTO_MAX_PAYLOAD;
 	c->parser.max_payload = c->info.max_payload;
+	learn(c, op.arg);
 	return 0;
 }
 
@@ -515,7 +533,7 @@ bus_tls_decide(const struct addr *a, const struct proto_info *in,
  * certificate and verification come from IPCTOOL_BUS_TLS_CA, _CERT,
  * _KEY and _INSECURE. 0, or -1 with errno and c->errtext */
 static int
-start_tls(struct bus_client *c, int64_t deadline)
+start_tls(struct bus_client *c, const char *tls_name, int64_t deadline)
 {
 	char line[TLS_ERR_MAX + 2 * TLS_NAME_MAX], err[TLS_ERR_MAX];
 	const char *insecure = env_or_null("IPCTOOL_BUS_TLS_INSECURE");
@@ -542,7 +560,8 @@ start_tls(struct bus_client *c, int64_t deadline)
 		errno = EPROTO;
 		return -1;
 	}
-	c->tls = tls_new(c->tctx, c->fd, c->addr.host);
+	c->tls = tls_new(c->tctx, c->fd, tls_name && *tls_name ? tls_name :
+	    c->addr.host);
 	if (c->tls == NULL)
 		return -1;
 	if (tls_handshake(c->tls, deadline) == -1) {
@@ -1052,8 +1071,34 @@ send_connect(struct bus_client *c, const char *name,
 }
 
 int
-bus_connect(struct bus_client *c, const char *addr, const char *name,
-    int64_t deadline, const char **errstr)
+bus_addr_check(const char *addr, struct addr *a, const char **errstr)
+{
+	char plain[ADDR_STR_MAX + 16];
+	struct url_creds cr;
+	int rc;
+
+	*errstr = NULL;
+	rc = split_url(addr, plain, sizeof(plain), &cr);
+	explicit_bzero(&cr, sizeof(cr));
+	if (rc == -1) {
+		*errstr = "bad credentials in the URL";
+		return -1;
+	}
+	if (addr_parse(a, plain, errstr) == -1)
+		return -1;
+	if (!addr_is_stream(a)) {
+		*errstr = "the bus needs a stream address (unix:, tcp:, nats://)";
+		return -1;
+	}
+	return 0;
+}
+
+/* connect_one: bus_connect, the server's certificate checked for
+ * tls_name (NULL: the address's host), every INFO learned into l */
+static int
+connect_one(struct bus_client *c, const char *addr, const char *tls_name,
+    struct bus_servers *l, const char *name, int64_t deadline,
+    const char **errstr)
 {
 	char dir[64], plain[ADDR_STR_MAX + 16];
 	struct url_creds cr;
@@ -1062,19 +1107,12 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	*errstr = NULL;
+	c->servers = l;
+	if (bus_addr_check(addr, &c->addr, errstr) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (split_url(addr, plain, sizeof(plain), &cr) == -1) {
-		*errstr = "bad credentials in the URL";
-		errno = EINVAL;
-		return -1;
-	}
-	if (addr_parse(&c->addr, plain, errstr) == -1) {
-		explicit_bzero(&cr, sizeof(cr));
-		errno = EINVAL;
-		return -1;
-	}
-	if (!addr_is_stream(&c->addr)) {
-		*errstr = "the bus needs a stream address (unix:, tcp:, nats://)";
 		errno = EINVAL;
 		return -1;
 	}
@@ -1082,7 +1120,7 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 	proto_parser_init(&c->parser, PROTO_CLIENT);
 	proto_info_init(&c->info);
 	if ((c->rbuf = malloc(RBUF_INIT)) == NULL)
-		return -1;
+		goto fail;
 	c->rcap = RBUF_INIT;
 	fallback = c->addr.type == ADDR_UNIX && !c->addr.abstract &&
 	    fallback_dir(c->addr.path, dir, sizeof(dir)) != NULL;
@@ -1096,7 +1134,8 @@ bus_connect(struct bus_client *c, const char *addr, const char *name,
 		peer_refused(c, "not our broker");
 		goto fail;
 	}
-	if (read_info(c, deadline) == -1 || start_tls(c, deadline) == -1 ||
+	if (read_info(c, deadline) == -1 ||
+	    start_tls(c, tls_name, deadline) == -1 ||
 	    send_connect(c, name, &cr) == -1 || bus_flush(c, deadline) == -1)
 		goto fail;
 	explicit_bzero(&cr, sizeof(cr));
@@ -1105,6 +1144,59 @@ fail:
 	e = errno;
 	explicit_bzero(&cr, sizeof(cr));
 	bus_close(c);
+	errno = e;
+	return -1;
+}
+
+int
+bus_connect(struct bus_client *c, const char *addr, const char *name,
+    int64_t deadline, const char **errstr)
+{
+	return connect_one(c, addr, NULL, NULL, name, deadline, errstr);
+}
+
+int
+bus_connect_list(struct bus_client *c, struct bus_servers *l, int i,
+    const char *name, int64_t deadline, const char **errstr)
+{
+	/* copies: the INFO read while connecting may move the entries */
+	char url[BUS_URL_MAX], tls_name[ADDR_HOST_MAX];
+	int e = ECONNREFUSED;
+	bool learned;
+
+	*errstr = NULL;
+	/* l->n may grow (INFO) or shrink (a later INFO) as we go */
+	for (int tried = 0; tried < l->n; tried++) {
+		int64_t dl = deadline;
+
+		l->cur = (i + tried) % l->n;
+		learned = l->s[l->cur].learned;
+		strlcpy(url, l->s[l->cur].url, sizeof(url));
+		strlcpy(tls_name, l->s[l->cur].tls_name, sizeof(tls_name));
+		if (tried + 1 < l->n) {
+			int64_t cap = io_deadline(BUS_SERVER_TIMEOUT);
+
+			if (dl < 0 || cap < dl)
+				dl = cap;
+		}
+		if (connect_one(c, url, learned ? tls_name : NULL, l, name, dl,
+		    errstr) == 0) {
+			out_trace("connected to %s", l->s[l->cur].shown);
+			explicit_bzero(url, sizeof(url));
+			return 0;
+		}
+		e = errno;
+		out_trace("connect to %s: %s", l->s[l->cur].shown,
+		    bus_strerror(c, e));
+		if (e == EINVAL && learned) {
+			*errstr = NULL;		/* not the user's address */
+			continue;
+		}
+		if (!bus_retryable(e) ||
+		    (deadline >= 0 && io_remaining(deadline) == 0))
+			break;
+	}
+	explicit_bzero(url, sizeof(url));
 	errno = e;
 	return -1;
 }

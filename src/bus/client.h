@@ -41,6 +41,7 @@ typedef void (*bus_msg_fn)(struct bus_client *c, const struct bus_msg *m,
 
 struct tls_ctx;
 struct tls;
+struct bus_servers;
 
 struct bus_client {
 	int fd;
@@ -61,6 +62,7 @@ struct bus_client {
 	uint64_t next_reply;
 	bus_msg_fn on_msg;
 	void *on_msg_arg;
+	struct bus_servers *servers;	/* learns each INFO's connect_urls */
 	char errtext[256];		/* last -ERR text from the server */
 	bool closed;			/* the server closed the connection */
 	bool peer_known;		/* a UNIX socket: peer_uid is set */
@@ -136,6 +138,25 @@ int bus_read_token(const char *path, char *buf, size_t len);
  */
 int bus_connect(struct bus_client *c, const char *addr, const char *name,
     int64_t deadline, const char **errstr);
+
+/* bus_addr_check: addr parsed into a as bus_connect would (credentials
+ * checked, then dropped), a stream address; 0, or -1 with a static
+ * *errstr */
+int bus_addr_check(const char *addr, struct addr *a, const char **errstr);
+
+/*
+ * bus_connect_list: bus_connect to the servers of l in turn, from l->s[i]
+ * on and round to the one before it, each within deadline and at most
+ * BUS_SERVER_TIMEOUT ms while others are left; the INFO of each (and
+ * every later one) adds the cluster members it names to l (see
+ * servers.h), and a learned server's certificate must carry its
+ * tls_name. Returns 0 with l->cur the server connected (the trace says
+ * which), or -1 with errno of the last failure, at once for one that
+ * waiting cannot cure (!bus_retryable); *errstr as for bus_connect.
+ */
+#define BUS_SERVER_TIMEOUT	2000	/* ms, as nats.go's default Timeout */
+int bus_connect_list(struct bus_client *c, struct bus_servers *l, int i,
+    const char *name, int64_t deadline, const char **errstr);
 
 /* bus_close: release everything (buffered output is dropped: flush first) */
 void bus_close(struct bus_client *c);

@@ -1,7 +1,8 @@
 /* fuzz_proto.c - libFuzzer target for src/bus/proto.c and subject.c: both
  * parsers over the input whole and in chunks (which must agree), the JSON
  * readers on every CONNECT/INFO argument, the header helpers on every
- * header block and the subject functions on every subject.
+ * header block, the subject functions on every subject, and the servers
+ * a client learns from INFO connect_urls (servers.c).
  * Build: clang -fsanitize=fuzzer,address,undefined -Isrc -Isrc/bus
  *        tests/fuzz/fuzz_proto.c src/bus/proto.c src/bus/subject.c */
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "bus/proto.h"
+#include "bus/servers.h"
 #include "bus/subject.h"
 
 #define MAXOPS	256
@@ -118,6 +120,25 @@ run(enum proto_side side, const uint8_t *data, size_t size, size_t chunk,
 	}
 }
 
+/* learn: the input as INFO to a client given two servers, through the
+ * first and then through one it learned: never more than the bound */
+static void
+learn(const char *json, size_t len)
+{
+	static struct bus_servers l;
+	const char *errstr;
+	char bad[64];
+
+	if (bus_servers_parse(&l, "tls://u:p@localhost:4222,nats://10.0.0.1",
+	    &errstr, bad, sizeof(bad)) == -1)
+		abort();
+	(void)bus_servers_learn(&l, json, len);
+	l.cur = l.n - 1;
+	(void)bus_servers_learn(&l, json, len);
+	if (l.n > BUS_SERVERS_MAX || l.cur < 0 || l.cur >= l.n)
+		abort();
+}
+
 /* raw: the JSON readers and subject functions straight on the input */
 static void
 raw(const uint8_t *data, size_t size)
@@ -134,6 +155,7 @@ raw(const uint8_t *data, size_t size)
 	(void)proto_connect_parse(&c, buf, size);
 	proto_info_init(&in);
 	(void)proto_info_parse(&in, buf, size);
+	learn(buf, size);
 	(void)proto_json_unescape((struct proto_str){ buf, size }, out,
 	    sizeof(out));
 	if (subject_valid(buf, half, true) &&
