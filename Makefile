@@ -16,7 +16,7 @@ VALGRIND ?= valgrind --leak-check=full --show-leak-kinds=definite,indirect,possi
 	    --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	    --track-fds=no --quiet
 
-.PHONY: all deps deps-ktls build demo check check-unit check-asan check-valgrind \
+.PHONY: all deps build demo check check-unit check-asan check-valgrind \
 	bench bench-ktls fuzz stress install clean
 
 all: build
@@ -24,11 +24,6 @@ all: build
 deps:
 	@echo 'deps: installing the Debian packages that are missing (apt-get)'
 	@tools/deps.sh
-
-# what make bench-ktls needs on top: qemu and a kernel that has kernel TLS
-deps-ktls: deps
-	@echo 'deps-ktls: installing qemu and a Debian kernel with kernel TLS (apt-get)'
-	@tools/deps.sh ktls
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) -Dwerror=true --prefix=$(PREFIX)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tools/deps.sh - install the Debian packages the build, the tests and the
-# benchmarks need: only the missing ones, with one apt-get update first;
+# benchmarks need (qemu and Debian's cloud kernel, which has kernel TLS,
+# for the kernel TLS VM of tools/ktls-vm): only the missing ones, with one apt-get update first;
 # nothing at all when every package is present (Go and nats.go's sources
 # among them: the conformance suite builds its nats.go client offline
 # from them). Then nats.js for the
@@ -16,13 +17,8 @@ packages="
 	golang-go golang-github-nats-io-go-nats-dev
 	clang libclang-rt-14-dev valgrind
 	pv hyperfine busybox mosquitto mosquitto-clients parallel
+	qemu-system-x86 linux-image-cloud-amd64 cpio kmod
 "
-
-# tools/deps.sh ktls: also what make bench-ktls boots (qemu, a Debian
-# kernel built with CONFIG_TLS, cpio and kmod to make its initramfs)
-if [ "${1:-}" = ktls ]; then
-	packages="$packages qemu-system-x86 linux-image-cloud-amd64 cpio kmod"
-fi
 
 missing=
 for p in $packages; do

@@ -1,5 +1,5 @@
-# bench/ktls/inner.sh - the measurement inside the kernel TLS VM (bash,
-# started by bench/ktls/init): ROUNDS rounds of BYTES bytes through
+# tools/ktls-vm/inner.sh - the measurement inside the kernel TLS VM (bash,
+# started by tools/ktls-vm/init): ROUNDS rounds of BYTES bytes through
 # `ipctool sock-client tls:` -> `ipctool sock-server tls: --once`, with
 # the kernel's TLS ULP loaded (OpenSSL hands the records to the kernel)
 # and unloaded (OpenSSL seals them itself), and socat OPENSSL beside
@@ -107,6 +107,7 @@ down=$(grep -ho 'kernel TLS [a-z ]*' srv.err | head -1)
 sum=$(sha256sum <rand)
 whole() { [ "$(sha256sum <"$1")" = "$sum" ] && echo "sha256-equal" || echo "NOT equal"; }
 say N "with the TLS ULP loaded, 4 MiB: client to server ($up) $(whole up.got), server to client ($down) $(whole down.got)"
+[ "${ROUNDS:-0}" -gt 0 ] || exit 0
 labels=(ipctool-ktls ipctool-openssl socat)
 roles=(ipctool ref peer)
 for ((r = 1; r <= ROUNDS; r++)); do

@@ -1,19 +1,20 @@
 #!/bin/bash
-# bench/ktls/mkroot.sh OUT KVER IPCTOOL BSTREAM: the initramfs (newc cpio)
+# tools/ktls-vm/mkroot.sh OUT KVER IPCTOOL [BSTREAM]: the initramfs (newc cpio)
 # of the kernel TLS VM: busybox, bash, socat, the ipctool binary and the
 # stream source/sink with the libraries each links (and OpenSSL, which
 # ipctool loads when it needs it), the VM's /init and its measurement
 # (inner.sh), a throwaway certificate, and the kernel modules of the TLS
 # ULP and of AES-GCM for kernel KVER, in load order.
 set -euo pipefail
-out=$1 kver=$2 ipctool=$3 bstream=$4
+out=$1 kver=$2 ipctool=$3 bstream=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc,mods}
 bins=(/usr/bin/busybox /bin/bash /usr/bin/socat)
 libs=(/lib/x86_64-linux-gnu/libssl.so.3 /lib/x86_64-linux-gnu/libcrypto.so.3)
-for b in "${bins[@]}" "$ipctool" "$bstream"; do
+[ -z "$bstream" ] || bins+=("$bstream")
+for b in "${bins[@]}" "$ipctool"; do
 	mapfile -t -O "${#libs[@]}" libs < <(ldd "$b" |
 	    awk '/=>/ && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }')
 done
@@ -22,7 +23,7 @@ for f in "${bins[@]}" $(printf '%s\n' "${libs[@]}" | sort -u) /etc/ld.so.cache; 
 	cp -L "$f" "$root$f"
 done
 cp "$ipctool" "$root/bin/ipctool"
-cp "$bstream" "$root/bin/bstream"
+[ -z "$bstream" ] || cp "$bstream" "$root/bin/bstream"
 cp "$here/init" "$root/init"
 cp "$here/inner.sh" "$root/bin/inner.sh"
 chmod 0755 "$root/init"
