@@ -22,17 +22,20 @@ ktls() { # ktls on|off: load or unload the TLS ULP
 	fi
 }
 port=20000
-# serve CMD...: CMD in the background, stdout to the sink; waits for the
-# port (bounded)
-serve() {
-	"$@" 2>srv.err | bstream sink >out &
-	srv=$!
+listen_wait() { # listen_wait PORT: until something listens there (bounded)
 	local i
 	for ((i = 0; i < 500; i++)); do
-		netstat -ltn 2>/dev/null | grep -q ":$port " && return 0
+		netstat -ltn 2>/dev/null | grep -q ":$1 " && return 0
 		sleep 0.01
 	done
 	return 1
+}
+# serve CMD...: CMD in the background, stdout to the sink; waits for
+# $port
+serve() {
+	"$@" 2>srv.err | bstream sink >out &
+	srv=$!
+	listen_wait "$port"
 }
 CERT=/etc/cert.pem KEY=/etc/key.pem
 declare -A failed
@@ -78,14 +81,6 @@ once() { # once ROUND ROLE LABEL: one run of contender LABEL
 # up from a pipe (spliced), down from a file (SSL_write)
 ktls on
 head -c 4194304 /dev/urandom >rand
-listen_wait() { # listen_wait PORT: until something listens there (bounded)
-	local i
-	for ((i = 0; i < 500; i++)); do
-		netstat -ltn 2>/dev/null | grep -q ":$1 " && return 0
-		sleep 0.01
-	done
-	return 1
-}
 port=$((port + 1))
 ipctool sock-server --once --tls-cert $CERT --tls-key $KEY \
     tls:127.0.0.1:$port >up.got 2>/dev/null &
