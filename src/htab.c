@@ -15,9 +15,81 @@
  * 64-bit hashes differ cannot also pick which bucket they land in */
 static uint64_t seed;
 
+/* The key of htab_hash, 128 random bits drawn at the first use */
+static uint64_t hkey[2];
+static bool keyed;
+
+/* draw: the keys, once (a fixed fallback only where getrandom(2) has no
+ * entropy yet, early in a boot) */
+static void
+draw(void)
+{
+	uint64_t k[3];
+
+	if (keyed)
+		return;
+	if (getrandom(k, sizeof(k), GRND_NONBLOCK) != (ssize_t)sizeof(k)) {
+		k[0] = 0x736f6d6570736575ULL;
+		k[1] = 0x646f72616e646f6dULL;
+		k[2] = 0x9e3779b97f4a7c15ULL;
+	}
+	hkey[0] = k[0];
+	hkey[1] = k[1];
+	seed = k[2];
+	keyed = true;
+}
+
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3) do { \
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
+} while (0)
+
+uint64_t
+htab_siphash(const uint64_t k[2], int c, int d, const void *p, size_t len)
+{
+	const unsigned char *m = p;
+	uint64_t v0 = k[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = k[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = k[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = k[1] ^ 0x7465646279746573ULL;
+	uint64_t w, b = (uint64_t)len << 56;
+	size_t i, end = len & ~(size_t)7;
+	int r;
+
+	for (i = 0; i < end; i += 8) {
+		w = 0;
+		for (r = 7; r >= 0; r--)
+			w = w << 8 | m[i + (size_t)r];
+		v3 ^= w;
+		for (r = 0; r < c; r++)
+			SIPROUND(v0, v1, v2, v3);
+		v0 ^= w;
+	}
+	for (r = 0; i + (size_t)r < len; r++)
+		b |= (uint64_t)m[i + (size_t)r] << (8 * r);
+	v3 ^= b;
+	for (r = 0; r < c; r++)
+		SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	for (r = 0; r < d; r++)
+		SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t
+htab_hash(const void *p, size_t len)
+{
+	draw();
+	return htab_siphash(hkey, 1, 3, p, len);
+}
+
 /* mix: the bucket bits of a caller's hash: every bit of h (and of the
  * seed) stirred into the low ones (MurmurHash3's finalizer), since
- * callers' hashes such as FNV-1a keep their low bits poor */
+ * some callers' hashes (of pointers) keep their low bits poor */
 static uint64_t
 mix(uint64_t h)
 {
@@ -98,9 +170,7 @@ htab_insert(struct htab *t, void *e)
 
 	if (t->old == NULL && t->count >= t->nbuck) {
 		nb = t->nbuck > 0 ? t->nbuck * 2 : HTAB_MIN;
-		if (seed == 0 && getrandom(&seed, sizeof(seed),
-		    GRND_NONBLOCK) != (ssize_t)sizeof(seed))
-			seed = 0x9e3779b97f4a7c15ULL;
+		draw();
 		if ((nt = calloc(nb, sizeof(*nt))) == NULL) {
 			errno = ENOMEM;
 			return -1;

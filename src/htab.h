@@ -33,6 +33,18 @@ struct htab {
 #define HTAB_INIT(type, next, hash) \
 	{ .link = offsetof(type, next), .hoff = offsetof(type, hash) }
 
+/* htab_hash: the hash of the len bytes at p for a table's elements whose
+ * keys a peer picks (subjects, sids): SipHash-1-3 under a random key of
+ * this process's own, so that nobody can make many keys share a bucket.
+ * A fast hash such as FNV-1a is iterative without a key: one colliding
+ * pair, found offline, makes 2^n colliding names of n pairs chained. */
+uint64_t htab_hash(const void *p, size_t len);
+
+/* htab_siphash: SipHash-c-d of p under key k (htab_hash's, and the test
+ * vectors' SipHash-2-4) */
+uint64_t htab_siphash(const uint64_t k[2], int c, int d, const void *p,
+    size_t len);
+
 /* htab_find: the first element with hash h for which eq(elem, key) is
  * true, or NULL */
 void *htab_find(struct htab *t, uint64_t h,

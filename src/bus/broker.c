@@ -644,18 +644,6 @@ flush(struct broker *b, struct client *c)
 
 /* Subscriptions */
 
-/* sid_hash: FNV-1a of a sid */
-static uint64_t
-sid_hash(const char *p, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (len-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /* sub_free: take s out of the index; frees it (it is out of its
  * client's table already) */
@@ -688,7 +676,7 @@ sid_eq(const void *elem, const void *key)
 static struct bsub *
 sub_find(struct client *c, struct proto_str sid)
 {
-	return htab_find(&c->sids, sid_hash(sid.p, sid.len), sid_eq, &sid);
+	return htab_find(&c->sids, htab_hash(sid.p, sid.len), sid_eq, &sid);
 }
 
 /* entry_live: the index's test of a queue group member: false for a
@@ -771,7 +759,7 @@ sub_add(struct broker *b, struct client *c, const struct proto_op *op)
 	s->c = c;
 	s->sidlen = op->sid.len;
 	memcpy(s->sid, op->sid.p, op->sid.len);
-	s->hash = sid_hash(op->sid.p, op->sid.len);
+	s->hash = htab_hash(op->sid.p, op->sid.len);
 	/* the statistics name it; the index keeps a copy of its own */
 	memcpy(s->sid + op->sid.len + 1, op->subject.p, op->subject.len);
 	s->subject = s->sid + op->sid.len + 1;

@@ -153,17 +153,11 @@ subject_match(const char *pat, size_t plen, const char *subj, size_t slen)
 	return sp > slen;
 }
 
-/* hash: FNV-1a of a token */
+/* hash: a token's hash (keyed: a peer picks the tokens) */
 static uint64_t
 hash(const char *t, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (len-- > 0) {
-		h ^= (unsigned char)*t++;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return htab_hash(t, len);
 }
 
 /* group_hash: the group table's key of (node, queue name) */

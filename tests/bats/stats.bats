@@ -164,6 +164,25 @@ round trip: none"
 	check_json "ipctool bus pub" 1 0 acknowledged
 }
 
+@test "--stats on SIGINT (Ctrl-C): the summary, death by the signal" {
+	F="$BATS_TEST_TMPDIR/f"
+	mkfifo "$F"
+	exec {fd}<>"$F"
+	# a background job of a script starts with SIGINT ignored, and the
+	# applet keeps it so (as a shell would): give it the default, as a
+	# terminal's foreground job has it; env execs, so BG_PID is the applet
+	start_bg env --default-signal=INT "$IPCTOOL" fifo send -v --sync --stats \
+	    --timeout 30s "$F" hi
+	wait_for_line "$BG_ERR" 'write\('
+	kill -INT "$BG_PID"
+	wait_exit "$BG_PID" 20
+	assert_equal "$WAIT_STATUS" 130
+	assert_equal "$(tail -n 3 "$BG_ERR")" "--- ipctool fifo send statistics ---
+1 sent, 0 acknowledged, 1 lost
+round trip: none"
+	exec {fd}<&-
+}
+
 @test "--stats without a synchronous wait, --json without --stats: exit 64" {
 	run -64 --separate-stderr ipctool fifo send --stats /nonexistent hi
 	assert_equal "$stderr" "ipctool fifo: --stats needs --sync: only acknowledged messages have a round trip (see 'ipctool fifo --help')"

@@ -80,6 +80,8 @@ run_echo(int use_pipe_out, int tcp, bool want_spliced)
 		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	pid = fork();
 	if (pid == 0) {
+		free(data);	/* the parent's: nothing of the child's leaks */
+		free(back);
 		close(sv[0]);
 		echo_peer(sv[1]);
 	}

@@ -295,16 +295,29 @@ test_ctx_errors(void)
 
 /* echo_server: in a child: handshake, echo until close_notify, then
  * close_notify back */
+static struct tls_ctx *echo_ctx;
+static struct tls *echo_tls;
+
+/* echo_exit: the child's end, its TLS objects freed (valgrind checks the
+ * child for leaks too) */
+static void __attribute__((noreturn))
+echo_exit(int status)
+{
+	tls_free(echo_tls);
+	tls_ctx_free(echo_ctx);
+	_exit(status);
+}
+
 static void __attribute__((noreturn))
 echo_server(int fd)
 {
-	struct tls_ctx *sc = server_ctx();
-	struct tls *sv = tls_new(sc, fd, NULL);
+	struct tls_ctx *sc = echo_ctx = server_ctx();
+	struct tls *sv = echo_tls = tls_new(sc, fd, NULL);
 	static char buf[65536];
 	ssize_t n;
 
 	if (tls_handshake(sv, io_deadline(10000)) == -1)
-		_exit(2);
+		echo_exit(2);
 	for (;;) {
 		n = tls_read(sv, buf, sizeof(buf));
 		if (n == -1 && errno == EAGAIN) {
@@ -314,12 +327,12 @@ echo_server(int fd)
 		if (n <= 0)
 			break;
 		if (tls_write_full(sv, buf, (size_t)n, io_deadline(10000)) != n)
-			_exit(3);
+			echo_exit(3);
 	}
 	if (n != 0 || !tls_clean_eof(sv) ||
 	    tls_close_notify_wait(sv, io_deadline(10000)) == -1)
-		_exit(4);
-	_exit(0);
+		echo_exit(4);
+	echo_exit(0);
 }
 
 /* test_relay: BIG bytes from a file through an echoing TLS peer into
@@ -347,6 +360,9 @@ test_relay(void)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
 	pid = fork();
 	if (pid == 0) {
+		free(a);	/* the parent's: nothing of the child's leaks */
+		free(b);
+		tls_ctx_free(cc);
 		close(sp[0]);
 		echo_server(sp[1]);
 	}
