@@ -20,10 +20,12 @@ m=500 lines=20000
 [ -z "${QUICK:-}" ] || { m=100; lines=4000; }
 bus='tcp:127.0.0.1:$PORT'
 # the embedded broker and one worker (its options in $SERVE) on $BUS,
-# once $UP says the broker listens; the worker's ready file once it has
-# subscribed; gives up (exit 1) as soon as the broker or the worker is
-# gone
-ipctool_side="\$IPCTOOL bus daemon --no-auth --listen \$BUS & d=\$!
+# once $UP says the broker listens (a UNIX socket's file is there before
+# its listen(2); the daemon's address file is written after it); the
+# worker's ready file once it has subscribed; gives up (exit 1) as soon
+# as the broker or the worker is gone
+ipctool_side="\$IPCTOOL bus daemon --no-auth --listen \$BUS \\
+	    --addr-file \$RUN_DIR/addr & d=\$!
 	for i in \$(seq 200); do eval \"\$UP\" && break
 	    kill -0 \$d || exit 1; sleep 0.05; done
 	\$IPCTOOL req serve \$SERVE --bus \$BUS --ready-file \$RUN_DIR/ready.w \\
@@ -49,7 +51,7 @@ for j in 1 2 4; do
 	contender ipctool "ipctool req serve -j $j" \
 	    "seq $m | \$IPCTOOL req call --async --window 64 --bus unix:\$RUN_DIR/bus.sock bench.job >/dev/null" \
 	    "SERVE='-j $j' CMD=echo BUS=unix:\$RUN_DIR/bus.sock
-	     UP='[ -S \$RUN_DIR/bus.sock ]'; $ipctool_side" '+file:$RUN_DIR/ready'
+	     UP='[ -s \$RUN_DIR/addr ]'; $ipctool_side" '+file:$RUN_DIR/ready'
 	contender peer "xargs -P $j -n 1" \
 	    "seq $m | xargs -P $j -n 1 echo >/dev/null"
 	contender peer "parallel -j $j" \
