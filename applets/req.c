@@ -338,8 +338,9 @@ spawn_cmd(struct worker *w, int *in_fd, int *out_fd, char *error,
 	close(out[1]);
 	*in_fd = in[1];
 	*out_fd = out[0];
-	io_set_nonblock(*in_fd, true);
-	io_set_nonblock(*out_fd, true);
+	/* our ends, fresh from pipe2: no flags to keep but O_NONBLOCK */
+	fcntl(*in_fd, F_SETFL, O_NONBLOCK);
+	fcntl(*out_fd, F_SETFL, O_NONBLOCK);
 	return pid;
 }
 
@@ -369,7 +370,10 @@ signal_jobs(struct worker *w, int sig)
 		kill(-w->co.pid, sig);
 }
 
-/* spawn: start j's command; exec failures land in j->error */
+static void feed(struct job *j);
+
+/* spawn: start j's command, and give it what fits of its payload;
+ * exec failures land in j->error */
 static void
 spawn(struct worker *w, struct job *j)
 {
@@ -391,6 +395,8 @@ spawn(struct worker *w, struct job *j)
 	if (j->payload.len == 0 || j->in_fd < 0) {
 		close(j->in_fd);
 		j->in_fd = -1;
+	} else {
+		feed(j);	/* the pipe is empty: no poll(2) for room */
 	}
 }
 
@@ -574,24 +580,29 @@ kill_overdue(struct worker *w, int64_t now)
 static bool
 read_signals(struct worker *w, int sfd)
 {
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo sis[16];
 	bool stop = false;
+	ssize_t n;
 
-	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			continue;
-		stop = true;
-		if (w->stopping) {	/* again: no job is left running */
-			w->killing = true;
-			signal_jobs(w, SIGKILL);
-			continue;
+	/* several at a time; fewer than asked for: that was all */
+	do {
+		n = read(sfd, sis, sizeof(sis));
+		for (ssize_t i = 0; i < n / (ssize_t)sizeof(sis[0]); i++) {
+			if (sis[i].ssi_signo == SIGCHLD)
+				continue;
+			stop = true;
+			if (w->stopping) {	/* again: no job is left */
+				w->killing = true;
+				signal_jobs(w, SIGKILL);
+				continue;
+			}
+			w->stopping = true;
+			w->term_sig = (int)sis[i].ssi_signo;
+			if (w->c.fd != -1)
+				(void)bus_unsub(&w->c, w->sid, 0);
+			signal_jobs(w, w->term_sig);
 		}
-		w->stopping = true;
-		w->term_sig = (int)si.ssi_signo;
-		if (w->c.fd != -1)
-			(void)bus_unsub(&w->c, w->sid, 0);
-		signal_jobs(w, w->term_sig);
-	}
+	} while (n == (ssize_t)sizeof(sis));
 	reap(w);
 	return stop;
 }

@@ -385,10 +385,10 @@ SPAWN_RUNS=300
 export SPAWN_RUNS
 export -f spawn_us
 
-# stream_bytes: how much a stream scenario moves: 2 GiB, 384 MiB when quick
+# stream_bytes: how much a stream scenario moves: 2 GiB, 256 MiB when quick
 stream_bytes() {
 	if [ -n "${QUICK:-}" ]; then
-		echo $((384 << 20))
+		echo $((256 << 20))
 	else
 		echo $((2 << 30))
 	fi

@@ -5,6 +5,9 @@
  *   subs PORT N          ms until N SUBs (N subjects, one connection)
  *                        are answered by PONG
  *   rss PORT N           the broker's resident kB with those N held
+ *   subbytes PORT N      bytes of broker memory (resident) per
+ *                        subscription: its growth from the connected
+ *                        client to those N held, over N
  *   pubrate PORT N M     messages/s: M messages spread over the N
  *                        subjects, from another connection, until all
  *                        are received
@@ -438,6 +441,15 @@ main(int argc, char **argv)
 		struct conn *c = subscribe(port, n);
 
 		printf("%ld\n", broker_rss(port));
+		hangup(c);
+	} else if (strcmp(mode, "subbytes") == 0) {
+		struct conn *c = dial(port);
+		long before = broker_rss(port);
+
+		send_batch(c, "SUB s.%d %d\r\n", n, true);
+		if (pong(c) != 0)
+			die("a MSG while subscribing");
+		printf("%.1f\n", (double)(broker_rss(port) - before) * 1024 / n);
 		hangup(c);
 	} else if (strcmp(mode, "pubrate") == 0) {
 		struct conn *c = subscribe(port, n), *p = dial(port);

@@ -6,7 +6,8 @@
 # the same raw C client (bench/peers/busscale.c), fast enough that the
 # broker sets the pace.
 subs=100000 groups=10000 msgs=200000 pubs=100
-[ -z "${QUICK:-}" ] || { subs=10000 groups=1000 msgs=20000 pubs=20; }
+# 2 rounds when quick: the quick run has two minutes in all
+[ -z "${QUICK:-}" ] || { subs=10000 groups=1000 msgs=20000 pubs=20 ROUNDS=2; }
 
 # bus_scale NAME UNIT BETTER TITLE TARGET RATIO ARGS: one scenario, the
 # same client against both brokers

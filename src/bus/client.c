@@ -261,10 +261,21 @@ fill(struct bus_client *c, int64_t deadline)
 		return -1;
 	if (c->tls)
 		return fill_tls(c, deadline);
-	ev = io_wait(c->fd, POLLIN, deadline);
-	if (ev <= 0)
-		return ev;
-	n = io_read(c->fd, c->rbuf + c->rend, c->rcap - c->rend);
+	if (deadline >= 0 && io_remaining(deadline) == 0) {
+		/* no wait (the caller's poll saw the socket readable): one
+		 * recv(2) that does not block, no poll(2) in front of it */
+		do
+			n = recv(c->fd, c->rbuf + c->rend, c->rcap - c->rend,
+			    MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+	} else {
+		ev = io_wait(c->fd, POLLIN, deadline);
+		if (ev <= 0)
+			return ev;
+		n = io_read(c->fd, c->rbuf + c->rend, c->rcap - c->rend);
+	}
 	if (n == -1)
 		return -1;
 	if (n == 0) {

@@ -201,6 +201,62 @@ one_ack() {
 	exec 5>&-
 }
 
+@test "--count: many short messages read in plain reads never take one too many" {
+	ipctool fifo make "$F"
+	exec 5<>"$F"	# keeps the FIFO's data alive between readers
+	# short lines, then one longer than what is still wanted
+	{ seq 1 99; printf '%0300d\n' 0; seq 101 300; } >"$BATS_TEST_TMPDIR/in"
+	ipctool fifo send "$F" <"$BATS_TEST_TMPDIR/in"
+	run -0 ipctool fifo recv --count 100 "$F"
+	assert_equal "$output" "$(head -n 100 "$BATS_TEST_TMPDIR/in")"
+	run -0 ipctool fifo recv --count 150 "$F"
+	assert_equal "$output" "$(sed -n 101,250p "$BATS_TEST_TMPDIR/in")"
+	run -0 ipctool fifo recv -c 50 "$F"
+	assert_equal "$output" "$(seq 251 300)"
+	exec 5>&-
+}
+
+# syscall_of PID: the name of the system call PID sleeps in (read, poll)
+syscall_of() {
+	local nr
+	read -r nr _ <"/proc/$1/syscall"
+	case $(uname -m):$nr in
+	x86_64:0 | aarch64:63) echo read ;;
+	x86_64:7 | x86_64:271 | aarch64:73) echo poll ;;
+	*) echo "$nr" ;;
+	esac
+}
+
+@test "recv waits for the first writer in poll(2), then blocks in read(2) unless --timeout" {
+	case $(uname -m) in x86_64 | aarch64) ;; *) skip "syscall numbers" ;; esac
+	ipctool fifo make "$F"
+	# no writer yet: a read(2) would see end of file, recv must wait
+	start_bg ipctool fifo recv --count 100 "$F"
+	recv=$BG_PID out=$BG_OUT
+	wait_until 5 grep -q '^State:.*S' "/proc/$recv/status"
+	assert_equal "$(syscall_of "$recv")" poll
+	exec 5>"$F"
+	echo 1 >&5
+	wait_for_line "$out" '^1$'
+	wait_until 5 [ "$(syscall_of "$recv")" = read ]
+	echo 2 >&5
+	wait_for_line "$out" '^2$'
+	exec 5>&-	# end of file ends it, as before
+	wait_exit "$recv"
+	assert_equal "$WAIT_STATUS" 0
+	assert_equal "$(cat "$out")" "$(printf '1\n2')"
+	# with --timeout every wait is a poll(2) with a deadline
+	start_bg ipctool fifo recv --count 100 --timeout 10s "$F"
+	exec 5>"$F"
+	echo 3 >&5
+	wait_for_line "$BG_OUT" '^3$'
+	wait_until 5 grep -q '^State:.*S' "/proc/$BG_PID/status"
+	assert_equal "$(syscall_of "$BG_PID")" poll
+	exec 5>&-
+	wait_exit "$BG_PID"
+	assert_equal "$WAIT_STATUS" 0
+}
+
 @test "--follow goes on as writers come and go, without spinning" {
 	ipctool fifo make "$F"
 	start_bg ipctool fifo recv --follow --count 3 "$F"
@@ -307,6 +363,39 @@ one_ack() {
 	for s in 1 2 3 4; do
 		grep "^$s-" "$recv_out" | sed "s/^$s-//" | cmp - "$BATS_TEST_TMPDIR/in"
 	done
+	assert_equal "$(acks)" 0
+}
+
+@test "--sync: longer than PIPE_BUF from 3 senders at once: whole, each acked to its sender" {
+	ipctool fifo make "$F"
+	for s in 1 2 3; do
+		for i in 1 2 3 4 5 6; do
+			printf "$s-$i-"
+			head -c $((6000 + s * 1000)) /dev/zero | tr '\0' "$s"
+			echo
+		done >"$BATS_TEST_TMPDIR/in$s"
+	done
+	start_bg ipctool fifo recv --follow --count 18 "$F"
+	recv=$BG_PID recv_out=$BG_OUT
+	pids=()
+	for s in 1 2 3; do
+		start_bg_in "$BATS_TEST_TMPDIR/in$s" ipctool fifo send --sync --stats --json -t 10s "$F"
+		pids+=("$BG_PID")
+		errs[s]=$BG_ERR
+	done
+	for p in "${pids[@]}"; do
+		wait_exit "$p" 20
+		assert_equal "$WAIT_STATUS" 0
+	done
+	wait_exit "$recv" 20
+	assert_equal "$WAIT_STATUS" 0
+	for s in 1 2 3; do
+		# in order and whole: no piece of another sender's inside
+		grep "^$s-" "$recv_out" | cmp - "$BATS_TEST_TMPDIR/in$s"
+		# each sender counted its own 6 acks, none lost
+		grep -q '"sent":6,"acknowledged":6,"lost":0' "${errs[s]}"
+	done
+	assert_equal "$(wc -l <"$recv_out")" 18
 	assert_equal "$(acks)" 0
 }
 

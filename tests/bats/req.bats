@@ -271,6 +271,17 @@ ipctool req: job 2: no result within 200ms"
 	run -69 ipctool req call nobody x
 }
 
+@test "req daemon: a payload larger than a pipe reaches the job whole; one that is not read is no error" {
+	start_daemon
+	start_serve -j 2 big -- wc -c
+	head -c 100000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+	run -0 ipctool req call big "$(cat "$BATS_TEST_TMPDIR/big")"
+	assert_output 100001	# with the newline req call adds
+	start_serve -j 1 deaf -- echo done
+	run -0 ipctool req call deaf "$(cat "$BATS_TEST_TMPDIR/big")"
+	assert_output done
+}
+
 @test "req daemon: libnats requester and responder against the embedded broker" {
 	responder=$(interop nats_responder)
 	requester=$(interop nats_requester)
