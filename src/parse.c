@@ -349,3 +349,17 @@ duration_format(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lldms", (long long)ms);
 	return buf;
 }
+
+size_t
+u64_dec(uint64_t v, char buf[U64_DEC])
+{
+	char d[U64_DEC];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	memcpy(buf, d + i, sizeof(d) - i);
+	return sizeof(d) - i;
+}

@@ -5,6 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* U64_DEC: the digits of UINT64_MAX in decimal */
+#define U64_DEC 20
+
+/* u64_dec: v in decimal into buf, without a NUL; returns how many digits.
+ * No locale, no allocation: safe in a signal handler */
+size_t u64_dec(uint64_t v, char buf[U64_DEC]);
+
 /* parse_duration: "250ms", "2s", "1.5s", "1m", "1h", a bare number of
  * seconds, or "inf"/"none" (-1, no limit) into milliseconds; -1 and a
  * static *errstr on error */

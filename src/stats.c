@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "parse.h"
 #include "sigs.h"
 #include "stats.h"
 
@@ -132,14 +133,9 @@ put_str(struct out *o, const char *p)
 static void
 put_u64(struct out *o, uint64_t v)
 {
-	char d[24];
-	size_t i = sizeof(d);
+	char d[U64_DEC];
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	put(o, d + i, sizeof(d) - i);
+	put(o, d, u64_dec(v, d));
 }
 
 /* put_us: ns as microseconds with one decimal, rounded */

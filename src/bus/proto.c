@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "json.h"
+#include "parse.h"
 #include "proto.h"
 #include "subject.h"
 
@@ -658,14 +659,9 @@ putz(struct wbuf *w, const char *s)
 static void
 putu(struct wbuf *w, uint64_t v)
 {
-	char tmp[24];
-	size_t i = sizeof(tmp);
+	char d[U64_DEC];
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	put(w, tmp + i, sizeof(tmp) - i);
+	put(w, d, u64_dec(v, d));
 }
 
 /* puti: append v in decimal, with its sign */

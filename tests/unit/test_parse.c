@@ -169,5 +169,22 @@ main(void)
 	CHECK_STR(duration_format(250, buf, sizeof(buf)), "250ms");
 	CHECK_STR(duration_format(1500, buf, sizeof(buf)), "1500ms");
 	CHECK_STR(duration_format(-1, buf, sizeof(buf)), "inf");
+	/* u64_dec: the digits alone, no NUL, up to UINT64_MAX */
+	{
+		char d[U64_DEC + 1] = "";
+		size_t n;
+
+		n = u64_dec(0, d);
+		CHECK_INT(n, 1);
+		d[n] = '\0';
+		CHECK_STR(d, "0");
+		n = u64_dec(4096, d);
+		d[n] = '\0';
+		CHECK_STR(d, "4096");
+		n = u64_dec(UINT64_MAX, d);
+		CHECK_INT(n, U64_DEC);
+		d[n] = '\0';
+		CHECK_STR(d, "18446744073709551615");
+	}
 	return check_done();
 }
