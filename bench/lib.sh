@@ -371,6 +371,17 @@ run_rounds() {
 	done
 }
 
+# nats_responder SUBJECT: the server command line (for contender) of a
+# libnats responder on SUBJECT through a nats-server on $PORT, ready
+# (+file:$RUN_DIR/ready) once the responder has subscribed
+nats_responder() {
+	printf '%s' "nats-server -a 127.0.0.1 -p \$PORT & d=\$!
+	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
+	    kill -0 \$d || exit 1; sleep 0.05; done
+	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT $1 >\$RUN_DIR/ready &
+	wait"
+}
+
 # spawn_us CMDLINE: exec CMDLINE (no shell) many times with hyperfine and
 # write the median in microseconds to $OUT
 spawn_us() {

@@ -53,11 +53,7 @@ partner_ready="p=\$!
 	until [ -e \$RUN_DIR/sub ]; do kill -0 \$p || exit 1; sleep 0.01; done
 	echo ready >\$RUN_DIR/ready
 	wait"
-nats_side="nats-server -a 127.0.0.1 -p \$PORT & d=\$!
-	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
-	    kill -0 \$d || exit 1; sleep 0.05; done
-	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT bench.lat >\$RUN_DIR/ready &
-	wait"
+nats_side=$(nats_responder bench.lat)
 
 latency_scenario lat-bus "bus pub --sync --stats: $m acknowledged messages" \
     "(for orientation, next to libnats through nats-server)"

@@ -35,11 +35,7 @@ ipctool_side="\$IPCTOOL bus daemon --no-auth --listen \$BUS \\
 	\$IPCTOOL req call --bus \$BUS --timeout 5s bench.job x >/dev/null &&
 	    echo ready >\$RUN_DIR/ready
 	wait"
-nats_side="nats-server -a 127.0.0.1 -p \$PORT & d=\$!
-	for i in \$(seq 200); do ss -Hltn \"sport = :\$PORT\" | grep -q . && break
-	    kill -0 \$d || exit 1; sleep 0.05; done
-	\$BENCH_BIN/natsbench serve nats://127.0.0.1:\$PORT bench.job >\$RUN_DIR/ready &
-	wait"
+nats_side=$(nats_responder bench.job)
 
 # (2 rounds when quick: parallel(1) takes seconds a run)
 [ -z "${QUICK:-}" ] || ROUNDS=2
