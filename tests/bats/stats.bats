@@ -136,22 +136,32 @@ round trip: none"
 	exec {fd}<&-
 }
 
-@test "--stats on SIGTERM: the summary, the reply FIFO removed, death by the signal" {
+# killed_fifo_send SIG STATUS [CMD...]: fifo send --sync --stats (run by
+# CMD... when given) into a FIFO nobody acknowledges, sent SIG once it has
+# written: it dies with STATUS after the summary of one lost message
+killed_fifo_send() {
+	local sig=$1 status=$2 fd
+	shift 2
 	F="$BATS_TEST_TMPDIR/f"
 	mkfifo "$F"
 	exec {fd}<>"$F"
-	start_bg ipctool fifo send -v --sync --stats --timeout 30s "$F" hi
+	start_bg "$@" "$IPCTOOL" fifo send -v --sync --stats --timeout 30s "$F" hi
 	# the trace of the write comes after the recorder is armed
 	wait_for_line "$BG_ERR" 'write\('
-	kill -TERM "$BG_PID"
+	kill -"$sig" "$BG_PID"
 	wait_exit "$BG_PID" 20
-	assert_equal "$WAIT_STATUS" 143
+	assert_equal "$WAIT_STATUS" "$status"
 	assert_equal "$(tail -n 3 "$BG_ERR")" "--- ipctool fifo send statistics ---
 1 sent, 0 acknowledged, 1 lost
 round trip: none"
+	exec {fd}<&-
+	rm "$F"
+}
+
+@test "--stats on SIGTERM: the summary, the reply FIFO removed, death by the signal" {
+	killed_fifo_send TERM 143
 	run ls "$XDG_RUNTIME_DIR"
 	assert_output ""
-	exec {fd}<&-
 	# bus pub to a subscriber that never acknowledges
 	start_daemon
 	start_sub deaf
@@ -165,22 +175,10 @@ round trip: none"
 }
 
 @test "--stats on SIGINT (Ctrl-C): the summary, death by the signal" {
-	F="$BATS_TEST_TMPDIR/f"
-	mkfifo "$F"
-	exec {fd}<>"$F"
 	# a background job of a script starts with SIGINT ignored, and the
 	# applet keeps it so (as a shell would): give it the default, as a
 	# terminal's foreground job has it; env execs, so BG_PID is the applet
-	start_bg env --default-signal=INT "$IPCTOOL" fifo send -v --sync --stats \
-	    --timeout 30s "$F" hi
-	wait_for_line "$BG_ERR" 'write\('
-	kill -INT "$BG_PID"
-	wait_exit "$BG_PID" 20
-	assert_equal "$WAIT_STATUS" 130
-	assert_equal "$(tail -n 3 "$BG_ERR")" "--- ipctool fifo send statistics ---
-1 sent, 0 acknowledged, 1 lost
-round trip: none"
-	exec {fd}<&-
+	killed_fifo_send INT 130 env --default-signal=INT
 }
 
 @test "--stats without a synchronous wait, --json without --stats: exit 64" {
